@@ -1,0 +1,31 @@
+"""``python -m hccdash``: the command-line face of the same functions the pages call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hccdash import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m hccdash",
+        description="Survival analysis for oncology cohorts, exact against R's survival.",
+    )
+    parser.add_argument("--version", action="version", version=f"hccdash {__version__}")
+    parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
