@@ -6,6 +6,14 @@ st.set_page_config(page_title="hccdash", page_icon=":material/monitoring:", layo
 
 PAGES = [
     st.Page("pages/cohort.py", title="Cohort", url_path="cohort", default=True),
+    st.Page("pages/km.py", title="Kaplan-Meier", url_path="km"),
+    st.Page("pages/univariate.py", title="Univariate", url_path="univariate"),
+    st.Page("pages/cox.py", title="Cox model", url_path="cox"),
+    st.Page("pages/response.py", title="Response & toxicity", url_path="response"),
+    st.Page("pages/reproduce.py", title="Reproduce the paper", url_path="reproduce"),
+    st.Page("pages/data.py", title="Your data", url_path="data"),
+    st.Page("pages/models.py", title="Risk models", url_path="models"),
+    st.Page("pages/about.py", title="About", url_path="about"),
 ]
 
 st.navigation(PAGES).run()

@@ -1,0 +1,6 @@
+"""Response page (being built; its owner replaces this file)."""
+
+import streamlit as st
+
+st.title("Response")
+st.info("This page is being built.")
