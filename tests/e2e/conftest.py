@@ -1,0 +1,273 @@
+"""Real-browser fixtures: ``streamlit run app.py`` on a free loopback port, driven by Playwright.
+
+Playwright for Python (sync API) drives Debian's chromium through ``executable_path`` (never
+``playwright install``). One Streamlit server serves the whole session; every test gets a fresh
+browser context, which is a fresh Streamlit session (its own filters, its own uploaded cohort).
+Screenshots go to ``tests/e2e/artifacts/`` (created here; CI keeps it as an artifact).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+N_TEXT = re.compile(r"n\s*=\s*([\d,]+)\s+of\s+([\d,]+)")
+# An error alert that is an escaped exception rather than a message written for the user.
+CRASH_TEXT = re.compile(
+    r"Traceback|encountered an error|\b[A-Z]\w*(Error|Exception)\b|"
+    r"object has no attribute|unexpected keyword|not subscriptable"
+)
+
+# Counts every change of the app's script state (initial -> running -> notRunning ...), so a
+# test can wait for "a rerun happened and finished" even when the run is faster than polling.
+_OBSERVER_JS = """
+(() => {
+  window.__hcc = {runs: 0, last: performance.now()};
+  const watch = () => new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.attributeName === 'data-test-script-state') {
+        window.__hcc.runs += 1;
+        window.__hcc.last = performance.now();
+      }
+    }
+  }).observe(document.documentElement,
+             {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+  if (document.documentElement) { watch(); }
+  else { document.addEventListener('DOMContentLoaded', watch); }
+})();
+"""
+
+# Idle for `settle` ms: script finished and no rerun started since (st.rerun, query-param sync).
+_SETTLED_JS = """
+([before, settle]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const s = window.__hcc;
+  return !!app && !!s && s.runs > before
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && performance.now() - s.last >= settle;
+}
+"""
+
+# A compact, order-preserving signature of every plotly chart in the main area: per trace its
+# name, point count and a checksum of y, so "the KM curve changed" is a data comparison.
+CURVES_JS = """
+() => Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')).map(
+  (el) => (el._fullData || el.data || []).map((t) => {
+    const y = Array.from(t.y || []).filter((v) => typeof v === 'number' && isFinite(v));
+    return {name: String(t.name ?? ''), mode: String(t.mode ?? ''), type: String(t.type ?? ''),
+            visible: t.visible !== false, showlegend: t.showlegend !== false,
+            n: y.length, sum: y.reduce((a, b) => a + b, 0),
+            last: y.length ? y[y.length - 1] : null};
+  }))
+"""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """``streamlit run app.py`` as a child process; its log is kept to explain failures."""
+
+    def __init__(self, root: Path = ROOT, log_path: Path | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path or ARTIFACTS / "streamlit.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("w")
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.headless", "true",
+            "--server.port", str(self.port),
+            "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=root,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )
+
+    def wait_healthy(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with code {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_text(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_text()[-chars:]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            # Its own process group (start_new_session): only this server and its children.
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+
+class App:
+    """A browser tab on the app, with waits that understand Streamlit's reruns."""
+
+    def __init__(self, page, server: StreamlitServer) -> None:
+        self.page = page
+        self.server = server
+        self._log_mark = 0
+
+    # navigation and waiting -------------------------------------------------------------
+    def _runs(self) -> int:
+        return int(self.page.evaluate("() => (window.__hcc ? window.__hcc.runs : 0)"))
+
+    def wait_settled(self, before: int = 0, timeout: float = 60_000, settle: int = 300) -> None:
+        """Wait until a run started after ``before`` state changes has finished and stayed idle."""
+        self.page.wait_for_function(_SETTLED_JS, arg=[before, settle], timeout=timeout)
+        self.page.wait_for_selector(IDLE, timeout=timeout)
+
+    def goto(self, path: str = "", timeout: float = 90_000) -> None:
+        """Open ``/<path>`` (may carry a query string) and wait until the page has run."""
+        self._log_mark = len(self.server.log_text())
+        self.page.goto(f"{self.server.url}/{path.lstrip('/')}", wait_until="domcontentloaded")
+        self.wait_settled(0, timeout=timeout)
+
+    def rerun(self, action: Callable[[], object], timeout: float = 60_000) -> None:
+        """Do ``action`` (a widget change) and wait for the rerun it triggers to finish."""
+        before = self._runs()
+        action()
+        self.wait_settled(before, timeout=timeout)
+
+    # reading the page -------------------------------------------------------------------
+    @property
+    def sidebar(self):
+        return self.page.locator('[data-testid="stSidebar"]')
+
+    def n_text(self) -> tuple[int, int]:
+        """The sidebar's ``n = 14 of 21`` as ``(14, 21)``."""
+        text = self.sidebar.inner_text()
+        match = N_TEXT.search(text)
+        if match is None:
+            raise AssertionError(f"no 'n = .. of ..' in the sidebar; sidebar text:\n{text[:800]}")
+        return int(match[1].replace(",", "")), int(match[2].replace(",", ""))
+
+    def curves(self) -> list[list[dict]]:
+        """Trace signatures of every plotly chart in the main area (see ``CURVES_JS``)."""
+        return self.page.evaluate(CURVES_JS)
+
+    def main_text(self) -> str:
+        return self.page.locator('[data-testid="stMain"]').inner_text()
+
+    def problems(self) -> list[str]:
+        """Exception elements, crash-like error alerts and server tracebacks since ``goto``."""
+        found = []
+        for el in self.page.locator('[data-testid="stException"]').all():
+            found.append(f"exception element: {el.inner_text()[:300]!r}")
+        for el in self.page.locator('[data-testid="stAlertContentError"]').all():
+            text = el.inner_text()
+            if CRASH_TEXT.search(text):
+                found.append(f"error alert that reads like a crash: {text[:300]!r}")
+        new_log = self.server.log_text()[self._log_mark :]
+        if "Traceback" in new_log:
+            # The end of the first traceback names the error.
+            first = new_log[new_log.index("Traceback") :]
+            end = first.find("\n\n")
+            found.append("server log traceback:\n" + first[: end if end > 0 else None][-1500:])
+        return found
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def launch_chromium(playwright):
+    """Debian's chromium (``apt-get install -y chromium``), never a downloaded browser."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.fail(
+            "e2e tests need Debian's chromium on PATH: apt-get install -y chromium "
+            "(.ci/run installs it)"
+        )
+    return playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server() -> Iterator[StreamlitServer]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    server = StreamlitServer()
+    try:
+        server.wait_healthy()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def app(browser, streamlit_server) -> Iterator[App]:
+    """A fresh browser context (a fresh Streamlit session) on the running app."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    context.add_init_script(_OBSERVER_JS)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        yield App(page, streamlit_server)
+    finally:
+        context.close()
