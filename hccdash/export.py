@@ -1,0 +1,429 @@
+"""Figures and tables as files: PNG/SVG/PDF through kaleido, CSV/XLSX, and a ZIP of everything.
+
+Static images are rendered by kaleido 1.x driving Debian's chromium (``BROWSER_PATH``, default
+``/usr/bin/chromium``); we never download a browser. One kaleido browser is started on first use
+and kept warm on a background event loop, so repeated exports skip chromium's start-up
+(~2-3 s) and cost only the render (~0.1-0.3 s). MathJax is disabled so rendering never fetches
+anything from the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import csv
+import io
+import os
+import re
+import shutil
+import threading
+import zipfile
+from collections.abc import Mapping
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from hccdash.errors import HccdashError, InputError
+from hccdash.style import DEFAULT_PRESET, PRESETS
+
+__all__ = [
+    "PRESETS",
+    "ExportUnavailable",
+    "bundle_zip",
+    "chromium_available",
+    "chromium_path",
+    "figure_bytes",
+    "modebar_config",
+    "safe_filename",
+    "table_bytes",
+]
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+TABLE_FORMATS = ("csv", "xlsx")
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+    "json": "application/json",
+}
+MIN_SIDE, MAX_SIDE = 100, 8000
+MAX_SCALE = 4
+RENDER_TIMEOUT = 90.0
+START_TIMEOUT = 60.0
+# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# kaleido reads BROWSER_PATH when it starts chromium; set it before kaleido is imported.
+os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+class ExportUnavailable(HccdashError):
+    """Server-side image export cannot run (no chromium on this machine, or it failed)."""
+
+
+def chromium_path() -> str:
+    """The chromium kaleido will use (``BROWSER_PATH``)."""
+    return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def chromium_available() -> bool:
+    """True when an executable chromium is at ``BROWSER_PATH`` (server-side export possible)."""
+    path = chromium_path()
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+# --------------------------------------------------------------------------------------------
+# the warm kaleido session
+class _WarmKaleido:
+    """One kaleido browser on a private event loop thread, reused by every export.
+
+    kaleido's own ``start_sync_server`` matches requests to answers through two shared queues,
+    which is unsafe when several Streamlit sessions export at once; here each request is a
+    coroutine submitted with ``run_coroutine_threadsafe`` and gets its own future, kaleido's tab
+    queue serialises the renders, and a dead browser is restarted once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido = None
+        self.starts = 0
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or not self._loop.is_running():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="hccdash-kaleido", daemon=True)
+            thread.start()
+            self._loop, self._thread = loop, thread
+        return self._loop
+
+    def _ensure_started(self):
+        with self._lock:
+            if self._kaleido is not None:
+                return self._kaleido
+            if not chromium_available():
+                raise ExportUnavailable(
+                    f"Server-side image export needs chromium, which is not installed at "
+                    f"{chromium_path()!r}. Install it (apt-get install chromium) or set "
+                    "BROWSER_PATH; meanwhile use the camera button of the figure toolbar."
+                )
+            import kaleido
+
+            async def start():
+                # mathjax=False: never fetch MathJax from a CDN (no external URLs).
+                k = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT, mathjax=False)
+                await k.open()
+                return k
+
+            loop = self._ensure_loop()
+            fut = asyncio.run_coroutine_threadsafe(start(), loop)
+            try:
+                self._kaleido = fut.result(START_TIMEOUT)
+            except (OSError, RuntimeError, FutureTimeout, ValueError) as exc:
+                fut.cancel()
+                raise ExportUnavailable(
+                    f"chromium at {chromium_path()!r} did not start for image export "
+                    f"({type(exc).__name__}: {exc}). Use the figure toolbar's camera button."
+                ) from exc
+            self.starts += 1
+            return self._kaleido
+
+    def render(self, fig_dict: dict, opts: dict) -> bytes:
+        from choreographer.errors import BrowserClosedError, BrowserFailedError
+        from choreographer.protocol import DevtoolsProtocolError
+        from kaleido.errors import JavascriptError, KaleidoError
+
+        error: BaseException | None = None
+        for attempt in (1, 2):
+            k = self._ensure_started()
+            fut = asyncio.run_coroutine_threadsafe(k.calc_fig(fig_dict, opts=opts), self._loop)
+            try:
+                return fut.result(RENDER_TIMEOUT + 5)
+            except (KaleidoError, JavascriptError, DevtoolsProtocolError) as exc:
+                # plotly.js refused the figure: the browser is fine, retrying will not help.
+                raise ExportUnavailable(
+                    f"The figure could not be rendered ({type(exc).__name__}: {exc})."
+                ) from exc
+            except (
+                BrowserClosedError,
+                BrowserFailedError,
+                OSError,  # includes TimeoutError and choreographer's ChannelClosedError
+                FutureTimeout,
+                asyncio.CancelledError,
+            ) as exc:
+                # The browser died or hung (killed, out of memory): restart it once.
+                fut.cancel()
+                self.close()
+                error = exc
+                if attempt == 2:
+                    break
+        raise ExportUnavailable(
+            f"Image export failed twice ({type(error).__name__}: {error}). Try again, or use "
+            "the figure toolbar's camera button."
+        ) from error
+
+    def close(self) -> None:
+        with self._lock:
+            k, self._kaleido = self._kaleido, None
+            if k is not None and self._loop is not None and self._loop.is_running():
+                fut = asyncio.run_coroutine_threadsafe(k.close(), self._loop)
+                try:
+                    fut.result(15)
+                except (OSError, RuntimeError, FutureTimeout):
+                    fut.cancel()
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None
+
+
+_SESSION = _WarmKaleido()
+atexit.register(_SESSION.close)
+
+
+def warm_session_starts() -> int:
+    """How many times the kaleido browser has been started in this process (for tests)."""
+    return _SESSION.starts
+
+
+def close_session() -> None:
+    """Stop the warm kaleido browser (it restarts on the next export)."""
+    _SESSION.close()
+
+
+def _check_size(width: object, height: object, scale: object) -> tuple[int, int, float]:
+    bad = []
+    for name, value in (("width", width), ("height", height)):
+        if not isinstance(value, (int, np.integer)) or not MIN_SIDE <= int(value) <= MAX_SIDE:
+            bad.append(f"{name}={value!r}")
+    if not isinstance(scale, (int, float, np.number)) or not 1 <= float(scale) <= MAX_SCALE:
+        bad.append(f"scale={scale!r}")
+    if bad:
+        raise InputError(
+            f"Export size {', '.join(bad)} is out of range: use whole pixels from {MIN_SIDE} to "
+            f"{MAX_SIDE} for width and height, and a scale from 1 to {MAX_SCALE}."
+        )
+    return int(width), int(height), float(scale)
+
+
+def figure_bytes(
+    fig: go.Figure | dict,
+    fmt: str = "png",
+    width: int | None = None,
+    height: int | None = None,
+    scale: float = 1,
+) -> bytes:
+    """Render a figure to PNG, SVG or PDF with the warm kaleido session.
+
+    Parameters
+    ----------
+    fig : plotly Figure or its dict
+    fmt : {"png", "svg", "pdf"}
+    width, height : int, optional
+        Size in CSS pixels (default the 16:9 1920x1080 preset); a PNG is
+        ``width*scale x height*scale`` pixels.
+    scale : float
+        1 to 4.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    InputError
+        Unknown format or size out of range.
+    ExportUnavailable
+        No chromium on the server, or it failed to start or render.
+    """
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt not in FIGURE_FORMATS:
+        raise InputError(f"Figure format {fmt!r} is not supported: use one of {FIGURE_FORMATS}.")
+    dw, dh = PRESETS[DEFAULT_PRESET]
+    w, h, sc = _check_size(width if width is not None else dw, height or dh, scale)
+    fig_dict = fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
+    # The export size wins over a height set for the screen.
+    layout = dict(fig_dict.get("layout", {}))
+    layout.pop("width", None)
+    layout.pop("height", None)
+    layout["autosize"] = False
+    fig_dict = {**fig_dict, "layout": layout}
+    return _SESSION.render(fig_dict, {"format": fmt, "width": w, "height": h, "scale": sc})
+
+
+def safe_filename(name: str, default: str = "figure") -> str:
+    """A file name from a label: letters, digits, ``._-`` only (no paths, no spaces)."""
+    out = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._")
+    return out[:120] or default
+
+
+def modebar_config(name: str, width: int, height: int, scale: float = 1) -> dict:
+    """``st.plotly_chart`` config: the camera button exports a PNG of this size and name.
+
+    This is the browser-side export path, which works without chromium on the server.
+    """
+    return {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": safe_filename(name),
+            "width": int(width),
+            "height": int(height),
+            "scale": scale,
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+def _defuse(value: object) -> object:
+    """Prefix a text cell a spreadsheet would run as a formula with ``'`` (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _prepare(df: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"Expected a table (pandas DataFrame), got {type(df).__name__}.")
+    out = df.copy()
+    if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
+        out = out.reset_index()
+    out.columns = [_defuse(str(c)) for c in out.columns]
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(_defuse)
+    return out
+
+
+def _cell(value: object) -> object:
+    """A Python value openpyxl writes as a number, text or empty cell."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if np.isfinite(v) else None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (int, str)):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return str(value)
+
+
+def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "table") -> bytes:
+    """A table as CSV (UTF-8 with BOM, so Excel reads accents) or XLSX (openpyxl).
+
+    Numbers stay numbers at full precision (the on-screen numbers, unrounded); text cells that
+    start with ``= + - @`` are prefixed with ``'`` so a spreadsheet never runs them as formulas.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    fmt : {"csv", "xlsx"}
+    sheet : str
+        XLSX sheet name.
+    """
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt not in TABLE_FORMATS:
+        raise InputError(f"Table format {fmt!r} is not supported: use one of {TABLE_FORMATS}.")
+    out = _prepare(df)
+    if fmt == "csv":
+        text = out.to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        return ("\ufeff" + text).encode("utf-8")
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "table"
+    ws.append([str(c) for c in out.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in out.itertuples(index=False, name=None):
+        ws.append([_cell(v) for v in row])
+    # Text cells are written as data, never as formulas (openpyxl treats "=..." as formula).
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    ws.freeze_panes = "A2"
+    for j, col in enumerate(out.columns, start=1):
+        width = max([len(str(col))] + [len(str(v)) for v in out[col].head(200)]) + 2
+        ws.column_dimensions[get_column_letter(j)].width = min(60, width)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# everything at once
+def bundle_zip(
+    figures: Mapping[str, go.Figure],
+    tables: Mapping[str, pd.DataFrame],
+    methods: str,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    scale: float = 1,
+) -> bytes:
+    """A ZIP of every figure (PNG + SVG), every table (CSV + XLSX) and ``methods.txt``.
+
+    Members: ``figures/<name>.png``, ``figures/<name>.svg``, ``tables/<name>.csv``,
+    ``tables/<name>.xlsx``, ``methods.txt``. Without chromium on the server the figures are
+    written as plotly JSON (``figures/<name>.json``) and ``methods.txt`` says so.
+
+    Parameters
+    ----------
+    figures : mapping of name to Figure
+    tables : mapping of name to DataFrame
+    methods : str
+        The methods paragraph (data source, filters, methods, software versions).
+    width, height, scale
+        Figure export size (default the 16:9 1920x1080 preset).
+    """
+    buf = io.BytesIO()
+    used: set[str] = set()
+
+    def unique(name: str) -> str:
+        base = safe_filename(name)
+        cand, i = base, 2
+        while cand in used:
+            cand, i = f"{base}_{i}", i + 1
+        used.add(cand)
+        return cand
+
+    text = methods.rstrip() + "\n"
+    can_render = chromium_available()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, fig in figures.items():
+            stem = unique(name)
+            if can_render:
+                for fmt in ("png", "svg"):
+                    data = figure_bytes(fig, fmt, width, height, scale)
+                    zf.writestr(f"figures/{stem}.{fmt}", data)
+            else:
+                zf.writestr(f"figures/{stem}.json", fig.to_json())
+        if figures and not can_render:
+            text += (
+                "\nFigures are plotly JSON (no chromium on the server for PNG/SVG): open them "
+                "with plotly.io.read_json, or export PNG from the page's figure toolbar.\n"
+            )
+        used.clear()
+        for name, df in tables.items():
+            stem = unique(name)
+            zf.writestr(f"tables/{stem}.csv", table_bytes(df, "csv"))
+            zf.writestr(f"tables/{stem}.xlsx", table_bytes(df, "xlsx", sheet=stem))
+        zf.writestr("methods.txt", text)
+    return buf.getvalue()
