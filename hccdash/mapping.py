@@ -1,0 +1,717 @@
+"""Map a user's columns onto the canonical cohort schema (:mod:`hccdash.schema`).
+
+A :class:`ColumnMapping` says which column is the OS/PFS time and event (or which dates they
+are computed from), how event codes read, which columns play the sidebar roles (Child-Pugh,
+KPS, PVTT, ascites, treatment arm), which are extra factors and where numeric columns are cut.
+:func:`guess_mapping` proposes one from the column names (English and common Chinese
+headers), :func:`apply_mapping` builds the canonical frame, and the mapping round-trips through
+JSON so a user can save it next to the spreadsheet.
+
+``apply_mapping`` never raises on bad cell values: it turns them into missing values, and
+:mod:`hccdash.datacheck` lists them (column, rows, value, fix) before anything is analysed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from hccdash import schema
+from hccdash.errors import InputError, preview_labels
+
+DAYS_PER_MONTH = 30.4375  # 365.25 / 12
+# Multiply a time in this unit by the factor to get months.
+TIME_UNITS: dict[str, float] = {
+    "days": 1 / DAYS_PER_MONTH,
+    "weeks": 7 / DAYS_PER_MONTH,
+    "months": 1.0,
+    "years": 12.0,
+}
+DERIVATION_RULE = (
+    "Durations from dates: months = days / 30.4375 (365.25 / 12). "
+    "OS runs from the start date to the death date (event) or, without one, to the last "
+    "follow-up date (censored). PFS runs from the start date to the earlier of progression "
+    "and death (event) or, without either, to the last follow-up date (censored). "
+    "An event column, if mapped, overrides the event status derived from the dates."
+)
+DATE_FORMATS: tuple[tuple[str, str], ...] = (
+    ("%Y-%m-%d", "YYYY-MM-DD"),
+    ("%Y/%m/%d", "YYYY/MM/DD"),
+    ("%Y.%m.%d", "YYYY.MM.DD"),
+    ("%Y%m%d", "YYYYMMDD"),
+    ("%d/%m/%Y", "DD/MM/YYYY"),
+    ("%m/%d/%Y", "MM/DD/YYYY"),
+    ("%d.%m.%Y", "DD.MM.YYYY"),
+    ("%d-%m-%Y", "DD-MM-YYYY"),
+    ("%Y-%m-%dT%H:%M:%S", "YYYY-MM-DDThh:mm:ss"),
+    ("%Y-%m-%d %H:%M:%S", "YYYY-MM-DD hh:mm:ss"),
+    ("%Y年%m月%d日", "YYYY年MM月DD日"),
+)
+
+EVENT_VALUES: tuple[str, ...] = (
+    "1", "yes", "y", "true", "t", "dead", "death", "died", "deceased", "event",
+    "progressed", "progression", "relapse", "recurrence", "是", "有", "死亡", "已故", "进展",
+    "复发",
+)  # fmt: skip
+CENSOR_VALUES: tuple[str, ...] = (
+    "0", "no", "n", "false", "f", "alive", "censored", "living", "no event", "否", "无",
+    "存活", "生存", "未进展", "无进展", "删失",
+)  # fmt: skip
+YES_VALUES = frozenset({"yes", "y", "1", "true", "t", "present", "positive", "+", "是", "有"})
+NO_VALUES = frozenset({"no", "n", "0", "false", "f", "absent", "negative", "-", "否", "无"})
+
+
+def norm_code(value: object) -> str | None:
+    """A cell as a comparable code: lower-case text, ``1.0`` -> ``"1"``; None when missing."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    text = str(value).strip().lower()
+    if text in ("", "nan", "na", "n/a", "<na>"):
+        return None
+    if re.fullmatch(r"[+-]?\d+\.0+", text):
+        return text.split(".")[0]
+    return text
+
+
+@dataclass(frozen=True)
+class EventCoding:
+    """Which cell values mean "event" and which mean "censored" (compared after
+    :func:`norm_code`: case-insensitive, ``1.0`` equals ``1``)."""
+
+    event: tuple[str, ...] = EVENT_VALUES
+    censored: tuple[str, ...] = CENSOR_VALUES
+
+    def __post_init__(self) -> None:
+        ev = {norm_code(v) for v in self.event}
+        ce = {norm_code(v) for v in self.censored}
+        both = sorted(x for x in ev & ce if x is not None)
+        if both:
+            raise InputError(
+                f"event coding: {preview_labels(both)} listed both as event and as censored; "
+                "fix: put each value in one list only."
+            )
+
+    def code(self, value: object) -> float:
+        """1.0 for an event, 0.0 for censored, NaN when missing or not in the coding."""
+        key = norm_code(value)
+        if key is None:
+            return np.nan
+        if key in {norm_code(v) for v in self.event}:
+            return 1.0
+        if key in {norm_code(v) for v in self.censored}:
+            return 0.0
+        return np.nan
+
+    def unknown(self, values: pd.Series) -> pd.Series:
+        """Boolean mask of present values that are in neither list."""
+        known = {norm_code(v) for v in (*self.event, *self.censored)}
+        keys = values.map(norm_code)
+        return keys.notna() & ~keys.isin(known)
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a user's columns become the canonical cohort (all column names are the user's).
+
+    Attributes
+    ----------
+    patient_id : str or None
+        Identifier column; without one, rows are named ``"row N"`` (N = spreadsheet row).
+    os_time, os_event, pfs_time, pfs_event : str or None
+        Duration and event columns; a time left ``None`` is computed from the dates.
+    time_unit : str
+        Unit of the duration columns: ``"days"``, ``"weeks"``, ``"months"`` or ``"years"``.
+    os_coding, pfs_coding : EventCoding
+        Event codes of the event columns.
+    start_date, progression_date, death_date, last_followup_date : str or None
+        Date columns used when a time column is not given (rule: :data:`DERIVATION_RULE`).
+    date_format : str or None
+        ``strftime`` format of the date cells; None = detect (one format per column).
+    child_pugh, kps, pvtt, ascites, treatment : str or None
+        Columns playing the sidebar filter roles (renamed to the canonical names).
+    extra_factors : tuple of str
+        Further columns kept under their own names (factors, covariates).
+    cuts : tuple of (str, float)
+        Numeric cut points: each adds a two-level column ``"<col> ≤cut / >cut"``.
+    """
+
+    patient_id: str | None = None
+    os_time: str | None = None
+    os_event: str | None = None
+    pfs_time: str | None = None
+    pfs_event: str | None = None
+    time_unit: str = "months"
+    os_coding: EventCoding = field(default_factory=EventCoding)
+    pfs_coding: EventCoding = field(default_factory=EventCoding)
+    start_date: str | None = None
+    progression_date: str | None = None
+    death_date: str | None = None
+    last_followup_date: str | None = None
+    date_format: str | None = None
+    child_pugh: str | None = None
+    kps: str | None = None
+    pvtt: str | None = None
+    ascites: str | None = None
+    treatment: str | None = None
+    extra_factors: tuple[str, ...] = ()
+    cuts: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.time_unit not in TIME_UNITS:
+            raise InputError(
+                f"time unit {self.time_unit!r} is not one of {preview_labels(list(TIME_UNITS))}; "
+                "fix: choose days, weeks, months or years."
+            )
+
+    # -- which endpoints are defined, and how --------------------------------------------
+    def os_from_dates(self) -> bool:
+        """True when OS is computed from dates (no OS time column)."""
+        return (
+            self.os_time is None
+            and self.start_date is not None
+            and (self.death_date is not None or self.last_followup_date is not None)
+        )
+
+    def pfs_from_dates(self) -> bool:
+        """True when PFS is computed from dates (no PFS time column)."""
+        return (
+            self.pfs_time is None
+            and self.start_date is not None
+            and (self.progression_date is not None or self.death_date is not None)
+            and self.last_followup_date is not None
+        )
+
+    def has_os(self) -> bool:
+        return (self.os_time is not None and self.os_event is not None) or self.os_from_dates()
+
+    def has_pfs(self) -> bool:
+        return (self.pfs_time is not None and self.pfs_event is not None) or self.pfs_from_dates()
+
+    def roles(self) -> dict[str, str]:
+        """Canonical role name -> user column, for the roles that are mapped."""
+        return {r: getattr(self, r) for r in schema.ROLE_COLUMNS if getattr(self, r) is not None}
+
+    def date_columns(self) -> dict[str, str]:
+        """Date role -> user column, for the dates that are mapped."""
+        names = ("start_date", "progression_date", "death_date", "last_followup_date")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+    def source_columns(self) -> tuple[str, ...]:
+        """Every user column the mapping reads, in a stable order without repeats."""
+        cols = [
+            self.patient_id, self.os_time, self.os_event, self.pfs_time, self.pfs_event,
+            *self.date_columns().values(), *self.roles().values(), *self.extra_factors,
+            *(c for c, _ in self.cuts),
+        ]  # fmt: skip
+        return tuple(dict.fromkeys(c for c in cols if c is not None))
+
+    # -- JSON ------------------------------------------------------------------------------
+    def to_json(self) -> str:
+        """The mapping as a JSON document (save it next to the spreadsheet)."""
+        doc = asdict(self)
+        doc["cuts"] = [[c, v] for c, v in self.cuts]
+        return json.dumps({"hccdash_mapping": 1, **doc}, indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ColumnMapping:
+        """Read a mapping written by :meth:`to_json`.
+
+        Raises
+        ------
+        InputError
+            Not JSON, not a mapping, unknown keys or wrong types.
+        """
+        try:
+            doc = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"mapping file is not valid JSON ({exc}); fix: load a mapping saved by hccdash."
+            ) from exc
+        if not isinstance(doc, dict) or doc.pop("hccdash_mapping", None) != 1:
+            raise InputError(
+                "mapping file is not an hccdash mapping (no 'hccdash_mapping': 1); fix: load "
+                "a mapping saved by hccdash."
+            )
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(doc) - names)
+        if unknown:
+            raise InputError(
+                f"mapping file has unknown keys {preview_labels(unknown)}; fix: load a mapping "
+                "saved by this version of hccdash."
+            )
+        kwargs: dict[str, object] = {}
+        try:
+            for k, v in doc.items():
+                if k in ("os_coding", "pfs_coding"):
+                    kwargs[k] = EventCoding(
+                        event=tuple(str(x) for x in v["event"]),
+                        censored=tuple(str(x) for x in v["censored"]),
+                    )
+                elif k == "extra_factors":
+                    kwargs[k] = tuple(str(x) for x in v)
+                elif k == "cuts":
+                    kwargs[k] = tuple((str(c), float(x)) for c, x in v)
+                elif v is None or isinstance(v, str):
+                    kwargs[k] = v
+                else:
+                    raise TypeError(f"{k!r} must be text or null, got {v!r}")
+        except (TypeError, KeyError, ValueError) as exc:
+            raise InputError(
+                f"mapping file has a malformed entry ({exc}); fix: load a mapping saved by hccdash."
+            ) from exc
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+# -- guessing ------------------------------------------------------------------------------
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "patient_id": (
+        "patientid", "id", "patient", "pid", "subject", "subjectid", "caseid", "case",
+        "patientno", "no", "编号", "病例号", "患者编号", "住院号", "病案号", "序号", "id号",
+    ),
+    "os_time": (
+        "osmonths", "os", "ostime", "overallsurvival", "overallsurvivaltime", "survivaltime",
+        "survtime", "survival", "time", "futime", "osmo", "生存时间", "总生存期", "总生存时间",
+        "os时间", "生存期",
+    ),
+    "os_event": (
+        "osevent", "osstatus", "oscensor", "status", "death", "dead", "vitalstatus", "event",
+        "died", "fustat", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态", "os事件",
+    ),
+    "pfs_time": (
+        "pfsmonths", "pfs", "pfstime", "progressionfreesurvival", "pfsmo", "无进展生存期",
+        "无进展生存时间", "pfs时间",
+    ),
+    "pfs_event": (
+        "pfsevent", "pfsstatus", "progression", "progressed", "pd", "进展", "疾病进展",
+        "是否进展", "pfs状态", "pfs事件",
+    ),
+    "start_date": (
+        "startdate", "diagnosisdate", "dateofdiagnosis", "treatmentstart", "treatmentstartdate",
+        "datestart", "dateoftreatment", "rtstart", "诊断日期", "确诊日期", "治疗开始日期",
+        "开始日期", "治疗日期", "入组日期",
+    ),
+    "progression_date": (
+        "progressiondate", "dateofprogression", "pddate", "进展日期", "疾病进展日期",
+    ),
+    "death_date": ("deathdate", "dateofdeath", "dod", "死亡日期", "死亡时间"),
+    "last_followup_date": (
+        "lastfollowup", "lastfollowupdate", "lastfu", "lastfudate", "lastcontact",
+        "lastcontactdate", "dateoflastfollowup", "datelastfollowup", "末次随访", "末次随访日期",
+        "最后随访日期", "随访日期",
+    ),
+    "child_pugh": (
+        "childpugh", "childpughclass", "childpughgrade", "cp", "cpclass", "child",
+        "肝功能分级", "child分级", "childpugh分级", "肝功能",
+    ),
+    "kps": ("kps", "karnofsky", "kpsscore", "karnofskyperformancestatus", "卡氏评分", "kps评分"),
+    "pvtt": (
+        "pvtt", "portalveintumorthrombus", "tumorthrombus", "portalveinthrombus", "门静脉癌栓",
+        "癌栓", "门脉癌栓",
+    ),
+    "ascites": ("ascites", "腹水"),
+    "treatment": (
+        "treatment", "arm", "treatmentarm", "therapy", "group", "regimen", "治疗", "治疗方式",
+        "治疗方案", "分组", "组别",
+    ),
+}  # fmt: skip
+_UNIT_WORDS = (
+    ("days", ("days", "day", "天", "日")),
+    ("weeks", ("weeks", "week", "wk", "周")),
+    ("years", ("years", "year", "yr", "年")),
+    ("months", ("months", "month", "mo", "月")),
+)
+
+
+def _key(name: str) -> str:
+    """Column name without case, units in brackets, spaces or punctuation."""
+    text = str(name).lower()
+    text = re.sub(r"[\(\[（【].*?[\)\]）】]", "", text)
+    return re.sub(r"[\s_\-\.\:/,;'\"]+", "", text)
+
+
+def _unit_of(name: str) -> str | None:
+    text = str(name).lower()
+    for unit, words in _UNIT_WORDS:
+        for w in words:
+            if re.search(rf"(^|[^a-z]){re.escape(w)}($|[^a-z])", text):
+                return unit
+    return None
+
+
+def guess_mapping(data: pd.DataFrame) -> ColumnMapping:
+    """Propose a mapping from the column names (exact aliases first, then prefixes).
+
+    Columns that are not recognised become extra factors when they look categorical (2-12
+    distinct values) or numeric. The guess is a proposal: the data page shows it for editing.
+    """
+    cols = [str(c) for c in data.columns]
+    keys = {c: _key(c) for c in cols}
+    chosen: dict[str, str] = {}
+    used: set[str] = set()
+    for role, aliases in _ALIASES.items():
+        for alias in aliases:
+            hit = next((c for c in cols if c not in used and keys[c] == alias), None)
+            if hit is not None:
+                chosen[role] = hit
+                used.add(hit)
+                break
+    # Second pass: names that start with an alias ("os_months_from_rt", "死亡日期(随访)").
+    for role, aliases in _ALIASES.items():
+        if role in chosen or role in ("patient_id", "os_time", "os_event"):
+            continue
+        for alias in aliases:
+            if len(alias) < 3:
+                continue
+            hit = next((c for c in cols if c not in used and keys[c].startswith(alias)), None)
+            if hit is not None:
+                chosen[role] = hit
+                used.add(hit)
+                break
+    # A date column is not a duration: drop time guesses whose cells look like dates.
+    for role in ("os_time", "pfs_time"):
+        col = chosen.get(role)
+        if col is not None and _looks_like_dates(data[col]):
+            used.discard(chosen.pop(role))
+    time_cols = [chosen[r] for r in ("os_time", "pfs_time") if r in chosen]
+    unit = next((u for u in (_unit_of(c) for c in time_cols) if u), "months")
+    extras = []
+    for c in cols:
+        if c in used:
+            continue
+        s = data[c]
+        if _looks_like_dates(s):
+            continue
+        nunique = s.nunique(dropna=True)
+        if (pd.api.types.is_numeric_dtype(s) and nunique > 1) or 1 < nunique <= 12:
+            extras.append(c)
+    return ColumnMapping(
+        patient_id=chosen.get("patient_id"),
+        os_time=chosen.get("os_time"),
+        os_event=chosen.get("os_event"),
+        pfs_time=chosen.get("pfs_time"),
+        pfs_event=chosen.get("pfs_event"),
+        time_unit=unit,
+        start_date=chosen.get("start_date"),
+        progression_date=chosen.get("progression_date"),
+        death_date=chosen.get("death_date"),
+        last_followup_date=chosen.get("last_followup_date"),
+        child_pugh=chosen.get("child_pugh"),
+        kps=chosen.get("kps"),
+        pvtt=chosen.get("pvtt"),
+        ascites=chosen.get("ascites"),
+        treatment=chosen.get("treatment"),
+        extra_factors=tuple(extras),
+    )
+
+
+def _looks_like_dates(s: pd.Series) -> bool:
+    present = s.dropna()
+    if present.empty or pd.api.types.is_numeric_dtype(s):
+        return False
+    sample = present.astype(str).head(50)
+    hits = sample.str.match(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+    return bool(hits.mean() >= 0.8)
+
+
+# -- dates ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParsedDates:
+    """A date column parsed with one format.
+
+    Attributes
+    ----------
+    values : pandas.Series
+        ``datetime64`` values (NaT where missing or unparsable).
+    format : str or None
+        The format used (strftime), None when no cell parsed.
+    label : str or None
+        The format for people (``"DD/MM/YYYY"``).
+    bad : tuple of int
+        Row positions with a value that does not parse with ``format``.
+    ambiguous : bool
+        True when day/month and month/day both read every value (the day-first reading is
+        used).
+    """
+
+    values: pd.Series = field(repr=False)
+    format: str | None
+    label: str | None
+    bad: tuple[int, ...]
+    ambiguous: bool
+
+
+def _strptime_ok(text: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(text, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None) -> ParsedDates:
+    """Parse a date column with one format: the given one or the one that reads most cells.
+
+    Several formats in one column (``2020-01-03`` next to ``03/01/2020``) are not mixed
+    silently: the cells that do not fit the column's main format are reported as bad.
+    """
+    text = values.map(lambda v: None if norm_code(v) is None else str(v).strip())
+    present = text.dropna()
+    candidates = [(date_format, date_format)] if date_format else list(DATE_FORMATS)
+    best = None
+    for fmt, label in candidates:
+        ok = present.map(lambda t, f=fmt: _strptime_ok(t, f))
+        score = int(ok.sum())
+        if best is None or score > best[0]:
+            best = (score, fmt, label, ok)
+    if best is None or best[0] == 0:
+        bad = tuple(int(values.index.get_loc(i)) for i in present.index)
+        return ParsedDates(pd.Series(pd.NaT, index=values.index), None, None, bad, False)
+    _, fmt, label, ok = best
+    ambiguous = False
+    if fmt == "%d/%m/%Y":
+        ambiguous = bool(present.map(lambda t: _strptime_ok(t, "%m/%d/%Y")).all())
+    parsed = pd.to_datetime(text.where(text.index.isin(ok[ok].index)), format=fmt, errors="coerce")
+    bad = tuple(int(values.index.get_loc(i)) for i in ok[~ok].index)
+    return ParsedDates(parsed, fmt, label, bad, ambiguous)
+
+
+# -- role normalisation -------------------------------------------------------------------
+def normalise_yes_no(values: pd.Series) -> pd.Series:
+    """ "Yes"/"No" from yes/no, y/n, 1/0, true/false, present/absent, 是/否, 有/无; else NA."""
+
+    def one(v: object) -> object:
+        key = norm_code(v)
+        if key is None:
+            return pd.NA
+        if key in YES_VALUES:
+            return "Yes"
+        if key in NO_VALUES:
+            return "No"
+        return pd.NA
+
+    return values.map(one).astype("object")
+
+
+def normalise_child_pugh(values: pd.Series) -> pd.Series:
+    """ "A"/"B"/"C" from class letters ("Child-Pugh B", "b", "A5") or scores (5-6 A, 7-9 B,
+    10-15 C); else NA."""
+
+    def one(v: object) -> object:
+        key = norm_code(v)
+        if key is None:
+            return pd.NA
+        m = re.fullmatch(r"(?:child[\s\-]*pugh|cp|child)?[\s\-:]*([abc])\s*\d{0,2}(级)?", key)
+        if m:
+            return m.group(1).upper()
+        try:
+            score = float(key)
+        except ValueError:
+            return pd.NA
+        if 5 <= score <= 6:
+            return "A"
+        if 7 <= score <= 9:
+            return "B"
+        if 10 <= score <= 15:
+            return "C"
+        return pd.NA
+
+    return values.map(one).astype("object")
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Numbers from numeric cells or text like ``"80"``, ``"80%"``, ``"12,5"``; else NaN."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+
+    def one(v: object) -> float:
+        if isinstance(v, bool | np.bool_) or norm_code(v) is None:
+            return np.nan
+        if isinstance(v, int | float | np.integer | np.floating):
+            return float(v)
+        text = str(v).strip().rstrip("%").strip()
+        if re.fullmatch(r"[+-]?\d+,\d+", text):
+            text = text.replace(",", ".")
+        try:
+            return float(text)
+        except ValueError:
+            return np.nan
+
+    return values.map(one).astype(float)
+
+
+def cut_column_name(column: str, cut: float) -> str:
+    """Name of the two-level column a cut point adds."""
+    return f"{column} ≤{cut:g} / >{cut:g}"
+
+
+# -- applying ------------------------------------------------------------------------------
+def check_columns(data: pd.DataFrame, mapping: ColumnMapping) -> None:
+    """Raise InputError when the mapping names columns the data lack or collide.
+
+    Raises
+    ------
+    InputError
+        Missing columns (listing the available ones), an endpoint with a time but no event
+        (or the reverse), or an extra factor whose name is a canonical column in use.
+    """
+    missing = [c for c in mapping.source_columns() if c not in data.columns]
+    if missing:
+        raise InputError(
+            f"mapping names {len(missing)} columns the file does not have: "
+            f"{preview_labels(missing)}; the file has {preview_labels(list(data.columns), 8)}; "
+            "fix: choose columns from the file (or load the mapping saved for this file)."
+        )
+    for label, t, e in (
+        ("OS", mapping.os_time, mapping.os_event),
+        ("PFS", mapping.pfs_time, mapping.pfs_event),
+    ):
+        if t is not None and e is None:
+            raise InputError(
+                f"{label} time column {t!r} has no event column; fix: choose the {label} event "
+                "column (1 = event, 0 = censored)."
+            )
+    if not (mapping.has_os() or mapping.has_pfs()):
+        raise InputError(
+            "mapping defines no endpoint; fix: choose an OS or PFS time and event column, or "
+            "the start date with the death/last follow-up dates to compute them."
+        )
+    canonical = _canonical_names(mapping)
+    clash = [c for c in mapping.extra_factors if c in canonical]
+    if clash:
+        raise InputError(
+            f"extra factors {preview_labels(clash)} have the names of canonical columns "
+            "already in use; fix: map them to their role instead, or rename them in the file."
+        )
+
+
+def _canonical_names(mapping: ColumnMapping) -> set[str]:
+    names = {schema.PATIENT_ID}
+    if mapping.has_os():
+        names |= {schema.OS_TIME, schema.OS_EVENT}
+    if mapping.has_pfs():
+        names |= {schema.PFS_TIME, schema.PFS_EVENT}
+    return names | set(mapping.roles())
+
+
+def row_labels(data: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
+    """Patient id per row as text; ``"row N"`` (spreadsheet row, header = row 1) when the id
+    column is not mapped or the cell is empty."""
+    fallback = pd.Series([f"row {i + 2}" for i in range(len(data))], index=data.index)
+    if mapping.patient_id is None:
+        return fallback
+    ids = data[mapping.patient_id].map(
+        lambda v: (
+            None
+            if norm_code(v) is None
+            else (str(norm_code(v)) if isinstance(v, float | np.floating) else str(v).strip())
+        )
+    )
+    return ids.where(ids.notna(), fallback).astype(object)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Canonical endpoint columns and the parsed dates they came from."""
+
+    frame: pd.DataFrame = field(repr=False)
+    dates: dict[str, ParsedDates] = field(repr=False)
+
+
+def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
+    """OS/PFS months and events per row (NaN where missing or unreadable)."""
+    out = pd.DataFrame(index=data.index)
+    factor = TIME_UNITS[mapping.time_unit]
+    dates = {
+        role: parse_dates(data[col], mapping.date_format)
+        for role, col in mapping.date_columns().items()
+    }
+
+    def date(role: str) -> pd.Series:
+        if role in dates:
+            return dates[role].values
+        return pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
+
+    def months(end: pd.Series) -> pd.Series:
+        return (end - date("start_date")).dt.days.astype(float) / DAYS_PER_MONTH
+
+    if mapping.os_time is not None and mapping.os_event is not None:
+        out[schema.OS_TIME] = to_number(data[mapping.os_time]) * factor
+        out[schema.OS_EVENT] = data[mapping.os_event].map(mapping.os_coding.code).astype(float)
+    elif mapping.os_from_dates():
+        death, last = date("death_date"), date("last_followup_date")
+        out[schema.OS_TIME] = months(death.fillna(last))
+        if mapping.os_event is not None:
+            out[schema.OS_EVENT] = data[mapping.os_event].map(mapping.os_coding.code)
+        else:
+            ev = death.notna().astype(float)
+            out[schema.OS_EVENT] = ev.where(death.notna() | last.notna(), np.nan)
+    if mapping.pfs_time is not None and mapping.pfs_event is not None:
+        out[schema.PFS_TIME] = to_number(data[mapping.pfs_time]) * factor
+        out[schema.PFS_EVENT] = data[mapping.pfs_event].map(mapping.pfs_coding.code).astype(float)
+    elif mapping.pfs_from_dates():
+        prog, death, last = date("progression_date"), date("death_date"), date("last_followup_date")
+        first = pd.concat([prog, death], axis=1).min(axis=1)
+        out[schema.PFS_TIME] = months(first.fillna(last))
+        if mapping.pfs_event is not None:
+            out[schema.PFS_EVENT] = data[mapping.pfs_event].map(mapping.pfs_coding.code)
+        else:
+            ev = first.notna().astype(float)
+            out[schema.PFS_EVENT] = ev.where(first.notna() | last.notna(), np.nan)
+    return Derived(out.astype(float), dates)
+
+
+def apply_mapping(data: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """The canonical frame (column names of :mod:`hccdash.schema`) for ``data``.
+
+    ``data`` is not modified. Times are in months (converted from ``mapping.time_unit`` or
+    computed from dates, :data:`DERIVATION_RULE`), events 1.0/0.0 (NaN where missing or not
+    in the coding), PVTT/ascites "Yes"/"No", Child-Pugh "A"/"B"/"C", KPS numeric, treatment
+    text; extra factors keep their names and values; each cut point adds a two-level column.
+
+    Raises
+    ------
+    InputError
+        When the mapping does not fit the columns (see :func:`check_columns`).
+    """
+    check_columns(data, mapping)
+    out = pd.DataFrame(index=data.index)
+    out[schema.PATIENT_ID] = row_labels(data, mapping)
+    derived = derive_endpoints(data, mapping).frame
+    for c in derived.columns:
+        out[c] = derived[c]
+    for role, col in mapping.roles().items():
+        s = data[col]
+        if role in (schema.PVTT, schema.ASCITES):
+            out[role] = normalise_yes_no(s)
+        elif role == schema.CHILD_PUGH:
+            out[role] = normalise_child_pugh(s)
+        elif role == schema.KPS:
+            out[role] = to_number(s)
+        else:
+            out[role] = s.map(lambda v: pd.NA if norm_code(v) is None else str(v).strip())
+    for col in mapping.extra_factors:
+        out[col] = data[col].copy()
+    for col, cut in mapping.cuts:
+        num = to_number(data[col])
+        low, high = f"≤{cut:g}", f">{cut:g}"
+        lab = pd.Series(np.where(num <= cut, low, high), index=data.index, dtype=object)
+        out[cut_column_name(col, cut)] = lab.where(num.notna(), pd.NA)
+    return out
+
+
+def with_changes(mapping: ColumnMapping, **changes: object) -> ColumnMapping:
+    """A copy of ``mapping`` with some fields changed (frozen dataclasses are not edited)."""
+    return replace(mapping, **changes)  # type: ignore[arg-type]
