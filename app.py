@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from hccdash.ui.sidebar import render_sidebar
+
 st.set_page_config(page_title="hccdash", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = [
@@ -16,4 +18,7 @@ PAGES = [
     st.Page("pages/about.py", title="About", url_path="about"),
 ]
 
-st.navigation(PAGES).run()
+nav = st.navigation(PAGES)
+# The shared sidebar (filters synced with the URL) is drawn on every page, before the page runs.
+render_sidebar()
+nav.run()

@@ -1,6 +1,92 @@
-"""About page (being built; its owner replaces this file)."""
+"""About: methods, citations, software versions, the reconstruction disclaimer, privacy."""
 
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+import pandas as pd
 import streamlit as st
 
-st.title("About")
-st.info("This page is being built.")
+from hccdash.ui.common import RECONSTRUCTION_TEXT
+
+st.title("About hccdash")
+
+st.header("Methods")
+st.markdown(
+    """
+- **Kaplan-Meier** estimates with Greenwood variance, as R `survfit(Surv(time, event) ~ group)`.
+  Pointwise confidence intervals use the **log-log** transform by default (as Stata, SAS and
+  lifelines); R's default is `conf.type = "log"`, SPSS prints no pointwise band. Both other
+  transforms ("log", "plain") are available on the Kaplan-Meier page.
+- **Median survival** follows R's rule (the first time S(t) ≤ 0.5, averaged where the curve is
+  flat at exactly 0.5); its CI is where the confidence band crosses 0.5. "NR" means not
+  reached.
+- **Landmark survival** at chosen times as R `summary(fit, times = ...)`.
+- **Group comparisons**: the log-rank test (R `survdiff`, rho = 0), Gehan-Breslow
+  (generalised Wilcoxon), Tarone-Ware, Peto-Peto and Fleming-Harrington (p, q) weighted tests;
+  a test for trend across ordered levels; pairwise tests with Holm or Benjamini-Hochberg
+  adjustment (as `survminer::pairwise_survdiff`).
+- **Cox regression** with Efron ties by default (R `coxph` default; SPSS and lifelines'
+  older versions use Breslow): hazard ratios with Wald CIs, likelihood-ratio, Wald and score
+  tests, Harrell's concordance, the proportional-hazards test on scaled Schoenfeld residuals
+  (R ≥ 3.0 `cox.zph`, KM time transform), and warnings for few events per variable and for
+  separation (monotone likelihood), where Firth's penalised fit is offered.
+- **Response**: RECIST 1.1 best response; objective response rate (CR + PR) and disease
+  control rate (CR + PR + SD) with **exact Clopper-Pearson** 95% CIs (R `binom.test`).
+  Not-evaluable patients are left out of the denominator and counted separately.
+- **Baseline table**: Fisher's exact test (2×2), Fisher-Freeman-Halton exact test (larger
+  tables; Pearson chi-square above 300 patients), Mann-Whitney U (R `wilcox.test` rule for
+  exact vs normal p) and Kruskal-Wallis for numeric variables.
+
+The paper analysed its data with SPSS 23: its log-rank test equals ours; its Cox model used
+Breslow ties and its "RR" column is largely a Wald statistic (see "Reproduce the paper").
+"""
+)
+
+st.header("Citations")
+st.markdown(
+    """
+- Luo Y, Huang X, Chen J, Zhang S. Evaluation of the clinical efficacy of intensity-modulated
+  radiotherapy combined with transcatheter arterial chemoembolization for hepatocellular
+  carcinoma with extrahepatic oligometastasis and prognostic factors for patient survival.
+  *International Journal of General Medicine* (Dovepress).
+- Therneau T. *A Package for Survival Analysis in R* (R package `survival`); Therneau TM,
+  Grambsch PM. *Modeling Survival Data: Extending the Cox Model*. Springer, 2000.
+- Davidson-Pilon C. lifelines: survival analysis in Python. *Journal of Open Source Software*
+  2019;4(40):1317.
+- Pölsterl S. scikit-survival: a library for time-to-event analysis built on top of
+  scikit-learn. *Journal of Machine Learning Research* 2020;21(212):1-6.
+- Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case of
+  the binomial. *Biometrika* 1934;26:404-413.
+"""
+)
+
+st.header("The bundled cohort")
+st.warning(RECONSTRUCTION_TEXT, icon=":material/science:")
+
+st.header("Privacy")
+st.markdown(
+    "hccdash sends no telemetry (Streamlit usage statistics are switched off) and fetches "
+    "nothing from the internet. An uploaded file is read into this browser session's memory "
+    "on the server you run; it is never written to disk and is gone when the session ends."
+)
+
+st.header("Software versions")
+rows = [{"package": "python", "version": platform.python_version()}]
+for name in (
+    "hccdash",
+    "streamlit",
+    "pandas",
+    "numpy",
+    "scipy",
+    "lifelines",
+    "scikit-survival",
+    "statsmodels",
+    "plotly",
+    "kaleido",
+    "openpyxl",
+):
+    try:
+        rows.append({"package": name, "version": version(name)})
+    except PackageNotFoundError:
+        rows.append({"package": name, "version": "not installed"})
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="about_versions")

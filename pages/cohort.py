@@ -1,15 +1,42 @@
-"""Cohort page (default): what is loaded."""
+"""Cohort page (default): what is loaded, baseline characteristics by arm, completeness."""
 
 import streamlit as st
 
-from hccdash.ui.state import active_cohort
+from hccdash.baseline import completeness
+from hccdash.filters import describe
+from hccdash.schema import TREATMENT
+from hccdash.ui import cache
+from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
+from hccdash.ui.sidebar import filtered_view
 
-cohort = active_cohort()
-st.title("hccdash")
-st.markdown(
-    "Survival analysis for oncology cohorts in the browser: filter the cohort, draw "
-    "Kaplan-Meier curves, compare groups and fit Cox models, with numbers that match R's "
-    "`survival` package."
-)
-st.metric("Patients loaded", cohort.n)
-st.caption(f"Source: {cohort.source}")
+view = filtered_view()
+cohort = view.cohort
+st.title("Cohort")
+reconstruction_notice(cohort)
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Patients loaded", view.n_total)
+c2.metric("Patients after filters", view.n)
+c3.metric("Columns", cohort.data.shape[1])
+st.markdown(f"**{cohort.name}**")
+st.caption(f"Source: {cohort.source} · Filters: {describe(view.spec)}")
+
+st.subheader("Baseline characteristics")
+columns = [c for c in cohort.data.columns if cohort.data[c].dropna().nunique() <= 20]
+options = ["(overall only)", *columns]
+default = options.index(TREATMENT) if TREATMENT in options else 0
+by = st.selectbox("Compare groups of", options, index=default, key="cohort_by")
+if not too_few_patients(view.n, minimum=1, what="a baseline table"):
+    with guarded("The baseline table"):
+        table = cache.baseline_table(view.data, None if by == "(overall only)" else by)
+        st.dataframe(table.to_frame(), hide_index=True, key="cohort_baseline")
+        if table.tests:
+            st.caption(
+                "n (%) of patients with a value; numeric: median (Q1–Q3). Tests are two-sided on "
+                "complete cases: Fisher's exact test for 2×2 tables, the Fisher-Freeman-Halton "
+                "exact test for larger tables (Pearson chi-square above 300 patients), "
+                "Mann-Whitney U for 2 groups and Kruskal-Wallis for more (numeric)."
+            )
+
+st.subheader("Data completeness")
+st.dataframe(completeness(view.data).to_frame(), hide_index=True, key="cohort_completeness")

@@ -1,6 +1,146 @@
-"""Kaplan-Meier page (being built; its owner replaces this file)."""
+"""Kaplan-Meier page: curves for OS and/or PFS, stratified, with tests, medians and landmarks."""
 
+import pandas as pd
 import streamlit as st
 
+from hccdash.filters import describe, parse_by, parse_endpoint
+from hccdash.ui.common import reconstruction_notice, too_few_patients, url_choice
+from hccdash.ui.km_view import (
+    ADJUST,
+    TESTS,
+    TIME_DIVISOR,
+    KMOptions,
+    grouping_for,
+    parse_times,
+    render_km,
+    stratify_candidates,
+)
+from hccdash.ui.sidebar import filtered_view
+
+view = filtered_view()
+cohort, data, full = view.cohort, view.data, view.cohort.data
 st.title("Kaplan-Meier")
-st.info("This page is being built.")
+reconstruction_notice(cohort)
+
+endpoints = {e.key: e for e in cohort.endpoints()}
+if not endpoints:
+    st.warning(
+        "The cohort has no complete endpoint (OS or PFS time and event columns). "
+        "Map them on the data page."
+    )
+    st.stop()
+
+# Page choices, restored from the URL on first visit (endpoint=os|pfs, by=<column>).
+ep_options = [*endpoints, "both"] if len(endpoints) > 1 else [*endpoints]
+url_choice("km_endpoint", parse_endpoint(st.query_params), ep_options, ep_options[0])
+candidates = stratify_candidates(full)
+by_options = ["(none)", *candidates]
+by_url, by_warn = parse_by(st.query_params, full)
+url_choice("km_by", (by_url if by_url in candidates else None, by_warn), by_options, "(none)")
+
+c1, c2, c3 = st.columns([1, 2, 2])
+endpoint = c1.radio(
+    "Endpoint",
+    ep_options,
+    key="km_endpoint",
+    format_func=lambda k: "both" if k == "both" else k.upper(),
+    horizontal=True,
+)
+by = c2.selectbox("Stratify by", by_options, key="km_by")
+column = None if by == "(none)" else by
+cut = None
+if column is not None and pd.api.types.is_numeric_dtype(full[column]):
+    values = pd.to_numeric(data[column], errors="coerce").dropna()
+    few = full[column].dropna().nunique() <= 8
+    mode = c3.radio(
+        "Numeric column",
+        ["cut at a value", "each value a group"] if few else ["cut at a value"],
+        key=f"km_mode_{column}",
+        horizontal=True,
+    )
+    if mode == "cut at a value":
+        default = float(values.median()) if not values.empty else 0.0
+        cut = c3.number_input(
+            f"Cut {column} at (≤ cut vs > cut; default the median)",
+            value=default,
+            key=f"km_cut_{column}",
+        )
+if endpoint == "both":
+    st.query_params.pop("endpoint", None)
+else:
+    st.query_params["endpoint"] = endpoint
+if column is None:
+    st.query_params.pop("by", None)
+else:
+    st.query_params["by"] = column
+
+with st.expander("Display and test options"):
+    o1, o2, o3, o4 = st.columns(4)
+    show_ci = o1.toggle("CI band", value=True, key="km_ci")
+    conf_type = o1.selectbox("CI transform", ["log-log", "log", "plain"], key="km_conf")
+    show_censor = o1.toggle("Censor ticks", value=True, key="km_censor")
+    show_risk = o2.toggle("Numbers at risk table", value=True, key="km_risk")
+    show_median = o2.toggle("Median lines", value=False, key="km_median_lines")
+    unit = o2.radio("Time unit", list(TIME_DIVISOR), key="km_unit", horizontal=True)
+    horizon = o3.number_input(
+        f"Horizon ({unit}; 0 = all follow-up)", min_value=0.0, value=0.0, key="km_horizon"
+    )
+    landmark_text = o3.text_input(
+        f"Landmark times ({unit})",
+        value="12, 24, 36" if unit == "months" else "1, 2, 3",
+        key=f"km_landmarks_{unit}",
+    )
+    method = o4.selectbox("Test", list(TESTS), format_func=TESTS.get, key="km_test")
+    p = q = 0.0
+    if method == "fleming-harrington":
+        p = o4.number_input("p", min_value=0.0, value=1.0, step=0.5, key="km_fh_p")
+        q = o4.number_input("q", min_value=0.0, value=0.0, step=0.5, key="km_fh_q")
+    trend = o4.toggle("Trend test (ordered levels)", value=False, key="km_trend")
+    adjust = o4.selectbox(
+        "Pairwise adjustment", list(ADJUST), format_func=ADJUST.get, key="km_adjust"
+    )
+
+landmarks, landmark_warning = parse_times(landmark_text, TIME_DIVISOR[unit])
+if landmark_warning:
+    st.warning(landmark_warning)
+opts = KMOptions(
+    conf_type=conf_type,
+    show_ci=show_ci,
+    show_censor=show_censor,
+    show_risk=show_risk,
+    show_median=show_median,
+    time_unit=unit,
+    horizon=horizon or None,
+    landmarks=landmarks,
+    method=method,
+    p=p,
+    q=q,
+    trend=trend,
+    adjust=adjust,
+    filters=describe(view.spec),
+)
+
+if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
+    g = grouping_for(data, full, column, cut=cut)
+    chosen = list(endpoints) if endpoint == "both" else [endpoint]
+    figures, tables = {}, {}
+    cols = st.columns(len(chosen))
+    for col, key in zip(cols, chosen, strict=True):
+        with col:
+            out = render_km(g, endpoints[key], opts, key=f"km_{key}")
+        for name, obj in out.items():
+            (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj
+    try:
+        from hccdash.ui.downloads import download_all
+    except ImportError:
+        download_all = None
+    if download_all is not None and (figures or tables):
+        st.divider()
+        download_all(
+            figures,
+            tables,
+            f"Kaplan-Meier analysis of {cohort.name}; filters: {opts.filters}; "
+            f"stratified by {g.label}; {TESTS[method]} test; {conf_type} CIs.",
+            key="km_all",
+            name="kaplan_meier",
+        )

@@ -1,0 +1,106 @@
+"""Messages shared by every page: the reconstruction notice, errors, too-few-patients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from hccdash.errors import HccdashError
+from hccdash.schema import Cohort
+
+REPRODUCE_PAGE = "pages/reproduce.py"
+RECONSTRUCTION_TEXT = (
+    "This is the bundled, reconstructed cohort: 21 patients generated to reproduce the "
+    "published figures of Luo et al. The study never published patient-level data, so these "
+    "rows are not real patients. Use it to explore the methods, not to draw clinical "
+    "conclusions."
+)
+
+
+def reconstruction_notice(cohort: Cohort) -> None:
+    """Banner on every page showing the bundled cohort, linking to the reproduce page."""
+    if not cohort.reconstructed:
+        return
+    st.info(RECONSTRUCTION_TEXT, icon=":material/science:")
+    st.page_link(
+        REPRODUCE_PAGE,
+        label="How it was reconstructed and how close it is: Reproduce the paper",
+        icon=":material/fact_check:",
+    )
+
+
+def show_error(exc: HccdashError) -> None:
+    """Show an error a user can act on as a message in place (never a traceback)."""
+    st.warning(str(exc), icon=":material/warning:")
+
+
+@contextmanager
+def guarded(section: str = "This section") -> Iterator[None]:
+    """Run one page section; an expected failure becomes a message, the page goes on.
+
+    ``HccdashError`` (bad input, analysis not computable) is shown with :func:`show_error`; a
+    missing hccdash module (a feature not in this build) with ``st.info``.
+    """
+    try:
+        yield
+    except HccdashError as exc:
+        show_error(exc)
+    except ImportError as exc:
+        if not (exc.name or "").startswith("hccdash"):
+            raise
+        st.info(f"{section} is not available in this build yet ({exc.name} is missing).")
+
+
+def too_few_patients(n: int, minimum: int = 2, what: str = "this analysis") -> bool:
+    """Show a message and return True when fewer than ``minimum`` patients are left."""
+    if n >= minimum:
+        return False
+    if n == 0:
+        st.warning(
+            "No patients left after the filters: widen or reset the filters in the sidebar.",
+            icon=":material/filter_alt_off:",
+        )
+    else:
+        st.warning(
+            f"Only {n} patient{'s' if n != 1 else ''} left after the filters: {what} needs at "
+            f"least {minimum}. Widen or reset the filters in the sidebar.",
+            icon=":material/filter_alt_off:",
+        )
+    return True
+
+
+def fmt_p(p: float | None) -> str:
+    """p value as printed in tables: ``<0.001`` or three decimals; ``–`` when missing."""
+    if p is None or p != p:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_ci(est: float | None, lower: float | None, upper: float | None, digits: int = 1) -> str:
+    """``est (lower–upper)``; a missing estimate or bound is written ``NR`` (not reached)."""
+
+    def one(v: float | None) -> str:
+        return "NR" if v is None or v != v else f"{v:.{digits}f}"
+
+    return f"{one(est)} ({one(lower)}–{one(upper)})"
+
+
+def url_choice(
+    key: str,
+    parsed: tuple[object | None, list[str]],
+    options: list,
+    default: object,
+) -> None:
+    """Seed a page widget from its URL parameter on the page's first run.
+
+    ``parsed`` is ``(value, warnings)`` from a ``hccdash.filters.parse_*`` function; warnings
+    (invalid URL values) are shown and the value is ignored.
+    """
+    if key in st.session_state and st.session_state[key] in options:
+        return
+    value, warnings = parsed
+    for message in warnings:
+        st.warning(message, icon=":material/link_off:")
+    st.session_state[key] = value if value in options else default

@@ -1,0 +1,339 @@
+"""Kaplan-Meier section rendering shared by the Kaplan-Meier and univariate pages.
+
+Everything statistical is a call into ``hccdash`` (through the cached wrappers); this module
+only lays results out and turns expected failures into messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from hccdash.errors import HccdashError
+from hccdash.schema import PAPER_FACTORS, Endpoint, Factor
+from hccdash.ui import cache
+from hccdash.ui.common import fmt_p, guarded, show_error
+
+TIME_DIVISOR = {"months": 1.0, "years": 12.0}
+TESTS = {
+    "logrank": "Log-rank",
+    "wilcoxon": "Gehan-Breslow (generalized Wilcoxon)",
+    "tarone-ware": "Tarone-Ware",
+    "peto": "Peto-Peto",
+    "fleming-harrington": "Fleming-Harrington (p, q)",
+}
+ADJUST = {"holm": "Holm", "BH": "Benjamini-Hochberg", "none": "none"}
+
+
+@dataclass(frozen=True)
+class KMOptions:
+    """Display and test choices of a Kaplan-Meier section (times in months)."""
+
+    conf_type: str = "log-log"
+    show_ci: bool = True
+    show_censor: bool = True
+    show_risk: bool = True
+    show_median: bool = False
+    time_unit: str = "months"
+    horizon: float | None = None  # display units
+    landmarks: tuple[float, ...] = (12.0, 24.0, 36.0)  # months
+    method: str = "logrank"
+    p: float = 0.0
+    q: float = 0.0
+    trend: bool = False
+    adjust: str = "holm"
+    filters: str = ""
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How patients are split into curves: a column of the (possibly derived) frame."""
+
+    data: pd.DataFrame
+    column: str | None
+    levels: tuple[str, ...] | None
+    color_levels: tuple[str, ...] | None
+    label: str
+
+
+def grouping_for(
+    data: pd.DataFrame,
+    full: pd.DataFrame,
+    column: str | None,
+    *,
+    cut: float | None = None,
+    factor: Factor | None = None,
+) -> Grouping:
+    """Build the grouping of ``data`` by ``column`` (cut at ``cut`` if given) or by ``factor``.
+
+    ``full`` is the unfiltered cohort, used for colour order so a level keeps its colour
+    whatever the filters.
+    """
+    if factor is None and column is None:
+        return Grouping(data, None, None, None, "all patients")
+    if factor is None:
+        known = {f.column: f for f in PAPER_FACTORS if f.cut is None}
+        if cut is not None:
+            factor = Factor(column, column, cut=cut)
+        elif column in known:
+            factor = known[column]
+        else:
+            factor = Factor(column, column)
+    name = factor.label if factor.cut is None else f"{factor.label} (cut at {factor.cut:g})"
+    derived = data.assign(**{name: factor.values(data)})
+    full_levels = factor.level_order(full)
+    levels = tuple(v for v in full_levels if v in set(factor.level_order(data)))
+    return Grouping(derived, name, levels, full_levels, name)
+
+
+def parse_times(text: str, divisor: float) -> tuple[tuple[float, ...], str | None]:
+    """Landmark times typed as ``"12, 24, 36"`` (display units) -> months, plus a warning."""
+    out, bad = [], []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            v = float(part)
+        except ValueError:
+            bad.append(part)
+            continue
+        if v < 0 or not np.isfinite(v):
+            bad.append(part)
+        else:
+            out.append(v * divisor)
+    msg = None
+    if bad:
+        msg = (
+            f"Landmark times: {len(bad)} value(s) ignored ({', '.join(repr(b) for b in bad[:5])});"
+            " give non-negative numbers separated by commas, e.g. 12, 24, 36."
+        )
+    return tuple(sorted(set(out))), msg
+
+
+def _unit(v: float | None, divisor: float) -> float | None:
+    return None if v is None else v / divisor
+
+
+def median_frame(km, divisor: float) -> pd.DataFrame:
+    """Median table for display: one row per group, times in display units (NaN = NR)."""
+    from hccdash.nonparametric import median_table
+
+    rows = []
+    for m in median_table(km).rows:
+        med, lo, hi = (_unit(x, divisor) for x in (m.median, m.lower, m.upper))
+        rows.append(
+            {
+                "group": m.group if m.group is not None else "All",
+                "n": m.n,
+                "events": m.events,
+                "median": np.nan if med is None else med,
+                "lower": np.nan if lo is None else lo,
+                "upper": np.nan if hi is None else hi,
+                "median (95% CI)": _fmt_med(med, lo, hi),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _fmt_med(med: float | None, lo: float | None, hi: float | None) -> str:
+    def one(v: float | None) -> str:
+        return "NR" if v is None else f"{v:.1f}"
+
+    if med is None:
+        return f"not reached ({one(lo)}–{one(hi)})"
+    return f"{one(med)} ({one(lo)}–{one(hi)})"
+
+
+def _hr_text(g: Grouping, endpoint: Endpoint, levels: Sequence[str]) -> str | None:
+    """HR (95% CI) of the second level vs the first from a one-covariate Cox model."""
+    if len(levels) != 2:
+        return None
+    fit = cache.cox_fit(
+        g.data, endpoint.time, endpoint.event, (g.column,), "efron", {g.column: levels[0]}
+    )
+    if not fit.terms:
+        return None
+    t = fit.terms[0]
+    if fit.separation or not np.isfinite(t.upper):
+        return f"HR not estimable ({levels[1]} vs {levels[0]}: no events in one group)"
+    return f"HR {t.hr:.2f} (95% CI {t.lower:.2f}–{t.upper:.2f}), {levels[1]} vs {levels[0]}"
+
+
+def render_figure(fig: go.Figure, name: str, key: str) -> None:
+    """Draw a figure with the figure engineer's export widgets (plain chart if absent)."""
+    try:
+        from hccdash.ui.downloads import show_figure
+    except ImportError:
+        st.plotly_chart(fig, key=f"{key}_chart", theme=None)
+        return
+    show_figure(fig, name, key)
+
+
+def render_table(df: pd.DataFrame, name: str, key: str, **kwargs) -> None:
+    """A table with CSV/XLSX downloads (plain table if the download module is absent)."""
+    st.dataframe(df, hide_index=True, key=f"{key}_df", **kwargs)
+    try:
+        from hccdash.ui.downloads import table_downloads
+    except ImportError:
+        return
+    table_downloads(df, name, key)
+
+
+def render_km(
+    g: Grouping,
+    endpoint: Endpoint,
+    opts: KMOptions,
+    key: str,
+) -> dict[str, object]:
+    """Draw one endpoint's Kaplan-Meier section; return its figures and tables for export.
+
+    Sections: figure (test, HR for two groups), median table, landmark table, pairwise tests
+    and trend. Each section shows its own message when it cannot be computed.
+    """
+    out: dict[str, object] = {}
+    divisor = TIME_DIVISOR[opts.time_unit]
+    st.subheader(endpoint.label)
+    try:
+        km = cache.kaplan_meier(
+            g.data, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels
+        )
+    except HccdashError as exc:
+        show_error(exc)
+        return out
+    levels = [c.group for c in km.curves]
+    grouped = g.column is not None and len(levels) >= 2
+    if g.column is not None and len(levels) < 2:
+        st.info(
+            f"Only one group of {g.label!r} has patients after the filters "
+            f"({levels[0] if levels else 'none'}): no comparison is possible."
+        )
+    test = None
+    if grouped:
+        try:
+            test = cache.survdiff(
+                g.data,
+                endpoint.time,
+                endpoint.event,
+                g.column,
+                opts.method,
+                opts.p,
+                opts.q,
+                g.levels,
+            )
+        except HccdashError as exc:
+            show_error(exc)
+    hr = None
+    if grouped and len(levels) == 2:
+        try:
+            hr = _hr_text(g, endpoint, levels)
+        except (HccdashError, ImportError) as exc:
+            if isinstance(exc, ImportError) and not (exc.name or "").startswith("hccdash"):
+                raise
+            hr = None
+    for c in km.curves:
+        if c.events == 0:
+            st.info(
+                f"No {endpoint.key.upper()} events in group {c.group or 'all patients'!r}: "
+                "its curve stays at 1 and its median is not reached."
+            )
+
+    with guarded("The Kaplan-Meier figure"):
+        from hccdash.figures import km_caption, km_figure
+
+        caption = km_caption(km, test=test, filters=opts.filters, time_unit=opts.time_unit)
+        fig = km_figure(
+            km,
+            test=test,
+            show_ci=opts.show_ci,
+            show_censor=opts.show_censor,
+            show_median=opts.show_median,
+            hr_text=hr,
+            time_unit=opts.time_unit,
+            horizon=opts.horizon,
+            title=endpoint.label,
+            caption=caption,
+            levels=g.color_levels,
+            risk_rows=("at risk", "events", "censored") if opts.show_risk else (),
+            ylabel=f"{endpoint.label} probability",
+        )
+        out[f"km_{endpoint.key}"] = fig
+        render_figure(fig, f"km_{endpoint.key}", f"{key}_fig")
+    if test is not None:
+        st.markdown(
+            f"{TESTS.get(test.method, test.method)} test: chi-square = {test.chisq:.2f}, "
+            f"df = {test.df}, p = {fmt_p(test.p_value)}"
+        )
+    if hr:
+        st.markdown(hr)
+
+    st.markdown("**Median survival** (" + opts.time_unit + ", 95% CI)")
+    med = median_frame(km, divisor)
+    out[f"median_{endpoint.key}"] = med
+    render_table(med, f"median_{endpoint.key}", f"{key}_median")
+    nr = med[med["median"].isna()]["group"].tolist()
+    if nr:
+        st.caption(
+            "Median not reached (survival never fell to 50%) for: " + ", ".join(map(str, nr))
+        )
+
+    if opts.landmarks:
+        with guarded("The landmark table"):
+            from hccdash.nonparametric import landmark_table
+
+            lm = landmark_table(km, list(opts.landmarks)).to_frame()
+            lm["time"] = lm["time"] / divisor
+            lm = lm.rename(columns={"time": f"time ({opts.time_unit})"})
+            st.markdown(f"**Survival at landmark times** (95% CI, {km.conf_type})")
+            out[f"landmarks_{endpoint.key}"] = lm
+            render_table(lm, f"landmarks_{endpoint.key}", f"{key}_landmarks")
+
+    if grouped and len(levels) > 2:
+        with guarded("Pairwise comparisons"):
+            pw = cache.pairwise_survdiff(
+                g.data,
+                endpoint.time,
+                endpoint.event,
+                g.column,
+                opts.method,
+                opts.adjust,
+                opts.p,
+                opts.q,
+                g.levels,
+            ).to_frame()
+            st.markdown(
+                f"**Pairwise {TESTS.get(opts.method, opts.method)} tests** "
+                f"({ADJUST.get(opts.adjust, opts.adjust)} adjustment)"
+            )
+            out[f"pairwise_{endpoint.key}"] = pw
+            render_table(pw, f"pairwise_{endpoint.key}", f"{key}_pairwise")
+        if opts.trend:
+            with guarded("The trend test"):
+                tr = cache.trend_test(g.data, endpoint.time, endpoint.event, g.column, g.levels)
+                st.markdown(
+                    f"Log-rank test for trend (levels in order {', '.join(levels)}): "
+                    f"chi-square = {tr.chisq:.2f}, df = {tr.df}, p = {fmt_p(tr.p_value)}"
+                )
+    return out
+
+
+def stratify_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
+    """Columns a Kaplan-Meier can be stratified by: categories (<= max_levels) or numbers."""
+    from hccdash.schema import ENDPOINTS, PATIENT_ID
+
+    skip = {PATIENT_ID} | {c for e in ENDPOINTS for c in (e.time, e.event)}
+    out = []
+    for c in data.columns:
+        if c in skip:
+            continue
+        col = data[c].dropna()
+        if col.nunique() < 2:
+            continue
+        if pd.api.types.is_numeric_dtype(col) or col.nunique() <= max_levels:
+            out.append(c)
+    return out

@@ -1,0 +1,313 @@
+"""The shared sidebar: cohort filters synced with the URL query string, and the patient count.
+
+``app.py`` calls :func:`render_sidebar` on every run before the page; pages call
+:func:`filtered_view` to get the filtered cohort. The filters live in widget state (keys
+``f_*``), are read from ``st.query_params`` on the first run of a session (so a bookmarked
+URL restores the view) and written back to it on every run (so the URL is always shareable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from hccdash.filters import (
+    RESERVED_KEYS,
+    FilterSpec,
+    apply_filters,
+    events_per_endpoint,
+    slug,
+)
+from hccdash.schema import (
+    ASCITES,
+    CHILD_PUGH,
+    ENDPOINTS,
+    KPS,
+    PATIENT_ID,
+    PVTT,
+    ROLE_COLUMNS,
+    TREATMENT,
+    Cohort,
+)
+from hccdash.ui.state import active_cohort
+
+_VIEW_KEY = "hccdash_filtered_view"
+_INIT_KEY = "hccdash_filters_initialised_for"
+_WARN_KEY = "hccdash_url_warnings"
+_EXTRA_PREFIX = "f_x_"
+_CP_OPTIONS = ("A", "B", "C")
+# The paper's KPS groups (one click each).
+KPS_GROUPS: dict[str, tuple[int, int]] = {">70": (71, 100), "60–70": (60, 70)}
+
+
+@dataclass(frozen=True)
+class FilteredView:
+    """The active cohort after the sidebar filters.
+
+    Attributes
+    ----------
+    cohort : Cohort
+        The unfiltered active cohort (bundled or uploaded).
+    data : pandas.DataFrame
+        Rows passing the filters.
+    spec : FilterSpec
+        The filters applied.
+    n, n_total : int
+        Patients kept, patients loaded.
+    """
+
+    cohort: Cohort
+    data: pd.DataFrame
+    spec: FilterSpec
+    n: int
+    n_total: int
+
+
+def _cohort_id(cohort: Cohort) -> tuple[str, str, int]:
+    return (cohort.name, cohort.source, cohort.n)
+
+
+def _kps_bounds(data: pd.DataFrame) -> tuple[int, int, int] | None:
+    if KPS not in data.columns:
+        return None
+    kps = pd.to_numeric(data[KPS], errors="coerce").dropna()
+    if kps.empty:
+        return None
+    lo, hi = int(np.floor(kps.min())), int(np.ceil(kps.max()))
+    if lo == hi:
+        return None
+    step = 10 if (kps % 10 == 0).all() and lo % 10 == 0 else 1
+    return lo, hi, step
+
+
+def _clamp_kps(value: tuple[int, int], bounds: tuple[int, int, int]) -> tuple[int, int]:
+    lo, hi, step = bounds
+    a = max(lo, min(hi, value[0]))
+    b = max(lo, min(hi, value[1]))
+    if step > 1:
+        # snap inward to the slider grid: (71, 100) -> (80, 100)
+        a = lo + int(np.ceil((a - lo) / step)) * step
+        b = lo + int(np.floor((b - lo) / step)) * step
+    a, b = min(a, hi), max(b, lo)
+    return (a, b) if a <= b else (b, a)
+
+
+def _levels(data: pd.DataFrame, column: str) -> list[str]:
+    return sorted({str(v) for v in data[column].dropna().unique()})
+
+
+def _extra_candidates(data: pd.DataFrame) -> list[str]:
+    skip = set(ROLE_COLUMNS) | {PATIENT_ID}
+    return [
+        c
+        for c in data.columns
+        if c not in skip and c not in RESERVED_KEYS and data[c].notna().any()
+    ]
+
+
+def _is_num(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+
+def _num_bounds(col: pd.Series) -> tuple[float, float]:
+    num = pd.to_numeric(col, errors="coerce").dropna()
+    return float(num.min()), float(num.max())
+
+
+def _default_widget_state(data: pd.DataFrame) -> dict[str, object]:
+    state: dict[str, object] = {
+        "f_child_pugh": [],
+        "f_pvtt": "any",
+        "f_ascites": "any",
+        "f_arm": "any",
+        "f_more_cols": [],
+    }
+    bounds = _kps_bounds(data)
+    if bounds is not None:
+        state["f_kps"] = (bounds[0], bounds[1])
+    return state
+
+
+def _spec_to_widgets(spec: FilterSpec, data: pd.DataFrame) -> None:
+    """Seed widget state from a spec (URL on first load)."""
+    state = _default_widget_state(data)
+    if spec.child_pugh is not None:
+        state["f_child_pugh"] = list(spec.child_pugh)
+    bounds = _kps_bounds(data)
+    if spec.kps is not None and bounds is not None:
+        state["f_kps"] = _clamp_kps(spec.kps, bounds)
+    for key, value in (("f_pvtt", spec.pvtt), ("f_ascites", spec.ascites), ("f_arm", spec.arm)):
+        if value is not None:
+            state[key] = value
+    cols = []
+    for column, values in spec.extra:
+        if column not in _extra_candidates(data):
+            continue
+        cols.append(column)
+        if _is_num(data[column]):
+            lo, hi = _num_bounds(data[column])
+            state[_EXTRA_PREFIX + column] = (
+                max(lo, min(hi, float(values[0]))),
+                max(lo, min(hi, float(values[1]))),
+            )
+        else:
+            state[_EXTRA_PREFIX + column] = [str(v) for v in values]
+    state["f_more_cols"] = cols
+    for key, value in state.items():
+        st.session_state[key] = value
+
+
+def _reset(data: pd.DataFrame) -> None:
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(_EXTRA_PREFIX):
+            del st.session_state[key]
+    for key, value in _default_widget_state(data).items():
+        st.session_state[key] = value
+    st.session_state[_WARN_KEY] = []
+
+
+def _set_kps(value: tuple[int, int], bounds: tuple[int, int, int]) -> None:
+    st.session_state["f_kps"] = _clamp_kps(value, bounds)
+
+
+def _widgets(data: pd.DataFrame) -> FilterSpec:
+    """Draw the filter widgets and return the spec they describe."""
+    sb = st.sidebar
+    fields: dict[str, object] = {}
+
+    if CHILD_PUGH in data.columns:
+        options = sorted(set(_CP_OPTIONS) | set(_levels(data, CHILD_PUGH)))
+        chosen = sb.multiselect(
+            "Child-Pugh class", options, key="f_child_pugh", placeholder="any class"
+        )
+        if chosen:
+            fields["child_pugh"] = tuple(o for o in options if o in chosen)
+
+    bounds = _kps_bounds(data)
+    if bounds is not None:
+        lo, hi, step = bounds
+        value = sb.slider("KPS (inclusive)", lo, hi, step=step, key="f_kps")
+        cols = sb.columns(len(KPS_GROUPS) + 1)
+        cols[0].caption("Paper's groups:")
+        for col, (label, rng) in zip(cols[1:], KPS_GROUPS.items(), strict=True):
+            col.button(
+                f"KPS {label}",
+                key=f"f_kps_btn_{slug(label) or 'gt70'}",
+                on_click=_set_kps,
+                args=(rng, bounds),
+            )
+        if tuple(value) != (lo, hi):
+            fields["kps"] = (int(value[0]), int(value[1]))
+
+    for column, key, label in ((PVTT, "f_pvtt", "PVTT"), (ASCITES, "f_ascites", "Ascites")):
+        if column in data.columns:
+            choice = sb.radio(label, ["any", "yes", "no"], key=key, horizontal=True)
+            if choice != "any":
+                fields[column] = choice
+
+    if TREATMENT in data.columns:
+        levels = {slug(v): v for v in _levels(data, TREATMENT)}
+        if st.session_state.get("f_arm") not in {"any", *levels}:
+            st.session_state["f_arm"] = "any"
+        arm = sb.selectbox(
+            "Treatment arm",
+            ["any", *levels],
+            key="f_arm",
+            format_func=lambda s: "any" if s == "any" else levels[s],
+        )
+        if arm != "any":
+            fields["arm"] = arm
+
+    extra: list[tuple[str, object]] = []
+    candidates = _extra_candidates(data)
+    with sb.expander("More filters", expanded=bool(st.session_state.get("f_more_cols"))):
+        if st.session_state.get("f_more_cols"):
+            st.session_state["f_more_cols"] = [
+                c for c in st.session_state["f_more_cols"] if c in candidates
+            ]
+        chosen_cols = st.multiselect(
+            "Filter on columns", candidates, key="f_more_cols", placeholder="choose columns"
+        )
+        for column in chosen_cols:
+            col = data[column]
+            key = _EXTRA_PREFIX + column
+            if _is_num(col):
+                lo_f, hi_f = _num_bounds(col)
+                if lo_f == hi_f:
+                    st.caption(f"{column}: every value is {lo_f:g}; nothing to filter.")
+                    continue
+                if key not in st.session_state:
+                    st.session_state[key] = (lo_f, hi_f)
+                rng = st.slider(column, lo_f, hi_f, key=key)
+                if (float(rng[0]), float(rng[1])) != (lo_f, hi_f):
+                    extra.append((column, (float(rng[0]), float(rng[1]))))
+            else:
+                levels_x = _levels(data, column)
+                if key in st.session_state:
+                    st.session_state[key] = [v for v in st.session_state[key] if v in levels_x]
+                picked = st.multiselect(column, levels_x, key=key, placeholder="any value")
+                if picked:
+                    extra.append((column, tuple(v for v in levels_x if v in picked)))
+    fields["extra"] = tuple(extra)
+    return FilterSpec(**fields)  # type: ignore[arg-type]
+
+
+def _sync_query_params(spec: FilterSpec, data: pd.DataFrame) -> None:
+    """Write the filters to the URL; leave page choices (endpoint, by, ...) alone."""
+    wanted = spec.to_query()
+    filter_keys = {"child_pugh", "kps", "pvtt", "ascites", "arm"} | set(data.columns)
+    for key in list(st.query_params.keys()):
+        if key in filter_keys and key not in wanted:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def count_text(n: int, n_total: int) -> str:
+    """The always-visible count, exactly ``n = 14 of 21 patients``."""
+    return f"n = {n} of {n_total} patients"
+
+
+def render_sidebar() -> FilteredView:
+    """Draw the shared sidebar for this run and return the filtered cohort.
+
+    Call once per run, before the page (``app.py`` does).
+    """
+    cohort = active_cohort()
+    data = cohort.data
+    if st.session_state.get(_INIT_KEY) != _cohort_id(cohort):
+        spec, warnings = FilterSpec.from_query(st.query_params.to_dict(), data)
+        _spec_to_widgets(spec, data)
+        st.session_state[_INIT_KEY] = _cohort_id(cohort)
+        st.session_state[_WARN_KEY] = warnings
+
+    sb = st.sidebar
+    sb.subheader("Filters")
+    counts = sb.container()
+    for message in st.session_state.get(_WARN_KEY, []):
+        sb.warning(message)
+    spec = _widgets(data)
+    sb.button("Reset filters", key="f_reset", on_click=_reset, args=(data,), icon=":material/undo:")
+
+    filtered = apply_filters(data, spec)
+    counts.markdown(count_text(len(filtered), len(data)))
+    events = events_per_endpoint(filtered)
+    labels = {e.key: e.key.upper() for e in ENDPOINTS}
+    if events:
+        counts.caption(" · ".join(f"{labels[k]} events: {v}" for k, v in events.items()))
+    _sync_query_params(spec, data)
+    view = FilteredView(cohort, filtered, spec, len(filtered), len(data))
+    st.session_state[_VIEW_KEY] = view
+    return view
+
+
+def filtered_view() -> FilteredView:
+    """The filtered cohort of this run (drawing the sidebar if ``app.py`` has not yet)."""
+    view = st.session_state.get(_VIEW_KEY)
+    if view is None or _cohort_id(view.cohort) != _cohort_id(active_cohort()):
+        view = render_sidebar()
+    return view
