@@ -34,6 +34,8 @@ EXACT_MAX_N = 300
 _OUTCOME_COLUMNS = frozenset(
     {c for e in ENDPOINTS for c in (e.time, e.event)}
     | {"intrahepatic_response", "extrahepatic_response", "failure_pattern"}
+    # outcomes recorded in the bundled cohort (response, toxicity), not baseline
+    | {"bone_pain_relief", "tace_fever", "tace_transaminase_rise"}
 )
 
 
@@ -110,7 +112,7 @@ def baseline_columns(data: pd.DataFrame) -> tuple[str, ...]:
     """Columns shown by default: everything but the id, outcomes and free-text columns."""
     out = []
     for c in data.columns:
-        if c == PATIENT_ID or c in _OUTCOME_COLUMNS:
+        if c == PATIENT_ID or c in _OUTCOME_COLUMNS or str(c).startswith("tox_"):
             continue
         col = data[c]
         if _is_numeric(col) or col.dropna().nunique() <= 20:

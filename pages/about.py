@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 import streamlit as st
 
+import hccdash
 from hccdash.ui.common import RECONSTRUCTION_TEXT
 
 st.title("About hccdash")
@@ -71,9 +72,11 @@ st.markdown(
 )
 
 st.header("Software versions")
-rows = [{"package": "python", "version": platform.python_version()}]
+rows = [
+    {"package": "python", "version": platform.python_version()},
+    {"package": "hccdash", "version": hccdash.__version__},
+]
 for name in (
-    "hccdash",
     "streamlit",
     "pandas",
     "numpy",

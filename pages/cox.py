@@ -1,6 +1,123 @@
-"""Cox model page (being built; its owner replaces this file)."""
+"""Cox model page: covariates, reference levels, ties; HRs, forest plot, global tests, PH check."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("Cox model")
-st.info("This page is being built.")
+from hccdash.filters import parse_endpoint
+from hccdash.schema import PAPER_COX_FACTORS
+from hccdash.ui import cache
+from hccdash.ui.common import fmt_p, guarded, reconstruction_notice, too_few_patients, url_choice
+from hccdash.ui.cox_view import covariate_candidates, paper_grouped, reference_options
+from hccdash.ui.km_view import render_figure, render_table
+from hccdash.ui.sidebar import filtered_view
+
+view = filtered_view()
+cohort, data, full = view.cohort, view.data, view.cohort.data
+st.title("Cox proportional hazards model")
+reconstruction_notice(cohort)
+
+endpoints = {e.key: e for e in cohort.endpoints()}
+if not endpoints:
+    st.warning("The cohort has no endpoint (time and event columns). Map them on the data page.")
+    st.stop()
+url_choice("cox_endpoint", parse_endpoint(st.query_params), list(endpoints), next(iter(endpoints)))
+
+c1, c2 = st.columns([1, 3])
+key = c1.radio(
+    "Endpoint", list(endpoints), key="cox_endpoint", format_func=str.upper, horizontal=True
+)
+st.query_params["endpoint"] = key
+endpoint = endpoints[key]
+ties = c1.radio("Ties", ["efron", "breslow"], key="cox_ties", horizontal=True)
+penalized = c1.toggle("Firth penalised fit", value=False, key="cox_firth")
+candidates = covariate_candidates(full)
+default = [c for c in PAPER_COX_FACTORS if c in candidates]
+covariates = c2.multiselect(
+    "Covariates (default: the paper's multivariable model)",
+    candidates,
+    default=default,
+    key="cox_covariates",
+)
+use_paper_cuts = c2.toggle(
+    "Group numeric covariates at the paper's cut points (KPS >70 vs 60–70, dose ≤52 vs >52 Gy)",
+    value=True,
+    key="cox_paper_cuts",
+)
+model_data = paper_grouped(data, covariates) if use_paper_cuts else data
+full_data = paper_grouped(full, covariates) if use_paper_cuts else full
+
+reference = {}
+refs = reference_options(full_data, covariates)
+if refs:
+    with st.expander("Reference levels"):
+        ref_cols = st.columns(min(4, len(refs)))
+        for i, (column, levels) in enumerate(refs.items()):
+            reference[column] = ref_cols[i % len(ref_cols)].selectbox(
+                column, levels, key=f"cox_ref_{column}"
+            )
+
+if not covariates:
+    st.info("Choose at least one covariate.")
+elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
+    with guarded("The Cox model"):
+        fit = cache.cox_fit(
+            model_data,
+            endpoint.time,
+            endpoint.event,
+            tuple(covariates),
+            ties,
+            reference or None,
+            None,
+            penalized,
+        )
+        # Warnings (few events per variable, separation) come before any number.
+        for message in fit.warnings:
+            st.warning(message, icon=":material/warning:")
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Patients used", fit.n, help=f"{fit.dropped} rows with missing values dropped")
+        m2.metric("Events", fit.events)
+        m3.metric("Events per variable", f"{fit.events_per_variable:.1f}")
+        m4.metric("Concordance (C)", f"{fit.concordance:.3f}", help=f"SE {fit.concordance_se:.3f}")
+
+        st.subheader("Hazard ratios")
+        hr = fit.to_frame()
+        render_table(hr, f"cox_{key}", f"cox_{key}_terms")
+        with guarded("The forest plot"):
+            from hccdash.figures import forest_figure
+
+            fig = forest_figure(fit, title=f"{endpoint.label}: Cox model ({ties} ties)")
+            render_figure(fig, f"forest_{key}", f"cox_{key}_forest")
+
+        st.subheader("Global tests")
+        tests = pd.DataFrame(
+            [
+                {"test": name, "chisq": t.chisq, "df": t.df, "p": fmt_p(t.p_value)}
+                for name, t in (
+                    ("Likelihood ratio", fit.likelihood_ratio),
+                    ("Wald", fit.wald),
+                    ("Score (log-rank)", fit.score),
+                )
+            ]
+        )
+        render_table(tests, f"cox_{key}_global", f"cox_{key}_global")
+
+        st.subheader("Proportional hazards (scaled Schoenfeld residuals)")
+        with guarded("The proportional-hazards test"):
+            ph = cache.cox_zph(
+                model_data,
+                endpoint.time,
+                endpoint.event,
+                tuple(covariates),
+                ties,
+                reference or None,
+            )
+            render_table(ph.to_frame(), f"cox_zph_{key}", f"cox_{key}_zph")
+            term = st.selectbox("Residual plot for", list(ph.terms), key=f"cox_zph_term_{key}")
+            from hccdash.figures import schoenfeld_figure
+
+            fig = schoenfeld_figure(ph, term, title=f"Scaled Schoenfeld residuals: {term}")
+            render_figure(fig, f"schoenfeld_{key}_{term}", f"cox_{key}_schoenfeld")
+            st.caption(
+                "A flat smooth means the hazard ratio is constant over time; p < 0.05 in the "
+                "table suggests it is not (R cox.zph, KM time transform)."
+            )

@@ -288,6 +288,7 @@ def render_km(
 
             lm = landmark_table(km, list(opts.landmarks)).to_frame()
             lm["time"] = lm["time"] / divisor
+            lm["group"] = lm["group"].fillna("All")
             lm = lm.rename(columns={"time": f"time ({opts.time_unit})"})
             st.markdown(f"**Survival at landmark times** (95% CI, {km.conf_type})")
             out[f"landmarks_{endpoint.key}"] = lm
