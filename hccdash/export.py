@@ -57,6 +57,7 @@ RENDER_TIMEOUT = 90.0
 START_TIMEOUT = 60.0
 # Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 # kaleido reads BROWSER_PATH when it starts chromium; set it before kaleido is imported.
 os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
@@ -132,6 +133,11 @@ class _WarmKaleido:
                     f"({type(exc).__name__}: {exc}). Use the figure toolbar's camera button."
                 ) from exc
             self.starts += 1
+            # atexit runs handlers last-in first-out: re-register now, after kaleido created
+            # its temporary profile directories (whose cleanup is also an atexit hook), so the
+            # browser is closed before those directories are removed.
+            atexit.unregister(self.close)
+            atexit.register(self.close)
             return self._kaleido
 
     def render(self, fig_dict: dict, opts: dict) -> bytes:
@@ -184,7 +190,6 @@ class _WarmKaleido:
 
 
 _SESSION = _WarmKaleido()
-atexit.register(_SESSION.close)
 
 
 def warm_session_starts() -> int:
@@ -286,6 +291,9 @@ def modebar_config(name: str, width: int, height: int, scale: float = 1) -> dict
 def _defuse(value: object) -> object:
     """Prefix a text cell a spreadsheet would run as a formula with ``'`` (CSV injection)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # A plain number written as text ("-1.5", "+2") is not a formula (as hccdash.io).
+        if _PLAIN_NUMBER.match(value):
+            return value
         return "'" + value
     return value
 
