@@ -175,6 +175,31 @@ class PairwiseResult:
 # ----------------------------------------------------------------------------------------
 # The statistic
 # ----------------------------------------------------------------------------------------
+def _group_counts_before(gl: np.ndarray, sel: np.ndarray, at: np.ndarray, k: int) -> np.ndarray:
+    """Per group, how many selected rows lie before each position ``at`` (k x len(at)).
+
+    Several groups' running counts are packed into one int64 (``width`` bits each), so one
+    cumsum counts them all; counts never exceed n, so fields never carry into each other.
+    """
+    n = gl.size
+    width = max(int(n).bit_length(), 1)
+    per = max(62 // width, 1)
+    out = np.empty((k, at.size), dtype=np.int64)
+    mask = (np.int64(1) << width) - 1
+    for lo in range(0, k, per):
+        hi = min(k, lo + per)
+        shift = (gl - lo) * width
+        inc = np.left_shift(np.int64(1), shift, dtype=np.int64)
+        inc[(gl < lo) | (gl >= hi) | ~sel] = 0
+        cum = np.empty(n + 1, dtype=np.int64)
+        cum[0] = 0
+        np.cumsum(inc, out=cum[1:])
+        packed = cum[at]
+        for g in range(lo, hi):
+            out[g] = (packed >> ((g - lo) * width)) & mask
+    return out
+
+
 def _event_table(
     time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -196,18 +221,22 @@ def _event_table(
         order = np.argsort(time, kind="stable")
         key = time[order]
         low = (codes.astype(np.int64) << 1 | event)[order]
+    n = key.size
     first = _runs(key)
-    u = first.size
-    uidx = np.zeros(key.size, dtype=np.int64)
-    uidx[first[1:]] = 1
-    np.cumsum(uidx, out=uidx)
-    slots = 2 * k
-    table = np.bincount(uidx * slots + low, minlength=u * slots).reshape(u, slots)
-    dk = table[:, 1::2].T  # events per group
-    tot = table[:, 0::2].T + dk  # rows per group at the time
-    nk = np.cumsum(tot[:, ::-1], axis=1)[:, ::-1]  # at risk: time >= t
-    has = dk.sum(axis=0) > 0
-    return dk[:, has].astype(np.float64), nk[:, has].astype(np.float64)
+    ends = np.append(first[1:], n)
+    ev = (low & 1).astype(bool)
+    cum_ev = np.empty(n + 1, dtype=np.int64)
+    cum_ev[0] = 0
+    np.cumsum(ev, out=cum_ev[1:])
+    has = cum_ev[ends] > cum_ev[first]  # distinct times with at least one event
+    first, ends = first[has], ends[has]
+    gl = low >> 1
+    before = _group_counts_before(gl, np.ones(n, dtype=bool), first, k)
+    sizes = np.bincount(gl, minlength=k)
+    nk = sizes[:, None] - before
+    ev_cum = _group_counts_before(gl, ev, np.concatenate((first, ends)), k)
+    dk = ev_cum[:, first.size :] - ev_cum[:, : first.size]
+    return dk.astype(np.float64), nk.astype(np.float64)
 
 
 def _weights(d: np.ndarray, n: np.ndarray, method: str, p: float, q: float) -> np.ndarray:
@@ -348,7 +377,7 @@ def survdiff(
     """
     _check_method(method, p, q)
     extra = [strata] if strata is not None else []
-    t, e, codes, labels, _, frame = _prepare(data, time, event, group, levels, extra)
+    t, e, codes, labels, _, keep = _prepare(data, time, event, group, levels, extra)
     sizes = _groups_or_raise(group, labels, codes)
     events = np.bincount(codes, weights=e, minlength=len(labels))
     if events.sum() == 0:
@@ -356,7 +385,7 @@ def survdiff(
             f"Column {event!r} has no events among the {t.size} patients compared, so the "
             "curves cannot be compared. Check the event coding (1 = event)."
         )
-    scodes = group_codes(frame[strata])[0] if strata is not None else None
+    scodes = group_codes(data[strata])[0][keep] if strata is not None else None
     k = len(labels)
     obs, exp, var = _compute(t, e, codes, k, scodes, method, p, q)
     present = sizes > 0

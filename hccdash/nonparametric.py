@@ -21,8 +21,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from hccdash.errors import AnalysisError, InputError
-from hccdash.validate import complete_cases, event_array, time_array, validate_survival
+from hccdash.errors import AnalysisError, InputError, preview_labels
+from hccdash.validate import survival_arrays
 
 __all__ = [
     "CONF_TYPES",
@@ -314,10 +314,11 @@ def _count_groups(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
         keys, offset, tbits = packed
         # group in the high bits, then time, then the event bit: each group's rows are one
         # contiguous, time-sorted slice after a single value sort
-        key = keys << 1
+        key = keys  # a fresh array: build the packed key in place
+        key <<= 1
         key |= event
         if k > 1:
-            key |= codes.astype(np.int64) << (tbits + 1)
+            key |= np.left_shift(codes, tbits + 1, dtype=np.int64)
         key.sort()
         starts = np.concatenate(([0], np.cumsum(sizes)))
         tmask = (np.int64(1) << tbits) - 1
@@ -378,50 +379,54 @@ def _confint(
 ) -> tuple[np.ndarray, np.ndarray]:
     """R's ``survfit_confint`` with ``logse=TRUE`` (se is the SE of the cumulative hazard)."""
     z = _zval(conf_level)
+    # surv is non-increasing: S == 1 is a prefix and S == 0 a suffix, found by bisection
+    rev = surv[::-1]
+    n_one = surv.size - int(np.searchsorted(rev, 1.0, side="left"))
+    n_zero = int(np.searchsorted(rev, 0.0, side="right"))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "plain":
-            se2 = se * surv * z
+            se2 = se * surv
+            se2 *= z
             lower = np.maximum(surv - se2, 0.0)
             upper = np.minimum(surv + se2, 1.0)
-            bad = surv == 0  # R: 0 * Inf = NaN
-            lower[bad] = np.nan
-            upper[bad] = np.nan
         elif conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            lower = np.exp(np.log(xx) - z * se)
-            upper = np.minimum(np.exp(np.log(xx) + z * se), 1.0)
+            a = np.exp(z * se)
+            lower = surv / a
+            upper = np.minimum(surv * a, 1.0)
         else:
-            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
-            se2 = z * se / np.log(xx)
-            llx = np.log(-np.log(xx))
-            lower = np.exp(-np.exp(llx - se2))
-            upper = np.exp(-np.exp(llx + se2))
-            one = surv == 1  # R gives NA; a degenerate band at 1 plots and reads better
-            lower[one] = 1.0
-            upper[one] = 1.0
+            # exp(-exp(log(-log S) -/+ z se / log S)) == S ** exp(-/+ z se / log S)
+            log_s = np.log(surv)
+            a = np.exp(z * se / log_s)
+            lower = np.exp(log_s / a)
+            upper = np.exp(log_s * a)
+        if n_one:  # R: NA for log-log; a degenerate band at 1 plots and reads better
+            lower[:n_one] = 1.0
+            upper[:n_one] = 1.0
+        if n_zero:  # R: NA (log, log-log) and NaN (plain) once S reaches 0
+            lower[surv.size - n_zero :] = np.nan
+            upper[surv.size - n_zero :] = np.nan
     return lower, upper
 
 
 def _curve_from_counts(
     c: _Counts, group: str | None, conf_type: str, conf_level: float
 ) -> SurvCurve:
-    n_risk = c.n_risk.astype(np.int64)
-    n_event = c.n_event.astype(np.int64)
-    nr = n_risk.astype(np.float64)
-    ne = n_event.astype(np.float64)
+    nr = c.n_risk.astype(np.float64)
+    ne = c.n_event.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - ne / nr)
-        hh = np.where(ne > 0, ne / (nr * (nr - ne)), 0.0)  # Greenwood; inf when n == d
-    std_err = np.sqrt(np.cumsum(hh))
+        r = ne / nr
+        surv = np.cumprod(1.0 - r)
+        r /= nr - ne  # Greenwood term d / (n (n - d)); inf when n == d, 0 when d == 0
+    std_err = np.sqrt(np.cumsum(r, out=r), out=r)
     lower, upper = _confint(surv, std_err, conf_type, conf_level)
     return SurvCurve(
         group=group,
         n=c.n,
-        events=int(n_event.sum()),
-        time=c.time.astype(np.float64),
-        n_risk=n_risk,
-        n_event=n_event,
-        n_censor=c.n_censor.astype(np.int64),
+        events=int(c.n_event.sum()),
+        time=c.time,
+        n_risk=c.n_risk,
+        n_event=c.n_event,
+        n_censor=c.n_censor,
         surv=surv,
         std_err=std_err,
         lower=lower,
@@ -447,7 +452,15 @@ def group_codes(
     other values sort as strings (R's ``factor`` default). ``levels`` gives an explicit order
     (as strings); rows with other values get code -1.
     """
-    if isinstance(col.dtype, pd.CategoricalDtype):
+    values = col.to_numpy() if col.dtype.kind in "iu" else None
+    if values is not None and values.size and values.min() >= 0 and values.max() < 4 * values.size:
+        # small non-negative integer codes: bincount + lookup beats hashing
+        present = np.flatnonzero(np.bincount(values))
+        remap = np.full(int(present[-1]) + 1, -1, dtype=np.int64)
+        remap[present] = np.arange(present.size)
+        codes = remap[values]
+        uniques = present.astype(object)
+    elif isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy().astype(np.int64)
         uniques = np.asarray(col.cat.categories, dtype=object)
         used = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0
@@ -481,27 +494,41 @@ def _prepare(
     group: str | None,
     levels: Sequence[str] | None,
     extra: Sequence[str] = (),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int, pd.DataFrame]:
-    """Complete cases, validation, arrays and group codes (rows outside ``levels`` dropped)."""
-    cols = [time, event] + ([group] if group is not None else []) + list(extra)
-    frame, dropped = complete_cases(data, cols)
-    validate_survival(frame, time, event, group=group, covariates=tuple(extra))
-    t = time_array(frame[time])
-    e = event_array(frame[event])
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int, np.ndarray]:
+    """Validated arrays of the complete cases, group codes and labels, rows dropped, kept mask.
+
+    Rows missing the time, event, group or an ``extra`` column, or with a group value
+    outside ``levels``, are dropped and counted. Present values must be valid (InputError).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
+    cols = [c for c in [group, *extra] if c is not None]
+    missing_cols = [c for c in cols if c not in data.columns]
+    if missing_cols:
+        raise InputError(
+            f"Column {missing_cols[0]!r} is not in the data. Choose an existing column or "
+            "rename it in the column mapping."
+        )
+    t, e, missing = survival_arrays(data, time, event)
     if group is None:
-        return t, e, np.zeros(t.size, dtype=np.int64), (), dropped, frame
-    codes, labels = group_codes(frame[group], levels)
-    if levels is not None:
-        keep = codes >= 0
-        if not keep.all():
-            dropped += int((~keep).sum())
-            t, e, codes, frame = t[keep], e[keep], codes[keep], frame.loc[keep]
-            if t.size == 0:
-                raise InputError(
-                    f"No rows of column {group!r} have one of the levels "
-                    f"{', '.join(map(repr, labels))}. Choose levels present in the data."
-                )
-    return t, e, codes, labels, dropped, frame
+        codes, labels = np.zeros(t.size, dtype=np.int64), ()
+    else:
+        codes, labels = group_codes(data[group], levels)  # -1: missing or outside levels
+        missing |= codes < 0
+    for c in extra:
+        missing |= data[c].isna().to_numpy()
+    dropped = int(missing.sum())
+    keep = ~missing
+    if dropped:
+        t, e, codes = t[keep], e[keep], codes[keep]
+    if t.size == 0:
+        raise InputError(
+            f"No complete rows: all {len(data)} rows miss one of "
+            f"{', '.join(map(repr, [time, event, *cols]))}"
+            + (f" or have a {group!r} level outside {list(levels)!r}" if levels else "")
+            + ". Fill in the data, choose other columns, or widen the filters."
+        )
+    return t, e, codes, labels, dropped, keep
 
 
 def kaplan_meier(
@@ -565,6 +592,26 @@ def kaplan_meier(
     )
 
 
+def _arrays(time: Sequence[float] | np.ndarray, event: Sequence[int] | np.ndarray):
+    """Validated arrays from array-likes; missing values are an error here."""
+    tt, ee = np.asarray(time), np.asarray(event)
+    if tt.shape != ee.shape or tt.ndim != 1:
+        raise InputError(
+            f"time and event must be 1-D and of equal length (got shapes {tt.shape} and "
+            f"{ee.shape}). Pass one value per patient."
+        )
+    frame = pd.DataFrame({"time": tt, "event": ee})
+    t, e, missing = survival_arrays(frame, "time", "event")
+    if missing.any():
+        raise InputError(
+            f"{int(missing.sum())} of {t.size} patients miss a time or event (rows "
+            f"{preview_labels(list(np.flatnonzero(missing)))}). Remove them or fill them in."
+        )
+    if t.size == 0:
+        raise InputError("No patients were given. Pass at least one time and event.")
+    return t, e
+
+
 def km_curve(
     time: Sequence[float] | np.ndarray,
     event: Sequence[int] | np.ndarray,
@@ -589,10 +636,7 @@ def km_curve(
     SurvCurve
     """
     _check_conf(conf_type, conf_level)
-    frame = pd.DataFrame({"time": np.asarray(time), "event": np.asarray(event)})
-    validate_survival(frame, "time", "event")
-    t = time_array(frame["time"])
-    e = event_array(frame["event"])
+    t, e = _arrays(time, event)
     (c,) = _count_groups(t, e, np.zeros(t.size, dtype=np.int64), 1)
     return _curve_from_counts(c, group, conf_type, conf_level)
 
@@ -799,13 +843,11 @@ def median_followup(
     hccdash.errors.AnalysisError
         Nobody was censored (follow-up is then not estimable this way).
     """
-    frame = pd.DataFrame({"time": np.asarray(time), "event": np.asarray(event)})
-    validate_survival(frame, "time", "event")
-    e = event_array(frame["event"])
+    t, e = _arrays(time, event)
     if int(e.sum()) == e.size:
         raise AnalysisError(
             "Every patient had the event, so no one was censored and the reverse Kaplan-Meier "
             "median follow-up is not defined. Report the range of follow-up instead."
         )
-    curve = km_curve(frame["time"], 1 - e, conf_type=conf_type, conf_level=conf_level)
+    curve = km_curve(t, 1 - e, conf_type=conf_type, conf_level=conf_level)
     return median_survival(curve)

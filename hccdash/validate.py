@@ -15,7 +15,7 @@ import pandas as pd
 
 from hccdash.errors import InputError, preview_labels
 
-__all__ = ["complete_cases", "event_array", "time_array", "validate_survival"]
+__all__ = ["complete_cases", "survival_arrays", "validate_survival"]
 
 _SHOW = 5  # how many row labels / values a message lists
 
@@ -69,16 +69,70 @@ def _numeric(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return arr, bad
 
 
-def time_array(col: pd.Series) -> np.ndarray:
-    """Survival times as a float64 array (validated columns only)."""
-    arr, _ = _numeric(col)
-    return arr + 0.0  # turns -0.0 into 0.0 so the bit-pattern sort key stays monotone
+def _plain(col: pd.Series) -> np.ndarray | None:
+    """The column as a plain float or int numpy array without missing values, else None."""
+    if col.dtype.kind in "iu":
+        return col.to_numpy()
+    if col.dtype.kind == "f":
+        arr = col.to_numpy()
+        return arr if not np.isnan(arr.min(initial=0.0)) else None
+    return None
 
 
-def event_array(col: pd.Series) -> np.ndarray:
-    """Event indicators (1 = event, 0 = censored) as an int8 array (validated columns only)."""
-    arr, _ = _numeric(col)
-    return arr.astype(np.int8)
+def survival_arrays(
+    data: pd.DataFrame, time: str, event: str, *, id_column: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times (float64), events (int8) and a mask of rows missing either, checking the rest.
+
+    Missing values are not errors here (analyses drop them as incomplete cases); every
+    present value must be a valid time or event code.
+
+    Raises
+    ------
+    hccdash.errors.InputError
+        Non-numeric, negative or infinite times, or event codes other than 0/1.
+    """
+    _require_columns(data, [time, event])
+    # fast path (plain numeric columns, nothing missing or out of range): a few reductions
+    t_raw, e_raw = _plain(data[time]), _plain(data[event])
+    if t_raw is not None and e_raw is not None and t_raw.size:
+        t_lo, t_hi = t_raw.min(), t_raw.max()
+        e_lo, e_hi = e_raw.min(), e_raw.max()
+        ok_e = e_lo >= 0 and e_hi <= 1 and (e_raw.dtype.kind in "iu" or np.all(e_raw == e_raw // 1))
+        if t_lo >= 0 and np.isfinite(t_hi) and ok_e:
+            # + 0.0 copies (never alias the caller's frame) and turns -0.0 into 0.0, which
+            # keeps the bit-pattern sort key of nonparametric monotone
+            t = t_raw.astype(np.float64) + 0.0
+            return t, e_raw.astype(np.int8), np.zeros(t.size, dtype=bool)
+    col = data[time]
+    arr, nonnum = _numeric(col)
+    if nonnum.any():
+        raise InputError(
+            f"Column {time!r} (time) has {_rows(int(nonnum.sum()))} that are not numbers "
+            f"(rows {_labels(data, nonnum, id_column)}; values "
+            f"{_values(col.to_numpy()[nonnum])}). Times must be numbers such as 12.5; "
+            "correct these cells or map another column as the time."
+        )
+    with np.errstate(invalid="ignore"):
+        bad = (arr < 0) | np.isinf(arr)
+    if bad.any():
+        raise InputError(
+            f"Column {time!r} (time) has {_rows(int(bad.sum()))} with a negative or infinite "
+            f"time (rows {_labels(data, bad, id_column)}; values {_values(arr[bad])}). Times "
+            "must be finite and >= 0; correct these cells (check the start and end dates)."
+        )
+    col = data[event]
+    ev, nonnum = _numeric(col)
+    bad = nonnum | ((ev != 0) & (ev != 1) & ~np.isnan(ev))
+    if bad.any():
+        raise InputError(
+            f"Column {event!r} (event) has {_rows(int(bad.sum()))} with codes other than 0/1 "
+            f"(rows {_labels(data, bad, id_column)}; values {_values(col.to_numpy()[bad])}). "
+            "Code events as 1 (event happened) and 0 (censored), e.g. map 'dead' -> 1, "
+            "'alive' -> 0 in the column mapping."
+        )
+    missing = np.isnan(arr) | np.isnan(ev)
+    return arr + 0.0, np.nan_to_num(ev).astype(np.int8), missing
 
 
 def validate_survival(
@@ -122,53 +176,12 @@ def validate_survival(
         raise InputError(
             "The data have 0 rows. Load a file with at least one patient, or widen the filters."
         )
-
-    col = data[time]
-    arr, nonnum = _numeric(col)
-    if nonnum.any():
-        raise InputError(
-            f"Column {time!r} (time) has {_rows(int(nonnum.sum()))} that are not numbers "
-            f"(rows {_labels(data, nonnum, id_column)}; values "
-            f"{_values(col.to_numpy()[nonnum])}). Times must be numbers such as 12.5; "
-            "correct these cells or map another column as the time."
-        )
-    missing = np.isnan(arr)
-    if missing.any():
-        raise InputError(
-            f"Column {time!r} (time) has {_rows(int(missing.sum()))} with a missing value "
-            f"(rows {_labels(data, missing, id_column)}). Fill in the times or remove these "
-            "rows (analyses use complete cases)."
-        )
-    bad = (arr < 0) | np.isinf(arr)
-    if bad.any():
-        raise InputError(
-            f"Column {time!r} (time) has {_rows(int(bad.sum()))} with a negative or infinite "
-            f"time (rows {_labels(data, bad, id_column)}; values {_values(arr[bad])}). Times "
-            "must be finite and >= 0; correct these cells (check the start and end dates)."
-        )
-
-    col = data[event]
-    ev, nonnum = _numeric(col)
-    bad = nonnum | (~np.isnan(ev) & (ev != 0) & (ev != 1))
-    if bad.any():
-        raise InputError(
-            f"Column {event!r} (event) has {_rows(int(bad.sum()))} with codes other than 0/1 "
-            f"(rows {_labels(data, bad, id_column)}; values {_values(col.to_numpy()[bad])}). "
-            "Code events as 1 (event happened) and 0 (censored), e.g. map 'dead' -> 1, "
-            "'alive' -> 0 in the column mapping."
-        )
-    missing = np.isnan(ev)
-    if missing.any():
-        raise InputError(
-            f"Column {event!r} (event) has {_rows(int(missing.sum()))} with a missing value "
-            f"(rows {_labels(data, missing, id_column)}). Fill in 0 or 1 or remove these rows "
-            "(analyses use complete cases)."
-        )
-
-    for name in extra:
+    survival_arrays(data, time, event, id_column=id_column)
+    for name, role in [(time, "time"), (event, "event")] + [
+        (c, "group" if c == group else "covariate") for c in extra
+    ]:
         missing = data[name].isna().to_numpy()
         if missing.any():
-            role = "group" if name == group else "covariate"
             raise InputError(
                 f"Column {name!r} ({role}) has {_rows(int(missing.sum()))} with a missing value "
                 f"(rows {_labels(data, missing, id_column)}). Fill in these cells or remove "
