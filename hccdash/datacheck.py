@@ -520,7 +520,7 @@ def _dataset_level(
         if complete.sum() == 0:
             col.table(
                 tcol,
-                f"no patient has both a {label} time and a {label} event status{excl}",
+                f"no patient has both {_a(label)} time and {_a(label)} event status{excl}",
                 f"check the {label} columns of the mapping",
                 fatal=True,
                 kind="no_complete_cases",

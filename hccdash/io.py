@@ -163,6 +163,17 @@ def detect_format(raw: bytes, name: str) -> str:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "tsv" if ext in (".tsv", ".tab") else "csv"
     head = raw[:8192]
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
+        raise FileReadError(
+            f"file {name!r} is an HTML/XML page, not a table (a download that saved a login or "
+            "error page?); fix: export the table again as CSV or XLSX."
+        )
+    if start.startswith((b"{", b"[")):
+        raise FileReadError(
+            f"file {name!r} is a JSON document, not a table; fix: export the table as CSV, "
+            "XLSX or Parquet (one row per patient)."
+        )
     if b"\x00" in head or _control_fraction(head) > 0.05:
         raise FileReadError(
             f"file {name!r} is binary (not text, XLSX or Parquet); fix: export the table as "

@@ -478,12 +478,23 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> ParsedDate
             best = (score, fmt, label, ok)
     if best is None or best[0] == 0:
         bad = tuple(int(values.index.get_loc(i)) for i in present.index)
-        return ParsedDates(pd.Series(pd.NaT, index=values.index), None, None, bad, False)
+        empty = pd.Series(np.datetime64("NaT", "s"), index=values.index, dtype="datetime64[s]")
+        return ParsedDates(empty, None, None, bad, False)
     _, fmt, label, ok = best
     ambiguous = False
     if fmt == "%d/%m/%Y":
         ambiguous = bool(present.map(lambda t: _strptime_ok(t, "%m/%d/%Y")).all())
-    parsed = pd.to_datetime(text.where(text.index.isin(ok[ok].index)), format=fmt, errors="coerce")
+    # strptime per cell into second resolution: years like 2999 (typos to report) stay
+    # representable, unlike pandas' nanosecond default.
+    stamps = [
+        datetime.strptime(t, fmt) if t is not None and ok.get(i, False) else None
+        for i, t in text.items()
+    ]
+    parsed = pd.Series(
+        [np.datetime64(x, "s") if x is not None else np.datetime64("NaT", "s") for x in stamps],
+        index=values.index,
+        dtype="datetime64[s]",
+    )
     bad = tuple(int(values.index.get_loc(i)) for i in ok[~ok].index)
     return ParsedDates(parsed, fmt, label, bad, ambiguous)
 
@@ -642,7 +653,7 @@ def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
     def date(role: str) -> pd.Series:
         if role in dates:
             return dates[role].values
-        return pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
+        return pd.Series(np.datetime64("NaT", "s"), index=data.index, dtype="datetime64[s]")
 
     def months(end: pd.Series) -> pd.Series:
         return (end - date("start_date")).dt.days.astype(float) / DAYS_PER_MONTH
