@@ -352,7 +352,7 @@ class CoxnetCV(BaseEstimator):
     def __init__(
         self,
         l1_ratio: float = 0.5,
-        n_alphas: int = 30,
+        n_alphas: int = 20,
         alpha_min_ratio: float = 0.01,
         n_splits: int = 3,
         random_state: int = 0,
@@ -921,6 +921,145 @@ def _messages(
     return msgs
 
 
+@dataclass(frozen=True)
+class ValidationChunk:
+    """Raw output of CV repeats ``start..stop-1`` or bootstrap replicates ``start..stop-1``.
+
+    Validation is computed in chunks so the UI can cache each one and stay responsive between
+    them; :func:`summarise_cv` / :func:`summarise_bootstrap` combine chunks into a
+    :class:`ValidationResult`. ``raw`` rows are (repeat, fold, metric, time, value); for the
+    bootstrap, value is the replicate's optimism (apparent minus test).
+    """
+
+    method: str
+    start: int
+    stop: int
+    raw: tuple[tuple, ...]
+    fails: tuple[tuple[tuple[str, str], int], ...]
+    fit_fail: tuple[tuple[str, int], ...]
+    nonconv: int
+    units: int
+    ranks: np.ndarray = field(repr=False, compare=False)
+
+
+def _resolve(md: ModelData, times, tau) -> tuple[np.ndarray, float]:
+    times_a = _eval_times(md.time, times if times is not None else default_times(md))
+    return times_a, float(tau) if tau is not None else default_tau(md)
+
+
+def cv_chunk(
+    md: ModelData,
+    kind: str,
+    start: int,
+    stop: int,
+    *,
+    n_splits: int = 3,
+    times: Sequence[float] | None = None,
+    tau: float | None = None,
+    seed: int = 0,
+    n_estimators: int = 50,
+    l1_ratio: float = 0.5,
+) -> ValidationChunk:
+    """Cross-validation repeats ``start`` to ``stop - 1`` (repeat r shuffles with seed + r)."""
+    times_a, tau = _resolve(md, times, tau)
+    grid = _brier_grid(md)
+    raw: list[tuple] = []
+    fails: Counter = Counter()
+    fit_fail: Counter = Counter()
+    nonconv = 0
+    units = 0
+    ranks = np.full((stop - start, md.n), np.nan)
+    for i, rep in enumerate(range(start, stop)):
+        splitter = _splitter(md.event, n_splits, seed + rep)
+        if splitter is None:
+            break
+        oof = np.full(md.n, np.nan)
+        for k, (tr, te) in enumerate(splitter.split(md.X, md.event)):
+            units += 1
+            if not md.event[tr].any():
+                fit_fail["no events among the training patients"] += 1
+                continue
+            pipe = make_pipeline(md, kind, seed=seed, n_estimators=n_estimators, l1_ratio=l1_ratio)
+            fitted, reason = _fit(pipe, md.X.iloc[tr], md.y[tr])
+            if fitted is None:
+                fit_fail[reason] += 1
+                continue
+            nonconv += reason == "nonconverged"
+            with np.errstate(all="ignore"):  # non-finite predictions are dropped just below
+                pred = fitted.predict(md.X.iloc[te])
+            oof[te] = np.where(np.isfinite(pred), pred, np.nan)
+            vals, fl = _evaluate(fitted, md, tr, te, times_a, tau, grid)
+            for f in fl:
+                fails[f] += 1
+            for key, v in vals.items():
+                raw.append((rep, k, key[0], key[1], v))
+        ok = ~np.isnan(oof)
+        if ok.any():
+            # Percentile ranks make repeats comparable (fold models differ in scale).
+            ranks[i, ok] = pd.Series(oof[ok]).rank(pct=True).to_numpy()
+    return ValidationChunk(
+        "cv", start, stop, tuple(raw), tuple(fails.items()), tuple(fit_fail.items()), nonconv,
+        units, ranks,
+    )  # fmt: skip
+
+
+def _merge(chunks: Sequence[ValidationChunk]) -> tuple[list[tuple], Counter, Counter, int, int]:
+    raw: list[tuple] = []
+    fails: Counter = Counter()
+    fit_fail: Counter = Counter()
+    nonconv = units = 0
+    for ch in sorted(chunks, key=lambda c: c.start):
+        raw.extend(ch.raw)
+        fails.update(dict(ch.fails))
+        fit_fail.update(dict(ch.fit_fail))
+        nonconv += ch.nonconv
+        units += ch.units
+    return raw, fails, fit_fail, nonconv, units
+
+
+def summarise_cv(
+    md: ModelData,
+    kind: str,
+    chunks: Sequence[ValidationChunk],
+    *,
+    n_splits: int = 3,
+    times: Sequence[float] | None = None,
+    tau: float | None = None,
+    seed: int = 0,
+) -> ValidationResult:
+    """Combine CV chunks: per repeat the mean over its folds, then mean/SD/range over repeats."""
+    times_a, tau = _resolve(md, times, tau)
+    label = MODEL_LABELS[kind]
+    raw, fails, fit_fail, nonconv, units = _merge(chunks)
+    n_repeats = sum(ch.stop - ch.start for ch in chunks)
+    per_repeat: dict[tuple[str, float | None], dict[int, list[float]]] = {}
+    for rep, _k, name, t, v in raw:
+        per_repeat.setdefault((name, t), {}).setdefault(rep, []).append(v)
+    metrics = []
+    for key in sorted(per_repeat, key=_metric_order):
+        v = np.asarray([np.mean(per_repeat[key][r]) for r in sorted(per_repeat[key])])
+        metrics.append(
+            MetricSummary(
+                key[0], _label(key), key[1], float(v.mean()),
+                float(v.std(ddof=1)) if len(v) > 1 else None,
+                float(v.min()), float(v.max()), None, None, len(v), n_repeats,
+            )
+        )  # fmt: skip
+    msgs = _messages(fails, fit_fail, units, "test folds", label, nonconv)
+    ranks = [ch.ranks for ch in sorted(chunks, key=lambda c: c.start)]
+    ranks_a = np.vstack(ranks) if ranks else np.full((0, md.n), np.nan)
+    if len(ranks_a) and np.isfinite(ranks_a).any(axis=0).all():
+        oof_risk = np.nanmean(ranks_a, axis=0)
+    else:
+        oof_risk = np.full(md.n, np.nan)
+        for j in np.flatnonzero(np.isfinite(ranks_a).any(axis=0)):
+            oof_risk[j] = np.nanmean(ranks_a[:, j])
+    return ValidationResult(
+        kind, label, "cv", n_splits, n_repeats, seed, tau, tuple(times_a.tolist()),
+        tuple(metrics), tuple(raw), oof_risk, md.ids, md.n, md.events, tuple(msgs),
+    )  # fmt: skip
+
+
 def cross_validate(
     md: ModelData,
     kind: str,
@@ -937,7 +1076,8 @@ def cross_validate(
 
     Each repeat reshuffles the folds (seed ``seed + repeat``); every metric is computed on each
     test fold with the training fold supplying IPCW weights and the Kaplan-Meier null model,
-    averaged over the folds of a repeat, then summarised over repeats.
+    averaged over the folds of a repeat, then summarised over repeats. Equivalent to
+    :func:`summarise_cv` over :func:`cv_chunk` pieces (what the UI does, chunk by chunk).
 
     Parameters
     ----------
@@ -959,64 +1099,106 @@ def cross_validate(
     ValidationResult
         Metrics that could not be computed are absent and explained in ``messages``.
     """
-    times_a = _eval_times(md.time, times if times is not None else default_times(md))
-    tau = float(tau) if tau is not None else default_tau(md)
+    opts = {"n_splits": n_splits, "times": times, "tau": tau, "seed": seed}
+    chunk = cv_chunk(md, kind, 0, n_repeats, n_estimators=n_estimators, l1_ratio=l1_ratio, **opts)
+    return summarise_cv(md, kind, [chunk], **opts)
+
+
+def bootstrap_chunk(
+    md: ModelData,
+    kind: str,
+    start: int,
+    stop: int,
+    *,
+    times: Sequence[float] | None = None,
+    tau: float | None = None,
+    seed: int = 0,
+    n_estimators: int = 50,
+    l1_ratio: float = 0.5,
+) -> ValidationChunk:
+    """Bootstrap replicates ``start`` to ``stop - 1``; replicate b draws with
+    ``default_rng([seed, b])`` so results do not depend on the chunking."""
+    times_a, tau = _resolve(md, times, tau)
     grid = _brier_grid(md)
-    label = MODEL_LABELS[kind]
-    per_repeat: dict[tuple[str, float | None], list[float]] = {}
     raw: list[tuple] = []
     fails: Counter = Counter()
     fit_fail: Counter = Counter()
     nonconv = 0
-    ranks = np.full((n_repeats, md.n), np.nan)
-    total_folds = 0
-    for rep in range(n_repeats):
-        splitter = _splitter(md.event, n_splits, seed + rep)
-        if splitter is None:
-            break
-        fold_vals: dict[tuple[str, float | None], list[float]] = {}
-        oof = np.full(md.n, np.nan)
-        for k, (tr, te) in enumerate(splitter.split(md.X, md.event)):
-            total_folds += 1
-            if not md.event[tr].any():
-                fit_fail["no events among the training patients"] += 1
-                continue
-            pipe = make_pipeline(md, kind, seed=seed, n_estimators=n_estimators, l1_ratio=l1_ratio)
-            fitted, reason = _fit(pipe, md.X.iloc[tr], md.y[tr])
-            if fitted is None:
-                fit_fail[reason] += 1
-                continue
-            nonconv += reason == "nonconverged"
-            oof[te] = fitted.predict(md.X.iloc[te])
-            vals, fl = _evaluate(fitted, md, tr, te, times_a, tau, grid)
-            for f in fl:
-                fails[f] += 1
-            for key, v in vals.items():
-                fold_vals.setdefault(key, []).append(v)
-                raw.append((rep, k, key[0], key[1], v))
-        for key, vs in fold_vals.items():
-            per_repeat.setdefault(key, []).append(float(np.mean(vs)))
-        ok = ~np.isnan(oof)
-        if ok.any():
-            # Percentile ranks make repeats comparable (fold models differ in scale).
-            ranks[rep, ok] = pd.Series(oof[ok]).rank(pct=True).to_numpy()
+    for b in range(start, stop):
+        idx = np.random.default_rng([seed, b]).integers(0, md.n, md.n)
+        if not md.event[idx].any():
+            fit_fail["no events in the bootstrap sample"] += 1
+            continue
+        sub = _subset(md, idx)
+        pipe = make_pipeline(md, kind, seed=seed + b, n_estimators=n_estimators, l1_ratio=l1_ratio)
+        fitted, reason = _fit(pipe, sub.X, sub.y)
+        if fitted is None:
+            fit_fail[reason] += 1
+            continue
+        nonconv += reason == "nonconverged"
+        app_b, f1 = _evaluate(fitted, sub, np.arange(sub.n), np.arange(sub.n), times_a, tau, grid)
+        test_b, f2 = _evaluate_on(fitted, sub, md, times_a, tau, grid)
+        for f in f1 + f2:
+            fails[f] += 1
+        for key in app_b:
+            if key in test_b:
+                raw.append((b, 0, key[0], key[1], app_b[key] - test_b[key]))
+    return ValidationChunk(
+        "bootstrap", start, stop, tuple(raw), tuple(fails.items()), tuple(fit_fail.items()),
+        nonconv, stop - start, np.empty((0, md.n)),
+    )  # fmt: skip
+
+
+def summarise_bootstrap(
+    md: ModelData,
+    kind: str,
+    chunks: Sequence[ValidationChunk],
+    *,
+    times: Sequence[float] | None = None,
+    tau: float | None = None,
+    seed: int = 0,
+    n_estimators: int = 50,
+    l1_ratio: float = 0.5,
+) -> ValidationResult:
+    """Combine bootstrap chunks: optimism-corrected = full-data apparent - mean optimism."""
+    times_a, tau = _resolve(md, times, tau)
+    grid = _brier_grid(md)
+    label = MODEL_LABELS[kind]
+    n_boot = sum(ch.stop - ch.start for ch in chunks)
+    everyone = np.arange(md.n)
+    full = make_pipeline(md, kind, seed=seed, n_estimators=n_estimators, l1_ratio=l1_ratio)
+    full_fit, reason = _fit(full, md.X, md.y)
+    if full_fit is None:
+        return ValidationResult(
+            kind, label, "bootstrap", 0, n_boot, seed, tau, tuple(times_a.tolist()), (), (),
+            np.empty(0), md.ids, md.n, md.events,
+            (f"{label} could not be fitted on the {md.n} patients: {reason}.",),
+        )  # fmt: skip
+    apparent, fl0 = _evaluate(full_fit, md, everyone, everyone, times_a, tau, grid)
+    raw, fails, fit_fail, nonconv, units = _merge(chunks)
+    for f in fl0:
+        fails[(f[0] + " (apparent, all patients)", f[1])] += 1
+    optimism: dict[tuple[str, float | None], list[float]] = {}
+    for _b, _k, name, t, v in raw:
+        optimism.setdefault((name, t), []).append(v)
     metrics = []
-    for key in sorted(per_repeat, key=_metric_order):
-        v = np.asarray(per_repeat[key])
+    for key in sorted(apparent, key=_metric_order):
+        opt = np.asarray(optimism.get(key, []))
+        if len(opt) == 0:
+            fails[(_label(key), "no bootstrap replicate could be scored")] += 1
+            continue
         metrics.append(
             MetricSummary(
-                key[0], _label(key), key[1], float(v.mean()),
-                float(v.std(ddof=1)) if len(v) > 1 else None,
-                float(v.min()), float(v.max()), None, None, len(v), n_repeats,
+                key[0], _label(key), key[1], float(apparent[key] - opt.mean()),
+                float(opt.std(ddof=1)) if len(opt) > 1 else None,
+                float(opt.min()), float(opt.max()), float(apparent[key]), float(opt.mean()),
+                len(opt), n_boot,
             )
         )  # fmt: skip
-    msgs = _messages(fails, fit_fail, total_folds, "test folds", label, nonconv)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN on purpose
-        oof_risk = np.nanmean(ranks, axis=0) if n_repeats else np.full(md.n, np.nan)
+    msgs = _messages(fails, fit_fail, units, "bootstrap replicates", label, nonconv)
     return ValidationResult(
-        kind, label, "cv", n_splits, n_repeats, seed, tau, tuple(times_a.tolist()),
-        tuple(metrics), tuple(raw), oof_risk, md.ids, md.n, md.events, tuple(msgs),
+        kind, label, "bootstrap", 0, n_boot, seed, tau, tuple(times_a.tolist()),
+        tuple(metrics), tuple(raw), np.empty(0), md.ids, md.n, md.events, tuple(msgs),
     )  # fmt: skip
 
 
@@ -1033,74 +1215,21 @@ def bootstrap_validate(
 ) -> ValidationResult:
     """Harrell's optimism-corrected bootstrap.
 
-    For each replicate the model is refitted on a bootstrap sample (``default_rng(seed)``),
-    scored on that sample (apparent) and on the original data (test); the mean difference is
-    the optimism, subtracted from the full-data apparent value.
+    For each replicate the model is refitted on a bootstrap sample, scored on that sample
+    (apparent) and on the original data (test); the mean difference is the optimism,
+    subtracted from the full-data apparent value. ``sd``/``lower``/``upper`` describe the
+    optimism over replicates.
 
     Returns
     -------
     ValidationResult
         ``method="bootstrap"``, ``n_repeats`` = replicates; ``oof_risk`` is empty.
     """
-    times_a = _eval_times(md.time, times if times is not None else default_times(md))
-    tau = float(tau) if tau is not None else default_tau(md)
-    grid = _brier_grid(md)
-    label = MODEL_LABELS[kind]
-    everyone = np.arange(md.n)
-    full = make_pipeline(md, kind, seed=seed, n_estimators=n_estimators, l1_ratio=l1_ratio)
-    full_fit, reason = _fit(full, md.X, md.y)
-    if full_fit is None:
-        return ValidationResult(
-            kind, label, "bootstrap", 0, n_boot, seed, tau, tuple(times_a.tolist()), (), (),
-            np.empty(0), md.ids, md.n, md.events,
-            (f"{label} could not be fitted on the {md.n} patients: {reason}.",),
-        )  # fmt: skip
-    apparent, fl0 = _evaluate(full_fit, md, everyone, everyone, times_a, tau, grid)
-    fails: Counter = Counter({f: 1 for f in fl0})
-    fit_fail: Counter = Counter()
-    nonconv = 0
-    rng = np.random.default_rng(seed)
-    optimism: dict[tuple[str, float | None], list[float]] = {}
-    raw: list[tuple] = []
-    for b in range(n_boot):
-        idx = rng.integers(0, md.n, md.n)
-        if not md.event[idx].any():
-            fit_fail["no events in the bootstrap sample"] += 1
-            continue
-        sub = _subset(md, idx)
-        pipe = make_pipeline(md, kind, seed=seed + b, n_estimators=n_estimators, l1_ratio=l1_ratio)
-        fitted, reason = _fit(pipe, sub.X, sub.y)
-        if fitted is None:
-            fit_fail[reason] += 1
-            continue
-        nonconv += reason == "nonconverged"
-        app_b, f1 = _evaluate(fitted, sub, np.arange(sub.n), np.arange(sub.n), times_a, tau, grid)
-        test_b, f2 = _evaluate_on(fitted, sub, md, times_a, tau, grid)
-        for f in f1 + f2:
-            fails[f] += 1
-        for key in apparent:
-            if key in app_b and key in test_b:
-                optimism.setdefault(key, []).append(app_b[key] - test_b[key])
-                raw.append((b, 0, key[0], key[1], app_b[key] - test_b[key]))
-    metrics = []
-    for key in sorted(apparent, key=_metric_order):
-        opt = np.asarray(optimism.get(key, []))
-        if len(opt) == 0:
-            fails[(_label(key), "no bootstrap replicate could be scored")] += 1
-            continue
-        metrics.append(
-            MetricSummary(
-                key[0], _label(key), key[1], float(apparent[key] - opt.mean()),
-                float(opt.std(ddof=1)) if len(opt) > 1 else None,
-                float(opt.min()), float(opt.max()), float(apparent[key]), float(opt.mean()),
-                len(opt), n_boot,
-            )
-        )  # fmt: skip
-    msgs = _messages(fails, fit_fail, n_boot, "bootstrap replicates", label, nonconv)
-    return ValidationResult(
-        kind, label, "bootstrap", 0, n_boot, seed, tau, tuple(times_a.tolist()),
-        tuple(metrics), tuple(raw), np.empty(0), md.ids, md.n, md.events, tuple(msgs),
-    )  # fmt: skip
+    opts = {
+        "times": times, "tau": tau, "seed": seed, "n_estimators": n_estimators,
+        "l1_ratio": l1_ratio,
+    }  # fmt: skip
+    return summarise_bootstrap(md, kind, [bootstrap_chunk(md, kind, 0, n_boot, **opts)], **opts)
 
 
 def _subset(md: ModelData, idx: np.ndarray) -> ModelData:

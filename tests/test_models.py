@@ -321,3 +321,19 @@ def test_events_per_variable_banner(small, large):
     assert f"{small.events} events for {small.n_parameters}" in text
     assert M.events_per_variable_message(large)[0] == "info"
     assert "cannot show that a model works" in M.validation_statement(small)
+
+
+def test_chunked_validation_equals_one_shot(small):
+    """The UI computes validation chunk by chunk (cached, responsive); the result is the same."""
+    opts = {"n_splits": 3, "seed": 2}
+    whole = M.cross_validate(small, "cox", n_repeats=4, **opts)
+    parts = [M.cv_chunk(small, "cox", 0, 1, **opts), M.cv_chunk(small, "cox", 1, 4, **opts)]
+    pieced = M.summarise_cv(small, "cox", parts, **opts)
+    pd.testing.assert_frame_equal(whole.to_frame(), pieced.to_frame())
+    np.testing.assert_array_equal(whole.oof_risk, pieced.oof_risk)
+    assert whole.messages == pieced.messages
+    boot = M.bootstrap_validate(small, "cox", n_boot=6, seed=3)
+    chunks = [M.bootstrap_chunk(small, "cox", a, b, seed=3) for a, b in ((0, 2), (2, 6))]
+    pd.testing.assert_frame_equal(
+        boot.to_frame(), M.summarise_bootstrap(small, "cox", chunks, seed=3).to_frame()
+    )
