@@ -377,6 +377,28 @@ def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "table") -> 
 
 # --------------------------------------------------------------------------------------------
 # everything at once
+_VERSIONED = ("numpy", "pandas", "scipy", "lifelines", "statsmodels", "plotly", "kaleido")
+
+
+def software_versions() -> str:
+    """One paragraph naming the software and versions behind the numbers and figures."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from hccdash import __version__
+
+    parts = [f"hccdash {__version__}", f"Python {platform.python_version()}"]
+    for name in _VERSIONED:
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            continue
+    return (
+        "Software: " + ", ".join(parts) + ". Survival estimates follow R's survival package "
+        "(survfit, survdiff, coxph, cox.zph) and were checked against it."
+    )
+
+
 def bundle_zip(
     figures: Mapping[str, go.Figure],
     tables: Mapping[str, pd.DataFrame],
@@ -412,7 +434,7 @@ def bundle_zip(
         used.add(cand)
         return cand
 
-    text = methods.rstrip() + "\n"
+    text = methods.rstrip() + "\n\n" + software_versions() + "\n"
     can_render = chromium_available()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, fig in figures.items():

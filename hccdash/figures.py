@@ -496,7 +496,7 @@ def km_figure(
         )
     if title:
         fig.update_layout(title={"text": esc(title)})
-    _add_caption(fig, caption, notes, s)
+    _add_caption(fig, caption, notes, s, axis_below=not n_table_rows)
     if style == "screen":
         fig.update_layout(height=screen_height + (0 if not caption else 60))
     return fig
@@ -508,32 +508,43 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _add_caption(fig: go.Figure, caption: str | None, notes: list[str], s) -> None:
-    """Caption and thinning notes under the figure, wrapped, with the bottom margin grown."""
+def _add_caption(
+    fig: go.Figure, caption: str | None, notes: list[str], s, *, axis_below: bool = True
+) -> None:
+    """Caption and thinning notes under the figure, wrapped, with the bottom margin grown.
+
+    ``axis_below``: the bottom of the plot area carries x tick labels and an axis title, which
+    the caption must clear (not so under a KM risk table).
+    """
     parts = [p for p in [caption, *notes] if p]
     if not parts:
         return
     width = 110 if s.name == "screen" else 120
     text = "<br>".join(_wrap(p, width) for p in parts)
     n_lines = text.count("<br>") + 1
+    shift = int(s.font_size * 3.6 + 12) if axis_below else s.small_size
     fig.add_annotation(
         text=text,
         xref="paper",
         yref="paper",
         x=0.0,
         y=0.0,
-        yshift=-(s.margin + 10),
+        yshift=-shift,
         xanchor="left",
         yanchor="top",
         align="left",
         showarrow=False,
         font={"size": s.small_size, "color": "#333333"},
     )
-    fig.update_layout(margin={"b": s.margin + 30 + int(n_lines * s.small_size * 1.45)})
+    fig.update_layout(margin={"b": shift + 20 + int(n_lines * s.small_size * 1.45)})
 
 
 # --------------------------------------------------------------------------------------------
 # Forest plot
+# Labelled hazard ratios on the log axis (plotly's own minor labels read "4 5 ... 9 1 2").
+_LOG_TICKS = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 100.0, 1000.0)
+
+
 def forest_figure(
     cox: CoxResult,
     *,
@@ -696,6 +707,8 @@ def forest_figure(
         xaxis={
             "type": "log",
             "range": [math.log10(x_lo), math.log10(x_hi)],
+            "tickvals": [v for v in _LOG_TICKS if x_lo <= v <= x_hi],
+            "ticktext": [f"{v:g}" for v in _LOG_TICKS if x_lo <= v <= x_hi],
             "domain": [0.0, 0.6],
             "title": {"text": f"Hazard ratio (log scale, {round(100 * level)}% CI)"},
             "showgrid": False,

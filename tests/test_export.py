@@ -14,6 +14,7 @@ import zipfile
 import numpy as np
 import openpyxl
 import pandas as pd
+import plotly
 import pytest
 from lifelines.datasets import load_waltons
 from PIL import Image
@@ -205,7 +206,9 @@ def test_bundle_zip_has_every_member(chromium, km, fig):
         }
         assert _png(zf.read("figures/km.png")).size == (800, 450)
         assert zf.read("figures/km.svg").startswith(b"<svg")
-        assert zf.read("methods.txt").decode() == methods + "\n"
+        text = zf.read("methods.txt").decode()
+        assert text.startswith(methods + "\n\nSoftware: hccdash ")
+        assert f"plotly {plotly.__version__}" in text and "Python 3." in text
         landmark = pd.read_csv(io.BytesIO(zf.read("tables/landmark.csv")), encoding="utf-8-sig")
         pd.testing.assert_frame_equal(landmark, tables["landmark"], check_dtype=False)
 
@@ -221,3 +224,62 @@ def test_bundle_zip_without_chromium_keeps_figures_as_json(monkeypatch, km, fig)
             "methods.txt",
         }
         assert "plotly JSON" in zf.read("methods.txt").decode()
+
+
+# ---------------------------------------------------------------- download widgets
+def _downloads_app():
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from hccdash.ui.downloads import download_all, show_figure, table_downloads
+
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    df = pd.DataFrame({"a": [1.5, 2.5], "b": ["=x", "y"]})
+    show_figure(fig, "my fig", "f1")
+    table_downloads(df, "tab", "t1")
+    download_all({"f": fig}, {"t": df}, "methods", "all")
+
+
+def _camera(at) -> dict:
+    import json
+
+    return json.loads(at.get("plotly_chart")[0].proto.config)["toImageButtonOptions"]
+
+
+def test_download_widgets_size_camera_and_buttons():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_downloads_app, default_timeout=60).run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    if export.chromium_available():
+        assert labels[:3] == ["Download PNG", "Download SVG", "Download PDF"]
+    assert labels[-3:] == ["Download CSV", "Download XLSX", "Download all (ZIP)"]
+    assert _camera(at) == {
+        "format": "png",
+        "filename": "my_fig",
+        "width": 1920,
+        "height": 1080,
+        "scale": 1,
+    }
+    at.selectbox(key="f1_preset").set_value("Custom").run()
+    at.number_input(key="f1_width").set_value(1500).run()
+    at.number_input(key="f1_height").set_value(900).run()
+    at.select_slider(key="f1_scale").set_value(2).run()
+    assert not at.exception
+    camera = _camera(at)
+    assert (camera["width"], camera["height"], camera["scale"]) == (1500, 900, 2)
+
+
+def test_download_widgets_say_when_chromium_is_missing(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from hccdash.ui.downloads import NO_CHROMIUM_NOTE
+
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    at = AppTest.from_function(_downloads_app, default_timeout=60).run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [NO_CHROMIUM_NOTE]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download PNG" not in labels and "Download all (ZIP)" in labels
+    assert _camera(at)["width"] == 1920  # the browser camera still exports at the preset
