@@ -41,6 +41,7 @@ _EXTRA_PREFIX = "f_x_"
 _CP_OPTIONS = ("A", "B", "C")
 # The paper's KPS groups (one click each).
 KPS_GROUPS: dict[str, tuple[int, int]] = {">70": (71, 100), "60–70": (60, 70)}
+_KPS_BUTTON_KEYS = {">70": "f_kps_btn_gt70", "60–70": "f_kps_btn_60_70"}
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
         for col, (label, rng) in zip(cols[1:], KPS_GROUPS.items(), strict=True):
             col.button(
                 f"KPS {label}",
-                key=f"f_kps_btn_{slug(label) or 'gt70'}",
+                key=_KPS_BUTTON_KEYS[label],
                 on_click=_set_kps,
                 args=(rng, bounds),
             )

@@ -1,0 +1,90 @@
+"""The router (app.py): page contract, the shared sidebar, every page loads, state across pages."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+URL_PATHS = [
+    "cohort",
+    "km",
+    "univariate",
+    "cox",
+    "response",
+    "reproduce",
+    "data",
+    "models",
+    "about",
+]
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run app.py on every page as the real server does (see tests/test_pages.py)."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _pages() -> list[dict]:
+    tree = ast.parse((ROOT / "app.py").read_text())
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
+            kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+            out.append({"script": ast.literal_eval(node.args[0]), **kw})
+    return out
+
+
+def test_router_registers_the_contract_pages_in_order():
+    pages = _pages()
+    assert [p["url_path"] for p in pages] == URL_PATHS
+    defaults = [p["url_path"] for p in pages if p.get("default")]
+    assert defaults == ["cohort"]
+    for p in pages:
+        assert p["script"] == f"pages/{p['url_path']}.py"
+
+
+def test_sidebar_is_drawn_before_the_page_runs():
+    source = (ROOT / "app.py").read_text()
+    sidebar = source.index("render_sidebar()")
+    run = source.index(".run()")
+    assert sidebar < run
+
+
+def test_no_unsafe_html_in_pages_or_ui():
+    files = list((ROOT / "pages").glob("*.py")) + list((ROOT / "hccdash" / "ui").glob("*.py"))
+    for py in files:
+        assert not re.search(r"unsafe_allow_html\s*=\s*True", py.read_text()), py
+
+
+@pytest.mark.parametrize("page", URL_PATHS)
+def test_every_page_loads_without_exception(page):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    if page != "cohort":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    counts = [m.value for m in at.sidebar.markdown if m.value.startswith("n = ")]
+    assert counts == ["n = 21 of 21 patients"]
+
+
+def test_filters_follow_the_user_across_pages():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.multiselect(key="f_child_pugh").set_value(["A"]).run()
+    for page in ("km", "cox", "response", "cohort"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
+        counts = [m.value for m in at.sidebar.markdown if m.value.startswith("n = ")]
+        assert counts == ["n = 14 of 21 patients"], page
+        assert at.query_params["child_pugh"] == "A"

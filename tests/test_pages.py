@@ -1,0 +1,277 @@
+"""Headless AppTest of the ui pages: numbers shown equal hccdash's, edge cases are messages.
+
+AppTest quirk worked around here: ``AppTest`` resets ``PagesManager.uses_pages_directory`` on
+every run, and because this repo keeps its pages in ``pages/`` (the folder name of Streamlit's
+old multipage mode) it would then run a switched-to page *without* ``app.py`` (so without the
+shared sidebar). The real server sets the flag to False as soon as ``st.navigation`` is called;
+the ``apptest`` fixture does the same after each PagesManager is built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from hccdash.filters import FilterSpec, apply_filters
+from hccdash.nonparametric import kaplan_meier, median_table
+from hccdash.response import response_rates
+from hccdash.schema import Cohort, load_bundled_cohort
+from hccdash.ui.state import UPLOADED_KEY
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run app.py (router + sidebar) on every page, as the real server does."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="module")
+def bundled() -> pd.DataFrame:
+    return load_bundled_cohort().data
+
+
+def open_page(
+    page: str, params: dict[str, str] | None = None, cohort: Cohort | None = None
+) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if cohort is not None:
+        at.session_state[UPLOADED_KEY] = cohort
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "cohort":
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def sidebar_count(at: AppTest) -> str:
+    texts = [m.value for m in at.sidebar.markdown if m.value.startswith("n = ")]
+    assert len(texts) == 1, texts
+    return texts[0]
+
+
+def frame_with(at: AppTest, column: str) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def synthetic(seed: int = 5, n: int = 30) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "patient_id": [f"S{i:03d}" for i in range(n)],
+            "child_pugh": rng.choice(["A", "B"], n),
+            "kps": rng.choice([60, 70, 80, 90], n),
+            "pvtt": rng.choice(["Yes", "No"], n),
+            "ascites": rng.choice(["Yes", "No"], n),
+            "treatment": np.repeat(["IMRT+TACE", "IMRT"], [n - n // 3, n // 3]),
+            "os_months": np.round(rng.exponential(20, n) + 0.5, 1),
+            "os_event": rng.integers(0, 2, n),
+            "pfs_months": np.round(rng.exponential(8, n) + 0.5, 1),
+            "pfs_event": rng.integers(0, 2, n),
+            "intrahepatic_response": rng.choice(["CR", "PR", "SD", "PD"], n),
+        }
+    )
+
+
+@pytest.mark.parametrize("page", ["cohort", "km", "univariate", "cox", "response", "about"])
+def test_every_ui_page_runs_on_the_bundled_cohort(page):
+    at = open_page(page)
+    no_exception(at)
+    assert sidebar_count(at) == "n = 21 of 21 patients"
+    if page != "about":
+        assert any("reconstructed" in i.value for i in at.info), "reconstruction notice missing"
+
+
+def test_child_pugh_a_shows_14_of_21_and_hccdash_median(bundled):
+    at = open_page("km", {"child_pugh": "A"})
+    no_exception(at)
+    assert sidebar_count(at) == "n = 14 of 21 patients"
+    data = apply_filters(bundled, FilterSpec(child_pugh=("A",)))
+    expect = median_table(kaplan_meier(data, "os_months", "os_event")).rows[0]
+    (shown,) = frame_with(at, "median (95% CI)")
+    assert shown.loc[0, "n"] == 14
+    assert shown.loc[0, "median"] == pytest.approx(expect.median, rel=1e-12)
+    assert shown.loc[0, "lower"] == pytest.approx(expect.lower, rel=1e-12)
+
+
+def test_url_by_treatment_draws_one_curve_per_arm(bundled):
+    at = open_page("km", {"child_pugh": "A", "by": "treatment", "endpoint": "pfs"})
+    no_exception(at)
+    assert at.radio(key="km_endpoint").value == "pfs"
+    assert at.selectbox(key="km_by").value == "treatment"
+    data = apply_filters(bundled, FilterSpec(child_pugh=("A",)))
+    km = kaplan_meier(data, "pfs_months", "pfs_event", "treatment", levels=("IMRT+TACE", "IMRT"))
+    (shown,) = frame_with(at, "median (95% CI)")
+    assert shown["group"].tolist() == ["IMRT+TACE", "IMRT"]
+    for row, m in zip(shown.itertuples(), median_table(km).rows, strict=True):
+        assert row.n == m.n and row.events == m.events
+        assert row.median == pytest.approx(m.median, rel=1e-12)
+    assert any(m.value.startswith("Log-rank test: chi-square") for m in at.markdown)
+    assert any(m.value.startswith("HR ") for m in at.markdown)
+
+
+def test_sidebar_widgets_filter_and_write_the_url(bundled):
+    at = open_page("km")
+    at.multiselect(key="f_child_pugh").set_value(["A", "B"]).run()
+    at.radio(key="f_pvtt").set_value("no").run()
+    no_exception(at)
+    expect = apply_filters(bundled, FilterSpec(child_pugh=("A", "B"), pvtt="no"))
+    assert sidebar_count(at) == f"n = {len(expect)} of 21 patients"
+    assert at.query_params["child_pugh"] == "A,B"
+    assert at.query_params["pvtt"] == "no"
+
+
+def test_kps_paper_group_buttons(bundled):
+    at = open_page("cohort")
+    at.button(key="f_kps_btn_gt70").click().run()
+    assert at.slider(key="f_kps").value == (80, 100)
+    n_gt70 = int((bundled.kps > 70).sum())
+    assert sidebar_count(at) == f"n = {n_gt70} of 21 patients"
+    assert at.query_params["kps"] == "80-100"
+    at.button(key="f_kps_btn_60_70").click().run()
+    assert at.slider(key="f_kps").value == (60, 70)
+    assert sidebar_count(at) == f"n = {21 - n_gt70} of 21 patients"
+
+
+def test_arm_filter_from_url_and_reset():
+    at = open_page("cohort", {"arm": "imrt_tace", "kps": "80-100"})
+    assert at.selectbox(key="f_arm").value == "imrt_tace"
+    assert sidebar_count(at) != "n = 21 of 21 patients"
+    at.button(key="f_reset").click().run()
+    no_exception(at)
+    assert sidebar_count(at) == "n = 21 of 21 patients"
+    assert "arm" not in at.query_params and "kps" not in at.query_params
+
+
+def test_invalid_url_values_warn_and_are_ignored():
+    at = open_page("km", {"kps": "lots", "arm": "surgery", "child_pugh": "Z", "endpoint": "dfs"})
+    no_exception(at)
+    warnings = " ".join(w.value for w in at.warning)
+    for needle in ("kps='lots'", "arm='surgery'", "'Z'", "endpoint='dfs'"):
+        assert needle in warnings
+    assert sidebar_count(at) == "n = 21 of 21 patients"
+
+
+def test_more_filters_on_any_column(bundled):
+    at = open_page("cohort", {"sex": "Female"})
+    no_exception(at)
+    n = int((bundled.sex == "Female").sum())
+    assert sidebar_count(at) == f"n = {n} of 21 patients"
+    assert at.multiselect(key="f_more_cols").value == ["sex"]
+
+
+@pytest.mark.parametrize("page", ["cohort", "km", "univariate", "cox", "response"])
+def test_filter_leaving_no_patient_is_a_message(page, bundled):
+    # Child-Pugh C patients exist only in one arm: C and the other arm leave nobody.
+    arms = bundled.loc[bundled.child_pugh == "C", "treatment"].unique()
+    other = next(a for a in bundled.treatment.unique() if a not in arms)
+    at = open_page(page, {"child_pugh": "C", "arm": other.lower().replace("+", "_")})
+    no_exception(at)
+    assert sidebar_count(at) == "n = 0 of 21 patients"
+    assert any("No patients left" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ["km", "univariate", "cox"])
+def test_filter_leaving_one_patient_is_a_message(page, bundled):
+    age = int(bundled.age_years.value_counts().idxmin())
+    assert int((bundled.age_years == age).sum()) == 1
+    at = open_page(page, {"age_years": f"{age}-{age}"})
+    no_exception(at)
+    assert sidebar_count(at) == "n = 1 of 21 patients"
+    assert any("Only 1 patient left" in w.value for w in at.warning)
+
+
+def test_group_without_events_and_median_not_reached():
+    data = synthetic()
+    data.loc[data.treatment == "IMRT", "os_event"] = 0
+    cohort = Cohort("synthetic", data, "synthetic.csv")
+    at = open_page("km", {"by": "treatment"}, cohort=cohort)
+    no_exception(at)
+    assert any("No OS events in group 'IMRT'" in i.value for i in at.info)
+    (shown,) = frame_with(at, "median (95% CI)")
+    imrt = shown[shown.group == "IMRT"].iloc[0]
+    assert np.isnan(imrt["median"]) and imrt["median (95% CI)"].startswith("not reached")
+    assert not any("reconstructed" in i.value for i in at.info)
+
+
+def test_numeric_stratification_cuts_at_the_median(bundled):
+    at = open_page("km", {"by": "age_years"})
+    no_exception(at)
+    cut = float(bundled.age_years.median())
+    assert at.number_input(key="km_cut_age_years").value == pytest.approx(cut)
+    (shown,) = frame_with(at, "median (95% CI)")
+    assert shown["n"].tolist() == [
+        int((bundled.age_years <= cut).sum()),
+        int((bundled.age_years > cut).sum()),
+    ]
+
+
+def test_cox_separation_warning_is_shown_above_results():
+    data = synthetic(seed=11, n=40)
+    # Every Child-Pugh B patient is censored: the B vs A hazard ratio diverges.
+    data.loc[data.child_pugh == "B", "os_event"] = 0
+    cohort = Cohort("synthetic", data, "synthetic.csv")
+    at = open_page("cox", cohort=cohort)
+    at.multiselect(key="cox_covariates").set_value(["child_pugh", "kps"]).run()
+    no_exception(at)
+    texts = [w.value for w in at.main.warning]
+    assert any("separation" in t.lower() for t in texts), texts
+    # warnings are drawn before the hazard-ratio table
+    order = [type(el).__name__ for el in at.main]
+    first_table = next(i for i, el in enumerate(at.main) if type(el).__name__ == "Dataframe")
+    first_sep = next(
+        i
+        for i, el in enumerate(at.main)
+        if type(el).__name__ == "Warning" and "separation" in el.value.lower()
+    )
+    assert first_sep < first_table, order
+
+
+def test_response_page_shows_hccdash_rates(bundled):
+    at = open_page("response")
+    no_exception(at)
+    expect = response_rates(bundled, by="treatment").to_frame()
+    (shown,) = frame_with(at, "ORR lower")
+    assert shown["ORR"].tolist() == pytest.approx(expect["ORR"].tolist(), rel=1e-12)
+    assert shown["ORR lower"].tolist() == pytest.approx(expect["ORR lower"].tolist(), rel=1e-12)
+    assert shown["DCR upper"].tolist() == pytest.approx(expect["DCR upper"].tolist(), rel=1e-12)
+
+
+def test_cohort_page_baseline_by_arm(bundled):
+    at = open_page("cohort")
+    no_exception(at)
+    (table,) = frame_with(at, "test")
+    n_arm = bundled.treatment.value_counts()
+    assert f"IMRT+TACE (n={n_arm['IMRT+TACE']})" in table.columns
+    assert f"IMRT (n={n_arm['IMRT']})" in table.columns
+    (complete,) = frame_with(at, "% complete")
+    assert complete.set_index("column").loc["os_months", "present"] == 21
+
+
+def test_univariate_factor_choice_opens_its_curves(bundled):
+    at = open_page("univariate")
+    at.selectbox(key="uni_factor").set_value("Child-Pugh class").run()
+    no_exception(at)
+    tables = frame_with(at, "median (95% CI)")
+    assert len(tables) == 2  # OS and PFS
+    for shown in tables:
+        assert shown["group"].tolist() == ["A", "B", "C"]
+        assert shown["n"].tolist() == [int((bundled.child_pugh == c).sum()) for c in "ABC"]
