@@ -373,21 +373,25 @@ def _design(
 
 
 def _check_collinear(x: np.ndarray, columns: Sequence[tuple[str, str | None, str | None]]) -> None:
+    # Cholesky of the correlation matrix in column order: a (near) zero pivot means the column
+    # is a combination of the earlier ones (R flags the later of two aliased columns).
     xc = x - x.mean(axis=0)
-    xc = xc / np.sqrt((xc**2).sum(axis=0))
-    # Gram-Schmidt in column order, as R flags the later of two aliased columns.
-    q = np.zeros_like(xc)
-    for j in range(xc.shape[1]):
-        v = xc[:, j] - q[:, :j] @ (q[:, :j].T @ xc[:, j])
-        norm = np.sqrt(v @ v)
-        if norm < 1e-7:
+    gram = xc.T @ xc
+    d = np.sqrt(np.diag(gram))
+    corr = gram / np.outer(d, d)
+    p = corr.shape[0]
+    low = np.zeros_like(corr)
+    for j in range(p):
+        piv = corr[j, j] - low[j, :j] @ low[j, :j]
+        if piv < 1e-11:
             name = _term_name(*columns[j])
             raise AnalysisError(
                 f"Term {name!r} is collinear with the other covariates (an exact combination "
                 "of them, e.g. two codings of the same variable), so the model is not "
                 "identifiable; drop one of the overlapping covariates."
             )
-        q[:, j] = v / norm
+        low[j, j] = np.sqrt(piv)
+        low[j + 1 :, j] = (corr[j + 1 :, j] - low[j + 1 :, :j] @ low[j, :j]) / low[j, j]
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,107 +517,104 @@ def _newton(rs: _RiskSets, p: int, eps: float = EPS, max_iter: int = MAX_ITER):
 # --------------------------------------------------------------------------------------------
 # Concordance (R survival >= 3: concordancefit, timewt = "n")
 # --------------------------------------------------------------------------------------------
-def _prefix_counts(pos_key: np.ndarray, v: np.ndarray, weights: np.ndarray, is_item: np.ndarray):
-    """For every element e: sum of item weights over items before e (in ``pos_key`` order)
-    with value < v[e] and with value <= v[e]. Bottom-up merge levels, O(n log^2 n) vectorised.
+def _prefix_less(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``out[k, i] = sum(w[k, j] for j < i if v[j] < v[i])`` for a sequence in position order.
+
+    Bottom-up merge sort, vectorised per level: after each level the permutation is sorted by
+    (block, v); the stable sort of two sorted runs is a linear merge (timsort), and a running
+    sum of left-half weights along the merged order counts, for every right-half element, the
+    left-half elements with a smaller value. O(n log n) work in about log2(n) numpy passes.
     """
-    order = np.argsort(pos_key, kind="stable")
-    vv = v[order].astype(np.int64)
-    ww = weights[:, order] * is_item[order]
-    n = vv.size
-    nw = ww.shape[0]
-    less = np.zeros((nw, n))
-    leq = np.zeros((nw, n))
-    big = int(vv.max()) + 2
-    idx = np.arange(n)
+    n = v.size
+    out = np.zeros((w.shape[0], n))
+    perm = np.arange(n)
+    vv = v.astype(np.int64)
+    big = 2 * (int(vv.max()) + 2)
     s = 1
     while s < n:
-        block = idx // (2 * s)
-        right = (idx % (2 * s)) >= s
-        left_i = idx[~right]
-        right_i = idx[right]
-        keys = block[left_i] * big + vv[left_i]
-        o = np.argsort(keys, kind="stable")
-        sk = keys[o]
-        cw = np.zeros((nw, o.size + 1))
-        np.cumsum(ww[:, left_i[o]], axis=1, out=cw[:, 1:])
-        base = block[right_i] * big
-        lo = np.searchsorted(sk, base, "left")
-        hi_lt = np.searchsorted(sk, base + vv[right_i], "left")
-        hi_le = np.searchsorted(sk, base + vv[right_i], "right")
-        less[:, right_i] += cw[:, hi_lt] - cw[:, lo]
-        leq[:, right_i] += cw[:, hi_le] - cw[:, lo]
+        b2 = perm // (2 * s)
+        isleft = (perm % (2 * s)) < s
+        # right-half elements sort before left-half ones of equal value: "strictly less"
+        key = b2 * big + 2 * vv[perm] + isleft
+        o = np.argsort(key, kind="stable")
+        perm, b2, isleft = perm[o], b2[o], isleft[o]
+        cw = np.cumsum(w[:, perm] * isleft, axis=1)
+        newb = np.empty(n, dtype=bool)
+        newb[0] = True
+        np.not_equal(b2[1:], b2[:-1], out=newb[1:])
+        start = np.maximum.accumulate(np.where(newb, np.arange(n), 0))
+        base = np.where(start > 0, cw[:, start - 1], 0.0)
+        right = ~isleft
+        out[:, perm[right]] += (cw - base)[:, right]
         s *= 2
-    out_less = np.empty_like(less)
-    out_leq = np.empty_like(leq)
-    out_less[:, order] = less
-    out_leq[:, order] = leq
-    return out_less, out_leq
+    return out
 
 
 def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float]:
     """Harrell's C of the linear predictor and R's infinitesimal-jackknife standard error.
 
-    Comparable pairs: an event at t_i against anyone with a longer time, or censored at t_i;
-    pairs of events at the same time are tied on y and excluded. The standard error is R's
-    ``sqrt(var)`` from ``concordancefit`` (the sum of squared per-subject dfbeta of Somers' d,
-    divided by 4), as printed by ``summary(coxph)``.
+    Comparable pairs (R's ``concordancefit``, ``timewt = "n"``): an event at t_i against anyone
+    with a longer time, or censored at t_i; two events at the same time are tied on y and
+    excluded. The standard error is R's ``sqrt(var)``: the per-subject dfbeta of Somers' d
+    (concordant minus discordant pairs the subject takes part in, scaled), squared, summed,
+    divided by 4; ``summary(coxph)`` prints it as "Concordance= x (se = y)".
     """
     n = time.size
-    v = np.unique(lp, return_inverse=True)[1].astype(np.int64)
+    v = np.unique(lp, return_inverse=True)[1].astype(np.int64).ravel()
     dead = event > 0
-    # processing order: time descending, censored before events at the same time
-    order = np.lexsort((-v, dead, -time))  # ties of events by risk descending (see below)
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n)
-    ts, ds = time[order], dead[order]
+    # position order: time descending, censored before events at the same time, then by risk
+    order = np.lexsort((v, dead, -time))
+    vs, ds, ts = v[order], dead[order], time[order]
+    pos = np.arange(n)
     newblk = np.ones(n, dtype=bool)
     newblk[1:] = (ts[1:] != ts[:-1]) | (ds[1:] != ds[:-1])
-    blk = np.cumsum(newblk) - 1
-    bstart = np.flatnonzero(newblk)
-    bend = np.append(bstart[1:], n)
-    blockstart = bstart[blk][pos]  # per original row
-    blockend = bend[blk][pos]
-    ndead = int(dead.sum())
-    death_idx = np.flatnonzero(dead)
-    # items: all rows at their position; queries: deaths at their block start (comparable
-    # set of the death) and every row at p (censored) / block end (deaths) for the deaths
-    # that come later in time.
-    qa_pos = blockstart[death_idx]
-    qb_pos = np.where(dead, blockend, pos)
-    keys = np.concatenate([2 * pos + 1, 2 * qa_pos, 2 * qb_pos])
-    vals = np.concatenate([v, v[death_idx], v])
-    is_item = np.concatenate([np.ones(n), np.zeros(death_idx.size + n)])
-    wts = np.vstack(
-        [
-            np.concatenate([np.ones(n), np.zeros(death_idx.size + n)]),
-            np.concatenate([dead.astype(float), np.zeros(death_idx.size + n)]),
-        ]
-    )
-    less, leq = _prefix_counts(keys, vals, wts, is_item)
-    a_sl = slice(n, n + death_idx.size)
-    b_sl = slice(n + death_idx.size, None)
-    # deaths as the earlier member: comparators with lower risk are concordant
-    a_less = less[0, a_sl]
-    a_eq = leq[0, a_sl] - a_less
-    a_greater = qa_pos - leq[0, a_sl]
-    # every row as the later member: deaths after it with higher risk are concordant
-    dv = np.sort(v[death_idx])
-    tot_less = np.searchsorted(dv, v, "left")
-    tot_leq = np.searchsorted(dv, v, "right")
-    cumdead = np.concatenate([[0], np.cumsum(ds)])
-    q_count = cumdead[qb_pos]
-    b_less = tot_less - less[1, b_sl]
-    b_leq = tot_leq - leq[1, b_sl]
-    b_greater = (ndead - tot_leq) - (q_count - leq[1, b_sl])
-    b_eq = b_leq - b_less
-    conc = b_greater.astype(float)
-    disc = b_less.astype(float)
-    tied = b_eq.astype(float)
-    conc[death_idx] += a_less
-    disc[death_idx] += a_greater
-    tied[death_idx] += a_eq
-    c_tot, d_tot, t_tot = a_less.sum(), a_greater.sum(), a_eq.sum()
+    bs = np.maximum.accumulate(np.where(newblk, pos, 0))  # block start per position
+    blk_id = np.cumsum(newblk) - 1
+    be = np.append(np.flatnonzero(newblk)[1:], n)[blk_id]  # block end (exclusive)
+    dw = ds.astype(np.float64)
+    less_all, less_dead = _prefix_less(vs, np.vstack([np.ones(n), dw]))
+    # equal-value counts before each position (all rows, deaths)
+    ov = np.lexsort((pos, vs))
+    newv = np.ones(n, dtype=bool)
+    newv[1:] = vs[ov][1:] != vs[ov][:-1]
+    vstart = np.maximum.accumulate(np.where(newv, pos, 0))
+    eq_all = np.empty(n)
+    eq_all[ov] = pos - vstart
+    cd = np.cumsum(dw[ov])
+    eq_dead = np.empty(n)
+    eq_dead[ov] = cd - dw[ov] - np.where(vstart > 0, cd[vstart - 1], 0.0)
+    # runs of equal value inside a block (deaths are sorted by value within their block)
+    newrun = newblk.copy()
+    newrun[1:] |= vs[1:] != vs[:-1]
+    rstart = np.maximum.accumulate(np.where(newrun, pos, 0))
+    rid = np.cumsum(newrun) - 1
+    rlen = np.diff(np.append(np.flatnonzero(newrun), n))[rid]
+    eqb = pos - rstart  # same value, same block, before
+    lessb = (pos - bs) - eqb  # smaller value, same block, before
+    # as the event (earlier) member: comparators are the rows before the block
+    a_less = less_all - lessb
+    a_eq = eq_all - eqb
+    a_greater = bs - a_less - a_eq
+    # as the later member: deaths that come after the row (after its block, for deaths)
+    dv = np.sort(vs[ds])
+    ndead = dv.size
+    tot_less = np.searchsorted(dv, vs, "left")
+    tot_leq = np.searchsorted(dv, vs, "right")
+    cumdead = np.concatenate([[0.0], np.cumsum(dw)])
+    cut_count = np.where(ds, cumdead[be], cumdead[pos])
+    cut_less = less_dead
+    cut_eq = np.where(ds, eq_dead + rlen - eqb, eq_dead)
+    cut_greater = cut_count - cut_less - cut_eq
+    b_less = tot_less - cut_less
+    b_eq = (tot_leq - tot_less) - cut_eq
+    b_greater = (ndead - tot_leq) - cut_greater
+    # Cox orientation: the event with the higher risk is the concordant one
+    conc = b_greater + np.where(ds, a_less, 0.0)
+    disc = b_less + np.where(ds, a_greater, 0.0)
+    tied = b_eq + np.where(ds, a_eq, 0.0)
+    c_tot = a_less[ds].sum()
+    d_tot = a_greater[ds].sum()
+    t_tot = a_eq[ds].sum()
     npair = c_tot + d_tot + t_tot
     if npair == 0:
         return float("nan"), float("nan")
