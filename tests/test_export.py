@@ -100,6 +100,17 @@ def test_pdf_and_warm_session(chromium, fig):
 
 
 @pytest.mark.needs_chromium
+def test_concurrent_exports_get_their_own_images(chromium, fig):
+    """Several Streamlit sessions export at once: each caller gets its own image back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sizes = [(400, 300), (500, 350), (600, 400), (700, 450)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        images = list(pool.map(lambda wh: export.figure_bytes(fig, "png", *wh), sizes))
+    assert [_png(b).size for b in images] == sizes
+
+
+@pytest.mark.needs_chromium
 def test_bad_format_and_size_are_input_errors(chromium, fig):
     with pytest.raises(InputError, match="'gif'"):
         export.figure_bytes(fig, "gif", 800, 600)
