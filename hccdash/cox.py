@@ -318,7 +318,7 @@ def _design(
         )
     validate_survival(frame, time, event, covariates=covariates)
     # validated above: numeric (or boolean), finite, times >= 0, events 0/1
-    t = pd.to_numeric(frame[time].astype(object)).to_numpy(dtype=np.float64) + 0.0
+    t = _aeq_times(pd.to_numeric(frame[time].astype(object)).to_numpy(dtype=np.float64) + 0.0)
     d = pd.to_numeric(frame[event].astype(object)).to_numpy(dtype=np.float64)
 
     blocks: list[np.ndarray] = []
@@ -370,6 +370,21 @@ def _design(
         )
     _check_collinear(x, columns)
     return _Design(t, d, x, tuple(columns), tuple(assign), dropped)
+
+
+def _aeq_times(t: np.ndarray, tol: float = float(np.sqrt(np.finfo(float).eps))) -> np.ndarray:
+    """R's ``aeqSurv`` (``coxph(timefix = TRUE)``): times closer than ``tol`` (absolute, or
+    relative to the mean absolute time) are made equal, so floating-point noise such as
+    ``10.299999999999999`` vs ``10.3`` forms the same tie as in R."""
+    y = np.unique(t)
+    if y.size < 2:
+        return t
+    dy = np.diff(y)
+    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    if not tied.any():
+        return t
+    cuts = y[np.concatenate([[True], ~tied])]
+    return cuts[np.searchsorted(cuts, t, "right") - 1]
 
 
 def _check_collinear(x: np.ndarray, columns: Sequence[tuple[str, str | None, str | None]]) -> None:

@@ -404,3 +404,15 @@ def test_row_order_does_not_matter():
     for x, y in zip(a.terms, b.terms, strict=True):
         assert x.coef == pytest.approx(y.coef, rel=1e-10)
     assert a.concordance_se == pytest.approx(b.concordance_se, rel=1e-10)
+
+
+def test_near_equal_times_are_tied_as_r_timefix():
+    """R's coxph(timefix = TRUE) applies aeqSurv: times within sqrt(machine eps) are equal, so
+    0.1 + 0.2 and 0.3 are one tied time, as they are in R."""
+    d = load("rossi")
+    clean = cox_fit(d, "week", "arrest", ["fin", "age"])
+    noisy = d.assign(week=d.week * (1 + 1e-12 * np.random.default_rng(5).standard_normal(len(d))))
+    fuzzy = cox_fit(noisy, "week", "arrest", ["fin", "age"])
+    for a, b in zip(clean.terms, fuzzy.terms, strict=True):
+        assert a.coef == pytest.approx(b.coef, rel=1e-9)
+    assert clean.concordance == pytest.approx(fuzzy.concordance, rel=1e-12)
