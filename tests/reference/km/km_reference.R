@@ -105,7 +105,7 @@ weights <- list(
 )
 
 sd_list <- function(s) {
-  df <- sum(s$exp > 0) - 1
+  df <- sum(rowSums(as.matrix(s$exp)) > 0) - 1  # strata: exp is groups x strata
   list(groups = vec(strip(names(s$n))), n = vec(as.numeric(s$n)), observed = vec(s$obs),
        expected = vec(s$exp), var = lapply(seq_len(nrow(s$var)), function(i) vec(s$var[i, ])),
        chisq = s$chisq, df = df, p_value = pchisq(s$chisq, df, lower.tail = FALSE))
