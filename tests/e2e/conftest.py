@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+NAV_LINK = '[data-testid="stSidebarNavLink"]'
 N_TEXT = re.compile(r"n\s*=\s*([\d,]+)\s+of\s+([\d,]+)")
 # An error alert that is an escaped exception rather than a message written for the user.
 CRASH_TEXT = re.compile(
@@ -83,6 +84,23 @@ CURVES_JS = """
             n: y.length, sum: y.reduce((a, b) => a + b, 0),
             last: y.length ? y[y.length - 1] : null};
   }))
+"""
+
+
+# JSON of the step-curve traces (name, point count, sum of y) of the i-th chart, or null.
+CURVE_KEY_JS = """
+(i) => {
+  const els = document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot');
+  if (els.length <= i) return null;
+  const data = els[i]._fullData || [];
+  if (!data.length) return null;
+  return JSON.stringify(data.filter((t) => t.mode === 'lines' && t.visible !== false
+      && !String(t.name ?? '').endsWith('CI'))
+    .map((t) => {
+      const y = Array.from(t.y || []).filter((v) => typeof v === 'number' && isFinite(v));
+      return [String(t.name ?? ''), y.length, y.reduce((a, b) => a + b, 0)];
+    }));
+}
 """
 
 
@@ -199,6 +217,79 @@ class App:
         """Trace signatures of every plotly chart in the main area (see ``CURVES_JS``)."""
         return self.page.evaluate(CURVES_JS)
 
+    def curve_key(self, chart: int = 0) -> str | None:
+        """A string that changes whenever the KM curves of the ``chart``-th chart change."""
+        return self.page.evaluate(CURVE_KEY_JS, chart)
+
+    def wait_curves(self, chart: int = 0, differ_from: str | None = None, timeout=30_000) -> str:
+        """Wait until the chart has drawn curves (different from ``differ_from``); its key."""
+        handle = self.page.wait_for_function(
+            "([i, old]) => { const k = (" + CURVE_KEY_JS + ")(i); return k && k !== old && k; }",
+            arg=[chart, differ_from],
+            timeout=timeout,
+            polling="raf",
+        )
+        return handle.json_value()
+
+    def km_curves(self, chart: int = 0) -> list[dict]:
+        """The step-curve traces (one per group) of the ``chart``-th plotly chart."""
+        try:
+            self.wait_curves(chart, timeout=30_000)
+        except Exception as exc:  # noqa: BLE001 - reported with what the page shows instead
+            n = len(self.curves())
+            raise AssertionError(
+                f"no KM curves drawn in plotly chart #{chart + 1} within 30 s "
+                f"(page has {n} plotly chart(s)): {exc}"
+            ) from None
+        charts = self.curves()
+        if len(charts) <= chart:
+            raise AssertionError(f"page has {len(charts)} plotly chart(s), wanted #{chart + 1}")
+        return [
+            t
+            for t in charts[chart]
+            if t["mode"] == "lines" and t["visible"] and not t["name"].endswith("CI")
+        ]
+
+    def nav_titles(self) -> list[str]:
+        return [a.inner_text().strip() for a in self.page.locator(NAV_LINK).all()]
+
+    def navigate(self, title: str) -> None:
+        """Go to another page through the sidebar navigation (same Streamlit session)."""
+        link = self.page.locator(NAV_LINK).filter(has_text=title).first
+        self.rerun(link.click)
+
+    # widgets (located by their label, as a screen reader would) ---------------------------
+    def multiselect_pick(self, label: str, option: str) -> None:
+        box = self.page.get_by_role("combobox", name=label, exact=True)
+
+        def pick() -> None:
+            box.click()
+            self.page.get_by_role("option", name=option, exact=True).click()
+
+        self.rerun(pick)
+        self.page.keyboard.press("Escape")
+
+    def multiselect_remove(self, label: str, option: str) -> None:
+        group = self.page.locator('[data-testid="stMultiSelect"]').filter(
+            has=self.page.get_by_role("combobox", name=label, exact=True)
+        )
+        self.rerun(group.get_by_role("button", name=f"Remove {option}", exact=True).first.click)
+
+    def selectbox_choose(self, label: str, option: str) -> None:
+        box = self.page.get_by_role("combobox", name=re.compile(rf"^{re.escape(label)}"))
+
+        def choose() -> None:
+            box.first.click()
+            self.page.get_by_role("option", name=option, exact=True).click()
+
+        self.rerun(choose)
+
+    def radio_choose(self, label: str, option: str, where=None) -> None:
+        scope = where if where is not None else self.page
+        group = scope.get_by_role("radiogroup", name=label)
+        # The input is visually hidden; its label is the click target.
+        self.rerun(group.locator("label").filter(has_text=re.compile(rf"^{option}$")).click)
+
     def main_text(self) -> str:
         return self.page.locator('[data-testid="stMain"]').inner_text()
 
@@ -260,14 +351,52 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
-@pytest.fixture
-def app(browser, streamlit_server) -> Iterator[App]:
-    """A fresh browser context (a fresh Streamlit session) on the running app."""
+def new_app(browser, server: StreamlitServer):
+    """A fresh browser context (a fresh Streamlit session) on ``server``; close its context."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     context.add_init_script(_OBSERVER_JS)
     context.set_default_timeout(60_000)
-    page = context.new_page()
+    return App(context.new_page(), server), context
+
+
+@pytest.fixture(scope="session")
+def primed_server(browser, streamlit_server) -> StreamlitServer:
+    """The server after one visit to ``/``.
+
+    Streamlit runs the very first session of a server in its legacy ``pages/``-directory mode
+    until ``app.py`` has called ``st.navigation`` once; the other tests exercise the router,
+    and ``test_router.py`` checks that first visit on a server of its own.
+    """
+    app, context = new_app(browser, streamlit_server)
     try:
-        yield App(page, streamlit_server)
+        app.goto("")
     finally:
         context.close()
+    return streamlit_server
+
+
+@pytest.fixture
+def app(browser, primed_server) -> Iterator[App]:
+    """A fresh browser context (a fresh Streamlit session) on the running app."""
+    app, context = new_app(browser, primed_server)
+    try:
+        yield app
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def app_factory(browser, primed_server) -> Iterator[Callable[[], App]]:
+    """Open more independent sessions (e.g. to follow a bookmark in a new browser)."""
+    contexts = []
+
+    def make() -> App:
+        app, context = new_app(browser, primed_server)
+        contexts.append(context)
+        return app
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
