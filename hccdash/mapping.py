@@ -710,7 +710,10 @@ def apply_mapping(data: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
         elif role == schema.CHILD_PUGH:
             out[role] = normalise_child_pugh(s)
         elif role == schema.KPS:
-            out[role] = to_number(s)
+            kps = to_number(s)
+            # Whole numbers stay integers (as in the bundled cohort) when none is missing.
+            whole = kps.notna().all() and bool((kps == kps.round()).all())
+            out[role] = kps.astype("int64") if whole else kps
         else:
             out[role] = s.map(lambda v: pd.NA if norm_code(v) is None else str(v).strip())
     for col in mapping.extra_factors:

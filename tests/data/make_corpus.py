@@ -105,7 +105,8 @@ def main() -> None:
     )
     d = df.copy()
     d["event"] = 0
-    put("no_events.csv", csv_text(d), ["no events"], args=[*RAW_ARGS, "--group", "group"])
+    put("no_events.csv", csv_text(d), ["no events"], page_words=["no OS events", "too few events"],
+        args=[*RAW_ARGS, "--group", "group"])  # fmt: skip
     d = df.copy()
     d["group"] = "A"
     put(

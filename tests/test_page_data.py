@@ -1,0 +1,182 @@
+"""The data page (AppTest): upload, mapping, validation report, confirm, back to bundled.
+
+Bytes go in through the page's own st.file_uploader (AppTest's ``set_value``), exactly as a
+browser upload. Every bad file of tests/data/bad/ must show its specific message, never an
+exception.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from hccdash.nonparametric import kaplan_meier, median_table
+from hccdash.schema import BUNDLED_CSV
+from hccdash.ui.state import UPLOADED_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "data.py")
+APP = str(ROOT / "app.py")
+BAD = ROOT / "tests" / "data" / "bad"
+MESSY = ROOT / "tests" / "data" / "messy"
+EXPECTED = json.loads((BAD / "EXPECTED.json").read_text(encoding="utf-8"))
+TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run app.py's router as the real server does (see tests/test_pages.py)."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def upload(path: Path | None = None, *, name: str | None = None, data: bytes | None = None):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    content = data if data is not None else path.read_bytes()
+    at.file_uploader(key="up_file").set_value((name or path.name, content, "text/plain"))
+    at.run()
+    return at
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [e.value for e in at.error] + [e.value for e in at.warning]
+    parts += [e.value for e in at.success] + [e.value for e in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_file_shows_its_message_on_the_page(name: str):
+    at = upload(BAD / name)
+    assert not at.exception, [e.value for e in at.exception]
+    text = shown_text(at).lower()
+    for word in EXPECTED[name]["page_words"]:
+        assert word.lower() in text, (word, text[:2000])
+
+
+def test_sixty_megabyte_upload_is_refused_with_the_limit():
+    line = b"P000001,12.5,1,A,55\n"
+    big = b"id,time,event,group,age\n" + line * (60 * 1024 * 1024 // len(line) + 1)
+    at = upload(name="big.csv", data=big)
+    assert not at.exception
+    assert "60.0 MB, above the 50 MB limit" in shown_text(at)
+    assert UPLOADED_KEY not in at.session_state
+
+
+def test_formula_cells_are_displayed_as_text_never_evaluated():
+    at = upload(BAD / "formula_injection.csv")
+    preview = at.dataframe[0].value
+    assert preview.loc[3, "time"] == "'=cmd|' /C calc'!A0"
+
+
+def test_confirm_excludes_fatal_rows_only_when_clicked():
+    at = upload(BAD / "negative_times.csv")
+    assert UPLOADED_KEY not in at.session_state
+    button = at.button(key="up_confirm")
+    assert button.label == "Exclude the 2 listed rows and use this cohort"
+    button.click().run()
+    cohort = at.session_state[UPLOADED_KEY]
+    assert cohort.reconstructed is False and cohort.n == 18
+    assert not {"P03", "P06"} & set(cohort.data["patient_id"])
+    at.button(key="up_back").click().run()
+    assert UPLOADED_KEY not in at.session_state
+
+
+def test_blocking_problem_has_no_confirm_button():
+    at = upload(BAD / "one_row.csv")
+    assert "up_confirm" not in [b.key for b in at.button]
+    assert "cannot be analysed as it is" in shown_text(at)
+
+
+def test_template_csv_has_the_bundled_columns():
+    at = upload(MESSY / "clean.csv")
+    assert at.get("download_button")
+    from hccdash.ui.upload import template_csv
+
+    header = BUNDLED_CSV.read_text(encoding="utf-8").splitlines()[0]
+    assert template_csv() == (header + "\n").encode()
+    assert "os_months" in header
+
+
+def _medians(cohort_data: pd.DataFrame) -> np.ndarray:
+    km = kaplan_meier(cohort_data, "os_months", "os_event", "treatment")
+    return median_table(km).to_frame()[["median", "lower", "upper"]].to_numpy(dtype=float)
+
+
+def _confirmed(at: AppTest) -> pd.DataFrame:
+    at.button(key="up_confirm").click().run()
+    assert not at.exception
+    return at.session_state[UPLOADED_KEY].data
+
+
+@pytest.fixture(scope="module")
+def clean_medians() -> np.ndarray:
+    data = pd.read_csv(MESSY / "clean.csv", dtype={"patient_id": str})
+    return _medians(data)
+
+
+def test_messy_semicolon_decimal_comma_same_numbers(clean_medians):
+    at = upload(MESSY / "semicolon_decimal_comma.csv")
+    data = _confirmed(at)
+    np.testing.assert_allclose(_medians(data), clean_medians, rtol=1e-12)
+
+
+def test_messy_gbk_chinese_headers_same_numbers(clean_medians):
+    at = upload(MESSY / "gbk_chinese.csv")
+    assert at.selectbox(key="map_os_time").value == "总生存期(月)"
+    assert at.selectbox(key="map_os_event").value == "生存状态"
+    data = _confirmed(at)
+    np.testing.assert_allclose(_medians(data), clean_medians, rtol=1e-12)
+    assert set(data["child_pugh"]) <= {"A", "B"}
+
+
+def test_messy_xlsx_dates_second_sheet_same_numbers(clean_medians):
+    at = upload(MESSY / "dates.xlsx")
+    at.selectbox(key="up_sheet").set_value("patients").run()
+    assert at.selectbox(key="map_start_date").value == "Treatment start date"
+    assert "30.4375" in shown_text(at)
+    data = _confirmed(at)
+    np.testing.assert_allclose(_medians(data), clean_medians, rtol=1e-9)
+
+
+def test_mapping_json_loads_into_the_widgets():
+    from hccdash.mapping import ColumnMapping
+
+    at = upload(MESSY / "clean.csv")
+    saved = ColumnMapping(os_time="pfs_months", os_event="pfs_event", patient_id="patient_id")
+    at.file_uploader(key="up_mapping_json").set_value(
+        ("m.json", saved.to_json().encode(), "application/json")
+    )
+    at.run()
+    assert at.selectbox(key="map_os_time").value == "pfs_months"
+    assert at.selectbox(key="map_pfs_time").value == "(none)"
+
+
+def test_uploaded_cohort_drives_the_other_pages():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    data = (MESSY / "clean.csv").read_bytes()
+    at.file_uploader(key="up_file").set_value(("clean.csv", data, "text/csv"))
+    at.run()
+    at.button(key="up_confirm").click().run()
+    assert at.session_state[UPLOADED_KEY].n == 40
+    at.switch_page("pages/cohort.py").run()
+    assert not at.exception
+    assert [str(m.value) for m in at.metric][:2] == ["40", "40"]
+    assert "Uploaded: clean.csv" in [m.value for m in at.markdown][0]
+    at.switch_page("pages/km.py").run()
+    assert not at.exception
+    assert not at.error
