@@ -376,15 +376,15 @@ def _aeq_times(t: np.ndarray, tol: float = float(np.sqrt(np.finfo(float).eps))) 
     """R's ``aeqSurv`` (``coxph(timefix = TRUE)``): times closer than ``tol`` (absolute, or
     relative to the mean absolute time) are made equal, so floating-point noise such as
     ``10.299999999999999`` vs ``10.3`` forms the same tie as in R."""
-    y = np.unique(t)
+    y, inv = np.unique(t, return_inverse=True)
     if y.size < 2:
         return t
     dy = np.diff(y)
     tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
     if not tied.any():
         return t
-    cuts = y[np.concatenate([[True], ~tied])]
-    return cuts[np.searchsorted(cuts, t, "right") - 1]
+    first = np.concatenate([[True], ~tied])
+    return y[first][np.cumsum(first)[inv.ravel()] - 1]
 
 
 def _check_collinear(x: np.ndarray, columns: Sequence[tuple[str, str | None, str | None]]) -> None:
@@ -533,36 +533,38 @@ def _newton(rs: _RiskSets, p: int, eps: float = EPS, max_iter: int = MAX_ITER):
 # Concordance (R survival >= 3: concordancefit, timewt = "n")
 # --------------------------------------------------------------------------------------------
 def _prefix_less(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``out[k, i] = sum(w[k, j] for j < i if v[j] < v[i])`` for a sequence in position order.
+    """``out[i] = sum(w[j] for j < i if v[j] < v[i])`` for a sequence in position order.
 
-    Bottom-up merge sort, vectorised per level: after each level the permutation is sorted by
-    (block, v); the stable sort of two sorted runs is a linear merge (timsort), and a running
-    sum of left-half weights along the merged order counts, for every right-half element, the
-    left-half elements with a smaller value. O(n log n) work in about log2(n) numpy passes.
+    Bottom-up merge sort, vectorised per level on a power-of-two padded array reshaped to
+    (blocks, block size): each row holds a left and a right half already sorted by value;
+    a stable sort of the row (two sorted runs: a linear merge for timsort) puts right-half
+    elements before left-half ones of equal value, and a running sum of left-half weights
+    along the row counts, for every right-half element, the smaller left-half values.
+    O(n log n) work in about log2(n) numpy passes. Integer weights (they may pack several
+    counts into one int64).
     """
     n = v.size
-    out = np.zeros((w.shape[0], n))
-    perm = np.arange(n)
-    vv = v.astype(np.int64)
-    big = 2 * (int(vv.max()) + 2)
+    size = 1 << max(1, (n - 1).bit_length())
+    vv = np.full(size, int(v.max()) + 1, dtype=np.int64)  # padding sorts last, weighs 0
+    vv[:n] = v
+    ww = np.zeros(size, dtype=np.int64)
+    ww[:n] = w
+    out = np.zeros(size, dtype=np.int64)
+    perm = np.arange(size)
     s = 1
-    while s < n:
-        b2 = perm // (2 * s)
-        isleft = (perm % (2 * s)) < s
-        # right-half elements sort before left-half ones of equal value: "strictly less"
-        key = b2 * big + 2 * vv[perm] + isleft
-        o = np.argsort(key, kind="stable")
-        perm, b2, isleft = perm[o], b2[o], isleft[o]
-        cw = np.cumsum(w[:, perm] * isleft, axis=1)
-        newb = np.empty(n, dtype=bool)
-        newb[0] = True
-        np.not_equal(b2[1:], b2[:-1], out=newb[1:])
-        start = np.maximum.accumulate(np.where(newb, np.arange(n), 0))
-        base = np.where(start > 0, cw[:, start - 1], 0.0)
+    while s < size:
+        m = 2 * s
+        rows = perm.reshape(size // m, m)
+        isleft = (rows % m) < s
+        order = np.argsort(2 * vv[rows] + isleft, axis=1, kind="stable")
+        rows = np.take_along_axis(rows, order, axis=1)
+        isleft = np.take_along_axis(isleft, order, axis=1)
+        cw = np.cumsum(np.where(isleft, ww[rows], 0), axis=1)
         right = ~isleft
-        out[:, perm[right]] += (cw - base)[:, right]
-        s *= 2
-    return out
+        out[rows[right]] += cw[right]
+        perm = rows.ravel()
+        s = m
+    return out[:n]
 
 
 def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float]:
@@ -587,7 +589,10 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[f
     blk_id = np.cumsum(newblk) - 1
     be = np.append(np.flatnonzero(newblk)[1:], n)[blk_id]  # block end (exclusive)
     dw = ds.astype(np.float64)
-    less_all, less_dead = _prefix_less(vs, np.vstack([np.ones(n), dw]))
+    # two counts packed in one int64: all rows in the low 32 bits, deaths in the high bits
+    packed = _prefix_less(vs, np.int64(1) + (ds.astype(np.int64) << 32))
+    less_all = (packed & 0xFFFFFFFF).astype(np.float64)
+    less_dead = (packed >> 32).astype(np.float64)
     # equal-value counts before each position (all rows, deaths)
     ov = np.lexsort((pos, vs))
     newv = np.ones(n, dtype=bool)
@@ -611,10 +616,11 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[f
     a_eq = eq_all - eqb
     a_greater = bs - a_less - a_eq
     # as the later member: deaths that come after the row (after its block, for deaths)
-    dv = np.sort(vs[ds])
-    ndead = dv.size
-    tot_less = np.searchsorted(dv, vs, "left")
-    tot_leq = np.searchsorted(dv, vs, "right")
+    # deaths with a smaller / not larger risk rank (ranks are dense 0..V-1)
+    dcount = np.concatenate([[0], np.cumsum(np.bincount(vs[ds], minlength=int(vs.max()) + 1))])
+    ndead = int(dcount[-1])
+    tot_less = dcount[vs]
+    tot_leq = dcount[vs + 1]
     cumdead = np.concatenate([[0.0], np.cumsum(dw)])
     cut_count = np.where(ds, cumdead[be], cumdead[pos])
     cut_less = less_dead
