@@ -160,7 +160,7 @@ def _curve_arrays(curve: SurvCurve, divisor: float, horizon: float) -> dict[str,
     nc = np.asarray(curve.n_censor, dtype=float)
     inside = t <= horizon
     # The step that is current at the horizon continues to it (drawn as a flat end).
-    extend = bool(len(t) and t[-1] > horizon and inside.any())
+    extend = bool(len(t) and t[-1] > horizon)
     t, s, lo, up, nr, nc = (a[inside] for a in (t, s, lo, up, nr, nc))
     start_t = np.array([0.0])
     out = {
@@ -740,6 +740,7 @@ def schoenfeld_figure(
     term: str,
     *,
     coef: float | None = None,
+    cox: CoxResult | None = None,
     frac: float = 2 / 3,
     title: str | None = None,
     style: str = "screen",
@@ -757,6 +758,8 @@ def schoenfeld_figure(
         One of the PH test's terms.
     coef : float, optional
         The term's Cox coefficient, drawn as a horizontal line.
+    cox : CoxResult, optional
+        The fitted model; its coefficient for ``term`` is used when ``coef`` is not given.
     frac : float
         Lowess span (statsmodels ``frac``).
     title : str, optional
@@ -803,7 +806,9 @@ def schoenfeld_figure(
             )
         )
     fig.add_hline(y=0.0, line={"color": "#777777", "dash": "dash", "width": 1})
-    beta = coef if coef is not None else None
+    beta = coef
+    if beta is None and cox is not None:
+        beta = next((t.coef for t in cox.terms if t.term == term), None)
     if beta is not None and np.isfinite(beta):
         fig.add_hline(y=float(beta), line={"color": "black", "dash": "dot", "width": 1.5})
     label = []

@@ -165,6 +165,11 @@ def test_km_years_and_horizon(km_w):
     np.testing.assert_allclose(x[1 : 1 + inside.sum()], c.time[inside] / 12)
     assert fig.layout.xaxis.title.text == "Time (years)"
     np.testing.assert_allclose(fig.layout.xaxis.tickvals, default_risk_times(5, "years"))
+    # A horizon before the first event still draws S = 1 up to the horizon.
+    first = min(float(c.time[0]) for c in km_w.curves)
+    early = km_figure(km_w, horizon=first / 2)
+    flat = next(t for t in early.data if t.name == "control" and t.mode == "lines")
+    assert list(flat.x) == [0.0, first / 2] and list(flat.y) == [1.0, 1.0]
 
 
 def test_km_user_strings_are_escaped(waltons):
@@ -288,6 +293,8 @@ def test_schoenfeld_points_and_smooth():
     np.testing.assert_allclose(hlines, sorted([0.0, cox.terms[0].coef]))
     row = next(r for r in ph.rows if r.term == "age")
     assert format_p(row.p_value) in fig.layout.annotations[0].text
+    from_model = schoenfeld_figure(ph, "age", cox=cox)
+    assert sorted(s.y0 for s in from_model.layout.shapes) == hlines
     with pytest.raises(ValueError, match="not one of"):
         schoenfeld_figure(ph, "nope")
 
