@@ -17,6 +17,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -212,18 +213,21 @@ def detect_encoding(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         text = None
     if text is not None:
+        # Common Chinese text lies in the GB2312 block (both bytes >= 0xA1); Latin-1 letters
+        # followed by ASCII decode as rare GBK-extension characters instead.
         non_ascii = [c for c in text if ord(c) > 127]
-        cjk = sum(
-            1
-            for c in non_ascii
-            if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
-        )
-        if non_ascii and cjk / len(non_ascii) >= 0.9:
+        common = sum(1 for c in non_ascii if _gb2312(c))
+        if non_ascii and common / len(non_ascii) >= 0.8:
             return "gb18030", text
     try:
         return "cp1252", raw.decode("cp1252")
     except UnicodeDecodeError:
         return "latin-1", raw.decode("latin-1")
+
+
+def _gb2312(char: str) -> bool:
+    code = char.encode("gb18030")
+    return len(code) == 2 and code[0] >= 0xA1 and code[1] >= 0xA1
 
 
 def sniff_delimiter(text: str, name: str, preferred: str | None = None) -> str:
@@ -357,7 +361,7 @@ def _infer_column(values: pd.Series) -> tuple[pd.Series, bool]:
 
 
 def _cell_text(v: object) -> str:
-    if isinstance(v, pd.Timestamp):
+    if isinstance(v, datetime):  # also pandas Timestamp
         return v.isoformat() if (v.hour or v.minute or v.second) else v.date().isoformat()
     if hasattr(v, "isoformat"):
         return v.isoformat()

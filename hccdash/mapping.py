@@ -563,6 +563,17 @@ def to_number(values: pd.Series) -> pd.Series:
     return values.map(one).astype(float)
 
 
+def to_months(values: pd.Series, unit: str) -> pd.Series:
+    """Durations in ``unit`` as months (days / 30.4375, weeks x 7 / 30.4375, years x 12)."""
+    if unit == "days":
+        return values / DAYS_PER_MONTH
+    if unit == "weeks":
+        return values * 7 / DAYS_PER_MONTH
+    if unit == "years":
+        return values * 12.0
+    return values * 1.0
+
+
 def cut_column_name(column: str, cut: float) -> str:
     """Name of the two-level column a cut point adds."""
     return f"{column} ≤{cut:g} / >{cut:g}"
@@ -644,7 +655,6 @@ class Derived:
 def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
     """OS/PFS months and events per row (NaN where missing or unreadable)."""
     out = pd.DataFrame(index=data.index)
-    factor = TIME_UNITS[mapping.time_unit]
     dates = {
         role: parse_dates(data[col], mapping.date_format)
         for role, col in mapping.date_columns().items()
@@ -659,7 +669,7 @@ def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
         return (end - date("start_date")).dt.days.astype(float) / DAYS_PER_MONTH
 
     if mapping.os_time is not None and mapping.os_event is not None:
-        out[schema.OS_TIME] = to_number(data[mapping.os_time]) * factor
+        out[schema.OS_TIME] = to_months(to_number(data[mapping.os_time]), mapping.time_unit)
         out[schema.OS_EVENT] = data[mapping.os_event].map(mapping.os_coding.code).astype(float)
     elif mapping.os_from_dates():
         death, last = date("death_date"), date("last_followup_date")
@@ -670,7 +680,7 @@ def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
             ev = death.notna().astype(float)
             out[schema.OS_EVENT] = ev.where(death.notna() | last.notna(), np.nan)
     if mapping.pfs_time is not None and mapping.pfs_event is not None:
-        out[schema.PFS_TIME] = to_number(data[mapping.pfs_time]) * factor
+        out[schema.PFS_TIME] = to_months(to_number(data[mapping.pfs_time]), mapping.time_unit)
         out[schema.PFS_EVENT] = data[mapping.pfs_event].map(mapping.pfs_coding.code).astype(float)
     elif mapping.pfs_from_dates():
         prog, death, last = date("progression_date"), date("death_date"), date("last_followup_date")

@@ -1,0 +1,171 @@
+"""hccdash.io: encodings, delimiters, decimal commas, XLSX sheets, Parquet, limits, safety."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from hccdash import io as hio
+from hccdash.errors import FileReadError
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSY = ROOT / "tests" / "data" / "messy"
+
+TEXT = "id,name,time,event\n001,Müller,12.5,1\n002,José,3,0\n003,,7.25,NA\n"
+
+
+def test_utf8_reads_numbers_text_and_missing():
+    t = hio.read_table(TEXT.encode("utf-8"), "x.csv")
+    assert (t.format, t.encoding, t.delimiter, t.decimal) == ("csv", "utf-8", ",", ".")
+    d = t.data
+    assert list(d.columns) == ["id", "name", "time", "event"]
+    assert d["id"].tolist() == ["001", "002", "003"]  # leading zeros: kept as text
+    assert d["name"].tolist() == ["Müller", "José", None]
+    assert d["time"].tolist() == [12.5, 3.0, 7.25]
+    assert d["event"].iloc[:2].tolist() == [1.0, 0.0] and np.isnan(d["event"].iloc[2])
+
+
+@pytest.mark.parametrize(
+    ("encoded", "label"),
+    [
+        (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("utf-16"), "utf-16"),
+        (TEXT.encode("cp1252"), "cp1252"),
+        (TEXT.encode("latin-1"), "cp1252"),
+    ],
+)
+def test_encodings_give_the_same_table(encoded: bytes, label: str):
+    ref = hio.read_table(TEXT.encode("utf-8"), "x.csv").data
+    t = hio.read_table(encoded, "x.csv")
+    assert t.encoding == label
+    pd.testing.assert_frame_equal(t.data, ref)
+
+
+def test_gbk_chinese_is_detected_as_gb18030():
+    text = "编号,生存时间(月),生存状态\nP1,1.5,死亡\nP2,2,存活\n"
+    t = hio.read_table(text.encode("gbk"), "zh.csv")
+    assert t.encoding == "gb18030"
+    assert list(t.data.columns) == ["编号", "生存时间(月)", "生存状态"]
+    assert t.data["生存状态"].tolist() == ["死亡", "存活"]
+
+
+def test_latin1_text_is_not_mistaken_for_chinese():
+    """Latin-1 bytes often decode as GB18030 too; the CJK share decides."""
+    raw = "name,t\nGaël Ébrard,1\nSøren,2\n".encode("latin-1")
+    assert hio.detect_encoding(raw) == ("cp1252", "name,t\nGaël Ébrard,1\nSøren,2\n")
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "x.csv"), ("\t", "x.tsv"), ("|", "x.txt")])
+def test_delimiters_are_sniffed(sep: str, name: str):
+    t = hio.read_table(TEXT.replace(",", sep).encode(), name)
+    assert t.delimiter == sep
+    assert t.data["time"].tolist() == [12.5, 3.0, 7.25]
+
+
+def test_decimal_comma_and_thousands_dot():
+    raw = b"id;dose;time\nA;1.234,5;12,5\nB;2,0;3\nC;10;0,25\n"
+    t = hio.read_table(raw, "eu.csv")
+    assert t.decimal == ","
+    assert t.data["dose"].tolist() == [1234.5, 2.0, 10.0]
+    assert t.data["time"].tolist() == [12.5, 3.0, 0.25]
+    assert "decimal commas" in t.notes[0]
+
+
+def test_none_is_a_value_not_missing():
+    t = hio.read_table(b"id,failure\n1,None\n2,Local\n", "f.csv")
+    assert t.data["failure"].tolist() == ["None", "Local"]
+
+
+def test_trailing_empty_cells_are_dropped_short_rows_padded():
+    t = hio.read_table(b"a;b;c\n1;2;3;;\n4;5\n", "x.csv")
+    assert t.data["a"].tolist() == [1, 4]
+    assert t.data["c"].iloc[0] == 3 and np.isnan(t.data["c"].iloc[1])
+
+
+def test_path_and_bytes_agree_and_the_file_is_not_modified(tmp_path: Path):
+    path = tmp_path / "cohort.csv"
+    path.write_bytes(TEXT.encode("utf-8"))
+    before = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+    from_path = hio.read_table(path)
+    from_bytes = hio.read_table(path.read_bytes(), "cohort.csv")
+    pd.testing.assert_frame_equal(from_path.data, from_bytes.data)
+    assert from_path.name == "cohort.csv"
+    assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv"]  # no temp files left
+
+
+def _workbook() -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active.title = "notes"
+    wb.active.append(["see sheet 2"])
+    ws = wb.create_sheet("data")
+    ws.append(["id", "start", "time"])
+    ws.append(["P1", datetime(2020, 1, 3), 4.5])
+    ws.append(["P2", datetime(2021, 12, 31), 7])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_sheet_choice_and_dates_as_iso_text():
+    raw = _workbook()
+    assert hio.list_sheets(raw, "w.xlsx") == ("notes", "data")
+    t = hio.read_table(raw, "w.xlsx", sheet="data")
+    assert (t.format, t.sheet, t.sheets) == ("xlsx", "data", ("notes", "data"))
+    assert t.data["start"].tolist() == ["2020-01-03", "2021-12-31"]
+    assert t.data["time"].tolist() == [4.5, 7.0]
+    assert hio.read_table(raw, "w.xlsx", sheet=1).data.equals(t.data)
+    with pytest.raises(FileReadError, match=r"no sheet 'Data'.*'notes', 'data'"):
+        hio.read_table(raw, "w.xlsx", sheet="Data")
+    with pytest.raises(FileReadError, match="sheet number 5 does not exist"):
+        hio.read_table(raw, "w.xlsx", sheet=5)
+
+
+def test_xlsx_detected_by_content_whatever_the_extension():
+    t = hio.read_table(_workbook(), "export.csv", sheet="data")
+    assert t.format == "xlsx"
+
+
+def test_parquet_with_datetime_and_bool_columns():
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "start": pd.to_datetime(["2020-01-03", "2020-02-01"]),
+            "time": [1.5, 2.0],
+            "dead": [True, False],
+        }
+    )
+    buf = io.BytesIO()
+    df.to_parquet(buf)
+    t = hio.read_table(buf.getvalue(), "c.parquet")
+    assert t.format == "parquet"
+    assert t.data["start"].tolist() == ["2020-01-03", "2020-02-01"]
+    assert t.data["time"].tolist() == [1.5, 2.0]
+    assert t.data["dead"].tolist() == [True, False]
+
+
+def test_size_limit_is_checked_before_parsing():
+    with pytest.raises(FileReadError, match=r"'x.csv' is 0.0 MB, above the 1e-05 MB limit"):
+        hio.read_table(TEXT.encode(), "x.csv", max_mb=0.00001)
+
+
+def test_formulas_are_neutralised_for_display_and_export():
+    df = pd.DataFrame({"a": ["=cmd|' /C calc'!A0", "+1+2", "@SUM(A1)", "-1.5", "ok", None]})
+    out = hio.neutralise_formulas(df)
+    assert out["a"].tolist() == ["'=cmd|' /C calc'!A0", "'+1+2", "'@SUM(A1)", "-1.5", "ok", None]
+    assert df["a"].iloc[0] == "=cmd|' /C calc'!A0"  # the data itself keeps the text
+    assert hio.formula_cells(df) == {"a": [0, 1, 2]}
+
+
+def test_messy_semicolon_file_equals_the_clean_csv():
+    clean = hio.read_table(MESSY / "clean.csv").data
+    messy = hio.read_table(MESSY / "semicolon_decimal_comma.csv")
+    assert (messy.encoding, messy.delimiter, messy.decimal) == ("utf-8-sig", ";", ",")
+    pd.testing.assert_frame_equal(messy.data, clean)
