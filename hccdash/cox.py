@@ -747,9 +747,14 @@ def cox_fit(
     conf_level : float
         Level of the hazard-ratio confidence intervals.
     penalized : bool
-        Fit Firth's penalised partial likelihood instead (as R's ``coxphf``, Wald intervals):
-        finite, shrunk estimates when the ordinary fit separates. The result is labelled
-        ``penalized=True``; its log-likelihoods and likelihood-ratio test are penalised ones.
+        Fit Firth's penalised partial likelihood ``l(b) + 0.5 log det I(b)`` instead
+        (Heinze and Schemper 2001; R's ``coxphf(pl = FALSE)``, SAS ``PHREG / FIRTH``):
+        finite, shrunk estimates when the ordinary fit separates. Standard errors and Wald
+        intervals use ``I(b)^-1`` at the penalised estimate. coxphf and SAS use Breslow ties;
+        pass ``ties="breslow"`` to match them. The result is labelled ``penalized=True``; its
+        log-likelihoods and likelihood-ratio test are the penalised ones, the score test is
+        the ordinary one at b = 0. (coxphf is not installable here, so this refit is tested
+        by finite differences of the penalised likelihood, not against R.)
 
     Returns
     -------

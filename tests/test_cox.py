@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hccdash.cox import _concordance, _firth_gradient, _RiskSets, cox_fit
 from hccdash.errors import AnalysisError, InputError
@@ -416,3 +418,52 @@ def test_near_equal_times_are_tied_as_r_timefix():
     for a, b in zip(clean.terms, fuzzy.terms, strict=True):
         assert a.coef == pytest.approx(b.coef, rel=1e-9)
     assert clean.concordance == pytest.approx(fuzzy.concordance, rel=1e-12)
+
+
+def test_score_test_equals_logrank_without_ties():
+    """Without tied times the Cox score test of one binary covariate is the log-rank test
+    (R: ``summary(coxph(Surv(t, e) ~ g))$sctest`` == ``survdiff(Surv(t, e) ~ g)$chisq``)."""
+    from hccdash.compare import survdiff
+
+    rng = np.random.default_rng(11)
+    n = 80
+    g = rng.choice(["a", "b"], n)
+    t = rng.exponential(np.where(g == "b", 8.0, 12.0))
+    e = (rng.random(n) < 0.7).astype(int)
+    d = pd.DataFrame({"t": t, "e": e, "g": g})
+    lr = survdiff(d, "t", "e", "g")
+    for ties in ("efron", "breslow"):
+        res = cox_fit(d, "t", "e", ["g"], ties=ties)
+        assert res.score.chisq == pytest.approx(lr.chisq, rel=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(15, 60),
+    shift=st.floats(-50, 50),
+    scale=st.floats(0.1, 10),
+)
+def test_fit_invariances(seed, n, shift, scale):
+    """Properties of the partial likelihood: shifting a covariate leaves its coefficient
+    unchanged; scaling it by c divides the coefficient by c; without ties Efron = Breslow;
+    the concordance lies in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    z = rng.integers(0, 2, n)
+    t = rng.exponential(np.exp(-0.5 * x)) + 1e-3  # continuous: no ties
+    e = (rng.random(n) < 0.8).astype(int)
+    e[0] = 1
+    z[:2] = [0, 1]
+    d = pd.DataFrame({"t": t, "e": e, "x": x, "z": z})
+    base = cox_fit(d, "t", "e", ["x", "z"])
+    if base.separation or not base.converged:
+        return
+    moved = cox_fit(d.assign(x=d.x * scale + shift), "t", "e", ["x", "z"])
+    assert moved.terms[0].coef == pytest.approx(base.terms[0].coef / scale, rel=1e-7, abs=1e-9)
+    assert moved.terms[1].coef == pytest.approx(base.terms[1].coef, rel=1e-7, abs=1e-9)
+    assert moved.loglik == pytest.approx(base.loglik, rel=1e-10)
+    breslow = cox_fit(d, "t", "e", ["x", "z"], ties="breslow")
+    assert breslow.terms[0].coef == pytest.approx(base.terms[0].coef, rel=1e-10, abs=1e-12)
+    assert 0 <= base.concordance <= 1
+    assert base.concordance == pytest.approx(moved.concordance, rel=1e-12)
