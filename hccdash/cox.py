@@ -201,6 +201,9 @@ class PHTest:
         Column names of ``residuals`` (covariate names).
     transform : str
         The time transform (``"km"``).
+    warnings : tuple of str
+        Plain-language caveats (a separated or non-converged model makes the test
+        meaningless).
     """
 
     rows: tuple[PHRow, ...]
@@ -209,6 +212,7 @@ class PHTest:
     residuals: np.ndarray
     terms: tuple[str, ...]
     transform: str = "km"
+    warnings: tuple[str, ...] = ()
 
     def row(self, term: str) -> PHRow:
         """The row for ``term`` (a covariate or ``"GLOBAL"``)."""
@@ -954,7 +958,17 @@ def cox_zph(
     des = _design(data, time, event, covariates, reference, categorical)
     p = des.x.shape[1]
     rs = _RiskSets(des.time, des.event, des.x, ties)
-    beta = _newton(rs, p)[0]
+    beta, _ll, _ll0, _sc, u, imat, converged, _it = _newton(rs, p)
+    msgs = []
+    separated = _separated(des, beta, u, _inverse(imat), converged)
+    if separated:
+        names = ", ".join(repr(_term_name(*des.columns[j])) for j in separated)
+        msgs.append(
+            f"The model separates ({names} diverge), so this proportional-hazards test and "
+            "the residuals of those terms are not meaningful."
+        )
+    if not converged:
+        msgs.append("The Cox fit did not converge; the test is not reliable.")
     t, d = des.time, des.event
     if transform == "km":
         tt = _km_left(t, d)
@@ -1006,7 +1020,7 @@ def cox_zph(
             tmat[list(idx), i] = 1.0 if len(idx) == 1 else beta[list(idx)]
         schoen = schoen @ tmat
         vmean = tmat.T @ vmean @ tmat
-    sres = np.linalg.solve(vmean, schoen.T).T
+    sres = schoen @ _inverse(vmean)  # vmean is symmetric
     for i, (_c, idx) in enumerate(des.assign):
         sres[:, i] += beta[idx[0]] if len(idx) == 1 else 1.0
     return PHTest(
@@ -1016,4 +1030,5 @@ def cox_zph(
         residuals=sres,
         terms=tuple(c for c, _ in des.assign),
         transform=transform,
+        warnings=tuple(msgs),
     )

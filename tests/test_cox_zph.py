@@ -80,3 +80,11 @@ def test_zph_other_transforms_run():
         assert all(np.isfinite(r.chisq) for r in res.rows)
     with pytest.raises(ValueError, match="transform must be"):
         cox_zph(d, "time", "status", ["karno"], transform="sqrt")
+
+
+def test_zph_on_separated_model_warns_instead_of_failing():
+    d = pd.read_csv(REF / "separation.csv")
+    res = cox_zph(d, "time", "event", ["arm", "age"])
+    assert any("separates" in w and "arm: B vs A" in w for w in res.warnings)
+    assert all(np.isfinite(r.chisq) for r in res.rows)
+    assert zph("rossi", "efron").warnings == ()
