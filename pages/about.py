@@ -8,6 +8,9 @@ import streamlit as st
 
 import hccdash
 from hccdash.ui.common import RECONSTRUCTION_TEXT
+from hccdash.ui.state import ensure_app_router
+
+ensure_app_router()  # a deep link to /about on a fresh server still gets the router
 
 st.title("About hccdash")
 

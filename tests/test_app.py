@@ -25,9 +25,15 @@ URL_PATHS = [
 ]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture()
 def navigation_mode(monkeypatch):
-    """Run app.py on every page as the real server does (see tests/test_pages.py)."""
+    """Run app.py on every page as the real server does once app.py has run once.
+
+    AppTest resets Streamlit's legacy ``pages/`` flag on every run; our pages switch it off
+    themselves (``hccdash.ui.state.ensure_app_router``, through ``active_cohort``), but a page
+    that calls neither would run without app.py here. This fixture makes every page go
+    through the router, so the test checks the pages, not that hook.
+    """
     original = PagesManager.__init__
 
     def init(self, *args, **kwargs):
@@ -70,7 +76,7 @@ def test_no_unsafe_html_in_pages_or_ui():
 
 
 @pytest.mark.parametrize("page", URL_PATHS)
-def test_every_page_loads_without_exception(page):
+def test_every_page_loads_without_exception(page, navigation_mode):
     at = AppTest.from_file(APP, default_timeout=120).run()
     if page != "cohort":
         at.switch_page(f"pages/{page}.py").run()

@@ -32,7 +32,7 @@ from hccdash.schema import (
     TREATMENT,
     Cohort,
 )
-from hccdash.ui.state import active_cohort
+from hccdash.ui.state import active_cohort, ensure_app_router
 
 _VIEW_KEY = "hccdash_filtered_view"
 _INIT_KEY = "hccdash_filters_initialised_for"
@@ -308,6 +308,7 @@ def render_sidebar() -> FilteredView:
 
 def filtered_view() -> FilteredView:
     """The filtered cohort of this run (drawing the sidebar if ``app.py`` has not yet)."""
+    ensure_app_router()
     view = st.session_state.get(_VIEW_KEY)
     if view is None or _cohort_id(view.cohort) != _cohort_id(active_cohort()):
         view = render_sidebar()
