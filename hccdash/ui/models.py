@@ -1,0 +1,226 @@
+"""Streamlit helpers of the risk-models page: cached fits, chunked validation, what-if widgets.
+
+Every heavy computation is cached with ``st.cache_data`` keyed by the modelled columns of the
+(filtered) data, the features, the endpoint, the model, the seed and the options. Validation
+runs chunk by chunk (one CV repeat or a few bootstrap replicates per cached call) with a
+progress bar between chunks, so a script run never computes for more than a fraction of a
+second without returning control to Streamlit (navigation and widget changes stay responsive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from hccdash import models as M
+
+_TTL = 3600
+_MAX = 128
+
+
+def model_frame(data: pd.DataFrame, endpoint: str, features: Sequence[str]) -> pd.DataFrame:
+    """Only the columns a model uses (so the cache key is data + features + endpoint)."""
+    ep = M._endpoint(endpoint)
+    cols = [c for c in ("patient_id", ep.time, ep.event, *features) if c in data.columns]
+    return data[list(dict.fromkeys(cols))]
+
+
+@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+def prepare(data: pd.DataFrame, endpoint: str, features: tuple[str, ...]) -> M.ModelData:
+    """Cached :func:`hccdash.models.prepare`."""
+    return M.prepare(data, endpoint, features)
+
+
+@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+def fit_model(
+    data: pd.DataFrame,
+    endpoint: str,
+    features: tuple[str, ...],
+    kind: str,
+    seed: int,
+    n_estimators: int,
+) -> M.FittedModel:
+    """Cached :func:`hccdash.models.fit_model` on all complete cases."""
+    md = M.prepare(data, endpoint, features)
+    return M.fit_model(md, kind, seed=seed, n_estimators=n_estimators)
+
+
+@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+def importance(
+    data: pd.DataFrame,
+    endpoint: str,
+    features: tuple[str, ...],
+    kind: str,
+    seed: int,
+    n_estimators: int,
+    n_repeats: int = 10,
+) -> M.ImportanceResult:
+    """Cached permutation importance of the full-data fit."""
+    md = M.prepare(data, endpoint, features)
+    fitted = fit_model(data, endpoint, features, kind, seed, n_estimators)
+    return M.permutation_importance_table(fitted, md, n_repeats=n_repeats, seed=seed)
+
+
+@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=1024)
+def _chunk(
+    data: pd.DataFrame,
+    endpoint: str,
+    features: tuple[str, ...],
+    kind: str,
+    method: str,
+    start: int,
+    stop: int,
+    n_splits: int,
+    times: tuple[float, ...],
+    tau: float,
+    seed: int,
+    n_estimators: int,
+) -> M.ValidationChunk:
+    md = M.prepare(data, endpoint, features)
+    opts = {"times": times, "tau": tau, "seed": seed, "n_estimators": n_estimators}
+    if method == "cv":
+        return M.cv_chunk(md, kind, start, stop, n_splits=n_splits, **opts)
+    return M.bootstrap_chunk(md, kind, start, stop, **opts)
+
+
+def validate(
+    data: pd.DataFrame,
+    endpoint: str,
+    features: tuple[str, ...],
+    kind: str,
+    *,
+    method: str = "cv",
+    n_splits: int = 3,
+    n_units: int = 5,
+    times: tuple[float, ...],
+    tau: float,
+    seed: int,
+    n_estimators: int,
+    chunk: int = 1,
+) -> M.ValidationResult:
+    """Cross-validation (``n_units`` repeats) or bootstrap (``n_units`` replicates), chunked.
+
+    Each chunk is cached on its own; a progress bar advances between chunks.
+    """
+    label = M.MODEL_LABELS[kind]
+    what = "repeat" if method == "cv" else "bootstrap replicate"
+    bar = st.progress(0.0, text=f"Validating {label}…")
+    if method != "cv":
+        n_splits = 0  # not used by the bootstrap; one cache key for every n_splits
+    chunks = []
+    for start in range(0, n_units, chunk):
+        stop = min(start + chunk, n_units)
+        chunks.append(
+            _chunk(
+                data, endpoint, features, kind, method, start, stop, n_splits, times, tau,
+                seed, n_estimators,
+            )
+        )  # fmt: skip
+        bar.progress(stop / n_units, text=f"Validating {label}: {what} {stop} of {n_units}")
+    bar.empty()
+    md = prepare(data, endpoint, features)
+    if method == "cv":
+        return M.summarise_cv(md, kind, chunks, n_splits=n_splits, times=times, tau=tau, seed=seed)
+    return _summarise_bootstrap(
+        data, endpoint, features, kind, n_units, chunk, times, tau, seed, n_estimators
+    )
+
+
+@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+def _summarise_bootstrap(
+    data: pd.DataFrame,
+    endpoint: str,
+    features: tuple[str, ...],
+    kind: str,
+    n_units: int,
+    chunk: int,
+    times: tuple[float, ...],
+    tau: float,
+    seed: int,
+    n_estimators: int,
+) -> M.ValidationResult:
+    # The chunks come from their own cache (filled by validate()'s loop just before).
+    chunks = [
+        _chunk(
+            data, endpoint, features, kind, "bootstrap", start, min(start + chunk, n_units), 0,
+            times, tau, seed, n_estimators,
+        )
+        for start in range(0, n_units, chunk)
+    ]  # fmt: skip
+    md = M.prepare(data, endpoint, features)
+    return M.summarise_bootstrap(
+        md, kind, chunks, times=times, tau=tau, seed=seed, n_estimators=n_estimators
+    )
+
+
+def parse_times(text: str) -> tuple[tuple[float, ...], list[str]]:
+    """Parse ``"12, 24"`` into positive times; bad entries come back as messages."""
+    out: list[float] = []
+    bad: list[str] = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            value = float(part)
+        except ValueError:
+            bad.append(part)
+            continue
+        if value > 0 and np.isfinite(value):
+            out.append(value)
+        else:
+            bad.append(part)
+    msgs = []
+    if bad:
+        msgs.append(
+            f"AUC times: {len(bad)} entr{'y' if len(bad) == 1 else 'ies'} ignored "
+            f"({', '.join(repr(b) for b in bad[:5])}): enter positive numbers separated by "
+            "commas, e.g. 12, 24."
+        )
+    return tuple(sorted(set(out))), msgs
+
+
+def show_messages(messages: Sequence[str]) -> None:
+    """Plain messages from a result, as one info box (never a traceback)."""
+    if messages:
+        st.info("\n\n".join(f"- {m}" for m in messages), icon=":material/info:")
+
+
+def metrics_table(results: Sequence[M.ValidationResult]) -> pd.DataFrame:
+    """The validation tables of several models stacked, rounded for the screen."""
+    frames = [r.to_frame() for r in results if r.metrics]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    if (table["method"] == "cv").all():
+        table = table.drop(columns=["apparent", "optimism"])
+    return table
+
+
+def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
+    """One widget per feature for the hypothetical patient (defaults: most common / median)."""
+    patient: dict[str, object] = {}
+    levels = md.level_map()
+    cols = st.columns(min(4, max(1, len(md.features))))
+    for i, f in enumerate(md.features):
+        box = cols[i % len(cols)]
+        if f in levels:
+            options = list(levels[f])
+            common = md.X[f].mode().iloc[0]
+            patient[f] = box.selectbox(
+                f, options, index=options.index(common), key=f"{key}_{f}_{'|'.join(options)}"
+            )
+        else:
+            values = md.X[f]
+            lo, hi = float(values.min()), float(values.max())
+            patient[f] = box.number_input(
+                f,
+                min_value=lo,
+                max_value=hi,
+                value=float(values.median()),
+                key=f"{key}_{f}_{lo:g}_{hi:g}",
+            )
+    return patient
