@@ -33,7 +33,14 @@ import pandas as pd
 from scipy.stats import chi2
 
 from hccdash.errors import AnalysisError, InputError
-from hccdash.nonparametric import _key_bits, _prepare, _runs, group_codes
+from hccdash.nonparametric import (
+    _decode_times,
+    _key_bits,
+    _prepare,
+    _runs,
+    group_codes,
+    near_tie_cuts,
+)
 
 __all__ = [
     "METHODS",
@@ -207,8 +214,9 @@ def _event_table(
     packed = _key_bits(time)
     gbits = max(int(k - 1).bit_length(), 0)
     shift = gbits + 1
-    if packed is not None and packed[2] + shift <= 62:
-        keys, _, _ = packed
+    use_packed = packed is not None and packed[2] + shift <= 62
+    if use_packed:
+        keys, offset, _ = packed
         # time in the high bits, then group, then event: one value sort orders all rows by
         # time, and runs of equal high bits are the distinct times
         key = keys << shift
@@ -223,6 +231,11 @@ def _event_table(
         low = (codes.astype(np.int64) << 1 | event)[order]
     n = key.size
     first = _runs(key)
+    # R's timefix: near-tied distinct times are one time (merge their runs)
+    times = _decode_times(key[first], offset) if use_packed else key[first]
+    cuts = near_tie_cuts(times)
+    if cuts is not None:
+        first = first[np.concatenate(([True], np.diff(np.searchsorted(cuts, times, "right")) > 0))]
     ends = np.append(first[1:], n)
     ev = (low & 1).astype(bool)
     cum_ev = np.empty(n + 1, dtype=np.int64)

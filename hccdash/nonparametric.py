@@ -304,8 +304,57 @@ class _Counts:
     n: int
 
 
+def near_tie_cuts(unique_sorted: np.ndarray) -> np.ndarray | None:
+    """R's ``aeqSurv`` (survfit/survdiff ``timefix=TRUE``): the times kept when near-ties merge.
+
+    Distinct times closer than sqrt(machine eps), absolutely or relative to the mean distinct
+    time, are one time (the first of each chain), so floating-point noise such as
+    ``1.1 + 2.2`` vs ``3.3`` does not split a tie. Returns None when nothing merges.
+    """
+    y = unique_sorted
+    if y.size < 2:
+        return None
+    dy = np.diff(y)
+    tied = (dy <= _TOL) | (dy / np.mean(np.abs(y)) <= _TOL)
+    if not tied.any():
+        return None
+    return y[np.concatenate(([True], ~tied))]
+
+
+def _unique_sorted(sorted_values: np.ndarray) -> np.ndarray:
+    if sorted_values.size == 0:
+        return sorted_values
+    return sorted_values[np.concatenate(([True], sorted_values[1:] != sorted_values[:-1]))]
+
+
+def _apply_cuts(c: _Counts, cuts: np.ndarray) -> _Counts:
+    """Map a group's distinct times onto R's merged times and pool the merged counts."""
+    idx = np.searchsorted(cuts, c.time, side="right") - 1
+    first = _runs(idx)
+    if first.size == idx.size:
+        return _Counts(cuts[idx], c.n_risk, c.n_event, c.n_censor, c.n)
+    return _Counts(
+        cuts[idx[first]],
+        c.n_risk[first],
+        np.add.reduceat(c.n_event, first),
+        np.add.reduceat(c.n_censor, first),
+        c.n,
+    )
+
+
 def _count_groups(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int) -> list[_Counts]:
     """Per group: distinct times, numbers at risk, events and censorings (R survfit counts)."""
+    cuts = near_tie_cuts(_unique_sorted(np.sort(time)))
+    out = _count_groups_exact(time, event, codes, k)
+    if cuts is None:
+        return out
+    return [_apply_cuts(c, cuts) if c.n else c for c in out]
+
+
+def _count_groups_exact(
+    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
+) -> list[_Counts]:
+    """``_count_groups`` on exact (bitwise) time equality."""
     packed = _key_bits(time)
     sizes = np.bincount(codes, minlength=k) if k > 1 else np.array([time.size])
     gbits = max(int(k - 1).bit_length(), 0)

@@ -26,7 +26,7 @@ from hccdash.compare import (
 from hccdash.errors import AnalysisError, InputError
 
 REF = Path(__file__).parent / "reference" / "km"
-DATASETS = ("lung", "waltons", "veterans", "gbsg2", "hand")
+DATASETS = ("lung", "waltons", "veterans", "gbsg2", "hand", "nearties")
 REL = 1e-6
 
 

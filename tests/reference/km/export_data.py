@@ -56,6 +56,20 @@ def main() -> None:
         }
     )
     gbsg.to_csv(HERE / "gbsg2.csv", index=False)
+    # floating-point near-ties (R's timefix / aeqSurv merges them): times in months computed
+    # two ways, plus sub-tolerance noise; written with 17 digits so R reads the same doubles
+    rng = np.random.default_rng(2024)
+    days = rng.integers(1, 400, 120)
+    months = np.where(rng.random(120) < 0.5, days / 30.4375, days * (1 / 30.4375))
+    months[:10] = months[:10] + rng.choice([0.0, 1e-12, 3e-9], 10)
+    near = pd.DataFrame(
+        {
+            "time": months,
+            "status": rng.integers(0, 2, 120),
+            "arm": rng.choice(["x", "y"], 120),
+        }
+    )
+    near.to_csv(HERE / "nearties.csv", index=False, float_format="%.17g")
 
 
 if __name__ == "__main__":

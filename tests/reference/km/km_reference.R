@@ -164,7 +164,9 @@ reference <- function(name, group, times, tau, strata = NULL, trend_var = NULL, 
     rho1 = sd_list(survdiff(Surv(time, status) ~ g, data = d, rho = 1)),
     rho0.5 = sd_list(survdiff(Surv(time, status) ~ g, data = d, rho = 0.5)))
   ok <- !is.na(d$g) & !is.na(d$time) & !is.na(d$status)
-  w <- lapply(weights, function(f) wlr(d$time[ok], d$status[ok], d$g[ok], f))
+  # survdiff's timefix: aeqSurv merges floating-point near-ties before counting
+  tfix <- aeqSurv(Surv(d$time[ok], d$status[ok]))[, 1]
+  w <- lapply(weights, function(f) wlr(tfix, d$status[ok], d$g[ok], f))
   # the explicit code must reproduce survdiff where survdiff has the method
   stopifnot(isTRUE(all.equal(w$logrank$chisq, out$survdiff$rho0$chisq, tolerance = 1e-10)))
   stopifnot(isTRUE(all.equal(w$peto$chisq, out$survdiff$rho1$chisq, tolerance = 1e-10)))
@@ -201,3 +203,4 @@ reference("veterans", "trt", c(0, 30, 90, 180, 365, 1000), 365, strata = "prior"
 reference("gbsg2", "horTh", c(0, 365, 730, 1095, 1825, 2500), 1825, strata = "menostat",
           trend_var = "tgrade", pair_var = "tgrade")
 reference("hand", "grp", c(0, 2, 3, 4.5, 8, 10), 6)
+reference("nearties", "arm", c(0, 3, 6, 12), 12)
