@@ -443,35 +443,43 @@ class _RiskSets:
             self.frac = np.zeros(self.term_group.size)
         self.ngroups = self.starts.size
         self.sum_dx = self.event @ self.x
+        self.x1 = np.column_stack([np.ones(n), self.x])  # [1, x]: S0 and S1 in one pass
+        # event rows and their tied sets, for sums over the deaths only
+        self.dead_idx = np.flatnonzero(self.event > 0)
+        self.dgroups = dgroups
+        self.dstarts = np.cumsum(nd) - nd  # first event row / term of each tied set
+        self.term_set = np.repeat(np.arange(dgroups.size), nd)  # tied-set index per term
 
     def _revcum_at_groups(self, v: np.ndarray) -> np.ndarray:
         """Sum of v over rows with time >= each unique time (the risk set)."""
-        rc = np.cumsum(v[::-1], axis=0)[::-1]
-        return rc[self.starts]
+        gs = np.add.reduceat(v, self.starts, axis=0)
+        return np.cumsum(gs[::-1], axis=0)[::-1]
+
+    def _dead_sums(self, v: np.ndarray) -> np.ndarray:
+        """Sum of v over the events of each tied set (one row per tied set)."""
+        return np.add.reduceat(v[self.dead_idx], self.dstarts, axis=0)
 
     def terms(self, r: np.ndarray):
         """Per-event-term S0 and S1/S0 (the weighted covariate mean)."""
-        g, f = self.term_group, self.frac
-        s0g = self._revcum_at_groups(r)
-        d0g = np.add.reduceat(r * self.event, self.starts)
-        rx = r[:, None] * self.x
-        s1g = self._revcum_at_groups(rx)
-        d1g = np.add.reduceat(rx * self.event[:, None], self.starts, axis=0)
-        s0 = s0g[g] - f * d0g[g]
-        s1 = s1g[g] - f[:, None] * d1g[g]
-        return s0, s1 / s0[:, None]
+        m = r[:, None] * self.x1
+        risk = self._revcum_at_groups(m)[self.term_group]
+        dead = self._dead_sums(m)[self.term_set]
+        s = risk - self.frac[:, None] * dead
+        s0 = s[:, 0]
+        return s0, s[:, 1:] / s0[:, None]
 
     def cumulate(self, per_term: np.ndarray) -> np.ndarray:
         """Per row: sum of ``per_term`` over event terms at times <= the row's time, minus the
         Efron share (``frac`` times the value) for the row's own tied-event set if it died."""
+        shape = (-1,) + (1,) * (per_term.ndim - 1)
         tot = np.zeros((self.ngroups, *per_term.shape[1:]))
-        np.add.at(tot, self.term_group, per_term)
+        tot[self.dgroups] = np.add.reduceat(per_term, self.dstarts, axis=0)
         own = np.zeros_like(tot)
-        np.add.at(
-            own, self.term_group, self.frac.reshape((-1,) + (1,) * (per_term.ndim - 1)) * per_term
+        own[self.dgroups] = np.add.reduceat(
+            self.frac.reshape(shape) * per_term, self.dstarts, axis=0
         )
         cum = np.cumsum(tot, axis=0)[self.group]
-        return cum - self.event.reshape((-1,) + (1,) * (per_term.ndim - 1)) * own[self.group]
+        return cum - self.event.reshape(shape) * own[self.group]
 
     def derivs(self, beta: np.ndarray, info: bool = True):
         """Partial log-likelihood, score and information at ``beta``."""
