@@ -267,3 +267,18 @@ def test_univariate_factor_choice_opens_its_curves(bundled):
     for shown in tables:
         assert shown["group"].tolist() == ["A", "B", "C"]
         assert shown["n"].tolist() == [int((bundled.child_pugh == c).sum()) for c in "ABC"]
+
+
+def test_univariate_table_equals_hccdash(bundled):
+    from hccdash.schema import load_bundled_cohort
+    from hccdash.tables import univariate_table
+
+    cohort = load_bundled_cohort()
+    data = apply_filters(bundled, FilterSpec(child_pugh=("A", "B")))
+    expect = univariate_table(data, cohort.factors(), cohort.endpoints()).to_frame()
+    at = open_page("univariate", {"child_pugh": "A,B"})
+    no_exception(at)
+    (shown,) = frame_with(at, "factor")
+    pd.testing.assert_frame_equal(
+        shown.reset_index(drop=True), expect.reset_index(drop=True), check_dtype=False
+    )
