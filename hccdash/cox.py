@@ -510,8 +510,9 @@ def _inverse(imat: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(imat)
 
 
-def _newton(rs: _RiskSets, p: int, eps: float = EPS, max_iter: int = MAX_ITER):
+def _newton(rs: _RiskSets, p: int, eps: float = EPS, max_iter: int | None = None):
     """R's coxfit6 iteration: Newton-Raphson from 0 with step halving."""
+    max_iter = MAX_ITER if max_iter is None else max_iter
     beta = np.zeros(p)
     loglik0, u0, imat0 = rs.derivs(beta)
     score = float(u0 @ _solve(imat0, u0))

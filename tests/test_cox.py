@@ -467,3 +467,18 @@ def test_fit_invariances(seed, n, shift, scale):
     assert breslow.terms[0].coef == pytest.approx(base.terms[0].coef, rel=1e-10, abs=1e-12)
     assert 0 <= base.concordance <= 1
     assert base.concordance == pytest.approx(moved.concordance, rel=1e-12)
+
+
+def test_non_convergence_is_flagged(monkeypatch):
+    """With the iteration cap forced to 1 the fit stops after one Newton step, as R's
+    ``coxph(..., control = coxph.control(iter.max = 1))`` ("Ran out of iterations and did not
+    converge"; coefficients in nonconverged_r.csv); we return that step, flagged."""
+    import hccdash.cox as cox
+
+    monkeypatch.setattr(cox, "MAX_ITER", 1)
+    res = fit("rossi", "efron")
+    assert not res.converged
+    assert res.iterations == 1
+    assert any("did not converge" in w for w in res.warnings)
+    r = pd.read_csv(REF / "nonconverged_r.csv")
+    np.testing.assert_allclose([t.coef for t in res.terms], r.coef, rtol=REL)

@@ -92,3 +92,13 @@ for (control in c("default", "tight")) {
 }
 write.csv(do.call(rbind, sep_rows), file.path(here, "separation_r.csv"), row.names = FALSE)
 print(do.call(rbind, sep_rows))
+
+# Non-convergence: iter.max = 1 stops after one Newton step (warning "Ran out of iterations
+# and did not converge"); the coefficients are that step's.
+d <- read.csv(file.path(here, "rossi.csv"), stringsAsFactors = FALSE,
+              colClasses = c(prio_group = "character"))
+d$prio_group <- factor(d$prio_group, levels = c("1-3", "0", "4+"))
+fit <- suppressWarnings(coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro +
+                                prio_group, data = d, control = coxph.control(iter.max = 1)))
+write.csv(data.frame(term = names(coef(fit)), coef = fmt(coef(fit))),
+          file.path(here, "nonconverged_r.csv"), row.names = FALSE)
