@@ -335,6 +335,8 @@ def _infer_column(values: pd.Series) -> tuple[pd.Series, bool]:
 
     Returns the converted column and whether decimal commas were converted.
     """
+    if values.map(type).eq(str).all():
+        return _infer_text(values)
     mask = values.map(_is_missing)
     present = values[~mask]
     out_missing = values.where(~mask, None)
@@ -358,6 +360,33 @@ def _infer_column(values: pd.Series) -> tuple[pd.Series, bool]:
         out[text.index] = text.str.replace(".", "", regex=False).str.replace(",", ".").astype(float)
         return _maybe_int(out), True
     return out_missing.map(lambda v: v if v is None else str(v).strip()).astype(object), False
+
+
+_COMMA_NUMBER = r"[+-]?\d{1,3}(?:\.\d{3})*,\d+|[+-]?\d+(?:,\d+)?"
+
+
+def _infer_text(values: pd.Series) -> tuple[pd.Series, bool]:
+    """:func:`_infer_column` for an all-text column, vectorised (large CSV files)."""
+    text = values.str.strip()
+    missing = text.isin(NA_VALUES)
+    present = text[~missing]
+    as_text = text.where(~missing, None).astype(object)
+    if present.empty:
+        return pd.Series(np.nan, index=values.index, dtype=float), False
+    nums = pd.to_numeric(present, errors="coerce")
+    if nums.notna().all() and present.str.match(r"0\d").any():
+        # Leading zeros ("007") mark identifiers or codes: keep them as text.
+        return as_text, False
+    if nums.notna().all():
+        out = pd.Series(np.nan, index=values.index, dtype=float)
+        out[present.index] = nums.astype(float)
+        return _maybe_int(out), False
+    if present.str.contains(",", regex=False).any() and present.str.fullmatch(_COMMA_NUMBER).all():
+        out = pd.Series(np.nan, index=values.index, dtype=float)
+        dotted = present.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        out[present.index] = dotted.astype(float)
+        return _maybe_int(out), True
+    return as_text, False
 
 
 def _cell_text(v: object) -> str:
@@ -399,14 +428,42 @@ def _frame_from_rows(
     return data, comma
 
 
+def _frame_from_frame(body: pd.DataFrame, name: str) -> tuple[pd.DataFrame, bool]:
+    if body.empty:
+        return _frame_from_rows(list(body.columns), [], name)
+    comma = False
+    cols = {}
+    for c in body.columns:
+        cols[c], used = _infer_column(body[c])
+        comma = comma or used
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(body))), comma
+
+
 def _read_text(raw: bytes, name: str, fmt: str) -> TableFile:
     encoding, text = detect_encoding(raw)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     preferred = "\t" if fmt == "tsv" else None
     delim = sniff_delimiter(text, name, preferred)
-    header, body = _split_text(text, delim, name)
-    header = _check_header(header, name)
-    data, comma = _frame_from_rows(header, body, name)
+    first = next(ln for ln in text.split("\n") if ln.strip())
+    header = _check_header(next(csv.reader([first], delimiter=delim)), name)
+    try:
+        # Fast path: pandas' C parser, every cell as text; inference follows.
+        body = pd.read_csv(
+            io.StringIO(text), sep=delim, dtype=str, header=0, names=None,
+            keep_default_na=False, na_filter=False, skip_blank_lines=True, engine="c",
+        )  # fmt: skip
+    except (pd.errors.ParserError, ValueError):
+        body = None  # ragged lines: the csv module path says which
+    # More fields than the header on the first data line makes pandas use them as an index.
+    if body is None or body.shape[1] != len(header) or not isinstance(body.index, pd.RangeIndex):
+        header, rows = _split_text(text, delim, name)
+        header = _check_header(header, name)
+        data, comma = _frame_from_rows(header, rows, name)
+    else:
+        body.columns = header
+        body = body.apply(lambda c: c.str.strip())
+        body = body[~(body == "").all(axis=1)].reset_index(drop=True)
+        data, comma = _frame_from_frame(body, name)
     notes = []
     if comma:
         notes.append("decimal commas (e.g. 12,5) read as decimal numbers (12.5)")
