@@ -105,6 +105,8 @@ class ModelData:
         Complete cases, events among them, rows dropped as incomplete.
     n_parameters : int
         Columns after encoding (one per numeric feature, levels - 1 per categorical).
+    messages : tuple of str
+        Features left out because they have a single value among the modelled patients.
     """
 
     endpoint: str
@@ -122,6 +124,7 @@ class ModelData:
     events: int
     dropped: int
     n_parameters: int
+    messages: tuple[str, ...] = ()
 
     @property
     def y(self) -> np.ndarray:
@@ -284,6 +287,22 @@ def prepare(
             "a survival model needs events; widen the filters."
         )
     X = frame[list(features)].copy()
+    notes = []
+    constant = [c for c in features if X[c].nunique() < 2]
+    for c in constant:
+        notes.append(
+            f"{c!r} has the single value {X[c].iloc[0]!r} among the {len(X)} patients modelled, "
+            "so it cannot predict anything and was left out."
+        )
+    if len(constant) == len(features):
+        raise AnalysisError(
+            f"Every chosen feature has a single value among the {len(X)} patients "
+            f"({', '.join(repr(c) for c in constant)}): pick other features or widen the filters."
+        )
+    features = tuple(c for c in features if c not in constant)
+    cat = tuple(c for c in cat if c not in constant)
+    num = tuple(c for c in num if c not in constant)
+    X = X[list(features)]
     levels = []
     for c in cat:
         X[c] = X[c].astype(str)
@@ -307,6 +326,7 @@ def prepare(
         events=int(event.sum()),
         dropped=dropped,
         n_parameters=n_par,
+        messages=tuple(notes),
     )
 
 
@@ -403,6 +423,9 @@ class CoxnetCV(BaseEstimator):
                 lp = X[va] @ net.coef_
                 row = []
                 for j in range(len(alphas)):
+                    if j >= lp.shape[1]:  # glmnet-style early stop: the path ended sooner
+                        row.append(np.nan)
+                        continue
                     try:
                         row.append(_risk_c(event[va], y["time"][va], lp[:, j]))
                     except ValueError:  # no events / no comparable pairs in this inner fold
@@ -429,6 +452,7 @@ class CoxnetCV(BaseEstimator):
             # coefficients zero); scikit-survival warns, we report it via ``null_model_``.
             warnings.filterwarnings("ignore", message=_ALL_ZERO, category=UserWarning)
             self.model_ = self._net(alphas=alphas[: k + 1], baseline=True).fit(X, y)
+        self.alpha_ = float(self.model_.alphas_[-1])  # the path may stop early
         self.coef_ = self.model_.coef_[:, -1]
         self.null_model_ = bool(np.all(np.abs(self.coef_) < np.finfo(float).eps))
         return self
@@ -538,7 +562,7 @@ def _fit(pipe: Pipeline, X: pd.DataFrame, y: np.ndarray) -> tuple[Pipeline | Non
         except np.linalg.LinAlgError:
             return None, (
                 "a feature level is absent or constant in the training patients (singular "
-                "information matrix)"
+                "information matrix; merge rare levels or use the elastic-net model)"
             )
         except ArithmeticError:
             return None, "numerical overflow (weights too large; the penalty is too small)"

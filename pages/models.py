@@ -98,6 +98,8 @@ severity, epv_text = M.events_per_variable_message(md)
 {"error": st.error, "warning": st.warning, "info": st.info}[severity](
     epv_text, icon=":material/balance:"
 )
+for note in md.messages:
+    st.warning(note)
 if md.dropped:
     st.caption(f"{md.dropped} patient(s) left out: missing a feature or the endpoint.")
 st.markdown(M.validation_statement(md, int(n_splits)))

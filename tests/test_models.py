@@ -59,6 +59,19 @@ def test_prepare_drops_incomplete_rows_and_rejects_bad_input():
         M.prepare(none, "os", FEATURES)
 
 
+def test_constant_features_are_left_out_with_a_message():
+    data = generate(30, seed=4)
+    one_level = data[data["child_pugh"] == "A"]
+    md = M.prepare(one_level, "os", ("child_pugh", "kps"))
+    assert md.features == ("kps",) and md.n_parameters == 1
+    assert md.messages == (
+        f"'child_pugh' has the single value 'A' among the {len(one_level)} patients modelled, "
+        "so it cannot predict anything and was left out.",
+    )
+    with pytest.raises(AnalysisError, match="Every chosen feature has a single value"):
+        M.prepare(one_level, "os", ("child_pugh",))
+
+
 def test_candidate_features_leave_out_outcomes_and_ids():
     cand = M.candidate_features(generate(30, seed=2))
     assert "failure_pattern" not in cand and "patient_id" not in cand
