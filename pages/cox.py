@@ -81,6 +81,15 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
 
         st.subheader("Hazard ratios")
         hr = fit.to_frame()
+        hr.insert(
+            1,
+            "HR (95% CI)",
+            [
+                f"{h:.2f} ({lo:.2f}–{up:.2f})"
+                for h, lo, up in zip(hr.hr, hr.lower, hr.upper, strict=True)
+            ],
+        )
+        hr.insert(2, "p", [fmt_p(v) for v in hr.p_value])
         render_table(hr, f"cox_{key}", f"cox_{key}_terms")
         with guarded("The forest plot"):
             from hccdash.figures import forest_figure

@@ -46,7 +46,8 @@ endpoint = c1.radio(
     format_func=lambda k: "both" if k == "both" else k.upper(),
     horizontal=True,
 )
-by = c2.selectbox("Stratify by", by_options, key="km_by")
+labels = {f.column: f"{f.label} ({f.column})" for f in cohort.factors()}
+by = c2.selectbox("Stratify by", by_options, key="km_by", format_func=lambda c: labels.get(c, c))
 column = None if by == "(none)" else by
 cut = None
 if column is not None and pd.api.types.is_numeric_dtype(full[column]):

@@ -23,9 +23,8 @@ if not sites:
     )
 elif not too_few_patients(view.n, minimum=1, what="a response table"):
     st.subheader("RECIST 1.1 best response")
-    cols = st.columns(len(sites))
-    for col, site in zip(cols, sites, strict=True):
-        with col, guarded(f"The {site} table"):
+    for site in sites:
+        with guarded(f"The {site} table"):
             t = best_response_table(data, site, by=by)
             st.markdown(f"**{t.site}**")
             render_table(t.to_frame(), f"best_response_{t.site.lower()}", f"resp_{site}")
@@ -39,13 +38,17 @@ elif not too_few_patients(view.n, minimum=1, what="a response table"):
         rates = cache.response_rates(data, tuple(sites), by)
         frame = rates.to_frame()
         shown = frame.copy()
-        for name in ("ORR", "DCR"):
-            shown[f"{name} (95% CI)"] = [
-                f"{100 * e:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
-                for e, lo, hi in zip(
-                    frame[name], frame[f"{name} lower"], frame[f"{name} upper"], strict=True
-                )
-            ]
+        for i, name in enumerate(("ORR", "DCR")):
+            shown.insert(
+                3 + i,
+                f"{name} (95% CI)",
+                [
+                    f"{100 * e:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
+                    for e, lo, hi in zip(
+                        frame[name], frame[f"{name} lower"], frame[f"{name} upper"], strict=True
+                    )
+                ],
+            )
         render_table(shown, "response_rates", "resp_rates")
         with guarded("The response chart"):
             from hccdash.figures import response_figure

@@ -191,14 +191,16 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
     if bounds is not None:
         lo, hi, step = bounds
         value = sb.slider("KPS (inclusive)", lo, hi, step=step, key="f_kps")
-        cols = sb.columns(len(KPS_GROUPS) + 1)
-        cols[0].caption("Paper's groups:")
-        for col, (label, rng) in zip(cols[1:], KPS_GROUPS.items(), strict=True):
+        sb.caption("One click: the paper's KPS groups")
+        cols = sb.columns(len(KPS_GROUPS))
+        for col, (label, rng) in zip(cols, KPS_GROUPS.items(), strict=True):
             col.button(
-                f"KPS {label}",
+                label,
                 key=_KPS_BUTTON_KEYS[label],
                 on_click=_set_kps,
                 args=(rng, bounds),
+                width="stretch",
+                help=f"Set the KPS range to the paper's group KPS {label}",
             )
         if tuple(value) != (lo, hi):
             fields["kps"] = (int(value[0]), int(value[1]))
