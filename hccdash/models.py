@@ -66,13 +66,18 @@ METRIC_LABELS: dict[str, str] = {
 }
 # Columns that are outcomes, not baseline predictors: offering them as features would leak
 # the outcome into the model (failure mode is only known after progression).
+# Likewise response, toxicity and symptom relief are observed during or after treatment.
 OUTCOME_COLUMNS: tuple[str, ...] = (
     "failure_pattern",
     "intrahepatic_response",
     "extrahepatic_response",
     "response",
     "best_response",
+    "bone_pain_relief",
+    "tace_fever",
+    "tace_transaminase_rise",
 )
+OUTCOME_PREFIXES: tuple[str, ...] = ("tox_",)
 _MAX_LEVELS = 12
 
 
@@ -163,12 +168,14 @@ def candidate_features(data: pd.DataFrame) -> tuple[str, ...]:
     """Columns usable as baseline features.
 
     Every column except the patient id, the endpoints' time/event columns and known outcome
-    columns, that has at least two distinct values and is numeric or has at most 12 levels.
+    columns (failure mode, response, toxicity: observed after baseline, so using them would
+    leak the outcome), that has at least two distinct values and is numeric or has at most
+    12 levels.
     """
     skip = {PATIENT_ID, *OUTCOME_COLUMNS} | {c for e in ENDPOINTS for c in (e.time, e.event)}
     out = []
     for col in data.columns:
-        if col in skip:
+        if col in skip or str(col).startswith(OUTCOME_PREFIXES):
             continue
         values = data[col].dropna()
         n_unique = values.nunique()
