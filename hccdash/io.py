@@ -379,7 +379,12 @@ def _infer_text(values: pd.Series) -> tuple[pd.Series, bool]:
         return as_text, False
     if nums.notna().all():
         out = pd.Series(np.nan, index=values.index, dtype=float)
-        out[present.index] = nums.astype(float)
+        try:
+            # pd.to_numeric's parser can be 1 ulp off (13.371663244353183 -> ...185); Python's
+            # float() rounds correctly, as R's read.csv does.
+            out[present.index] = present.astype(float)
+        except ValueError:
+            out[present.index] = nums.astype(float)
         return _maybe_int(out), False
     if present.str.contains(",", regex=False).any() and present.str.fullmatch(_COMMA_NUMBER).all():
         out = pd.Series(np.nan, index=values.index, dtype=float)

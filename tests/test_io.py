@@ -169,3 +169,9 @@ def test_messy_semicolon_file_equals_the_clean_csv():
     messy = hio.read_table(MESSY / "semicolon_decimal_comma.csv")
     assert (messy.encoding, messy.delimiter, messy.decimal) == ("utf-8-sig", ";", ",")
     pd.testing.assert_frame_equal(messy.data, clean)
+
+
+def test_numbers_are_correctly_rounded_like_r():
+    """pd.to_numeric reads '13.371663244353183' one ulp off; hccdash must not."""
+    t = hio.read_table(b"t,e\n13.371663244353183,1\n43.00616016427104,0\n", "x.csv")
+    assert t.data["t"].tolist() == [13.371663244353183, 43.00616016427104]

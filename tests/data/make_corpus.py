@@ -243,9 +243,11 @@ def make_messy() -> None:
     )
     clean.to_csv(MESSY / "clean.csv", index=False, lineterminator="\n")
     # 1. semicolon-separated with decimal commas (German/French Excel), UTF-8 with BOM.
-    sc = clean.copy()
+    # The messy files are written from clean.csv's text so every digit is the same.
+    text = pd.read_csv(MESSY / "clean.csv", dtype=str, keep_default_na=False)
+    sc = text.copy()
     for c in ("os_months", "pfs_months", "rt_dose_gy"):
-        sc[c] = sc[c].map(lambda v: repr(float(v)).replace(".", ","))
+        sc[c] = sc[c].str.replace(".", ",", regex=False)
     (MESSY / "semicolon_decimal_comma.csv").write_bytes(
         b"\xef\xbb\xbf" + sc.to_csv(index=False, sep=";", lineterminator="\r\n").encode("utf-8")
     )
@@ -253,14 +255,14 @@ def make_messy() -> None:
     zh = pd.DataFrame(
         {
             "编号": clean["patient_id"],
-            "总生存期(月)": clean["os_months"],
+            "总生存期(月)": text["os_months"],
             "生存状态": np.where(clean["os_event"] == 1, "死亡", "存活"),
-            "无进展生存期(月)": clean["pfs_months"],
+            "无进展生存期(月)": text["pfs_months"],
             "是否进展": np.where(clean["pfs_event"] == 1, "是", "否"),
             "治疗方式": clean["treatment"],
             "肝功能分级": clean["child_pugh"] + "级",
             "KPS评分": clean["kps"],
-            "放疗剂量": clean["rt_dose_gy"],
+            "放疗剂量": text["rt_dose_gy"],
         }
     )
     (MESSY / "gbk_chinese.csv").write_bytes(zh.to_csv(index=False).encode("gbk"))
