@@ -7,7 +7,7 @@ Tests (two-sided, complete cases of each variable):
 - categorical, larger tables: the Fisher-Freeman-Halton exact test by full enumeration of the
   tables with the observed margins (same p as R ``fisher.test``; scipy's r x c ``fisher_exact``
   is Monte Carlo, so not used) while the cohort has at most ``EXACT_MAX_N`` patients and at
-  most 200,000 tables; otherwise Pearson's chi-square test without continuity correction
+  most 100,000 tables; otherwise Pearson's chi-square test without continuity correction
   (R ``chisq.test(correct=FALSE)``), where enumeration would be slow and the asymptotic test
   is adequate;
 - numeric, 2 arms: Wilcoxon-Mann-Whitney (``scipy.stats.mannwhitneyu``: exact p when there are
@@ -168,7 +168,7 @@ def _compositions(total: int, caps: list[int]):
             yield (first, *tail)
 
 
-def fisher_freeman_halton(table: np.ndarray, max_tables: int = 200_000) -> float | None:
+def fisher_freeman_halton(table: np.ndarray, max_tables: int = 100_000) -> float | None:
     """Exact r x c Fisher-Freeman-Halton p value by full enumeration (R ``fisher.test``).
 
     The p value sums the probabilities of every table with the observed margins whose

@@ -282,3 +282,16 @@ def test_univariate_table_equals_hccdash(bundled):
     pd.testing.assert_frame_equal(
         shown.reset_index(drop=True), expect.reset_index(drop=True), check_dtype=False
     )
+
+
+def test_loading_another_cohort_resets_the_filters_to_it(bundled):
+    at = open_page("km", {"child_pugh": "A", "age_years": "40-60"})
+    assert sidebar_count(at) != "n = 21 of 21 patients"
+    data = synthetic(seed=3, n=30)
+    at.session_state[UPLOADED_KEY] = Cohort("uploaded", data, "mine.csv")
+    at.run()
+    no_exception(at)
+    # child_pugh=A from the URL applies to this cohort too; age_years (not a column) is ignored
+    n_a = int((data.child_pugh == "A").sum())
+    assert sidebar_count(at) == f"n = {n_a} of 30 patients"
+    assert not any("reconstructed" in i.value for i in at.info)

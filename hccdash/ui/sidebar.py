@@ -133,7 +133,10 @@ def _default_widget_state(data: pd.DataFrame) -> dict[str, object]:
 
 
 def _spec_to_widgets(spec: FilterSpec, data: pd.DataFrame) -> None:
-    """Seed widget state from a spec (URL on first load)."""
+    """Seed widget state from a spec (URL on first load or a newly loaded cohort)."""
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(_EXTRA_PREFIX):
+            del st.session_state[key]
     state = _default_widget_state(data)
     if spec.child_pugh is not None:
         state["f_child_pugh"] = list(spec.child_pugh)
