@@ -11,9 +11,11 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hccdash import io as hio
-from hccdash.errors import FileReadError
+from hccdash.errors import FileReadError, HccdashError
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSY = ROOT / "tests" / "data" / "messy"
@@ -175,3 +177,43 @@ def test_numbers_are_correctly_rounded_like_r():
     """pd.to_numeric reads '13.371663244353183' one ulp off; hccdash must not."""
     t = hio.read_table(b"t,e\n13.371663244353183,1\n43.00616016427104,0\n", "x.csv")
     assert t.data["t"].tolist() == [13.371663244353183, 43.00616016427104]
+
+
+_CELL = st.one_of(
+    st.sampled_from(["", "NA", "1", "0", "-3", "12,5", "1e400", "=1+1", "None", "日期", "é"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400), st.sampled_from(["x.csv", "x.tsv", "x.xlsx", "x.parquet"]))
+def test_any_bytes_read_or_raise_a_file_error(raw: bytes, name: str):
+    """No input makes the reader fail with anything but a message for the user."""
+    try:
+        t = hio.read_table(raw, name)
+    except HccdashError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert t.data.shape[1] >= 2 and len(t.data) >= 1
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=8),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["utf-8", "gb18030", "utf-16"]),
+)
+def test_random_tables_read_then_check_without_escaping_exceptions(rows, sep, encoding):
+    from hccdash.datacheck import check
+    from hccdash.mapping import ColumnMapping
+
+    body = "\n".join(sep.join('"' + c.replace('"', '""') + '"' for c in r) for r in rows)
+    raw = f"id{sep}time{sep}event\n{body}\n".encode(encoding, errors="replace")
+    try:
+        t = hio.read_table(raw, "r.csv")
+    except HccdashError:
+        return
+    mapping = ColumnMapping(patient_id="id", os_time="time", os_event="event")
+    report = check(t.data, mapping)
+    assert report.n_rows == len(t.data)
+    assert all(p.message and p.fix for p in report.problems)
