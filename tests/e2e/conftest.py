@@ -261,12 +261,7 @@ class App:
     # widgets (located by their label, as a screen reader would) ---------------------------
     def multiselect_pick(self, label: str, option: str) -> None:
         box = self.page.get_by_role("combobox", name=label, exact=True)
-
-        def pick() -> None:
-            box.click()
-            self.page.get_by_role("option", name=option, exact=True).click()
-
-        self.rerun(pick)
+        self.rerun(lambda: self._open_and_choose(box, option))
         self.page.keyboard.press("Escape")
 
     def multiselect_remove(self, label: str, option: str) -> None:
@@ -276,13 +271,23 @@ class App:
         self.rerun(group.get_by_role("button", name=f"Remove {option}", exact=True).first.click)
 
     def selectbox_choose(self, label: str, option: str) -> None:
-        box = self.page.get_by_role("combobox", name=re.compile(rf"^{re.escape(label)}"))
+        box = self.page.get_by_role("combobox", name=re.compile(rf"^{re.escape(label)}")).first
+        self.rerun(lambda: self._open_and_choose(box, option))
 
-        def choose() -> None:
-            box.first.click()
-            self.page.get_by_role("option", name=option, exact=True).click()
-
-        self.rerun(choose)
+    def _open_and_choose(self, box, option: str, attempts: int = 4) -> None:
+        """Open a dropdown and click ``option``; reopen if a rerun closed the list meanwhile."""
+        choice = self.page.get_by_role("option", name=option, exact=True)
+        for attempt in range(attempts):
+            box.click()
+            try:
+                choice.wait_for(state="visible", timeout=5_000)
+                choice.click(timeout=5_000)
+                return
+            except Exception:  # retried; the last attempt raises below
+                if attempt == attempts - 1:
+                    raise
+                self.page.keyboard.press("Escape")
+                self.page.wait_for_selector(IDLE)
 
     def radio_choose(self, label: str, option: str, where=None) -> None:
         scope = where if where is not None else self.page
