@@ -510,11 +510,24 @@ def _inverse(imat: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(imat)
 
 
+class _NoInformation(Exception):
+    """A coefficient has zero information at beta = 0 (internal; becomes AnalysisError)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
 def _newton(rs: _RiskSets, p: int, eps: float = EPS, max_iter: int | None = None):
     """R's coxfit6 iteration: Newton-Raphson from 0 with step halving."""
     max_iter = MAX_ITER if max_iter is None else max_iter
     beta = np.zeros(p)
     loglik0, u0, imat0 = rs.derivs(beta)
+    # zero information: the covariate never varies within a risk set at an event time
+    scale = rs.event.sum() * np.maximum((rs.x**2).mean(axis=0), np.finfo(float).tiny)
+    flat = np.flatnonzero(np.diag(imat0) <= 1e-12 * scale)
+    if flat.size:
+        raise _NoInformation(int(flat[0]))
     score = float(u0 @ _solve(imat0, u0))
     best = loglik0
     newbeta = beta + _solve(imat0, u0)
@@ -526,7 +539,7 @@ def _newton(rs: _RiskSets, p: int, eps: float = EPS, max_iter: int | None = None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             newlk, nu, nimat = rs.derivs(newbeta)
         finite = np.isfinite(newlk) and np.all(np.isfinite(nu)) and np.all(np.isfinite(nimat))
-        if finite and abs(1 - best / newlk) <= eps:
+        if finite and (newlk == best or abs(1 - best / newlk) <= eps):
             beta, u, imat, best = newbeta, nu, nimat, newlk
             converged = True
             break
@@ -802,7 +815,7 @@ def cox_fit(
     names = tuple(_term_name(*c) for c in des.columns)
     msgs: list[str] = []
 
-    beta, loglik, loglik0, score, u, imat, converged, iters = _newton(rs, p)
+    beta, loglik, loglik0, score, u, imat, converged, iters = _fit_or_raise(rs, p, names)
     var = _inverse(imat)
     separated = _separated(des, beta, u, var, converged)
     if penalized:
@@ -882,6 +895,17 @@ def cox_fit(
         warnings=tuple(msgs),
         conf_level=conf_level,
     )
+
+
+def _fit_or_raise(rs: _RiskSets, p: int, names: Sequence[str]):
+    try:
+        return _newton(rs, p)
+    except _NoInformation as exc:
+        raise AnalysisError(
+            f"Term {names[exc.index]!r} cannot be estimated: at every event time the patients "
+            "still at risk share the same value of it, so the data carry no information "
+            "about its hazard ratio. Drop it or merge its levels."
+        ) from None
 
 
 def _separated(des: _Design, beta, u, var, converged: bool) -> list[int]:
@@ -967,7 +991,8 @@ def cox_zph(
     des = _design(data, time, event, covariates, reference, categorical)
     p = des.x.shape[1]
     rs = _RiskSets(des.time, des.event, des.x, ties)
-    beta, _ll, _ll0, _sc, u, imat, converged, _it = _newton(rs, p)
+    names = tuple(_term_name(*c) for c in des.columns)
+    beta, _ll, _ll0, _sc, u, imat, converged, _it = _fit_or_raise(rs, p, names)
     msgs = []
     separated = _separated(des, beta, u, _inverse(imat), converged)
     if separated:

@@ -522,3 +522,12 @@ def test_vectorised_derivatives_equal_textbook_loops(ties):
     assert ll == pytest.approx(nll, rel=1e-12)
     np.testing.assert_allclose(u, nu, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(imat, nimat, rtol=1e-10)
+
+
+def test_no_information_raises():
+    """Only the last patient has an event, so every risk set at an event time is one patient.
+    R: ``coxph(Surv(t, e) ~ x, d)`` warns "Ran out of iterations and did not converge" and
+    returns coef 0 with variance 0 (no information); we refuse with the reason."""
+    d = pd.DataFrame({"t": [1.0, 2, 3, 4, 5], "e": [0, 0, 0, 0, 1], "x": [1.0, 3, 2, 5, 4]})
+    with pytest.raises(AnalysisError, match=r"Term 'x' cannot be estimated"):
+        cox_fit(d, "t", "e", ["x"])
