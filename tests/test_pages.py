@@ -295,3 +295,45 @@ def test_loading_another_cohort_resets_the_filters_to_it(bundled):
     n_a = int((data.child_pugh == "A").sum())
     assert sidebar_count(at) == f"n = {n_a} of 30 patients"
     assert not any("reconstructed" in i.value for i in at.info)
+
+
+def test_km_options_conf_type_years_and_weighted_test(bundled):
+    from hccdash.compare import survdiff
+
+    at = open_page("km", {"by": "pvtt"})
+    at.selectbox(key="km_conf").set_value("log").run()
+    at.radio(key="km_unit").set_value("years").run()
+    at.selectbox(key="km_test").set_value("wilcoxon").run()
+    no_exception(at)
+    km = kaplan_meier(
+        bundled, "os_months", "os_event", "pvtt", conf_type="log", levels=("Yes", "No")
+    )
+    (shown,) = frame_with(at, "median (95% CI)")
+    for row, m in zip(shown.itertuples(), median_table(km).rows, strict=True):
+        assert row.group == m.group
+        assert row.median == pytest.approx(m.median / 12, rel=1e-12)
+        if m.lower is not None:
+            assert row.lower == pytest.approx(m.lower / 12, rel=1e-12)
+    test = survdiff(bundled, "os_months", "os_event", "pvtt", method="wilcoxon")
+    line = next(m.value for m in at.markdown if m.value.startswith("Gehan-Breslow"))
+    assert f"chi-square = {test.chisq:.2f}" in line
+    # landmark times are typed in years now (1, 2, 3) and shown in years
+    (lm,) = frame_with(at, "time (years)")
+    assert sorted(set(lm["time (years)"])) == [1.0, 2.0, 3.0]
+
+
+def test_pairwise_and_trend_for_three_levels(bundled):
+    from hccdash.compare import pairwise_survdiff, trend_test
+
+    at = open_page("km", {"by": "child_pugh"})
+    at.toggle(key="km_trend").set_value(True).run()
+    at.selectbox(key="km_adjust").set_value("BH").run()
+    no_exception(at)
+    expect = pairwise_survdiff(
+        bundled, "os_months", "os_event", "child_pugh", adjust="BH", levels=("A", "B", "C")
+    ).to_frame()
+    (shown,) = frame_with(at, "p_adjusted")
+    assert shown["p_adjusted"].tolist() == pytest.approx(expect["p_adjusted"].tolist(), rel=1e-12)
+    tr = trend_test(bundled, "os_months", "os_event", "child_pugh", levels=("A", "B", "C"))
+    line = next(m.value for m in at.markdown if m.value.startswith("Log-rank test for trend"))
+    assert f"chi-square = {tr.chisq:.2f}" in line
