@@ -31,6 +31,7 @@ from hccdash.mapping import (
     to_number,
 )
 from hccdash.schema import Cohort
+from hccdash.validate import complete_cases, validate_survival
 
 MIN_PATIENTS = 2  # below this nothing can be estimated
 FEW_PATIENTS = 10  # below this estimates are very uncertain: warn
@@ -557,4 +558,11 @@ def to_cohort(
         As :meth:`CheckReport.clean`.
     """
     data = report.clean(exclude_fatal=exclude_fatal)
+    # The analysis boundary (hccdash.validate) as a last guard on each endpoint's complete
+    # cases: whatever the report let through must pass it.
+    for endpoint in schema.ENDPOINTS:
+        if endpoint.time in data and endpoint.event in data:
+            frame, _ = complete_cases(data, [endpoint.time, endpoint.event])
+            if len(frame):
+                validate_survival(frame, endpoint.time, endpoint.event, id_column=schema.PATIENT_ID)
     return Cohort(name=name, data=data, source=source, reconstructed=False)

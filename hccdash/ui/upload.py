@@ -299,7 +299,9 @@ def show_report(report: CheckReport) -> ReportView:
     for p in warns:
         st.warning(str(p), icon=":material/warning:")
     if report.problems:
-        st.dataframe(report.to_frame(), hide_index=True, key="up_report_table")
+        # The grid's CSV download must not carry live formulas either.
+        table = hio.neutralise_formulas(report.to_frame())
+        st.dataframe(table, hide_index=True, key="up_report_table")
     return ReportView(report, excluded)
 
 
