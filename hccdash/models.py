@@ -50,6 +50,7 @@ from sksurv.util import Surv
 
 from hccdash.errors import AnalysisError, InputError, preview_labels
 from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID, Endpoint
+from hccdash.style import OKABE_ITO, style_spec, template
 
 MODEL_KINDS: tuple[str, ...] = ("cox", "coxnet", "rsf")
 MODEL_LABELS: dict[str, str] = {
@@ -956,7 +957,7 @@ def _messages(
     for metric, reasons in by_metric.items():
         n = sum(c for _, c in reasons)
         why = "; ".join(f"{r} ({c}x)" for r, c in reasons)
-        msgs.append(f"{metric} could not be computed in {n} of {total} {unit}: {why}.")
+        msgs.append(f"{label}: {metric} could not be computed in {n} of {total} {unit}: {why}.")
     return msgs
 
 
@@ -1177,7 +1178,7 @@ def bootstrap_chunk(
         nonconv += reason == "nonconverged"
         app_b, f1 = _evaluate(fitted, sub, np.arange(sub.n), np.arange(sub.n), times_a, tau, grid)
         test_b, f2 = _evaluate_on(fitted, sub, md, times_a, tau, grid)
-        for f in f1 + f2:
+        for f in set(f1 + f2):  # once per replicate, whether apparent or test failed
             fails[f] += 1
         for key in app_b:
             if key in test_b:
@@ -1644,16 +1645,25 @@ def predict_patient(
 
 
 # Okabe-Ito, fixed per model so the three curves keep their colour across figures.
-_MODEL_COLOURS = {"cox": "#0072B2", "coxnet": "#009E73", "rsf": "#D55E00"}
+_MODEL_COLOURS = {
+    "cox": OKABE_ITO["blue"],
+    "coxnet": OKABE_ITO["bluish_green"],
+    "rsf": OKABE_ITO["vermillion"],
+}
 
 
 def predicted_survival_figure(
-    pred: PatientPrediction, *, time_unit: str = "months", title: str | None = None
+    pred: PatientPrediction,
+    *,
+    time_unit: str = "months",
+    title: str | None = None,
+    style: str = "screen",
 ) -> go.Figure:
     """Step plot of each model's predicted survival, with the matching patients' KM (dashed).
 
     Lives here because :mod:`hccdash.figures` has no predicted-curve figure.
     """
+    width = style_spec(style).line_width
     fig = go.Figure()
     for c in pred.curves:
         fig.add_trace(
@@ -1661,7 +1671,7 @@ def predicted_survival_figure(
                 x=c.time,
                 y=c.surv,
                 mode="lines",
-                line={"shape": "hv", "color": _MODEL_COLOURS.get(c.model), "width": 2},
+                line={"shape": "hv", "color": _MODEL_COLOURS.get(c.model), "width": width},
                 name=f"{c.label} (predicted)",
             )
         )
@@ -1673,7 +1683,7 @@ def predicted_survival_figure(
                 x=np.concatenate([[0.0], curve.time]),
                 y=np.concatenate([[1.0], curve.surv]),
                 mode="lines",
-                line={"shape": "hv", "color": "#555555", "dash": "dash", "width": 2},
+                line={"shape": "hv", "color": OKABE_ITO["black"], "dash": "dash", "width": width},
                 name=f"Matching patients, Kaplan-Meier (n={pred.matched_n})",
             )
         )
@@ -1682,9 +1692,8 @@ def predicted_survival_figure(
         xaxis_title=f"Time ({time_unit})",
         yaxis_title="Survival probability",
         yaxis={"range": [0, 1.02]},
-        template="plotly_white",
-        legend={"orientation": "h", "y": -0.2},
-        margin={"l": 60, "r": 20, "t": 60, "b": 80},
+        template=template(style),
+        legend={"y": -0.18, "yanchor": "top"},
     )
     return fig
 
