@@ -531,3 +531,13 @@ def test_no_information_raises():
     d = pd.DataFrame({"t": [1.0, 2, 3, 4, 5], "e": [0, 0, 0, 0, 1], "x": [1.0, 3, 2, 5, 4]})
     with pytest.raises(AnalysisError, match=r"Term 'x' cannot be estimated"):
         cox_fit(d, "t", "e", ["x"])
+
+
+def test_conf_level_matches_r():
+    """R: ``summary(coxph(Surv(time, status) ~ karno + age + celltype + trt, data = d,
+    control = coxph.control(eps = 1e-12, iter.max = 100)), conf.int = 0.9)$conf.int``."""
+    res = fit("veterans", "efron", conf_level=0.9)
+    r = pd.read_csv(REF / "veterans_ci90_r.csv")
+    assert res.conf_level == 0.9
+    np.testing.assert_allclose([t.lower for t in res.terms], r.lower, rtol=REL)
+    np.testing.assert_allclose([t.upper for t in res.terms], r.upper, rtol=REL)

@@ -102,3 +102,12 @@ fit <- suppressWarnings(coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar
                                 prio_group, data = d, control = coxph.control(iter.max = 1)))
 write.csv(data.frame(term = names(coef(fit)), coef = fmt(coef(fit))),
           file.path(here, "nonconverged_r.csv"), row.names = FALSE)
+
+# conf_level: 90% intervals, summary(fit, conf.int = 0.9)$conf.int on veterans (Efron).
+d <- read.csv(file.path(here, "veterans.csv"), stringsAsFactors = FALSE)
+d$celltype <- factor(d$celltype, levels = c("large", "adeno", "smallcell", "squamous"))
+fit <- coxph(Surv(time, status) ~ karno + age + celltype + trt, data = d, control = ctl)
+ci <- summary(fit, conf.int = 0.9)$conf.int
+write.csv(data.frame(term = rownames(ci), lower = fmt(ci[, 3]),
+                     upper = fmt(ci[, 4])),  # columns "lower .9", "upper .9"
+          file.path(here, "veterans_ci90_r.csv"), row.names = FALSE)
