@@ -29,8 +29,8 @@ st.markdown(
   (generalised Wilcoxon), Tarone-Ware, Peto-Peto and Fleming-Harrington (p, q) weighted tests;
   a test for trend across ordered levels; pairwise tests with Holm or Benjamini-Hochberg
   adjustment (as `survminer::pairwise_survdiff`).
-- **Cox regression** with Efron ties by default (R `coxph` default; SPSS and lifelines'
-  older versions use Breslow): hazard ratios with Wald CIs, likelihood-ratio, Wald and score
+- **Cox regression** with Efron ties by default (R `coxph` and lifelines; SPSS uses
+  Breslow, also available here): hazard ratios with Wald CIs, likelihood-ratio, Wald and score
   tests, Harrell's concordance, the proportional-hazards test on scaled Schoenfeld residuals
   (R ≥ 3.0 `cox.zph`, KM time transform), and warnings for few events per variable and for
   separation (monotone likelihood), where Firth's penalised fit is offered.

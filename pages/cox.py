@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from hccdash.filters import parse_endpoint
+from hccdash.filters import describe, parse_endpoint
 from hccdash.schema import PAPER_COX_FACTORS
 from hccdash.ui import cache
 from hccdash.ui.common import fmt_p, guarded, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.cox_view import covariate_candidates, paper_grouped, reference_options
-from hccdash.ui.km_view import render_figure, render_table
+from hccdash.ui.km_view import render_download_all, render_figure, render_table
 from hccdash.ui.sidebar import filtered_view
 
 view = filtered_view()
@@ -56,6 +56,7 @@ if refs:
                 column, levels, key=f"cox_ref_{column}"
             )
 
+figures, tables = {}, {}
 if not covariates:
     st.info("Choose at least one covariate.")
 elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
@@ -91,11 +92,13 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         )
         hr.insert(2, "p", [fmt_p(v) for v in hr.p_value])
         render_table(hr, f"cox_{key}", f"cox_{key}_terms")
+        tables[f"cox_{key}"] = hr
         with guarded("The forest plot"):
             from hccdash.figures import forest_figure
 
             fig = forest_figure(fit, title=f"{endpoint.label}: Cox model ({ties} ties)")
             render_figure(fig, f"forest_{key}", f"cox_{key}_forest")
+            figures[f"forest_{key}"] = fig
 
         st.subheader("Global tests")
         tests = pd.DataFrame(
@@ -109,6 +112,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             ]
         )
         render_table(tests, f"cox_{key}_global", f"cox_{key}_global")
+        tables[f"cox_{key}_global_tests"] = tests
 
         st.subheader("Proportional hazards (scaled Schoenfeld residuals)")
         with guarded("The proportional-hazards test"):
@@ -121,12 +125,25 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 reference or None,
             )
             render_table(ph.to_frame(), f"cox_zph_{key}", f"cox_{key}_zph")
+            tables[f"cox_zph_{key}"] = ph.to_frame()
             term = st.selectbox("Residual plot for", list(ph.terms), key=f"cox_zph_term_{key}")
             from hccdash.figures import schoenfeld_figure
 
             fig = schoenfeld_figure(ph, term, title=f"Scaled Schoenfeld residuals: {term}")
             render_figure(fig, f"schoenfeld_{key}_{term}", f"cox_{key}_schoenfeld")
+            figures[f"schoenfeld_{key}_{term}"] = fig
             st.caption(
                 "A flat smooth means the hazard ratio is constant over time; p < 0.05 in the "
                 "table suggests it is not (R cox.zph, KM time transform)."
             )
+
+render_download_all(
+    figures,
+    tables,
+    f"Cox proportional hazards model of {endpoint.label} in {cohort.name}; filters: "
+    f"{describe(view.spec)}; covariates: {', '.join(covariates)}; {ties} ties"
+    + ("; Firth penalised likelihood" if penalized else "")
+    + "; Wald 95% CIs; proportional hazards by R cox.zph (KM transform).",
+    "cox_all",
+    f"cox_{key}",
+)

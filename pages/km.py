@@ -12,6 +12,7 @@ from hccdash.ui.km_view import (
     KMOptions,
     grouping_for,
     parse_times,
+    render_download_all,
     render_km,
     stratify_candidates,
 )
@@ -131,17 +132,11 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
             out = render_km(g, endpoints[key], opts, key=f"km_{key}")
         for name, obj in out.items():
             (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj
-    try:
-        from hccdash.ui.downloads import download_all
-    except ImportError:
-        download_all = None
-    if download_all is not None and (figures or tables):
-        st.divider()
-        download_all(
-            figures,
-            tables,
-            f"Kaplan-Meier analysis of {cohort.name}; filters: {opts.filters}; "
-            f"stratified by {g.label}; {TESTS[method]} test; {conf_type} CIs.",
-            key="km_all",
-            name="kaplan_meier",
-        )
+    render_download_all(
+        figures,
+        tables,
+        f"Kaplan-Meier analysis of {cohort.name}; filters: {opts.filters}; "
+        f"stratified by {g.label}; {TESTS[method]} test; {conf_type} CIs.",
+        "km_all",
+        "kaplan_meier",
+    )

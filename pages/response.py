@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from hccdash.filters import describe
 from hccdash.response import RESPONSE_COLUMNS, best_response_table, toxicity_table
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
-from hccdash.ui.km_view import render_figure, render_table
+from hccdash.ui.km_view import render_download_all, render_figure, render_table
 from hccdash.ui.sidebar import filtered_view
 
 view = filtered_view()
@@ -15,6 +16,7 @@ st.title("Response and toxicity")
 reconstruction_notice(cohort)
 
 sites = [c for c in RESPONSE_COLUMNS if c in data.columns]
+figures, tables = {}, {}
 by = TREATMENT if TREATMENT in data.columns else None
 if not sites:
     st.info(
@@ -28,6 +30,7 @@ elif not too_few_patients(view.n, minimum=1, what="a response table"):
             t = best_response_table(data, site, by=by)
             st.markdown(f"**{t.site}**")
             render_table(t.to_frame(), f"best_response_{t.site.lower()}", f"resp_{site}")
+            tables[f"best_response_{t.site.lower()}"] = t.to_frame()
 
     st.subheader("Objective response and disease control")
     st.caption(
@@ -50,11 +53,13 @@ elif not too_few_patients(view.n, minimum=1, what="a response table"):
                 ],
             )
         render_table(shown, "response_rates", "resp_rates")
+        tables["response_rates"] = shown
         with guarded("The response chart"):
             from hccdash.figures import response_figure
 
             fig = response_figure(rates, by_arm=by is not None, title="RECIST best response")
             render_figure(fig, "response", "resp_fig")
+            figures["response"] = fig
 
 st.subheader("Toxicity by grade")
 if view.n == 0:
@@ -63,3 +68,14 @@ else:
     with guarded("The toxicity table"):
         tox = toxicity_table(data, by=by)
         render_table(tox.to_frame(), "toxicity", "resp_tox")
+        tables["toxicity"] = tox.to_frame()
+
+render_download_all(
+    figures,
+    tables,
+    f"RECIST 1.1 best response and toxicity in {cohort.name}; filters: {describe(view.spec)}; "
+    "ORR = CR + PR and DCR = CR + PR + SD among evaluable patients with exact "
+    "Clopper-Pearson 95% CIs; toxicity as patients per CTCAE grade.",
+    "resp_all",
+    "response",
+)

@@ -1,11 +1,12 @@
 """Univariate page: the seed's Table 1 for every factor and both endpoints; a row opens curves."""
 
+import pandas as pd
 import streamlit as st
 
 from hccdash.filters import describe
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
-from hccdash.ui.km_view import KMOptions, grouping_for, render_km
+from hccdash.ui.km_view import KMOptions, grouping_for, render_download_all, render_km
 from hccdash.ui.sidebar import filtered_view
 
 view = filtered_view()
@@ -27,10 +28,12 @@ st.caption(
     "Per factor level: patients, events and median survival (95% CI, log-log) for each "
     "endpoint; p from the log-rank test. Select a row to see that factor's curves."
 )
+figures, tables = {}, {}
 if not too_few_patients(view.n, minimum=2, what="a univariate table"):
     with guarded("The univariate table"):
         table = cache.univariate_table(data, tuple(factors), tuple(endpoints))
         frame = table.to_frame()
+        tables["univariate_table"] = frame
         event = st.dataframe(
             frame,
             hide_index=True,
@@ -60,4 +63,15 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
     cols = st.columns(len(endpoints))
     for col, endpoint in zip(cols, endpoints, strict=True):
         with col:
-            render_km(g, endpoint, opts, key=f"uni_{endpoint.key}")
+            out = render_km(g, endpoint, opts, key=f"uni_{endpoint.key}")
+        for name, obj in out.items():
+            (tables if isinstance(obj, pd.DataFrame) else figures)[f"{name}_{factor.column}"] = obj
+
+render_download_all(
+    figures,
+    tables,
+    f"Univariate analysis of {cohort.name}; filters: {describe(view.spec)}; Kaplan-Meier "
+    "medians with 95% CIs (log-log) and log-rank p per factor and endpoint.",
+    "uni_all",
+    "univariate",
+)

@@ -83,6 +83,9 @@ def test_every_ui_page_runs_on_the_bundled_cohort(page):
     assert sidebar_count(at) == "n = 21 of 21 patients"
     if page != "about":
         assert any("reconstructed" in i.value for i in at.info), "reconstruction notice missing"
+    if page in {"km", "univariate", "cox", "response"}:
+        labels = [b.label for b in at.get("download_button")]
+        assert "Download all (ZIP)" in labels, labels
 
 
 def test_child_pugh_a_shows_14_of_21_and_hccdash_median(bundled):

@@ -338,3 +338,21 @@ def stratify_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
         if pd.api.types.is_numeric_dtype(col) or col.nunique() <= max_levels:
             out.append(c)
     return out
+
+
+def render_download_all(
+    figures: dict[str, go.Figure],
+    tables: dict[str, pd.DataFrame],
+    methods: str,
+    key: str,
+    name: str,
+) -> None:
+    """The page's "Download all" ZIP (figures, tables, methods.txt), when anything was drawn."""
+    if not (figures or tables):
+        return
+    try:
+        from hccdash.ui.downloads import download_all
+    except ImportError:
+        return
+    st.divider()
+    download_all(figures, tables, methods, key, name=name)
