@@ -704,6 +704,7 @@ _REASONS = (
     ("within follow-up time of test data", "the time lies outside the test patients' follow-up"),
     ("smaller than largest observed time", "a test time is beyond the training follow-up"),
     ("censoring survival function is zero", "the censoring distribution drops to zero"),
+    ("not finite", "the predictions overflow (separation: a hazard ratio runs off to infinity)"),
 )
 
 
