@@ -340,3 +340,16 @@ def test_pairwise_and_trend_for_three_levels(bundled):
     tr = trend_test(bundled, "os_months", "os_event", "child_pugh", levels=("A", "B", "C"))
     line = next(m.value for m in at.markdown if m.value.startswith("Log-rank test for trend"))
     assert f"chi-square = {tr.chisq:.2f}" in line
+
+
+def test_cox_model_that_cannot_be_fitted_is_a_message_in_place():
+    at = open_page("cox", {"sex": "Male"})
+    at.multiselect(key="cox_covariates").set_value(["sex", "kps"]).run()
+    no_exception(at)
+    texts = [w.value for w in at.main.warning]
+    assert any("'sex' has a single level" in t for t in texts), texts
+    # the rest of the page (controls) is still there
+    assert at.radio(key="cox_endpoint").value == "os"
+    at.multiselect(key="cox_covariates").set_value(["kps"]).run()
+    no_exception(at)
+    assert frame_with(at, "HR (95% CI)")
