@@ -24,7 +24,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -1179,7 +1179,7 @@ def bootstrap_chunk(
         nonconv += reason == "nonconverged"
         app_b, f1 = _evaluate(fitted, sub, np.arange(sub.n), np.arange(sub.n), times_a, tau, grid)
         test_b, f2 = _evaluate_on(fitted, sub, md, times_a, tau, grid)
-        for f in set(f1 + f2):  # once per replicate, whether apparent or test failed
+        for f in dict.fromkeys(f1 + f2):  # once per replicate (ordered: stable messages)
             fails[f] += 1
         for key in app_b:
             if key in test_b:
@@ -1274,28 +1274,38 @@ def bootstrap_validate(
 
 
 def _subset(md: ModelData, idx: np.ndarray) -> ModelData:
-    return ModelData(
-        md.endpoint, md.time_column, md.event_column, md.features, md.categorical, md.numeric,
-        md.levels, md.X.iloc[idx].reset_index(drop=True), md.time[idx], md.event[idx],
-        tuple(md.ids[i] for i in idx), len(idx), int(md.event[idx].sum()), 0, md.n_parameters,
-    )  # fmt: skip
+    return replace(
+        md,
+        X=md.X.iloc[idx].reset_index(drop=True),
+        time=md.time[idx],
+        event=md.event[idx],
+        ids=tuple(md.ids[i] for i in idx),
+        n=len(idx),
+        events=int(md.event[idx].sum()),
+        dropped=0,
+    )
 
 
 def _evaluate_on(
     pipe: Pipeline, train: ModelData, test: ModelData, times, tau, grid
 ) -> tuple[dict, list]:
-    """Evaluate a model trained on ``train`` on the rows of another design ``test``."""
-    both = _subset(
-        test, np.arange(test.n)
-    )  # same columns; stack train then test to reuse _evaluate's index-based interface
-    stacked = ModelData(
-        both.endpoint, both.time_column, both.event_column, both.features, both.categorical,
-        both.numeric, both.levels, pd.concat([train.X, both.X], ignore_index=True),
-        np.concatenate([train.time, both.time]), np.concatenate([train.event, both.event]),
-        train.ids + both.ids, train.n + both.n, train.events + both.events, 0, both.n_parameters,
-    )  # fmt: skip
+    """Evaluate a model trained on ``train`` on all rows of ``test`` (same features).
+
+    Train and test rows are stacked so :func:`_evaluate`'s index interface (IPCW weights and
+    the null model from the training rows) applies unchanged.
+    """
+    stacked = replace(
+        test,
+        X=pd.concat([train.X, test.X], ignore_index=True),
+        time=np.concatenate([train.time, test.time]),
+        event=np.concatenate([train.event, test.event]),
+        ids=train.ids + test.ids,
+        n=train.n + test.n,
+        events=train.events + test.events,
+        dropped=0,
+    )
     tr = np.arange(train.n)
-    te = np.arange(train.n, train.n + both.n)
+    te = np.arange(train.n, train.n + test.n)
     return _evaluate(pipe, stacked, tr, te, times, tau, grid)
 
 
