@@ -516,11 +516,15 @@ def _dataset_level(
                               ("PFS", schema.PFS_TIME, schema.PFS_EVENT)):  # fmt: skip
         if ecol not in kept:
             continue
+        # Name the user's columns in the report (the canonical names mean nothing to them).
+        src = mapping.os_event if label == "OS" else mapping.pfs_event
+        src_t = mapping.os_time if label == "OS" else mapping.pfs_time
+        ename, tname = src or f"{label} (from dates)", src_t or f"{label} (from dates)"
         complete = kept[tcol].notna() & kept[ecol].notna()
         events = int((kept.loc[complete, ecol] == 1).sum())
         if complete.sum() == 0:
             col.table(
-                tcol,
+                tname,
                 f"no patient has both {_a(label)} time and {_a(label)} event status{excl}",
                 f"check the {label} columns of the mapping",
                 fatal=True,
@@ -528,7 +532,7 @@ def _dataset_level(
             )
         elif events == 0:
             col.table(
-                ecol,
+                ename,
                 f"no {label} events among {int(complete.sum())} patients: the curve stays at "
                 "1, medians are not reached and tests and Cox models cannot be computed "
                 "(too few events)",
@@ -538,7 +542,7 @@ def _dataset_level(
             )
         elif events < FEW_EVENTS:
             col.table(
-                ecol,
+                ename,
                 f"only {events} {label} events: medians may not be reached and a Cox model "
                 "supports about one covariate per 10 events (too few events)",
                 "interpret with care; prefer few covariates",

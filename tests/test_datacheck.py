@@ -46,7 +46,7 @@ def test_clean_table_has_no_problem():
     report = check(frame(), BOTH, today=TODAY)
     # Only the dataset-level note: 6 OS events (< 10); PFS has 12.
     assert [(p.kind, p.column, p.fatal) for p in report.problems] == [
-        ("too_few_events", "os_event", False)
+        ("too_few_events", "ose", False)
     ]
     assert report.ok
     out = report.clean()

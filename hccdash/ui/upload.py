@@ -190,7 +190,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         _init_widgets(st.session_state[MAPPING_KEY], columns)
 
     loaded = st.file_uploader(
-        "Load a saved mapping (JSON)", type=["json"], key="up_mapping_json",
+        "Load a saved mapping (JSON)", type=["json"], key="up_mapping_json", max_upload_size=1,
         help="A mapping saved from this page for a file with the same columns.",
     )  # fmt: skip
     if loaded is not None and st.session_state.get(LOADED_MAPPING_KEY) != loaded.file_id:
