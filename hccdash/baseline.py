@@ -120,15 +120,29 @@ def baseline_columns(data: pd.DataFrame) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _codes(col: pd.Series) -> tuple[tuple[str, ...], np.ndarray]:
+    """Sorted string levels and each row's level index (-1 where missing).
+
+    Each distinct value is converted to a string once, so a million rows of a few levels
+    cost one factorize; values printing alike (1 and "1") share a level.
+    """
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    labels = [str(u) for u in uniques]
+    levels = tuple(sorted(set(labels)))
+    where = {lvl: i for i, lvl in enumerate(levels)}
+    remap = np.array([where[lbl] for lbl in labels] + [-1], dtype=np.int64)
+    return levels, remap[codes]
+
+
 def _pct(k: int, n: int) -> str:
     return f"{k} ({100.0 * k / n:.1f}%)" if n else "0"
 
 
-def _num_summary(x: pd.Series) -> str:
-    x = x.dropna()
-    if x.empty:
+def _num_summary(x: np.ndarray) -> str:
+    x = x[~np.isnan(x)]
+    if x.size == 0:
         return "–"
-    q1, med, q3 = np.percentile(x.to_numpy(dtype=float), [25, 50, 75])
+    q1, med, q3 = np.percentile(x, [25, 50, 75])
     return f"{med:g} ({q1:g}–{q3:g})"
 
 
@@ -257,11 +271,11 @@ def baseline_table(
         )
     by = by if by is not None and by in data.columns else None
     if by is not None:
-        key = data[by].map(lambda v: str(v) if pd.notna(v) else None)
-        groups = tuple(sorted({g for g in key if g is not None}))
-        subsets = [data.loc[key == g] for g in groups]
+        groups, gcode = _codes(data[by])
     else:
-        groups, subsets = (), []
+        groups, gcode = (), np.full(len(data), -1, dtype=np.int64)
+    k = len(groups)
+    masks = [gcode == j for j in range(k)]
     rows: list[BaselineRow] = []
     tests: list[BaselineTest] = []
     for c in cols:
@@ -269,62 +283,66 @@ def baseline_table(
             continue
         col = data[c]
         if _is_numeric(col):
+            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+            miss = np.isnan(x)
             rows.append(
                 BaselineRow(
                     c,
                     None,
                     "numeric",
-                    _num_summary(col),
-                    tuple(_num_summary(s[c]) for s in subsets),
+                    _num_summary(x),
+                    tuple(_num_summary(x[m]) for m in masks),
                 )
             )
             if groups:
-                t = numeric_test([s[c].dropna().to_numpy(dtype=float) for s in subsets])
+                t = numeric_test([x[m & ~miss] for m in masks])
                 tests.append(BaselineTest(c, t.test, t.statistic, t.p_value))
-            n_miss = int(col.isna().sum())
-            if n_miss:
+            if miss.any():
                 rows.append(
                     BaselineRow(
                         c,
                         "missing",
                         "numeric",
-                        str(n_miss),
-                        tuple(str(int(s[c].isna().sum())) for s in subsets),
+                        str(int(miss.sum())),
+                        tuple(str(int((miss & m).sum())) for m in masks),
                     )
                 )
             continue
-        values = col.map(lambda v: str(v) if pd.notna(v) else None)
-        levels = sorted({v for v in values if v is not None})
-        n_ok = int(values.notna().sum())
-        for lvl in levels:
-            overall = _pct(int((values == lvl).sum()), n_ok)
-            per = []
-            for s in subsets:
-                sv = values.loc[s.index]
-                per.append(_pct(int((sv == lvl).sum()), int(sv.notna().sum())))
-            rows.append(BaselineRow(c, lvl, "categorical", overall, tuple(per)))
-        n_miss = int(values.isna().sum())
-        if n_miss:
+        levels, lcode = _codes(col)
+        ok = lcode >= 0
+        overall = np.bincount(lcode[ok], minlength=len(levels))
+        both = ok & (gcode >= 0)
+        table = np.zeros((len(levels), k), dtype=np.int64)
+        np.add.at(table, (lcode[both], gcode[both]), 1)
+        n_ok = int(ok.sum())
+        col_ok = table.sum(axis=0)
+        for i, lvl in enumerate(levels):
+            rows.append(
+                BaselineRow(
+                    c,
+                    lvl,
+                    "categorical",
+                    _pct(int(overall[i]), n_ok),
+                    tuple(_pct(int(table[i, j]), int(col_ok[j])) for j in range(k)),
+                )
+            )
+        if not ok.all():
             rows.append(
                 BaselineRow(
                     c,
                     "missing",
                     "categorical",
-                    str(n_miss),
-                    tuple(str(int(values.loc[s.index].isna().sum())) for s in subsets),
+                    str(int((~ok).sum())),
+                    tuple(str(int((~ok & m).sum())) for m in masks),
                 )
             )
         if groups:
-            table = np.array(
-                [[int((values.loc[s.index] == lvl).sum()) for s in subsets] for lvl in levels],
-                dtype=np.int64,
-            ).reshape(len(levels), len(subsets))
             t = categorical_test(table)
             tests.append(BaselineTest(c, t.test, t.statistic, t.p_value))
     return BaselineTable(
         by=by,
         groups=groups,
-        group_n=tuple(len(s) for s in subsets),
+        group_n=tuple(int(m.sum()) for m in masks),
         n=len(data),
         rows=tuple(rows),
         tests=tuple(tests),
