@@ -76,8 +76,8 @@ with st.expander("Validation settings"):
     )
     tau = t2.number_input(
         "Uno's C truncation τ (months)",
-        min_value=0.1,
-        value=M.default_tau(md),
+        min_value=0.01,
+        value=max(M.default_tau(md), 0.01),
         key=f"models_tau_{endpoint}",
         help="Default: the 80th percentile of follow-up, where censoring weights are stable.",
     )

@@ -53,8 +53,8 @@ def infos(at: AppTest) -> str:
     return "\n".join(m.value for m in at.info)
 
 
-def _expected_cv(data: pd.DataFrame, kind: str) -> M.ValidationResult:
-    md = M.prepare(data, "os", M.default_features(data))
+def _expected_cv(data: pd.DataFrame, kind: str, endpoint: str = "os") -> M.ValidationResult:
+    md = M.prepare(data, endpoint, M.default_features(data))
     return M.cross_validate(md, kind, seed=SEED)
 
 
@@ -105,6 +105,24 @@ def test_what_if_widgets_change_the_prediction():
     }
     pred = M.predict_patient([fitted], md, patient)
     assert after["1-year"].iloc[0] == pytest.approx(pred.curves[0].surv_at[0][1], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_endpoint_and_filters_change_the_modelled_patients():
+    at = open_models(kinds=["rsf"])
+    at.radio(key="models_endpoint").set_value("pfs").run()
+    assert not at.exception, [e.message for e in at.exception]
+    data = load_bundled_cohort().data
+    shown = table_with(at, "metric")
+    expected = _expected_cv(data, "rsf", "pfs").to_frame()
+    pd.testing.assert_series_equal(shown["estimate"], expected["estimate"], rtol=1e-12)
+    # A sidebar filter (treatment arm) leaves fewer patients; treatment is then constant.
+    arm = at.sidebar.selectbox[[w.label for w in at.sidebar.selectbox].index("Treatment arm")]
+    arm.set_value("IMRT+TACE").run()
+    assert not at.exception, [e.message for e in at.exception]
+    sub = data[data["treatment"] == "IMRT+TACE"]
+    assert any("'treatment' has the single value 'IMRT+TACE'" in w.value for w in at.warning)
+    assert len(table_with(at, "risk_group")) == len(sub)
 
 
 @pytest.mark.slow
