@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -213,6 +214,24 @@ class App:
             raise AssertionError(f"no 'n = .. of ..' in the sidebar; sidebar text:\n{text[:800]}")
         return int(match[1].replace(",", "")), int(match[2].replace(",", ""))
 
+    def wait_n(self, expected: tuple[int, int], timeout: float = 60_000) -> None:
+        """Wait until the sidebar says ``n = a of b`` (e.g. after an action that reruns twice)."""
+        try:
+            self.page.wait_for_function(
+                """([a, b]) => {
+                  const el = document.querySelector('[data-testid="stSidebar"]');
+                  const m = el && el.innerText.match(/n\\s*=\\s*([\\d,]+)\\s+of\\s+([\\d,]+)/);
+                  return !!m && +m[1].replace(/,/g, '') === a && +m[2].replace(/,/g, '') === b;
+                }""",
+                arg=list(expected),
+                timeout=timeout,
+            )
+        except PlaywrightTimeout:  # reported with what the sidebar says instead
+            raise AssertionError(
+                f"sidebar never said n = {expected[0]} of {expected[1]}; it says {self.n_text()}"
+            ) from None
+        self.page.wait_for_selector(IDLE, timeout=timeout)
+
     def curves(self) -> list[list[dict]]:
         """Trace signatures of every plotly chart in the main area (see ``CURVES_JS``)."""
         return self.page.evaluate(CURVES_JS)
@@ -235,7 +254,7 @@ class App:
         """The step-curve traces (one per group) of the ``chart``-th plotly chart."""
         try:
             self.wait_curves(chart, timeout=30_000)
-        except Exception as exc:  # noqa: BLE001 - reported with what the page shows instead
+        except PlaywrightTimeout as exc:  # reported with what the page shows instead
             n = len(self.curves())
             raise AssertionError(
                 f"no KM curves drawn in plotly chart #{chart + 1} within 30 s "
@@ -283,7 +302,7 @@ class App:
                 choice.wait_for(state="visible", timeout=5_000)
                 choice.click(timeout=5_000)
                 return
-            except Exception:  # retried; the last attempt raises below
+            except PlaywrightTimeout:  # retried; the last attempt raises below
                 if attempt == attempts - 1:
                     raise
                 self.page.keyboard.press("Escape")

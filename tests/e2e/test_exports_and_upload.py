@@ -69,7 +69,8 @@ def test_an_uploaded_csv_is_used_by_every_page(app, tmp_path):
         "no 'Use this cohort' button after the upload:\n" + (app.main_text()[:1500])
     )
     app.rerun(confirm.click)
-    assert app.n_text() == (N_UPLOAD, N_UPLOAD)
+    # Confirming stores the cohort and reruns (st.rerun): wait for the second run's sidebar.
+    app.wait_n((N_UPLOAD, N_UPLOAD))
 
     # Every page, reached through the app's navigation (the same browser session).
     for title in PAGES:
