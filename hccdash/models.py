@@ -48,7 +48,9 @@ from sksurv.metrics import (
 from sksurv.nonparametric import kaplan_meier_estimator
 from sksurv.util import Surv
 
+from hccdash.compare import SurvdiffResult, survdiff
 from hccdash.errors import AnalysisError, InputError, preview_labels
+from hccdash.nonparametric import KMResult, kaplan_meier
 from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID, Endpoint
 from hccdash.style import OKABE_ITO, style_spec, template
 
@@ -1412,8 +1414,8 @@ class RiskGroups:
     groups: tuple[str, ...]
     ids: tuple[str, ...]
     oof_risk: np.ndarray = field(compare=False)
-    km: object | None = field(default=None, compare=False)
-    test: object | None = field(default=None, compare=False)
+    km: KMResult | None = field(default=None, compare=False)
+    test: SurvdiffResult | None = field(default=None, compare=False)
     messages: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -1429,7 +1431,7 @@ RISK_LEVELS = {2: ("Lower risk", "Higher risk"), 3: ("Low risk", "Intermediate r
 def risk_groups(
     md: ModelData, validation: ValidationResult, n_groups: int | None = None
 ) -> RiskGroups:
-    """Split patients by out-of-fold risk: tertiles, or halves when fewer than 30 patients.
+    """Split patients by out-of-fold risk: tertiles, or halves for small cohorts.
 
     Parameters
     ----------
@@ -1457,7 +1459,7 @@ def risk_groups(
             validation.model, validation.label, levels, tuple(groups), md.ids, risk, None, None,
             tuple(msgs),
         )  # fmt: skip
-    # Rank-based split with ties kept together via quantile bins on the ranks.
+    # Equal-sized groups: quantile bins of the ranks (ties broken by patient order).
     r = pd.Series(risk[ok]).rank(method="first")
     bins = pd.qcut(r, k, labels=list(levels))
     groups[ok] = bins.astype(str).to_numpy()
@@ -1473,10 +1475,7 @@ def risk_groups(
             "risk_group": groups,
         }
     )[ok]
-    km = test = None
-    from hccdash.compare import survdiff
-    from hccdash.nonparametric import kaplan_meier
-
+    test = None
     km = kaplan_meier(frame, md.time_column, md.event_column, group="risk_group", levels=levels)
     try:
         test = survdiff(frame, md.time_column, md.event_column, "risk_group", levels=levels)
@@ -1528,7 +1527,7 @@ class PatientPrediction:
     curves: tuple[PredictedCurve, ...]
     matched_n: int
     matched_events: int
-    matched_km: object | None = field(default=None, compare=False)
+    matched_km: KMResult | None = field(default=None, compare=False)
     match_rule: str = ""
     messages: tuple[str, ...] = ()
 
@@ -1639,8 +1638,6 @@ def predict_patient(
             "No real patient matches this profile, so there is no observed curve beside it."
         )
     else:
-        from hccdash.nonparametric import kaplan_meier
-
         frame = pd.DataFrame(
             {md.time_column: md.time[mask], md.event_column: md.event[mask].astype(int)}
         )
@@ -1687,7 +1684,7 @@ def predicted_survival_figure(
             )
         )
     km = pred.matched_km
-    if km is not None and getattr(km, "curves", None):
+    if km is not None and km.curves:
         curve = km.curves[0]
         fig.add_trace(
             go.Scatter(
