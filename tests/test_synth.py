@@ -142,3 +142,13 @@ def test_cli_accepts_scientific_n_and_rejects_bad_output(tmp_path, capsys):
     assert "'.txt'" in err and ".parquet" in err
     with pytest.raises(SystemExit):
         _parser().parse_args(["synth", "--n", "0", "--out", "x.csv"])
+
+
+def test_python_m_hccdash_synth_end_to_end(tmp_path):
+    """The real CLI entry point (hccdash/__main__.py registers this module's subcommand)."""
+    from hccdash.__main__ import main
+
+    out = tmp_path / "c.parquet"
+    assert main(["synth", "--n", "50", "--out", str(out), "--seed", "2", "--exact"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out), synth.generate(50, seed=2, rounded=False))
+    assert main(["synth", "--n", "5", "--out", str(tmp_path / "c.json")]) == 2
