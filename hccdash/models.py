@@ -157,7 +157,8 @@ class ModelData:
         return out.reset_index(drop=True)
 
 
-def _endpoint(endpoint: str | Endpoint) -> Endpoint:
+def resolve_endpoint(endpoint: str | Endpoint) -> Endpoint:
+    """The :class:`~hccdash.schema.Endpoint` for a key (``"os"``), a label or an Endpoint."""
     if isinstance(endpoint, Endpoint):
         return endpoint
     for e in ENDPOINTS:
@@ -241,7 +242,7 @@ def prepare(
     AnalysisError
         No features, fewer than 2 complete cases or no events.
     """
-    ep = _endpoint(endpoint)
+    ep = resolve_endpoint(endpoint)
     features = tuple(dict.fromkeys(features))
     if not features:
         raise AnalysisError("No features chosen: pick at least one column to model.")

@@ -23,7 +23,7 @@ _MAX = 128
 
 def model_frame(data: pd.DataFrame, endpoint: str, features: Sequence[str]) -> pd.DataFrame:
     """Only the columns a model uses (so the cache key is data + features + endpoint)."""
-    ep = M._endpoint(endpoint)
+    ep = M.resolve_endpoint(endpoint)
     cols = [c for c in ("patient_id", ep.time, ep.event, *features) if c in data.columns]
     return data[list(dict.fromkeys(cols))]
 
