@@ -32,6 +32,21 @@ _ALIASES = {
 _NOT_EVALUABLE = frozenset({"", "NE", "NA", "N/A", "NOT EVALUABLE", "UNKNOWN"})
 
 
+def _per_unique(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
+    """``values.map(fn)`` evaluating ``fn`` once per distinct value (NA -> ``fn(None)``).
+
+    Returns the mapped values and a mask of rows where ``fn`` returned None (a bad value).
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:] = [fn(u) for u in uniques] + [fn(None)]
+    bad = np.array([m is None for m in mapped], dtype=bool)
+    return (
+        pd.Series(mapped[codes], index=values.index),
+        pd.Series(bad[codes], index=values.index),
+    )
+
+
 def _normalise(column: str, values: pd.Series) -> pd.Series:
     """Map response cells to CR/PR/SD/PD, NA for missing / not evaluable; raise on others."""
 
@@ -48,8 +63,7 @@ def _normalise(column: str, values: pd.Series) -> pd.Series:
             return pd.NA
         return None  # marks a bad value
 
-    out = values.map(one)
-    bad = out.map(lambda v: v is None)
+    out, bad = _per_unique(values, one)
     if bad.any():
         labels = list(values.index[bad])
         shown = sorted({repr(v) for v in values[bad]})[:5]
@@ -181,7 +195,7 @@ def _groups(data: pd.DataFrame, by: str | None) -> list[tuple[str, pd.DataFrame]
                 "Choose another grouping column."
             )
         levels = sorted({str(v) for v in data[by].dropna().unique()})
-        keyed = data[by].map(lambda v: str(v) if pd.notna(v) else None)
+        keyed, _ = _per_unique(data[by], lambda v: None if v is None else str(v))
         out += [(lvl, data.loc[keyed == lvl]) for lvl in levels]
     return out
 
@@ -300,8 +314,7 @@ def _grade(column: str, values: pd.Series) -> pd.Series:
             return None
         return int(g) if g.is_integer() and 0 <= g <= 5 else None
 
-    out = values.map(one)
-    bad = out.map(lambda v: v is None)
+    out, bad = _per_unique(values, one)
     if bad.any():
         shown = sorted({repr(v) for v in values[bad]})[:5]
         raise InputError(
