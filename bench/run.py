@@ -99,15 +99,24 @@ def interleaved(
     Stops after ``repeats`` rounds, or after ``min_repeats`` rounds once ``budget`` seconds
     are spent (the machine is shared: no more CPU than the median needs).
     """
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
     budget = BUDGET if budget is None else budget
     names = list(fns)
     out: dict[str, list[float]] = {k: [] for k in names}
+    slow = False
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            t0 = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - t0
+            # A call of seconds has no start-up worth excluding: keep it as a sample.
+            if elapsed > 2.0:
+                out[name].append(elapsed)
+                slow = slow or elapsed > 5.0
+    # Calls of many seconds: 3 samples are enough for a median on a shared machine.
+    floor = 3 if slow else min_repeats
     start = time.perf_counter()
     for r in range(repeats):
-        if r >= min_repeats and time.perf_counter() - start > budget:
+        if min(len(v) for v in out.values()) >= floor and time.perf_counter() - start > budget:
             break
         k = r % len(names)
         for name in names[k:] + names[:k]:
