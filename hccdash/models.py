@@ -939,8 +939,10 @@ def _metric_order(key: tuple[str, float | None]) -> tuple[int, float]:
     return order.index(key[0]), key[1] or 0.0
 
 
-def _label(key: tuple[str, float | None]) -> str:
+def _label(key: tuple[str, float | None], tau: float | None = None) -> str:
     name, t = key
+    if name == "uno_c" and tau is not None:
+        return f"{METRIC_LABELS[name]} (τ = {tau:g})"
     return f"{METRIC_LABELS[name]} at {t:g}" if t is not None else METRIC_LABELS[name]
 
 
@@ -1084,7 +1086,7 @@ def summarise_cv(
         v = np.asarray([np.mean(per_repeat[key][r]) for r in sorted(per_repeat[key])])
         metrics.append(
             MetricSummary(
-                key[0], _label(key), key[1], float(v.mean()),
+                key[0], _label(key, tau), key[1], float(v.mean()),
                 float(v.std(ddof=1)) if len(v) > 1 else None,
                 float(v.min()), float(v.max()), None, None, len(v), n_repeats,
             )
@@ -1233,7 +1235,7 @@ def summarise_bootstrap(
             continue
         metrics.append(
             MetricSummary(
-                key[0], _label(key), key[1], float(apparent[key] - opt.mean()),
+                key[0], _label(key, tau), key[1], float(apparent[key] - opt.mean()),
                 float(opt.std(ddof=1)) if len(opt) > 1 else None,
                 float(opt.min()), float(opt.max()), float(apparent[key]), float(opt.mean()),
                 len(opt), n_boot,
