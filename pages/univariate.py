@@ -34,9 +34,15 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
         table = cache.univariate_table(data, tuple(factors), tuple(endpoints))
         frame = table.to_frame()
         tables["univariate_table"] = frame
+        fmt = {
+            c: st.column_config.NumberColumn(format="%.4f" if c.endswith("_p") else "%.1f")
+            for c in frame.columns
+            if c.endswith(("_p", "_median", "_lower", "_upper"))
+        }
         event = st.dataframe(
             frame,
             hide_index=True,
+            column_config=fmt,
             on_select="rerun",
             selection_mode="single-row",
             key="uni_table",
