@@ -39,11 +39,13 @@ EXTENSIONS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-# Cells read as missing. Unlike pandas' default list, "None" is not here: "None" is a real
-# answer in clinical sheets (failure pattern "None", toxicity "None").
+# Cells read as missing: pandas' read_csv list (so an upload of the bundled CSV equals
+# load_bundled_cohort, where failure pattern "None" is missing and the paper's 18 failures are
+# compared) plus "na", "." and "-" (SPSS/Stata exports).
 NA_VALUES = frozenset(
-    {"", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "#N/A", "<NA>", ".", "-"}
-)
+    {"", "NA", "N/A", "n/a", "na", "NaN", "nan", "-nan", "-NaN", "NULL", "null", "None",
+     "#N/A", "#N/A N/A", "#NA", "<NA>", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN", ".", "-"}
+)  # fmt: skip
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Characters that make a spreadsheet treat a cell as a formula (CSV injection, OWASP).

@@ -733,7 +733,31 @@ def apply_mapping(data: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
         low, high = f"≤{cut:g}", f">{cut:g}"
         lab = pd.Series(np.where(num <= cut, low, high), index=data.index, dtype=object)
         out[cut_column_name(col, cut)] = lab.where(num.notna(), pd.NA)
-    return out
+    return out[_column_order(data, mapping, list(out.columns))]
+
+
+def _column_order(data: pd.DataFrame, mapping: ColumnMapping, names: list[str]) -> list[str]:
+    """Canonical columns in the order of their source columns in the file (the bundled CSV
+    uploaded comes back column for column); cut columns follow their source."""
+    pos = {str(c): i for i, c in enumerate(data.columns)}
+    end = len(pos)
+    source = {
+        schema.PATIENT_ID: mapping.patient_id,
+        schema.OS_TIME: mapping.os_time or mapping.start_date,
+        schema.OS_EVENT: mapping.os_event or mapping.death_date,
+        schema.PFS_TIME: mapping.pfs_time or mapping.start_date,
+        schema.PFS_EVENT: mapping.pfs_event or mapping.progression_date,
+        **mapping.roles(),
+        **{c: c for c in mapping.extra_factors},
+    }
+    cut_src = {cut_column_name(c, v): c for c, v in mapping.cuts}
+
+    def key(name: str) -> float:
+        if name in cut_src:
+            return pos.get(cut_src[name], end) + 0.5
+        return float(pos.get(source.get(name) or "", end))
+
+    return sorted(names, key=key)
 
 
 def with_changes(mapping: ColumnMapping, **changes: object) -> ColumnMapping:

@@ -80,9 +80,11 @@ def test_decimal_comma_and_thousands_dot():
     assert "decimal commas" in t.notes[0]
 
 
-def test_none_is_a_value_not_missing():
-    t = hio.read_table(b"id,failure\n1,None\n2,Local\n", "f.csv")
-    assert t.data["failure"].tolist() == ["None", "Local"]
+def test_missing_markers_follow_pandas_read_csv():
+    """Same NA list as load_bundled_cohort (pandas' default) plus '.' and '-'."""
+    t = hio.read_table(b"id,failure,x\n1,None,.\n2,Local,-\n3,#N/A,4\n", "f.csv")
+    assert t.data["failure"].tolist() == [None, "Local", None]
+    assert t.data["x"].iloc[2] == 4 and t.data["x"].isna().tolist() == [True, True, False]
 
 
 def test_trailing_empty_cells_are_dropped_short_rows_padded():

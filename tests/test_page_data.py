@@ -176,7 +176,39 @@ def test_uploaded_cohort_drives_the_other_pages():
     at.switch_page("pages/cohort.py").run()
     assert not at.exception
     assert [str(m.value) for m in at.metric][:2] == ["40", "40"]
-    assert "Uploaded: clean.csv" in [m.value for m in at.markdown][0]
+    assert "Uploaded: clean.csv" in next(m.value for m in at.markdown)
     at.switch_page("pages/km.py").run()
     assert not at.exception
     assert not at.error
+
+
+PAGES = ("cohort", "km", "univariate", "cox", "response", "reproduce", "models")
+
+
+def _page_values(at: AppTest) -> tuple[list[pd.DataFrame], list[str]]:
+    return [d.value for d in at.dataframe], [str(m.value) for m in at.metric]
+
+
+@pytest.mark.slow
+def test_bundled_csv_uploaded_through_the_page_gives_identical_pages():
+    """Issue 7: the whole app works on an uploaded cohort exactly as on the bundled one."""
+    up = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    up.run()
+    up.switch_page("pages/data.py").run()
+    up.file_uploader(key="up_file").set_value(("hcc.csv", BUNDLED_CSV.read_bytes(), "text/csv"))
+    up.run()
+    assert not up.error, [e.value for e in up.error]
+    up.button(key="up_confirm").click().run()
+    assert up.session_state[UPLOADED_KEY].source == "hcc.csv"
+    ref = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    ref.run()
+    for page in PAGES:
+        up.switch_page(f"pages/{page}.py").run()
+        ref.switch_page(f"pages/{page}.py").run()
+        assert not up.exception, (page, [e.value for e in up.exception])
+        frames_up, metrics_up = _page_values(up)
+        frames_ref, metrics_ref = _page_values(ref)
+        assert metrics_up == metrics_ref, page
+        assert len(frames_up) == len(frames_ref) > 0, page
+        for a, b in zip(frames_up, frames_ref, strict=True):
+            pd.testing.assert_frame_equal(a, b, obj=page)
