@@ -334,10 +334,47 @@ class App:
             found.append("server log traceback:\n" + first[: end if end > 0 else None][-1500:])
         return found
 
+    def wait_rendered(self, timeout: float = 20_000) -> bool:
+        """Best effort: every plotly chart drawn and every dataframe's grid mounted."""
+        try:
+            self.page.wait_for_function(
+                """() => {
+                  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+                  for (const c of charts) {
+                    const p = c.querySelector('.js-plotly-plot');
+                    if (!p || !(p._fullData || []).length || !p.querySelector('.main-svg'))
+                      return false;
+                  }
+                  const frames = document.querySelectorAll('[data-testid="stDataFrame"]');
+                  for (const f of frames) { if (!f.querySelector('canvas')) return false; }
+                  return true;
+                }""",
+                timeout=timeout,
+            )
+        except PlaywrightTimeout:
+            return False
+        self.page.wait_for_timeout(250)  # the last relayout's paint
+        return True
+
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # The app scrolls inside its main container, so a "full page" shot is only the window:
+        # grow the window to the content's height (capped) for the shot, then restore it.
+        size = self.page.viewport_size or {"width": 1440, "height": 1000}
+        height = self.page.evaluate(
+            """() => { const m = document.querySelector('[data-testid="stMain"]');
+                       return m ? m.scrollHeight : document.body.scrollHeight; }"""
+        )
+        tall = max(size["height"], min(int(height) + 40, 8000))
+        if tall != size["height"]:
+            self.page.set_viewport_size({"width": size["width"], "height": tall})
+        self.wait_rendered()
+        try:
+            self.page.screenshot(path=str(path))
+        finally:
+            if tall != size["height"]:
+                self.page.set_viewport_size(size)
         return path
 
 
