@@ -49,6 +49,9 @@ def test_page_numbers_equal_hccdash(navigation_mode):
     data = load_bundled_cohort().data
     assert at.title[0].value == "Reproduce the paper"
     assert len(at.dataframe) == 7
+    fid = at.dataframe[0].value
+    assert list(fid["criterion"]) == list(reproduce.fidelity(data).to_frame()["criterion"])
+    assert fid["met"].all()
     overall, medians, tests = at.dataframe[1].value, at.dataframe[2].value, at.dataframe[3].value
     want = reproduce.overall(data)
     pd.testing.assert_frame_equal(overall.reset_index(drop=True), want, check_dtype=False)

@@ -20,7 +20,7 @@ def _cell(v: object, digits: int) -> str:
     if v is None or v is pd.NA:
         return "-"
     if isinstance(v, bool):
-        return "yes" if v else "**no**"
+        return "yes" if v else "no"
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
@@ -117,10 +117,11 @@ def build_report(
         "",
         f"Medians within 2 months: {fid.medians_within} of {fid.medians_scored}. Missed: "
         + ("; ".join(fid.medians_missed) if fid.medians_missed else "none")
-        + ". The published subgroup medians are not all compatible with the published p "
-        "values and overall curve on the same 21 patients (e.g. bone OS 8 months for 5 "
-        "patients while the metastatic-site OS test is not significant); the search trades a "
-        "few medians for the p values.",
+        + ". The search minimises one weighted distance over all published figures at once; a "
+        "median left more than 2 months off is one it could not reconcile, on the same 21 "
+        "patients, with the p values, landmark rates and the other medians (e.g. 5 bone "
+        "patients with a median OS of 8 months alongside 10 lung patients at 13 months, an "
+        "overall median of 21 and a non-significant metastatic-site test).",
         "",
         "## Table 1: log-rank p values",
         "",
