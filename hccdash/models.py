@@ -50,6 +50,7 @@ from sksurv.util import Surv
 
 from hccdash.compare import SurvdiffResult, survdiff
 from hccdash.errors import AnalysisError, InputError, preview_labels
+from hccdash.figures import nice_step
 from hccdash.nonparametric import KMResult, kaplan_meier
 from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID, Endpoint
 from hccdash.style import OKABE_ITO, style_spec, template
@@ -1698,9 +1699,11 @@ def predicted_survival_figure(
                 name=f"Matching patients, Kaplan-Meier (n={pred.matched_n})",
             )
         )
+    span = max((float(c.time[-1]) for c in pred.curves), default=0.0)
     fig.update_layout(
         title=title or "Predicted survival for the hypothetical patient",
         xaxis_title=f"Time ({time_unit})",
+        xaxis={"dtick": nice_step(span, time_unit)} if span > 0 else {},
         yaxis_title="Survival probability",
         yaxis={"range": [0, 1.02]},
         template=template(style),
