@@ -204,7 +204,6 @@ def machine() -> dict:
         pass
     versions = {}
     for mod in (
-        "hccdash",
         "numpy",
         "pandas",
         "scipy",
@@ -222,6 +221,16 @@ def machine() -> dict:
             versions[mod] = version(mod)
         except Exception:  # noqa: BLE001 - a missing optional package is reported, not fatal
             versions[mod] = "not installed"
+    import hccdash
+
+    versions["hccdash"] = hccdash.__version__
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        info["git_head"] = head.stdout.strip() or "unknown"
+    except OSError:
+        info["git_head"] = "unknown"
     exe = shutil.which("chromium")
     if exe:
         try:
@@ -651,7 +660,7 @@ def _miss(t: dict) -> str:
     if t["value"] is None:
         return "not measured"
     if t["limit"] > 0:
-        return f"MISSED by {t['value'] / t['limit']:.2f}x the limit"
+        return f"MISSED ({t['value'] / t['limit']:.2f} times the limit)"
     return "MISSED"
 
 
@@ -668,7 +677,8 @@ def render(records: dict[int, dict], info: dict, out_dir: Path) -> str:
         f"- CPU: {info.get('cpu_model')}; nproc {info.get('nproc')} "
         f"(usable {info.get('usable_cpus')}); memory {info.get('mem_total_gb')} GB "
         f"({info.get('mem_available_gb')} GB available at the start)",
-        f"- {info.get('platform')}, Python {info.get('python')}",
+        f"- {info.get('platform')}, Python {info.get('python')}; repository at "
+        f"commit {info.get('git_head')} (plus uncommitted work of other developers, if any)",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(info.get("versions", {}).items())),
         "- The machine is shared: other work (other developers' tests) may have been running. "
         "The load average before and after each case is recorded with it; treat absolute "
