@@ -380,3 +380,38 @@ def test_each_unit_of_page_work_on_the_bundled_cohort_takes_under_a_second():
     M.bootstrap_chunk(md, "rsf", 0, 5, seed=2026)
     costs["rsf 5 bootstrap replicates"] = time.process_time() - t
     assert max(costs.values()) < 1.0, costs
+
+
+def test_uno_c_with_test_follow_up_beyond_training_equals_the_ipcw_formula():
+    """Test patients followed beyond the training fold's last time are censored just below it
+    before scikit-survival computes IPCW metrics; with tau below that time this is exact.
+
+    Checked against Uno's formula written out (continuous times, no ties):
+    C = sum_ij d_i G(T_i)^-2 1[T_i < T_j, T_i < tau] (1[r_i > r_j] + 1[r_i = r_j] / 2) /
+    sum_ij d_i G(T_i)^-2 1[T_i < T_j, T_i < tau], G = Kaplan-Meier of censoring in the
+    training patients.
+    """
+    from sksurv.nonparametric import CensoringDistributionEstimator
+
+    md = M.prepare(generate(80, seed=13, rounded=False), "os", FEATURES)
+    # Training: 50 random patients among all but the 5 longest; test: the other 30.
+    pool = np.argsort(md.time)[:-5]
+    train = np.sort(np.random.default_rng(3).choice(pool, 50, replace=False))
+    test = np.setdiff1d(np.arange(md.n), train)
+    assert md.time[test].max() > md.time[train].max()
+    pipe, _ = M._fit(M.make_pipeline(md, "cox"), md.X.iloc[train], md.y[train])
+    tau = float(np.percentile(md.time[train], 90))
+    vals, fails = M._evaluate(pipe, md, train, test, np.array([]), tau, np.array([]))
+    assert not [f for f in fails if f[0] == "Uno's C"]
+    risk = pipe.predict(md.X.iloc[test])
+    t, d = md.time[test], md.event[test]
+    g = CensoringDistributionEstimator().fit(md.y[train]).predict_proba(t[d & (t < tau)])
+    weight = np.zeros(len(t))
+    weight[d & (t < tau)] = 1.0 / g**2
+    num = den = 0.0
+    for i in np.flatnonzero(weight):
+        later = t > t[i]
+        den += weight[i] * later.sum()
+        tied = np.abs(risk[later] - risk[i]) <= 1e-8  # equal profiles: half credit
+        num += weight[i] * ((risk[i] > risk[later]) & ~tied).sum() + 0.5 * weight[i] * tied.sum()
+    assert vals[("uno_c", None)] == pytest.approx(num / den, rel=1e-12)
