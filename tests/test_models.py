@@ -415,3 +415,35 @@ def test_uno_c_with_test_follow_up_beyond_training_equals_the_ipcw_formula():
         tied = np.abs(risk[later] - risk[i]) <= 1e-8  # equal profiles: half credit
         num += weight[i] * ((risk[i] > risk[later]) & ~tied).sum() + 0.5 * weight[i] * tied.sum()
     assert vals[("uno_c", None)] == pytest.approx(num / den, rel=1e-12)
+
+
+def test_integrated_brier_of_the_null_model_equals_the_ipcw_formula():
+    """IBS of the Kaplan-Meier null model on a test set that outlives the training fold.
+
+    Brier(t) = mean_i [ S(t)^2 d_i 1[T_i <= t] / G(T_i) + (1 - S(t))^2 1[T_i > t] / G(t) ],
+    integrated by the trapezoid rule over the grid and divided by its length (Graf 1999).
+    """
+    from sksurv.nonparametric import CensoringDistributionEstimator
+
+    md = M.prepare(generate(80, seed=17, rounded=False), "os", FEATURES)
+    pool = np.argsort(md.time)[:-5]
+    train = np.sort(np.random.default_rng(4).choice(pool, 50, replace=False))
+    test = np.setdiff1d(np.arange(md.n), train)
+    grid = M._brier_grid(md)
+    pipe, _ = M._fit(M.make_pipeline(md, "cox"), md.X.iloc[train], md.y[train])
+    vals, _ = M._evaluate(pipe, md, train, test, np.array([]), 12.0, grid)
+    t, d = md.time[test], md.event[test]
+    g = grid[(grid >= t.min()) & (grid < md.time[train].max())]
+    cens = CensoringDistributionEstimator().fit(md.y[train])
+    null = M._km_null(md.y[train], g)
+    brier = []
+    for k, tk in enumerate(g):
+        died = d & (t <= tk)
+        g_event = np.ones(len(t))
+        g_event[died] = cens.predict_proba(t[died])
+        alive = t > tk
+        score = np.where(died, null[k] ** 2 / g_event, 0.0)
+        score += np.where(alive, (1 - null[k]) ** 2 / cens.predict_proba(np.array([tk]))[0], 0.0)
+        brier.append(score.mean())
+    expected = np.trapezoid(brier, g) / (g[-1] - g[0])
+    assert vals[("ibs_null", None)] == pytest.approx(expected, rel=1e-12)
