@@ -39,7 +39,7 @@ from hccdash.nonparametric import (
     _prepare,
     _runs,
     group_codes,
-    near_tie_cuts,
+    near_tie_merge,
 )
 
 __all__ = [
@@ -182,29 +182,40 @@ class PairwiseResult:
 # ----------------------------------------------------------------------------------------
 # The statistic
 # ----------------------------------------------------------------------------------------
-def _group_counts_before(gl: np.ndarray, sel: np.ndarray, at: np.ndarray, k: int) -> np.ndarray:
-    """Per group, how many selected rows lie before each position ``at`` (k x len(at)).
+def _packed_cumsums(
+    gl: np.ndarray, ev: np.ndarray, k: int
+) -> list[tuple[int, int, int, np.ndarray, np.ndarray]]:
+    """Running counts of rows and of events per group, several groups packed per int64.
 
-    Several groups' running counts are packed into one int64 (``width`` bits each), so one
-    cumsum counts them all; counts never exceed n, so fields never carry into each other.
+    Each group gets a ``width``-bit field of one int64 (counts never exceed n, so fields
+    never carry into each other): one cumsum counts every group at once. Returns chunks
+    (first group, last group + 1, width, cumulative rows, cumulative events), each cumulative
+    array with a leading 0 so ``cum[i]`` counts rows before position i.
     """
     n = gl.size
     width = max(int(n).bit_length(), 1)
     per = max(62 // width, 1)
-    out = np.empty((k, at.size), dtype=np.int64)
-    mask = (np.int64(1) << width) - 1
+    neg_ev = -ev  # all bits set for events, 0 for censored
+    chunks = []
     for lo in range(0, k, per):
         hi = min(k, lo + per)
-        shift = (gl - lo) * width
-        inc = np.left_shift(np.int64(1), shift, dtype=np.int64)
-        inc[(gl < lo) | (gl >= hi) | ~sel] = 0
+        inc = np.left_shift(1, (gl - lo) * width if lo else gl * width)
+        if lo or hi < k:
+            inc[(gl < lo) | (gl >= hi)] = 0
         cum = np.empty(n + 1, dtype=np.int64)
         cum[0] = 0
         np.cumsum(inc, out=cum[1:])
-        packed = cum[at]
-        for g in range(lo, hi):
-            out[g] = (packed >> ((g - lo) * width)) & mask
-    return out
+        inc &= neg_ev
+        cum_ev = np.empty(n + 1, dtype=np.int64)
+        cum_ev[0] = 0
+        np.cumsum(inc, out=cum_ev[1:])
+        chunks.append((lo, hi, width, cum, cum_ev))
+    return chunks
+
+
+def _unpack(packed: np.ndarray, lo: int, hi: int, width: int) -> np.ndarray:
+    mask = (1 << width) - 1
+    return np.stack([(packed >> ((g - lo) * width)) & mask for g in range(lo, hi)])
 
 
 def _event_table(
@@ -216,11 +227,11 @@ def _event_table(
     shift = gbits + 1
     use_packed = packed is not None and packed[2] + shift <= 62
     if use_packed:
-        keys, offset, _ = packed
+        key, offset, _ = packed  # a fresh array: build the packed key in place
         # time in the high bits, then group, then event: one value sort orders all rows by
         # time, and runs of equal high bits are the distinct times
-        key = keys << shift
-        key |= codes.astype(np.int64) << 1
+        key <<= shift
+        key |= np.left_shift(codes, 1, dtype=np.int64)
         key |= event
         key.sort()
         low = key & ((1 << shift) - 1)
@@ -233,23 +244,25 @@ def _event_table(
     first = _runs(key)
     # R's timefix: near-tied distinct times are one time (merge their runs)
     times = _decode_times(key[first], offset) if use_packed else key[first]
-    cuts = near_tie_cuts(times)
-    if cuts is not None:
-        first = first[np.concatenate(([True], np.diff(np.searchsorted(cuts, times, "right")) > 0))]
+    merged = near_tie_merge(times)
+    if merged is not None:
+        first = first[~merged]
     ends = np.append(first[1:], n)
-    ev = (low & 1).astype(bool)
-    cum_ev = np.empty(n + 1, dtype=np.int64)
-    cum_ev[0] = 0
-    np.cumsum(ev, out=cum_ev[1:])
-    has = cum_ev[ends] > cum_ev[first]  # distinct times with at least one event
+    ev = low & 1
+    low >>= 1  # now the group code
+    chunks = _packed_cumsums(low, ev, k)
+    # distinct times with an event: some group's packed event count grows over the run
+    has = np.zeros(first.size, dtype=bool)
+    for *_, cum_ev in chunks:
+        has |= cum_ev[ends] != cum_ev[first]
     first, ends = first[has], ends[has]
-    gl = low >> 1
-    before = _group_counts_before(gl, np.ones(n, dtype=bool), first, k)
-    sizes = np.bincount(gl, minlength=k)
-    nk = sizes[:, None] - before
-    ev_cum = _group_counts_before(gl, ev, np.concatenate((first, ends)), k)
-    dk = ev_cum[:, first.size :] - ev_cum[:, : first.size]
-    return dk.astype(np.float64), nk.astype(np.float64)
+    nk = np.empty((k, first.size), dtype=np.float64)
+    dk = np.empty((k, first.size), dtype=np.float64)
+    for lo, hi, width, cum, cum_ev in chunks:
+        sizes = _unpack(cum[-1:], lo, hi, width)
+        nk[lo:hi] = sizes - _unpack(cum[first], lo, hi, width)
+        dk[lo:hi] = _unpack(cum_ev[ends], lo, hi, width) - _unpack(cum_ev[first], lo, hi, width)
+    return dk, nk
 
 
 def _weights(d: np.ndarray, n: np.ndarray, method: str, p: float, q: float) -> np.ndarray:
@@ -280,13 +293,24 @@ def _stat(
     dk, nk = _event_table(time, event, codes, k)
     d = dk.sum(axis=0)
     n = nk.sum(axis=0)
-    w = _weights(d, n, method, p, q)
-    frac = nk / n
-    obs = dk @ w
-    exp = frac @ (w * d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vfac = np.where(n > 1, w * w * d * (n - d) / (n - 1), 0.0)
-    var = np.diag(frac @ vfac) - (frac * vfac) @ frac.T
+    frac = nk
+    frac /= n  # n_k / n, in place (nk is ours)
+    # variance factor d (n - d) / (n - 1); 0 where n == 1 (then d (n - d) == 0 too)
+    vfac = n - d
+    vfac *= d
+    nm1 = n - 1.0
+    np.divide(vfac, nm1, out=vfac, where=nm1 > 0)
+    vfac[nm1 <= 0] = 0.0
+    if method == "logrank":  # w == 1: skip the weight products
+        obs = dk.sum(axis=1)
+        exp = frac @ d
+    else:
+        w = _weights(d, n, method, p, q)
+        obs = dk @ w
+        exp = frac @ (w * d)
+        vfac *= w * w
+    fv = frac * vfac
+    var = np.diag(fv.sum(axis=1)) - fv @ frac.T
     return obs, exp, var
 
 

@@ -304,21 +304,30 @@ class _Counts:
     n: int
 
 
-def near_tie_cuts(unique_sorted: np.ndarray) -> np.ndarray | None:
-    """R's ``aeqSurv`` (survfit/survdiff ``timefix=TRUE``): the times kept when near-ties merge.
+def near_tie_merge(unique_sorted: np.ndarray) -> np.ndarray | None:
+    """R's ``aeqSurv`` (survfit/survdiff ``timefix=TRUE``) on sorted distinct times.
 
     Distinct times closer than sqrt(machine eps), absolutely or relative to the mean distinct
     time, are one time (the first of each chain), so floating-point noise such as
-    ``1.1 + 2.2`` vs ``3.3`` does not split a tie. Returns None when nothing merges.
+    ``1.1 + 2.2`` vs ``3.3`` does not split a tie. Returns a boolean mask, True where a
+    distinct time merges into the one before it, or None when nothing merges.
     """
     y = unique_sorted
     if y.size < 2:
         return None
     dy = np.diff(y)
-    tied = (dy <= _TOL) | (dy / np.mean(np.abs(y)) <= _TOL)
-    if not tied.any():
+    mean = float(np.mean(y))  # times are >= 0, so this is R's mean(abs(y))
+    # screen with one comparison, then apply R's exact test to the few candidates
+    cand = np.flatnonzero(dy <= _TOL * max(1.0, mean) * (1 + 1e-9))
+    if cand.size == 0:
         return None
-    return y[np.concatenate(([True], ~tied))]
+    d = dy[cand]
+    cand = cand[(d <= _TOL) | (d / mean <= _TOL)]
+    if cand.size == 0:
+        return None
+    merged = np.zeros(y.size, dtype=bool)
+    merged[cand + 1] = True
+    return merged
 
 
 def _unique_sorted(sorted_values: np.ndarray) -> np.ndarray:
@@ -327,14 +336,21 @@ def _unique_sorted(sorted_values: np.ndarray) -> np.ndarray:
     return sorted_values[np.concatenate(([True], sorted_values[1:] != sorted_values[:-1]))]
 
 
-def _apply_cuts(c: _Counts, cuts: np.ndarray) -> _Counts:
-    """Map a group's distinct times onto R's merged times and pool the merged counts."""
-    idx = np.searchsorted(cuts, c.time, side="right") - 1
-    first = _runs(idx)
-    if first.size == idx.size:
-        return _Counts(cuts[idx], c.n_risk, c.n_event, c.n_censor, c.n)
+def _apply_merge(c: _Counts, old: np.ndarray, new: np.ndarray) -> _Counts:
+    """Replace a group's merged times (``old`` -> ``new``, few) and pool equal neighbours."""
+    pos = np.searchsorted(c.time, old)
+    pos_ok = pos < c.time.size
+    hit = np.zeros(old.size, dtype=bool)
+    hit[pos_ok] = c.time[pos[pos_ok]] == old[pos_ok]
+    if not hit.any():
+        return c
+    time = c.time.copy()
+    time[pos[hit]] = new[hit]
+    first = _runs(time)
+    if first.size == time.size:
+        return _Counts(time, c.n_risk, c.n_event, c.n_censor, c.n)
     return _Counts(
-        cuts[idx[first]],
+        time[first],
         c.n_risk[first],
         np.add.reduceat(c.n_event, first),
         np.add.reduceat(c.n_censor, first),
@@ -344,11 +360,15 @@ def _apply_cuts(c: _Counts, cuts: np.ndarray) -> _Counts:
 
 def _count_groups(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int) -> list[_Counts]:
     """Per group: distinct times, numbers at risk, events and censorings (R survfit counts)."""
-    cuts = near_tie_cuts(_unique_sorted(np.sort(time)))
     out = _count_groups_exact(time, event, codes, k)
-    if cuts is None:
+    y = _unique_sorted(np.sort(time))
+    merged = near_tie_merge(y)
+    if merged is None:
         return out
-    return [_apply_cuts(c, cuts) if c.n else c for c in out]
+    # each merged time maps to the first time of its chain
+    chain_start = y[np.maximum.accumulate(np.where(merged, 0, np.arange(y.size)))]
+    old, new = y[merged], chain_start[merged]
+    return [_apply_merge(c, old, new) if c.n else c for c in out]
 
 
 def _count_groups_exact(
