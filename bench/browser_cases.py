@@ -1,6 +1,6 @@
 """Benchmark cases 5 and 6: the app in a real browser (imported by bench/run.py).
 
-Uses the e2e suite's helpers (``tests/e2e/conftest.py``: ``StreamlitServer``, ``App``,
+Uses the e2e suite's helpers (``tests/e2e/e2e_harness.py``: ``StreamlitServer``, ``App``,
 ``launch_chromium``) so the benchmark drives the app exactly as the browser tests do.
 Latencies are measured inside the page: from the click (a capture-phase listener stamps
 ``performance.now()``) to the first animation frame in which the plotly chart holds the new
@@ -19,7 +19,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "bench" / ".scratch"
 CHANGES = 20
-# tests/e2e/conftest.py's CURVE_KEY_JS (set when a case starts).
+# tests/e2e/e2e_harness.py's CURVE_KEY_JS (set when a case starts).
 _KEY_JS = ""
 BOOKMARK = "km?child_pugh=A&by=treatment"
 

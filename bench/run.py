@@ -574,9 +574,9 @@ def case4(quick: bool) -> dict:
 # --------------------------------------------------------------------------------------------
 # cases 5 and 6: in the browser
 def _e2e():
-    """The e2e fixtures' server and page helpers (tests/e2e/conftest.py), imported by path."""
-    path = ROOT / "tests" / "e2e" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("hccdash_e2e_conftest", path)
+    """The e2e suite's server and page helpers (tests/e2e/e2e_harness.py), imported by path."""
+    path = ROOT / "tests" / "e2e" / "e2e_harness.py"
+    spec = importlib.util.spec_from_file_location("e2e_harness", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

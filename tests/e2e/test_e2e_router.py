@@ -10,7 +10,7 @@ server is exactly that first visit.
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS, StreamlitServer, new_app
+from e2e_harness import ARTIFACTS, StreamlitServer, new_app
 
 pytestmark = pytest.mark.e2e
 
