@@ -59,6 +59,8 @@ COX_REFERENCE = {"child_pugh": "A", "pvtt": "No", "ascites": "No", "treatment": 
 COX_EPS = 1e-12
 # Seconds of repeats per measurement before stopping at the minimum count (--quick: less).
 BUDGET = 20.0
+# --big N: size of the large cohort of cases 3, 5 and 6 (default 1e6; --quick 1e4).
+BIG: int | None = None
 
 
 class Unavailable(Exception):
@@ -479,7 +481,7 @@ def case3(quick: bool) -> dict:
     nonparametric = need("hccdash.nonparametric", "kaplan_meier")
     compare = need("hccdash.compare", "survdiff")
     figures = need("hccdash.figures", "km_figure")
-    n_big = 10_000 if quick else 1_000_000
+    n_big = BIG or (10_000 if quick else 1_000_000)
     rows, targets = [], []
     for n in (21, 1_000, 100_000, n_big) if not quick else (21, 1_000, n_big):
         df = cohort(n, False)
@@ -585,13 +587,13 @@ def _e2e():
 def case5(quick: bool) -> dict:
     import browser_cases
 
-    return browser_cases.case5(quick, _e2e(), cohort)
+    return browser_cases.case5(quick, _e2e(), cohort, BIG or (10_000 if quick else 1_000_000))
 
 
 def case6(quick: bool) -> dict:
     import browser_cases
 
-    return browser_cases.case6(quick, _e2e(), cohort)
+    return browser_cases.case6(quick, _e2e(), cohort, BIG or (10_000 if quick else 1_000_000))
 
 
 CASES: dict[int, tuple[str, Callable[[bool], dict]]] = {
@@ -734,8 +736,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", type=int, action="append", choices=sorted(CASES))
     parser.add_argument("--quick", action="store_true", help="small sizes, into bench/.scratch/")
+    parser.add_argument("--big", type=int, help="size of the large cohort of cases 3, 5 and 6")
     args = parser.parse_args(argv)
-    global BUDGET
+    global BUDGET, BIG
+    BIG = args.big
     BUDGET = 1.5 if args.quick else BUDGET
     out_dir = BENCH / ".scratch" if args.quick else BENCH
     results_dir = out_dir / "results"
