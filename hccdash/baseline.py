@@ -59,6 +59,10 @@ class BaselineTest:
     statistic: float | None
     p_value: float | None
 
+    def to_frame(self) -> pd.DataFrame:
+        """One-row DataFrame: variable, test, statistic, p_value."""
+        return pd.DataFrame([self.__dict__])
+
 
 @dataclass(frozen=True)
 class BaselineTable:

@@ -86,6 +86,10 @@ class ProportionCI:
     upper: float
     conf_level: float
 
+    def to_frame(self) -> pd.DataFrame:
+        """One-row DataFrame: k, n, estimate, lower, upper, conf_level."""
+        return pd.DataFrame([self.__dict__])
+
 
 def clopper_pearson(k: int, n: int, conf_level: float = 0.95) -> ProportionCI:
     """Exact binomial CI for ``k`` successes out of ``n`` (R ``binom.test(k, n)$conf.int``).

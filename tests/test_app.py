@@ -1,4 +1,9 @@
-"""The router (app.py): page contract, the shared sidebar, every page loads, state across pages."""
+"""The router (app.py): page contract, the shared sidebar, every page loads, state across pages.
+
+AppTest starts every run in Streamlit's legacy ``pages/`` mode, like the first request of a
+fresh server; every page passing here with the sidebar drawn shows the page gets back to the
+router (``hccdash.ui.state.ensure_app_router``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,24 +27,6 @@ URL_PATHS = [
     "models",
     "about",
 ]
-
-
-@pytest.fixture()
-def navigation_mode(monkeypatch):
-    """Run app.py on every page as the real server does once app.py has run once.
-
-    AppTest resets Streamlit's legacy ``pages/`` flag on every run; our pages switch it off
-    themselves (``hccdash.ui.state.ensure_app_router``, through ``active_cohort``), but a page
-    that calls neither would run without app.py here. This fixture makes every page go
-    through the router, so the test checks the pages, not that hook.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def _pages() -> list[dict]:
@@ -76,7 +62,7 @@ def test_no_unsafe_html_in_pages_or_ui():
 
 
 @pytest.mark.parametrize("page", URL_PATHS)
-def test_every_page_loads_without_exception(page, navigation_mode):
+def test_every_page_loads_without_exception(page):
     at = AppTest.from_file(APP, default_timeout=120).run()
     if page != "cohort":
         at.switch_page(f"pages/{page}.py").run()
