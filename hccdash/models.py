@@ -1351,7 +1351,12 @@ class ImportanceResult:
 
 
 def permutation_importance_table(
-    fitted: FittedModel, md: ModelData, *, n_repeats: int = 10, seed: int = 0
+    fitted: FittedModel,
+    md: ModelData,
+    *,
+    n_repeats: int = 10,
+    seed: int = 0,
+    max_rows: int = 500,
 ) -> ImportanceResult:
     """Permutation importance of each feature (scikit-learn, scored by Harrell's C).
 
@@ -1364,6 +1369,10 @@ def permutation_importance_table(
         Shuffles per feature.
     seed : int
         ``random_state`` of the shuffles.
+    max_rows : int
+        Larger cohorts are scored on a seeded subsample of this many patients per repeat
+        (scikit-learn's ``max_samples``): a forest's predictions on thousands of rows are
+        slow, and the importance ranking needs far fewer.
     """
     nan = np.full(len(md.features), np.nan)
     if not fitted.ok:
@@ -1372,7 +1381,13 @@ def permutation_importance_table(
         )
     try:
         res = permutation_importance(
-            fitted.pipeline, md.X, md.y, n_repeats=n_repeats, random_state=seed, n_jobs=1
+            fitted.pipeline,
+            md.X,
+            md.y,
+            n_repeats=n_repeats,
+            random_state=seed,
+            n_jobs=1,
+            max_samples=min(1.0, max_rows / md.n),
         )
     except ValueError as exc:
         return ImportanceResult(

@@ -188,7 +188,8 @@ for f in fitted.values():
 st.subheader("Permutation importance")
 st.caption(
     "Drop in Harrell's C when a feature's values are shuffled (10 shuffles; mean and sd), on "
-    "the patients the model was fitted to: what the model relies on, not proof of value."
+    "the patients the model was fitted to (a random 500 per shuffle in larger cohorts): what "
+    "the model relies on, not proof of value."
 )
 imps = []
 for kind, f in fitted.items():
