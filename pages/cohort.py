@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hccdash.baseline import completeness
-from hccdash.filters import describe
+from hccdash.filters import describe, events_per_endpoint
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
@@ -20,6 +20,24 @@ c2.metric("Patients after filters", view.n)
 c3.metric("Columns", cohort.data.shape[1])
 st.markdown(f"**{cohort.name}**")
 st.caption(f"Source: {cohort.source} · Filters: {describe(view.spec)}")
+
+endpoints = cohort.endpoints()
+if view.n and endpoints:
+    ev_cols = st.columns(len(endpoints) + 1)
+    events = events_per_endpoint(view.data)
+    for col, endpoint in zip(ev_cols, endpoints, strict=False):
+        col.metric(f"{endpoint.key.upper()} events", events.get(endpoint.key, 0))
+    first = endpoints[0]
+    with ev_cols[-1], guarded("Median follow-up"):
+        from hccdash.nonparametric import median_followup
+
+        fu = median_followup(view.data[first.time], view.data[first.event])
+        st.metric(
+            f"Median follow-up ({first.key.upper()}, reverse KM)",
+            "not reached" if fu.median is None else f"{fu.median:.1f} {first.unit}",
+            help="Median potential follow-up: Kaplan-Meier of the censoring times, "
+            "R survfit(Surv(time, 1 - event) ~ 1).",
+        )
 
 st.subheader("Baseline characteristics")
 columns = [c for c in cohort.data.columns if cohort.data[c].dropna().nunique() <= 20]

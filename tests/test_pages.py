@@ -353,3 +353,29 @@ def test_cox_model_that_cannot_be_fitted_is_a_message_in_place():
     at.multiselect(key="cox_covariates").set_value(["kps"]).run()
     no_exception(at)
     assert frame_with(at, "HR (95% CI)")
+
+
+def test_cohort_page_follow_up_and_events(bundled):
+    from hccdash.nonparametric import median_followup
+
+    at = open_page("cohort", {"child_pugh": "A"})
+    no_exception(at)
+    data = apply_filters(bundled, FilterSpec(child_pugh=("A",)))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["OS events"] == str(int(data.os_event.sum()))
+    fu = median_followup(data.os_months, data.os_event)
+    assert metrics["Median follow-up (OS, reverse KM)"] == f"{fu.median:.1f} months"
+
+
+def test_both_endpoints_side_by_side(bundled):
+    at = open_page("km", {"by": "treatment"})
+    at.radio(key="km_endpoint").set_value("both").run()
+    no_exception(at)
+    tables = frame_with(at, "median (95% CI)")
+    assert len(tables) == 2
+    pfs = kaplan_meier(
+        bundled, "pfs_months", "pfs_event", "treatment", levels=("IMRT+TACE", "IMRT")
+    )
+    expect = [m.median for m in median_table(pfs).rows]
+    assert tables[1]["median"].tolist() == pytest.approx(expect, rel=1e-12)
+    assert "endpoint" not in at.query_params
