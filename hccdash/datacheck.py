@@ -22,6 +22,7 @@ import pandas as pd
 from hccdash import io as hio
 from hccdash import schema
 from hccdash.errors import InputError, preview_labels
+from hccdash.io import map_unique
 from hccdash.mapping import (
     TIME_UNITS,
     ColumnMapping,
@@ -321,6 +322,8 @@ def check(
             a, b = derived.dates[later].values, derived.dates[earlier].values
             mask = a < b
             src = getattr(mapping, later)
+            if not mask.any():
+                continue
             pair = raw[getattr(mapping, earlier)].map(_text) + " → " + raw[src].map(_text)
             col.rows(
                 mask, src, pair, f"dates out of order ({what})",
@@ -332,7 +335,7 @@ def check(
         months = data[tcol]
         if src_t is not None:
             values = raw[src_t]
-            present = values.map(norm_code).notna()
+            present = values.pipe(map_unique, norm_code).notna()
             num = to_number(values)
             col.rows(
                 present & num.isna(), src_t, values, f"{_a(label)} time that is not a number",
@@ -392,7 +395,7 @@ def check(
                 f"(it reads {known} ...)", fatal=True, kind="event_unknown",
             )  # fmt: skip
             col.rows(
-                ev.map(norm_code).isna(), src_e, ev, f"no {label} event status",
+                ev.pipe(map_unique, norm_code).isna(), src_e, ev, f"no {label} event status",
                 f"fill in 1 (event) or 0 (censored); until then these patients are left out "
                 f"of {label} analyses", fatal=False, kind="event_missing",
             )  # fmt: skip
@@ -401,7 +404,9 @@ def check(
         pfs, os_ = data[schema.PFS_TIME], data[schema.OS_TIME]
         mask = pfs > os_ + 1e-9
         src = mapping.pfs_time or mapping.progression_date or schema.PFS_TIME
-        pair = pfs.map(lambda v: f"{v:g}") + " > " + os_.map(lambda v: f"{v:g}")
+        pair = pd.Series("", index=pfs.index, dtype=object)
+        if mask.any():
+            pair[mask] = [f"{p:g} > {o:g}" for p, o in zip(pfs[mask], os_[mask], strict=True)]
         col.rows(
             mask, src, pair, "PFS longer than OS (months)",
             "progression-free survival ends at progression or death, so it cannot exceed "
@@ -409,7 +414,9 @@ def check(
         )  # fmt: skip
 
     if mapping.patient_id is not None:
-        dup = ids.duplicated(keep=False) & raw[mapping.patient_id].map(norm_code).notna()
+        dup = (
+            ids.duplicated(keep=False) & raw[mapping.patient_id].pipe(map_unique, norm_code).notna()
+        )
         col.rows(
             dup, mapping.patient_id, raw[mapping.patient_id], "the same patient id as another row",
             "give every patient one row with a unique id (the repeats are excluded on confirm, "
@@ -456,7 +463,7 @@ def _role_values(raw: pd.DataFrame, data: pd.DataFrame, mapping: ColumnMapping, 
     for role, src in mapping.roles().items():
         if role not in expect:
             continue
-        present = raw[src].map(norm_code).notna()
+        present = raw[src].pipe(map_unique, norm_code).notna()
         unread = present & data[role].isna()
         col.rows(
             unread, src, raw[src], f"a value that cannot be read as {expect[role]}",
@@ -475,7 +482,7 @@ def _role_values(raw: pd.DataFrame, data: pd.DataFrame, mapping: ColumnMapping, 
 def _constant_columns(raw: pd.DataFrame, mapping: ColumnMapping, col) -> None:
     cols = [*mapping.roles().values(), *mapping.extra_factors]
     for c in dict.fromkeys(cols):
-        present = raw[c].map(norm_code).dropna()
+        present = raw[c].pipe(map_unique, norm_code).dropna()
         if len(raw) > 1 and present.nunique() <= 1:
             only = repr(_text(raw[c][present.index[0]])) if len(present) else "nothing"
             col.table(

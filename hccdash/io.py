@@ -635,6 +635,20 @@ def read_table(
     return _read_text(raw, fname, fmt)
 
 
+def map_unique(values: pd.Series, fn) -> pd.Series:  # fn: Callable[[object], object]
+    """``values.map(fn)`` computed once per distinct value (missing included as ``None``).
+
+    Cohort columns repeat few values (codes, levels, dates), so this is what keeps checking a
+    few hundred thousand rows interactive.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        results[i] = fn(u)
+    results[-1] = fn(None)
+    return pd.Series(results[codes], index=values.index, dtype=object)
+
+
 def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells that a spreadsheet would run as formulas start with ``'``.
 
@@ -644,7 +658,7 @@ def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
     out = data.copy()
     for c in out.columns:
         if out[c].dtype == object:
-            out[c] = out[c].map(safe_cell)
+            out[c] = map_unique(out[c], safe_cell)
     return out
 
 
@@ -664,7 +678,8 @@ def formula_cells(data: pd.DataFrame) -> dict[str, list[int]]:
     for c in data.columns:
         if data[c].dtype != object:
             continue
-        pos = [i for i, v in enumerate(data[c]) if safe_cell(v) is not v]
+        flagged = map_unique(data[c], lambda v: safe_cell(v) is not v).to_numpy(dtype=bool)
+        pos = np.flatnonzero(flagged).tolist()
         if pos:
             found[str(c)] = pos
     return found

@@ -17,12 +17,14 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from hccdash import schema
 from hccdash.errors import InputError, preview_labels
+from hccdash.io import map_unique
 
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 # Multiply a time in this unit by the factor to get months.
@@ -104,22 +106,34 @@ class EventCoding:
                 "fix: put each value in one list only."
             )
 
+    @cached_property
+    def _sets(self) -> tuple[frozenset[str | None], frozenset[str | None]]:
+        return (
+            frozenset(norm_code(v) for v in self.event),
+            frozenset(norm_code(v) for v in self.censored),
+        )
+
     def code(self, value: object) -> float:
         """1.0 for an event, 0.0 for censored, NaN when missing or not in the coding."""
         key = norm_code(value)
         if key is None:
             return np.nan
-        if key in {norm_code(v) for v in self.event}:
+        events, censored = self._sets
+        if key in events:
             return 1.0
-        if key in {norm_code(v) for v in self.censored}:
+        if key in censored:
             return 0.0
         return np.nan
 
+    def codes(self, values: pd.Series) -> pd.Series:
+        """:meth:`code` of a whole column (float, NaN when missing or unknown)."""
+        return map_unique(values, self.code).astype(float)
+
     def unknown(self, values: pd.Series) -> pd.Series:
         """Boolean mask of present values that are in neither list."""
-        known = {norm_code(v) for v in (*self.event, *self.censored)}
-        keys = values.map(norm_code)
-        return keys.notna() & ~keys.isin(known)
+        events, censored = self._sets
+        keys = map_unique(values, norm_code)
+        return keys.notna() & ~keys.isin(events | censored)
 
 
 @dataclass(frozen=True)
@@ -467,12 +481,12 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> ParsedDate
     Several formats in one column (``2020-01-03`` next to ``03/01/2020``) are not mixed
     silently: the cells that do not fit the column's main format are reported as bad.
     """
-    text = values.map(lambda v: None if norm_code(v) is None else str(v).strip())
+    text = map_unique(values, lambda v: None if norm_code(v) is None else str(v).strip())
     present = text.dropna()
     candidates = [(date_format, date_format)] if date_format else list(DATE_FORMATS)
     best = None
     for fmt, label in candidates:
-        ok = present.map(lambda t, f=fmt: _strptime_ok(t, f))
+        ok = present.map({u: _strptime_ok(u, fmt) for u in pd.unique(present)})
         score = int(ok.sum())
         if best is None or score > best[0]:
             best = (score, fmt, label, ok)
@@ -483,7 +497,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> ParsedDate
     _, fmt, label, ok = best
     ambiguous = False
     if fmt == "%d/%m/%Y":
-        ambiguous = bool(present.map(lambda t: _strptime_ok(t, "%m/%d/%Y")).all())
+        ambiguous = all(_strptime_ok(u, "%m/%d/%Y") for u in pd.unique(present))
     # strptime per cell into second resolution: years like 2999 (typos to report) stay
     # representable, unlike pandas' nanosecond default.
     stamps = [
@@ -513,7 +527,7 @@ def normalise_yes_no(values: pd.Series) -> pd.Series:
             return "No"
         return pd.NA
 
-    return values.map(one).astype("object")
+    return map_unique(values, one)
 
 
 def normalise_child_pugh(values: pd.Series) -> pd.Series:
@@ -539,7 +553,7 @@ def normalise_child_pugh(values: pd.Series) -> pd.Series:
             return "C"
         return pd.NA
 
-    return values.map(one).astype("object")
+    return map_unique(values, one)
 
 
 def to_number(values: pd.Series) -> pd.Series:
@@ -560,7 +574,7 @@ def to_number(values: pd.Series) -> pd.Series:
         except ValueError:
             return np.nan
 
-    return values.map(one).astype(float)
+    return map_unique(values, one).astype(float)
 
 
 def to_months(values: pd.Series, unit: str) -> pd.Series:
@@ -634,12 +648,13 @@ def row_labels(data: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
     fallback = pd.Series([f"row {i + 2}" for i in range(len(data))], index=data.index)
     if mapping.patient_id is None:
         return fallback
-    ids = data[mapping.patient_id].map(
+    ids = map_unique(
+        data[mapping.patient_id],
         lambda v: (
             None
             if norm_code(v) is None
             else (str(norm_code(v)) if isinstance(v, float | np.floating) else str(v).strip())
-        )
+        ),
     )
     return ids.where(ids.notna(), fallback).astype(object)
 
@@ -670,24 +685,24 @@ def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
 
     if mapping.os_time is not None and mapping.os_event is not None:
         out[schema.OS_TIME] = to_months(to_number(data[mapping.os_time]), mapping.time_unit)
-        out[schema.OS_EVENT] = data[mapping.os_event].map(mapping.os_coding.code).astype(float)
+        out[schema.OS_EVENT] = mapping.os_coding.codes(data[mapping.os_event])
     elif mapping.os_from_dates():
         death, last = date("death_date"), date("last_followup_date")
         out[schema.OS_TIME] = months(death.fillna(last))
         if mapping.os_event is not None:
-            out[schema.OS_EVENT] = data[mapping.os_event].map(mapping.os_coding.code)
+            out[schema.OS_EVENT] = mapping.os_coding.codes(data[mapping.os_event])
         else:
             ev = death.notna().astype(float)
             out[schema.OS_EVENT] = ev.where(death.notna() | last.notna(), np.nan)
     if mapping.pfs_time is not None and mapping.pfs_event is not None:
         out[schema.PFS_TIME] = to_months(to_number(data[mapping.pfs_time]), mapping.time_unit)
-        out[schema.PFS_EVENT] = data[mapping.pfs_event].map(mapping.pfs_coding.code).astype(float)
+        out[schema.PFS_EVENT] = mapping.pfs_coding.codes(data[mapping.pfs_event])
     elif mapping.pfs_from_dates():
         prog, death, last = date("progression_date"), date("death_date"), date("last_followup_date")
         first = pd.concat([prog, death], axis=1).min(axis=1)
         out[schema.PFS_TIME] = months(first.fillna(last))
         if mapping.pfs_event is not None:
-            out[schema.PFS_EVENT] = data[mapping.pfs_event].map(mapping.pfs_coding.code)
+            out[schema.PFS_EVENT] = mapping.pfs_coding.codes(data[mapping.pfs_event])
         else:
             ev = first.notna().astype(float)
             out[schema.PFS_EVENT] = ev.where(first.notna() | last.notna(), np.nan)
@@ -725,7 +740,7 @@ def apply_mapping(data: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
             whole = kps.notna().all() and bool((kps == kps.round()).all())
             out[role] = kps.astype("int64") if whole else kps
         else:
-            out[role] = s.map(lambda v: pd.NA if norm_code(v) is None else str(v).strip())
+            out[role] = map_unique(s, lambda v: pd.NA if norm_code(v) is None else str(v).strip())
     for col in mapping.extra_factors:
         out[col] = data[col].copy()
     for col, cut in mapping.cuts:
