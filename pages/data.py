@@ -66,7 +66,7 @@ st.subheader("2. Column mapping")
 mapping = upload.mapping_editor(table, digest)
 
 st.subheader("3. Validation report")
-report = upload.run_check(table, mapping)
+report = upload.run_check(table, mapping, digest)
 if report is None:
     st.stop()
 view = upload.show_report(report)

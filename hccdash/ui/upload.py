@@ -34,6 +34,7 @@ MAPPING_KEY = "hccdash_upload_mapping"  # ColumnMapping the widgets start from
 MAPPING_FOR_KEY = "hccdash_upload_mapping_for"  # (sha256, sheet) the widgets were set up for
 LOADED_MAPPING_KEY = "hccdash_loaded_mapping_id"
 STORED_MSG_KEY = "hccdash_upload_stored_message"
+REPORT_KEY = "hccdash_upload_report"  # ((sha256, sheet, mapping), CheckReport)
 NONE = "(none)"
 AUTO = "detect"
 PREVIEW_ROWS = 20
@@ -60,13 +61,13 @@ def receive_upload(name: str, data: bytes) -> None:
     if current is not None and current[2] == digest and current[0] == name:
         return
     st.session_state[RAW_KEY] = (name, data, digest)
-    for key in (TABLE_KEY, MAPPING_KEY, MAPPING_FOR_KEY):
+    for key in (TABLE_KEY, MAPPING_KEY, MAPPING_FOR_KEY, REPORT_KEY):
         st.session_state.pop(key, None)
 
 
 def clear_upload() -> None:
     """Forget the uploaded file (not the cohort in use)."""
-    for key in (RAW_KEY, TABLE_KEY, MAPPING_KEY, MAPPING_FOR_KEY):
+    for key in (RAW_KEY, TABLE_KEY, MAPPING_KEY, MAPPING_FOR_KEY, REPORT_KEY):
         st.session_state.pop(key, None)
 
 
@@ -344,10 +345,17 @@ def show_stored_message() -> None:
         st.success(message, icon=":material/check:")
 
 
-def run_check(table: hio.TableFile, mapping: ColumnMapping) -> CheckReport | None:
-    """The report, or None after showing why the mapping cannot be checked."""
+def run_check(table: hio.TableFile, mapping: ColumnMapping, digest: str = "") -> CheckReport | None:
+    """The report (kept for this session until the file or the mapping changes), or None
+    after showing why the mapping cannot be checked."""
+    key = (digest, table.sheet, mapping)
+    cached = st.session_state.get(REPORT_KEY)
+    if digest and cached is not None and cached[0] == key:
+        return cached[1]
     try:
-        return check(table.data, mapping)
+        report = check(table.data, mapping)
     except HccdashError as exc:
         st.warning(str(exc), icon=":material/warning:")
         return None
+    st.session_state[REPORT_KEY] = (key, report)
+    return report
