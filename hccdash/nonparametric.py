@@ -13,6 +13,7 @@ sorted key, so a million rows take about as long as sorting them once.
 
 from __future__ import annotations
 
+import ctypes
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -330,92 +331,87 @@ def near_tie_merge(unique_sorted: np.ndarray) -> np.ndarray | None:
     return merged
 
 
-def _unique_sorted(sorted_values: np.ndarray) -> np.ndarray:
-    if sorted_values.size == 0:
-        return sorted_values
-    return sorted_values[np.concatenate(([True], sorted_values[1:] != sorted_values[:-1]))]
-
-
-def _apply_merge(c: _Counts, old: np.ndarray, new: np.ndarray) -> _Counts:
-    """Replace a group's merged times (``old`` -> ``new``, few) and pool equal neighbours."""
-    pos = np.searchsorted(c.time, old)
-    pos_ok = pos < c.time.size
-    hit = np.zeros(old.size, dtype=bool)
-    hit[pos_ok] = c.time[pos[pos_ok]] == old[pos_ok]
-    if not hit.any():
-        return c
-    time = c.time.copy()
-    time[pos[hit]] = new[hit]
-    first = _runs(time)
-    if first.size == time.size:
-        return _Counts(time, c.n_risk, c.n_event, c.n_censor, c.n)
-    return _Counts(
-        time[first],
-        c.n_risk[first],
-        np.add.reduceat(c.n_event, first),
-        np.add.reduceat(c.n_censor, first),
-        c.n,
-    )
+def _merge_near_ties(
+    times: list[np.ndarray], firsts: list[np.ndarray], k: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Apply R's timefix to each group's distinct times and run starts (few changes)."""
+    nonempty = [t for t in times if t.size]
+    if not nonempty:
+        return times, firsts
+    # pooled distinct times: the union of the groups' (already sorted) distinct times
+    y = nonempty[0] if len(nonempty) == 1 else np.unique(np.concatenate(nonempty))
+    merged = near_tie_merge(y)
+    if merged is None:
+        return times, firsts
+    idx = np.flatnonzero(merged)
+    start = idx - 1  # each merged time maps to the first time of its chain
+    while merged[start].any():
+        start[merged[start]] -= 1
+    old, new = y[idx], y[start]
+    out_t, out_f = [], []
+    for t, first in zip(times, firsts, strict=True):
+        pos = np.searchsorted(t, old)
+        ok = pos < t.size
+        hit = np.zeros(old.size, dtype=bool)
+        hit[ok] = t[pos[ok]] == old[ok]
+        if not hit.any():
+            out_t.append(t)
+            out_f.append(first)
+            continue
+        t = t.copy()
+        p = pos[hit]
+        t[p] = new[hit]
+        dup = p[(p > 0) & (t[p] == t[np.maximum(p - 1, 0)])]  # now equal to the time before
+        out_t.append(np.delete(t, dup))
+        out_f.append(np.delete(first, dup))
+    return out_t, out_f
 
 
 def _count_groups(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int) -> list[_Counts]:
-    """Per group: distinct times, numbers at risk, events and censorings (R survfit counts)."""
-    out = _count_groups_exact(time, event, codes, k)
-    y = _unique_sorted(np.sort(time))
-    merged = near_tie_merge(y)
-    if merged is None:
-        return out
-    # each merged time maps to the first time of its chain
-    chain_start = y[np.maximum.accumulate(np.where(merged, 0, np.arange(y.size)))]
-    old, new = y[merged], chain_start[merged]
-    return [_apply_merge(c, old, new) if c.n else c for c in out]
+    """Per group: distinct times, numbers at risk, events and censorings (R survfit counts).
 
-
-def _count_groups_exact(
-    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
-) -> list[_Counts]:
-    """``_count_groups`` on exact (bitwise) time equality."""
+    Near-tied times are merged first, as R's ``timefix``.
+    """
     packed = _key_bits(time)
     sizes = np.bincount(codes, minlength=k) if k > 1 else np.array([time.size])
     gbits = max(int(k - 1).bit_length(), 0)
-    out: list[_Counts] = []
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    slices, times, firsts = [], [], []
     if packed is not None and packed[2] + 1 + gbits <= 62:
-        keys, offset, tbits = packed
+        key, offset, tbits = packed  # a fresh array: build the packed key in place
         # group in the high bits, then time, then the event bit: each group's rows are one
         # contiguous, time-sorted slice after a single value sort
-        key = keys  # a fresh array: build the packed key in place
         key <<= 1
         key |= event
         if k > 1:
             key |= np.left_shift(codes, tbits + 1, dtype=np.int64)
         key.sort()
-        starts = np.concatenate(([0], np.cumsum(sizes)))
         tmask = (np.int64(1) << tbits) - 1
         for g in range(k):
             s = key[starts[g] : starts[g + 1]]
-            if s.size == 0:
-                out.append(_empty_counts())
-                continue
             tk = s >> 1
             first = _runs(tk)
-            n_at = np.diff(np.append(first, s.size))
-            n_ev = np.add.reduceat(s & 1, first)
-            t = _decode_times(tk[first] & tmask, offset)
-            out.append(_Counts(t, s.size - first, n_ev, n_at - n_ev, int(s.size)))
-        return out
-    # fallback for extreme time ranges: stable argsort per group
-    for g in range(k):
-        sel = codes == g if k > 1 else slice(None)
-        t, e = time[sel], event[sel].astype(np.int64)
-        if t.size == 0:
+            slices.append(s & 1)
+            times.append(_decode_times(tk[first] & tmask, offset))
+            firsts.append(first)
+    else:  # extreme time ranges: argsort per group
+        for g in range(k):
+            sel = codes == g if k > 1 else slice(None)
+            order = np.argsort(time[sel], kind="stable")
+            ts = time[sel][order]
+            first = _runs(ts)
+            slices.append(event[sel][order].astype(np.int64))
+            times.append(ts[first])
+            firsts.append(first)
+    times, firsts = _merge_near_ties(times, firsts, k)
+    out = []
+    for ev, t, first in zip(slices, times, firsts, strict=True):
+        if ev.size == 0:
             out.append(_empty_counts())
             continue
-        order = np.argsort(t, kind="stable")
-        ts, es = t[order], e[order]
-        first = _runs(ts)
-        n_at = np.diff(np.append(first, ts.size))
-        n_ev = np.add.reduceat(es, first)
-        out.append(_Counts(ts[first], ts.size - first, n_ev, n_at - n_ev, int(ts.size)))
+        n_at = np.diff(np.append(first, ev.size))
+        n_ev = np.add.reduceat(ev, first)
+        out.append(_Counts(t, ev.size - first, n_ev, n_at - n_ev, int(ev.size)))
     return out
 
 
@@ -512,6 +508,37 @@ def _level_label(value: object) -> str:
     return str(value)
 
 
+def _factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(sort=True)``; mixed types sort by their string label."""
+    try:
+        codes, uniques = pd.factorize(col, sort=True)
+    except TypeError:
+        codes, uniques = pd.factorize(col.map(_level_label), sort=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
+def _pointer_factorize(values: np.ndarray, limit: int = 4096) -> tuple[np.ndarray, list] | None:
+    """Factorize an object array by object identity: codes and the distinct objects.
+
+    Group columns of strings usually hold a few shared objects (pandas' CSV reader and
+    pyarrow deduplicate them; one-character strings are singletons), so hashing the 8-byte
+    pointers (an int64 factorize) is ~5x faster than hashing the strings. The caller then
+    factorizes the few distinct objects by value, so equal strings held in distinct objects
+    still get one code. None (caller hashes values) when the array is not contiguous or has
+    more than ``limit`` distinct objects.
+    """
+    n = values.size
+    if n < 10_000 or values.dtype != object or not values.flags.c_contiguous:
+        return None
+    # the pointers are read, never written; ``values`` keeps every object alive meanwhile
+    pointers = np.ctypeslib.as_array((ctypes.c_int64 * n).from_address(values.ctypes.data))
+    pcodes, puniques = pd.factorize(pointers)
+    if len(puniques) > limit:
+        return None
+    objects = [ctypes.cast(int(p), ctypes.py_object).value for p in puniques]
+    return np.asarray(pcodes, dtype=np.int64), objects
+
+
 def group_codes(
     col: pd.Series, levels: Sequence[str] | None = None
 ) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -537,12 +564,14 @@ def group_codes(
         codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
         uniques = uniques[used]
     else:
-        try:
-            codes, uniques = pd.factorize(col, sort=True)
-        except TypeError:  # mixed types: sort by string label instead
-            codes, uniques = pd.factorize(col.map(_level_label), sort=True)
-        uniques = np.asarray(uniques, dtype=object)
-        codes = np.asarray(codes, dtype=np.int64)
+        fast = _pointer_factorize(col.to_numpy()) if col.dtype == object else None
+        if fast is not None:
+            # factorize the few distinct objects by value, then map every row through them
+            pcodes, objects = fast
+            vcodes, uniques = _factorize(pd.Series(objects, dtype=object))
+            codes = vcodes[pcodes]
+        else:
+            codes, uniques = _factorize(col)
     labels = tuple(_level_label(u) for u in uniques)
     if len(set(labels)) < len(labels):  # e.g. 1 and "1": merge by label
         codes2, lab2 = pd.factorize(pd.Series(labels, dtype=object), sort=False)
