@@ -335,3 +335,33 @@ def test_to_frames_have_r_names():
     assert frame["group"].tolist()[:5] == ["A"] * 5
     med = median_table(km).to_frame()
     assert med["median"].tolist() == [5.0, 5.5]
+
+
+def test_string_group_codes_equal_factorize_by_value():
+    """The pointer-hash fast path gives pandas' sorted factorize codes, also when equal
+    strings are distinct objects and with None / NaN (missing -> -1)."""
+    from hccdash.nonparametric import _pointer_factorize, group_codes
+
+    rng = np.random.default_rng(5)
+    n = 50_000
+    shared = np.array(["Child B", "Child A", "C"], dtype=object)[rng.integers(0, 3, n)]
+    # the same text in fresh objects every 97th row (equal by value, not by identity)
+    for i in range(0, n, 97):
+        shared[i] = "".join(["Child", " ", "A"])
+    shared[::1001] = None
+    shared[7::1001] = np.nan
+    col = pd.Series(shared, dtype=object)
+    fast = _pointer_factorize(col.to_numpy())
+    assert fast is not None and len(fast[1]) > 3  # more objects than values
+    codes, labels = group_codes(col)
+    expect_codes, expect_uniques = pd.factorize(col, sort=True)
+    assert labels == tuple(expect_uniques)
+    np.testing.assert_array_equal(codes, expect_codes)
+    km = kaplan_meier(
+        pd.DataFrame({"t": rng.exponential(5, n), "e": rng.integers(0, 2, n), "g": col}),
+        "t",
+        "e",
+        "g",
+    )
+    assert km.levels == ("C", "Child A", "Child B")
+    assert km.dropped == int(col.isna().sum())
