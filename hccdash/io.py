@@ -29,6 +29,7 @@ from hccdash.errors import FileReadError, preview_labels
 # per browser session. The CLI can raise it with --max-mb.
 DEFAULT_MAX_MB = 50.0
 MAX_COLUMNS = 500
+MAX_CELLS = 20_000_000  # an XLSX sheet's used range; a few MB of XML can claim far more
 EXTENSIONS = {
     ".csv": "csv",
     ".txt": "csv",
@@ -534,6 +535,14 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | int | None) -> TableFile:
             raise FileReadError(
                 f"file {name!r} has no sheet {sheet!r}; fix: choose one of "
                 f"{preview_labels(sheets)}."
+            )
+        cells = (ws.max_row or 0) * (ws.max_column or 0)
+        if cells > MAX_CELLS:
+            raise FileReadError(
+                f"file {name!r}, sheet {ws.title!r} spans {ws.max_row} rows x {ws.max_column} "
+                f"columns ({cells:,} cells, more than {MAX_CELLS:,}); fix: delete the unused "
+                "rows and columns (formatting applied to whole columns counts too) or export "
+                "CSV."
             )
         merged = [str(r) for r in ws.merged_cells.ranges if r.min_row == 1]
         if merged:

@@ -219,3 +219,9 @@ def test_random_tables_read_then_check_without_escaping_exceptions(rows, sep, en
     report = check(t.data, mapping)
     assert report.n_rows == len(t.data)
     assert all(p.message and p.fix for p in report.problems)
+
+
+def test_xlsx_used_range_limit(monkeypatch):
+    monkeypatch.setattr(hio, "MAX_CELLS", 5)
+    with pytest.raises(FileReadError, match=r"sheet 'data' spans 3 rows x 3 columns \(9 cells"):
+        hio.read_table(_workbook(), "w.xlsx", sheet="data")
