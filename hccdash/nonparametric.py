@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -429,7 +430,9 @@ def _check_conf(conf_type: str, conf_level: float) -> None:
             f"conf_type {conf_type!r} is not supported; use one of "
             f"{', '.join(map(repr, CONF_TYPES))}."
         )
-    if not (isinstance(conf_level, int | float) and 0 < float(conf_level) < 1):
+    if isinstance(conf_level, bool) or not (
+        isinstance(conf_level, numbers.Real) and 0 < float(conf_level) < 1
+    ):
         raise InputError(
             f"conf_level {conf_level!r} must be a number strictly between 0 and 1, e.g. 0.95."
         )
@@ -923,7 +926,8 @@ def median_followup(
 
     Censoring is the "event" and events are censorings, as R
     ``survfit(Surv(time, 1 - event) ~ 1)``; the result's ``events`` counts censored
-    patients (those still followed).
+    patients (those still followed). Patients missing the time or the event are left out
+    (complete cases); the result's ``n`` counts those used.
 
     Parameters
     ----------
@@ -941,7 +945,16 @@ def median_followup(
     hccdash.errors.AnalysisError
         Nobody was censored (follow-up is then not estimable this way).
     """
-    t, e = _arrays(time, event)
+    tt, ee = np.asarray(time), np.asarray(event)
+    if tt.shape != ee.shape or tt.ndim != 1:
+        raise InputError(
+            f"time and event must be 1-D and of equal length (got shapes {tt.shape} and "
+            f"{ee.shape}). Pass one value per patient."
+        )
+    t, e, missing = survival_arrays(pd.DataFrame({"time": tt, "event": ee}), "time", "event")
+    t, e = t[~missing], e[~missing]  # complete cases, as every analysis
+    if t.size == 0:
+        raise InputError("No patient has both a time and an event. Fill in the data.")
     if int(e.sum()) == e.size:
         raise AnalysisError(
             "Every patient had the event, so no one was censored and the reverse Kaplan-Meier "

@@ -365,3 +365,12 @@ def test_string_group_codes_equal_factorize_by_value():
     )
     assert km.levels == ("C", "Child A", "Child B")
     assert km.dropped == int(col.isna().sum())
+
+
+def test_followup_uses_complete_cases():
+    """R: survfit(Surv(time, 1 - status) ~ 1, hand) drops the row with a missing time."""
+    data = _data("hand")
+    ref = _fixture("hand")["followup"]["log-log"]
+    res = median_followup(data["time"], data["status"])
+    assert res.n == 12 == ref["n"]
+    assert _opt(res.median) == _opt(ref["median"])
