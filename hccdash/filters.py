@@ -30,7 +30,7 @@ from hccdash.schema import ASCITES, CHILD_PUGH, ENDPOINTS, KPS, PVTT, TREATMENT
 
 # Query keys that are not filters on a column of the same name.
 RESERVED_KEYS: frozenset[str] = frozenset(
-    {"child_pugh", "kps", "pvtt", "ascites", "arm", "endpoint", "by", "page", "embed"}
+    {"child_pugh", "kps", "pvtt", "ascites", "arm", "endpoint", "by", "cut", "page", "embed"}
 )
 _YES = frozenset({"yes", "y", "true", "1", "1.0", "present"})
 _NO = frozenset({"no", "n", "false", "0", "0.0", "none", "absent"})
@@ -356,6 +356,20 @@ def parse_by(
         f"URL parameter by={raw!r} ignored: the cohort has no column {raw!r} "
         f"(columns: {preview_labels(list(data.columns), 8)})."
     ]
+
+
+def parse_cut(params: Mapping[str, str | Sequence[str]]) -> tuple[float | None, list[str]]:
+    """The ``cut`` URL choice (split value of a numeric ``by`` column), or None, plus warnings."""
+    if "cut" not in params:
+        return None, []
+    raw = _last(params["cut"]).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value):
+        return None, [f"URL parameter cut={raw!r} ignored: give a number, e.g. cut=70."]
+    return value, []
 
 
 def events_per_endpoint(data: pd.DataFrame) -> dict[str, int]:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from hccdash.filters import describe, parse_by, parse_endpoint
+from hccdash.filters import describe, parse_by, parse_cut, parse_endpoint
 from hccdash.ui.common import reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.km_view import (
     ADJUST,
@@ -61,12 +61,14 @@ if column is not None and pd.api.types.is_numeric_dtype(full[column]):
         horizontal=True,
     )
     if mode == "cut at a value":
-        default = float(values.median()) if not values.empty else 0.0
-        cut = c3.number_input(
-            f"Cut {column} at (≤ cut vs > cut; default the median)",
-            value=default,
-            key=f"km_cut_{column}",
-        )
+        cut_key = f"km_cut_{column}"
+        if cut_key not in st.session_state:
+            url_cut, cut_warnings = parse_cut(st.query_params)
+            for message in cut_warnings:
+                st.warning(message)
+            default = float(values.median()) if not values.empty else 0.0
+            st.session_state[cut_key] = url_cut if url_cut is not None else default
+        cut = c3.number_input(f"Cut {column} at (≤ cut vs > cut; default the median)", key=cut_key)
 if endpoint == "both":
     st.query_params.pop("endpoint", None)
 else:
@@ -75,6 +77,10 @@ if column is None:
     st.query_params.pop("by", None)
 else:
     st.query_params["by"] = column
+if cut is None:
+    st.query_params.pop("cut", None)
+else:
+    st.query_params["cut"] = f"{cut:g}"
 
 with st.expander("Display and test options"):
     o1, o2, o3, o4 = st.columns(4)

@@ -170,3 +170,12 @@ def test_query_round_trip_is_identity(data, cp, lo, width, pvtt, arm):
     assert warnings == []
     assert back == spec
     assert apply_filters(data, back).index.equals(apply_filters(data, spec).index)
+
+
+def test_parse_cut():
+    from hccdash.filters import parse_cut
+
+    assert parse_cut({"cut": "52.5"}) == (52.5, [])
+    assert parse_cut({}) == (None, [])
+    value, warnings = parse_cut({"cut": "inf"})
+    assert value is None and "cut='inf'" in warnings[0]

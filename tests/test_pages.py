@@ -379,3 +379,14 @@ def test_both_endpoints_side_by_side(bundled):
     expect = [m.median for m in median_table(pfs).rows]
     assert tables[1]["median"].tolist() == pytest.approx(expect, rel=1e-12)
     assert "endpoint" not in at.query_params
+
+
+def test_numeric_cut_round_trips_through_the_url(bundled):
+    at = open_page("km", {"by": "kps", "cut": "70"})
+    no_exception(at)
+    assert at.number_input(key="km_cut_kps").value == 70
+    (shown,) = frame_with(at, "median (95% CI)")
+    assert shown["n"].tolist() == [int((bundled.kps <= 70).sum()), int((bundled.kps > 70).sum())]
+    assert at.query_params["cut"] == "70"
+    bad = open_page("km", {"by": "kps", "cut": "low"})
+    assert any("cut='low'" in w.value for w in bad.warning)
