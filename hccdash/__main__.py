@@ -95,7 +95,10 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--times", metavar="T1,T2", type=_number_list, help="landmark times")
     p.add_argument("--tau", metavar="T", type=_positive, help="RMST horizon")
     p.add_argument("--conf-type", choices=("log-log", "log", "plain"), default="log-log")
-    p.add_argument("--conf-level", type=_conf_level, default=0.95, metavar="0.95")
+    p.add_argument(
+        "--conf-level", type=_conf_level, default=0.95, metavar="0.95",
+        help="level of every confidence interval (KM, medians, landmarks, hazard ratios)",
+    )  # fmt: skip
     p.add_argument("--ties", choices=("efron", "breslow"), default="efron")
     p.add_argument("--test", choices=TESTS, default="logrank")
     p.add_argument("--fh-p", type=float, default=0.0, help="Fleming-Harrington p (default 0)")
@@ -279,16 +282,21 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
     elif args.trend:
         raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
     if args.covariates:
-        out["cox"] = _cox_block(data, time, event, args.covariates, args.ties)
+        out["cox"] = _cox_block(data, time, event, args.covariates, args.ties, args.conf_level)
     return out
 
 
 def _cox_block(
-    data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], ties: str
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    covariates: Sequence[str],
+    ties: str,
+    conf_level: float,
 ) -> dict[str, object]:
     from hccdash.cox import cox_fit, cox_zph
 
-    fit = cox_fit(data, time, event, covariates, ties=ties)
+    fit = cox_fit(data, time, event, covariates, ties=ties, conf_level=conf_level)
     terms = [
         {
             "term": t.term,

@@ -44,14 +44,15 @@ km_block <- function(data, group, conf_type, conf_level, times, tau) {
   list(n = nrow(d), events = sum(d$status), dropped = nrow(data) - nrow(d), km = arr(entries))
 }
 
-cox_block <- function(data, covariates, ties) {
+cox_block <- function(data, covariates, ties, conf_level) {
   f <- as.formula(paste("Surv(time, status) ~", paste0("`", covariates, "`", collapse = " + ")))
   fit <- coxph(f, data = data, ties = ties, control = coxph.control(eps = 1e-12, toler.chol = 1e-13, iter.max = 100))
-  s <- summary(fit, conf.int = 0.95)
+  s <- summary(fit, conf.int = conf_level)
   co <- s$coefficients; ci <- s$conf.int
+  lo <- grep("^lower", colnames(ci)); up <- grep("^upper", colnames(ci))
   terms <- lapply(seq_len(nrow(co)), function(i) obj(
     term = str_(gsub("`", "", rownames(co)[i])), coef = num(co[i, "coef"]), se = num(co[i, "se(coef)"]),
-    hr = num(co[i, "exp(coef)"]), lower = num(ci[i, "lower .95"]), upper = num(ci[i, "upper .95"]),
+    hr = num(co[i, "exp(coef)"]), lower = num(ci[i, lo]), upper = num(ci[i, up]),
     z = num(co[i, "z"]), p_value = num(co[i, "Pr(>|z|)"])))
   zph <- cox.zph(fit, transform = "km")$table
   ph <- lapply(seq_len(nrow(zph)), function(i) obj(term = str_(gsub("`", "", rownames(zph)[i])),
@@ -85,7 +86,7 @@ scenario <- function(name, args, group = NULL, conf_type = "log-log", conf_level
     parts["test"] <- sub("^\\{", sprintf('{"method": "%s", ', method), chisq(sd$chisq, length(sd$n) - 1))
     if (do_trend) parts["trend"] <- trend(lung, group)
   }
-  if (!is.null(covariates)) parts["cox"] <- cox_block(lung, covariates, ties)
+  if (!is.null(covariates)) parts["cox"] <- cox_block(lung, covariates, ties, conf_level)
   expected <- paste0("{", paste(sprintf('"%s": %s', names(parts), parts), collapse = ", "), "}")
   sprintf('"%s": {"args": %s, "expected": %s}', name, arr(paste0('"', args, '"')), expected)
 }
