@@ -390,3 +390,16 @@ def test_numeric_cut_round_trips_through_the_url(bundled):
     assert at.query_params["cut"] == "70"
     bad = open_page("km", {"by": "kps", "cut": "low"})
     assert any("cut='low'" in w.value for w in bad.warning)
+
+
+@pytest.mark.parametrize("page", ["km", "univariate", "cox", "cohort"])
+def test_no_events_at_all_is_a_message(page):
+    data = synthetic(seed=8)
+    data["os_event"] = 0
+    at = open_page(page, {"by": "treatment"}, cohort=Cohort("censored", data, "c.csv"))
+    no_exception(at)
+    if page == "km":
+        texts = " ".join(w.value for w in at.warning) + " ".join(i.value for i in at.info)
+        assert "no events" in texts.lower() or "No OS events" in texts
+        (shown,) = frame_with(at, "median (95% CI)")
+        assert shown["median"].isna().all()
