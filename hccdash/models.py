@@ -9,7 +9,8 @@ for the Cox models.
 
 Validation is out-of-sample and seeded: repeated K-fold cross-validation stratified by event
 status, or Harrell's optimism-corrected bootstrap. Metrics: Harrell's C, Uno's C (IPCW,
-truncated at ``tau``), cumulative/dynamic AUC at chosen times, and the integrated Brier score
+truncated at ``tau``), cumulative/dynamic AUC at chosen times (the forest ranked by its
+cumulative hazard at each time, since its curves may cross), and the integrated Brier score
 beside the Kaplan-Meier null model's. A metric that cannot be computed in a fold (no events,
 no comparable pairs, times outside the fold's follow-up) is skipped and reported as a plain
 message; nothing here raises for a too-small cohort except :func:`prepare` when there is
@@ -756,6 +757,20 @@ def _surv_matrix(pipe: Pipeline, X: pd.DataFrame, times: np.ndarray) -> np.ndarr
     return out
 
 
+def _risk_at(pipe: Pipeline, X: pd.DataFrame, risk: np.ndarray, t: float) -> np.ndarray:
+    """The risk score for a time-dependent AUC at ``t``.
+
+    Cox models rank patients the same at every time, so their linear predictor serves. A
+    forest's curves can cross: rank by its cumulative hazard at ``t`` (scikit-survival's advice
+    for non-proportional-hazards models).
+    """
+    if not isinstance(pipe.named_steps["model"], RandomSurvivalForest):
+        return risk
+    with np.errstate(all="ignore"):
+        fns = pipe.predict_cumulative_hazard_function(X)
+    return np.asarray([fn(np.clip(t, *fn.domain)) for fn in fns], dtype=float)
+
+
 def _km_null(y_train: np.ndarray, times: np.ndarray) -> np.ndarray:
     t, s = kaplan_meier_estimator(y_train["event"], y_train["time"])
     idx = np.searchsorted(t, times, side="right") - 1
@@ -809,7 +824,7 @@ def _evaluate(
             fails.append((f"AUC at {t:g}", f"no test patient was still followed after {t:g}"))
             continue
         try:
-            auc, _ = cumulative_dynamic_auc(y_tr, y_te, risk, [t])
+            auc, _ = cumulative_dynamic_auc(y_tr, y_te, _risk_at(pipe, X_te, risk, t), [t])
             vals[("auc", float(t))] = float(auc[0])
         except ValueError as exc:
             fails.append((f"AUC at {t:g}", _plain(exc)))
