@@ -403,3 +403,22 @@ def test_no_events_at_all_is_a_message(page):
         assert "no events" in texts.lower() or "No OS events" in texts
         (shown,) = frame_with(at, "median (95% CI)")
         assert shown["median"].isna().all()
+
+
+@pytest.mark.parametrize("page", ["cohort", "km", "univariate", "cox", "response"])
+def test_minimal_uploaded_cohort_without_filter_columns(page):
+    rng = np.random.default_rng(21)
+    data = pd.DataFrame(
+        {
+            "patient_id": [f"M{i}" for i in range(25)],
+            "stage": rng.choice(["I", "II", "III"], 25),
+            "os_months": np.round(rng.exponential(15, 25) + 0.2, 1),
+            "os_event": rng.integers(0, 2, 25),
+        }
+    )
+    at = open_page(page, cohort=Cohort("minimal", data, "minimal.csv"))
+    no_exception(at)
+    assert sidebar_count(at) == "n = 25 of 25 patients"
+    assert not at.sidebar.get("multiselect") or all(
+        m.key != "f_child_pugh" for m in at.sidebar.multiselect
+    )
