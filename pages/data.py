@@ -45,8 +45,7 @@ uploaded = st.file_uploader(
     key="up_file",
     max_upload_size=int(limit),
 )
-if uploaded is not None:
-    upload.receive_upload(uploaded.name, uploaded.getvalue())
+upload.sync_uploader(uploaded)
 
 pending = upload.pending_file()
 if pending is None:

@@ -7,6 +7,7 @@ exception.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -242,3 +243,25 @@ def test_cut_points_add_a_factor_the_other_pages_can_use():
     assert data[col].tolist() == ["≤52" if v <= 52 else ">52" for v in clean["rt_dose_gy"]]
     factors = {f.column for f in at.session_state[UPLOADED_KEY].factors()}
     assert col in factors
+
+
+def test_removing_the_file_clears_the_page_but_keeps_the_cohort_in_use():
+    at = upload(MESSY / "clean.csv")
+    _confirmed(at)
+    at.file_uploader(key="up_file").set_value(None)
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == []  # steps 1-4 gone
+    assert at.session_state[UPLOADED_KEY].n == 40
+    assert at.button(key="up_back").label == "Back to the bundled cohort"
+
+
+def test_bytes_through_the_ui_helper_without_the_uploader():
+    """The single entry point for bytes (used by the uploader) also works on its own."""
+    from hccdash.ui.upload import RAW_KEY
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    data = (BAD / "event_2.csv").read_bytes()
+    at.session_state[RAW_KEY] = ("event_2.csv", data, hashlib.sha256(data).hexdigest())
+    at.run()
+    assert "event code outside the mapping" in shown_text(at)

@@ -34,6 +34,7 @@ MAPPING_KEY = "hccdash_upload_mapping"  # ColumnMapping the widgets start from
 MAPPING_FOR_KEY = "hccdash_upload_mapping_for"  # (sha256, sheet) the widgets were set up for
 LOADED_MAPPING_KEY = "hccdash_loaded_mapping_id"
 STORED_MSG_KEY = "hccdash_upload_stored_message"
+FROM_UPLOADER_KEY = "hccdash_upload_from_uploader"
 REPORT_KEY = "hccdash_upload_report"  # ((sha256, sheet, mapping), CheckReport)
 NONE = "(none)"
 AUTO = "detect"
@@ -63,6 +64,15 @@ def receive_upload(name: str, data: bytes) -> None:
     st.session_state[RAW_KEY] = (name, data, digest)
     for key in (TABLE_KEY, MAPPING_KEY, MAPPING_FOR_KEY, REPORT_KEY):
         st.session_state.pop(key, None)
+
+
+def sync_uploader(uploaded) -> None:  # uploaded: UploadedFile | None
+    """Take a new file from the uploader; forget it when the user removes it there."""
+    if uploaded is not None:
+        receive_upload(uploaded.name, uploaded.getvalue())
+        st.session_state[FROM_UPLOADER_KEY] = True
+    elif st.session_state.pop(FROM_UPLOADER_KEY, False):
+        clear_upload()
 
 
 def clear_upload() -> None:
