@@ -101,7 +101,8 @@ class SurvdiffResult:
 
     @property
     def label(self) -> str:
-        """Readable name, e.g. ``"Log-rank"`` or ``"Fleming-Harrington(1, 0)"``."""
+        """Readable name, e.g. ``"Log-rank"``, ``"Fleming-Harrington(1, 0)"`` or
+        ``"Log-rank, stratified by site"``."""
         name = {
             "logrank": "Log-rank",
             "wilcoxon": "Gehan-Breslow (generalized Wilcoxon)",
@@ -109,7 +110,7 @@ class SurvdiffResult:
             "peto": "Peto-Peto",
             "fleming-harrington": f"Fleming-Harrington({self.p:g}, {self.q:g})",
         }[self.method]
-        return f"Stratified {name.lower()}" if self.strata else name
+        return f"{name}, stratified by {self.strata}" if self.strata else name
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group: group, n, events, observed, expected, (O-E)^2/E, (O-E)^2/V."""

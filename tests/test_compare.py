@@ -90,18 +90,25 @@ def test_weighted_logrank_matches_explicit_r(name, key, method, p, q):
 
 
 @pytest.mark.parametrize("name", ["lung", "veterans", "gbsg2"])
-def test_stratified_logrank_matches_r(name):
-    """R: survdiff(Surv(time, status) ~ <group> + strata(<strata>), data)"""
+@pytest.mark.parametrize(
+    ("key", "method"), [("stratified", "logrank"), ("stratified_rho1", "peto")]
+)
+def test_stratified_logrank_matches_r(name, key, method):
+    """R: survdiff(Surv(time, status) ~ <group> + strata(<strata>), data, rho = 0 | 1)
+
+    (rho = 1: the pooled Kaplan-Meier weights are computed within each stratum).
+    """
     ref = _fixture(name)
-    r = ref["stratified"]
-    res = survdiff(_data(name), "time", "status", ref["group"], strata=r["strata"])
+    r = ref[key]
+    res = survdiff(_data(name), "time", "status", ref["group"], strata=r["strata"], method=method)
     # R's obs/exp are groups x strata matrices (flattened column-major): sum over strata
     k = len(res.groups)
     np.testing.assert_allclose(res.observed, np.reshape(r["observed"], (-1, k)).sum(0), rtol=REL)
     np.testing.assert_allclose(res.expected, np.reshape(r["expected"], (-1, k)).sum(0), rtol=REL)
     assert res.chisq == pytest.approx(r["chisq"], rel=REL)
     assert res.p_value == pytest.approx(r["p_value"], rel=REL)
-    assert res.label == "Stratified log-rank"
+    name = "Log-rank" if method == "logrank" else "Peto-Peto"
+    assert res.label == f"{name}, stratified by {r['strata']}"
 
 
 @pytest.mark.parametrize("name", ["lung", "gbsg2"])

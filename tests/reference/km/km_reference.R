@@ -175,6 +175,9 @@ reference <- function(name, group, times, tau, strata = NULL, trend_var = NULL, 
   if (!is.null(strata)) {
     s <- survdiff(as.formula(sprintf("Surv(time, status) ~ g + strata(%s)", strata)), data = d)
     out$stratified <- c(list(strata = strata), sd_list(s))
+    s1 <- survdiff(as.formula(sprintf("Surv(time, status) ~ g + strata(%s)", strata)), data = d,
+                   rho = 1)
+    out$stratified_rho1 <- c(list(strata = strata), sd_list(s1))
   }
   if (!is.null(trend_var)) {
     s <- survdiff(Surv(time, status) ~ d[[trend_var]], data = d)
