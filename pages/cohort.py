@@ -7,6 +7,7 @@ from hccdash.filters import describe, events_per_endpoint
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
+from hccdash.ui.km_view import render_table, table_height
 from hccdash.ui.sidebar import filtered_view
 
 view = filtered_view()
@@ -47,7 +48,15 @@ by = st.selectbox("Compare groups of", options, index=default, key="cohort_by")
 if not too_few_patients(view.n, minimum=1, what="a baseline table"):
     with guarded("The baseline table"):
         table = cache.baseline_table(view.data, None if by == "(overall only)" else by)
-        st.dataframe(table.to_frame(), hide_index=True, key="cohort_baseline")
+        frame = table.to_frame()
+        labels = {f.column: f.label for f in cohort.factors() if f.label != f.column}
+        frame.insert(0, "characteristic", frame["variable"].map(lambda v: labels.get(v, v)))
+        render_table(
+            frame.drop(columns="variable"),
+            "baseline_characteristics",
+            "cohort_baseline",
+            height=table_height(len(frame)),
+        )
         if table.tests:
             st.caption(
                 "n (%) of patients with a value; numeric: median (Q1–Q3). Tests are two-sided on "
@@ -57,4 +66,7 @@ if not too_few_patients(view.n, minimum=1, what="a baseline table"):
             )
 
 st.subheader("Data completeness")
-st.dataframe(completeness(view.data).to_frame(), hide_index=True, key="cohort_completeness")
+complete = completeness(view.data).to_frame()
+render_table(
+    complete, "data_completeness", "cohort_completeness", height=table_height(len(complete))
+)

@@ -257,6 +257,11 @@ def test_cohort_page_baseline_by_arm(bundled):
     n_arm = bundled.treatment.value_counts()
     assert f"IMRT+TACE (n={n_arm['IMRT+TACE']})" in table.columns
     assert f"IMRT (n={n_arm['IMRT']})" in table.columns
+    from hccdash.baseline import baseline_table
+
+    expect = baseline_table(bundled, by="treatment").to_frame()
+    assert table["p"].tolist() == pytest.approx(expect["p"].tolist(), rel=1e-12, nan_ok=True)
+    assert "Child-Pugh class" in set(table["characteristic"])
     (complete,) = frame_with(at, "% complete")
     assert complete.set_index("column").loc["os_months", "present"] == 21
 

@@ -175,6 +175,11 @@ def render_figure(fig: go.Figure, name: str, key: str) -> None:
     show_figure(fig, name, key)
 
 
+def table_height(rows: int, max_rows: int = 40) -> int:
+    """Pixel height showing ``rows`` rows (up to ``max_rows``) of an ``st.dataframe``."""
+    return 35 * (min(rows, max_rows) + 1) + 3
+
+
 def render_table(df: pd.DataFrame, name: str, key: str, **kwargs) -> None:
     """A table with CSV/XLSX downloads (plain table if the download module is absent)."""
     st.dataframe(df, hide_index=True, key=f"{key}_df", **kwargs)
