@@ -6,9 +6,14 @@ the R call behind each function and where our defaults differ from R's (our defa
 confidence interval transform is ``"log-log"`` as in Stata, SAS and lifelines; R's is
 ``"log"``).
 
-Speed: one sort of a packed 64-bit key (time bits, group code and event bit) replaces a
-pandas groupby or an argsort; counts per distinct time then come from run boundaries in the
-sorted key, so a million rows take about as long as sorting them once.
+Like R (``timefix = TRUE``), floating-point near-tied times are merged before counting.
+
+Speed: one value sort of a packed 64-bit key (time bits, group code and event bit) replaces
+a pandas groupby or an argsort; counts per distinct time then come from run boundaries in
+the sorted key, with no Python loop over rows or times. String group columns are coded by
+hashing object pointers. At 1e6 rows and 3 groups, KM + log-rank + risk table take about
+2.5x (tied times) to 6x (all distinct) an ``np.argsort`` of the times, 11-15x less than
+lifelines (``bench/`` measures it).
 """
 
 from __future__ import annotations
