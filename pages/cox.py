@@ -96,7 +96,10 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         with guarded("The forest plot"):
             from hccdash.figures import forest_figure
 
-            fig = forest_figure(fit, title=f"{endpoint.label}: Cox model ({ties} ties)")
+            labels = {f.column: f.label for f in cohort.factors()}
+            fig = forest_figure(
+                fit, labels=labels, title=f"{endpoint.label}: Cox model ({ties} ties)"
+            )
             render_figure(fig, f"forest_{key}", f"cox_{key}_forest")
             figures[f"forest_{key}"] = fig
 
