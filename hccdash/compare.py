@@ -572,6 +572,11 @@ def pairwise_survdiff(
     _check_method(method, p, q)
     t, e, codes, labels, _, _ = _prepare(data, time, event, group, levels)
     sizes = _groups_or_raise(group, labels, codes)
+    if not e.any():
+        raise AnalysisError(
+            f"Column {event!r} has no events among the {t.size} patients compared, so the "
+            "curves cannot be compared. Check the event coding (1 = event)."
+        )
     present = [i for i in range(len(labels)) if sizes[i] > 0]
     pairs, stats, pvals = [], [], []
     for a, b in itertools.combinations(present, 2):

@@ -615,6 +615,10 @@ def _prepare(
             f"Column {missing_cols[0]!r} is not in the data. Choose an existing column or "
             "rename it in the column mapping."
         )
+    if len(data) == 0:
+        raise InputError(
+            "The data have 0 rows. Load a file with at least one patient, or widen the filters."
+        )
     t, e, missing = survival_arrays(data, time, event)
     if group is None:
         codes, labels = np.zeros(t.size, dtype=np.int64), ()

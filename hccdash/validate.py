@@ -108,7 +108,7 @@ def survival_arrays(
     arr, nonnum = _numeric(col)
     if nonnum.any():
         raise InputError(
-            f"Column {time!r} (time) has {_rows(int(nonnum.sum()))} that are not numbers "
+            f"Column {time!r} (time) has {_rows(int(nonnum.sum()))} with a non-numeric time "
             f"(rows {_labels(data, nonnum, id_column)}; values "
             f"{_values(col.to_numpy()[nonnum])}). Times must be numbers such as 12.5; "
             "correct these cells or map another column as the time."

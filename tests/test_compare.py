@@ -179,6 +179,8 @@ def test_one_group_and_no_events_are_analysis_errors():
     none = data.assign(status=0)
     with pytest.raises(AnalysisError, match="no events"):
         survdiff(none, "time", "status", "grp")
+    with pytest.raises(AnalysisError, match="no events"):
+        pairwise_survdiff(none, "time", "status", "grp")
     with pytest.raises(InputError, match="'gehan'"):
         survdiff(data, "time", "status", "grp", method="gehan")
     with pytest.raises(InputError, match="2 scores"):

@@ -42,7 +42,7 @@ def test_non_numeric_times_name_rows_values_and_fix():
     with pytest.raises(InputError) as err:
         validate_survival(data, "t", "e", id_column="pid")
     msg = str(err.value)
-    assert "Column 't' (time) has 2 rows that are not numbers" in msg
+    assert "Column 't' (time) has 2 rows with a non-numeric time" in msg
     assert "'P03', 'P05'" in msg  # row labels from id_column
     assert "'abc', 'n/a?'" in msg  # values quoted with !r
     assert "Times must be numbers" in msg
@@ -124,3 +124,8 @@ def test_caller_frame_is_never_modified():
     t, _, _ = survival_arrays(data, "t", "e")
     t[:] = 99.0
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_analysis_on_zero_rows_says_so():
+    with pytest.raises(InputError, match="0 rows"):
+        kaplan_meier(_frame().iloc[:0], "t", "e")
