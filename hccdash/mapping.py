@@ -301,7 +301,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "os时间", "生存期",
     ),
     "os_event": (
-        "osevent", "osstatus", "oscensor", "status", "death", "dead", "vitalstatus", "event",
+        "osevent", "osstatus", "status", "death", "dead", "vitalstatus", "event",
         "died", "fustat", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态", "os事件",
     ),
     "pfs_time": (
@@ -399,6 +399,15 @@ def guess_mapping(data: pd.DataFrame) -> ColumnMapping:
         col = chosen.get(role)
         if col is not None and _looks_like_dates(data[col]):
             used.discard(chosen.pop(role))
+    # An "event" column holding dates ("death": 2021-03-04) is the event's date.
+    for role, date_role in (("os_event", "death_date"), ("pfs_event", "progression_date")):
+        col = chosen.get(role)
+        if col is not None and _looks_like_dates(data[col]):
+            del chosen[role]
+            if date_role not in chosen:
+                chosen[date_role] = col
+            else:
+                used.discard(col)
     time_cols = [chosen[r] for r in ("os_time", "pfs_time") if r in chosen]
     unit = next((u for u in (_unit_of(c) for c in time_cols) if u), "months")
     extras = []
@@ -432,8 +441,10 @@ def guess_mapping(data: pd.DataFrame) -> ColumnMapping:
 
 
 def _looks_like_dates(s: pd.Series) -> bool:
-    present = s.dropna()
-    if present.empty or pd.api.types.is_numeric_dtype(s):
+    if pd.api.types.is_numeric_dtype(s):
+        return False
+    present = s[map_unique(s, norm_code).notna()]
+    if present.empty:
         return False
     sample = present.astype(str).head(50)
     hits = sample.str.match(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")

@@ -76,10 +76,19 @@ def test_guess_chinese_headers_and_units():
     assert out["pvtt"].tolist() == ["Yes", "No"]
 
 
-def test_guess_does_not_take_date_columns_as_times():
+def test_guess_does_not_take_date_columns_as_times_or_events():
     df = pd.DataFrame({"id": [1, 2], "time": ["2020-01-01", "2020-03-01"], "status": [1, 0]})
     m = guess_mapping(df)
     assert m.os_time is None and m.os_event == "status"
+    df = pd.DataFrame(
+        {"start date": ["2020-01-01", "2020-02-01"], "death": ["2020-06-01", ""],
+         "last follow-up": ["2020-06-01", "2021-01-01"]}
+    )  # fmt: skip
+    m = guess_mapping(df)
+    assert (m.os_event, m.death_date, m.start_date, m.last_followup_date) == (
+        None, "death", "start date", "last follow-up",
+    )  # fmt: skip
+    assert m.os_from_dates()
 
 
 def test_time_units_convert_to_months():
