@@ -524,7 +524,9 @@ def fidelity(data: pd.DataFrame, published: dict | None = None) -> Fidelity:
         medians_within=int(scored["within"].fillna(False).astype(bool).sum()),
         medians_scored=len(scored),
         medians_missed=tuple(
-            f"{r.factor} {r.level} {r.endpoint}: {r.median:.1f} vs {r.median_published:g}"
+            f"{r.factor} {r.level} {r.endpoint}: "
+            + ("not reached" if math.isnan(r.median) else f"{r.median:.1f}")
+            + f" vs {r.median_published:g}"
             for r in missed.itertuples()
         ),
         p_same_side=int(tests["same_side"].sum()),

@@ -103,6 +103,7 @@ def test_covariates_are_coherent(cohort):
     assert kps_high.sum() == 11
     c = cohort
     assert (c.loc[c["child_pugh"] == "C", "ascites"] == "Yes").all()
+    assert (c.loc[c["child_pugh"] == "C", "kps"] <= 70).all()
     assert (c.loc[c["ascites"] == "Yes", "cirrhosis"] == "Yes").all()
     assert (c.loc[c["child_pugh"] != "A", "cirrhosis"] == "Yes").all()
     dose, frac, n = c["rt_dose_gy"], c["rt_fraction_gy"], c["rt_fractions"]
@@ -306,3 +307,17 @@ def test_generator_reproduces_the_shipped_files_byte_for_byte():
     out = gen.generate()
     assert out.csv == BUNDLED_CSV.read_bytes()
     assert out.report == REPORT.read_bytes()
+
+
+def test_cli_writes_then_checks_identical_files(tmp_path, capsys):
+    from hccdash.cohort.__main__ import main
+
+    assert main(["--iterations", "300", "--seed", "3", "--out-dir", str(tmp_path)]) == 0
+    csv = (tmp_path / "hcc_oligomets_reconstructed.csv").read_bytes()
+    report = (tmp_path / "reconstruction_report.md").read_text(encoding="utf-8")
+    assert csv.startswith(b"patient_id,age_years,sex,")
+    assert "seed 3, 300 iterations" in report
+    assert main(["--iterations", "300", "--seed", "3", "--out-dir", str(tmp_path), "--check"]) == 0
+    (tmp_path / "hcc_oligomets_reconstructed.csv").write_bytes(csv.replace(b"P01", b"P99"))
+    assert main(["--iterations", "300", "--seed", "3", "--out-dir", str(tmp_path), "--check"]) == 1
+    assert "DIFFERENT" in capsys.readouterr().out

@@ -60,7 +60,7 @@ FACTORS: tuple[FactorSpec, ...] = (
     FactorSpec("failure_pattern", ("Intrahepatic", "Extrahepatic"), (9, 9), ("None",)),
     FactorSpec("ascites", ("Yes", "No"), (7, 14)),
 )
-F_CP, F_CIRR, F_SITE, F_FAIL, F_ASC = 2, 5, 7, 9, 10
+F_CP, F_KPS, F_CIRR, F_SITE, F_FAIL, F_ASC = 2, 4, 5, 7, 9, 10
 NONE_CODE = 2  # failure_pattern code of "None"
 ENDPOINT_KEYS = ("pfs", "os")  # Table 1 prints PFS first
 
@@ -158,9 +158,10 @@ def indicators(codes: np.ndarray) -> np.ndarray:
 
 
 def covariates_ok(codes: np.ndarray) -> bool:
-    """Clinical coherence: Child-Pugh C has ascites; ascites and Child-Pugh B/C are cirrhotic."""
+    """Clinical coherence: Child-Pugh C has ascites and KPS <= 70; ascites and Child-Pugh B/C
+    are cirrhotic."""
     cp, cirr, asc = codes[:, F_CP], codes[:, F_CIRR], codes[:, F_ASC]
-    if np.any((cp == 2) & (asc != 0)):
+    if np.any((cp == 2) & ((asc != 0) | (codes[:, F_KPS] != 1))):
         return False
     if np.any((asc == 0) & (cirr != 0)):
         return False
@@ -185,12 +186,13 @@ def initial_state(rng: np.random.Generator) -> State:
     for f, spec in enumerate(FACTORS):
         counts = list(spec.counts) + ([N - sum(spec.counts)] if spec.excluded else [])
         col = np.repeat(np.arange(len(counts)), counts)
-        if f == F_CP:
-            col = col[::-1]  # C first, then B: they get the ascites / cirrhosis rows
+        if f in (F_CP, F_KPS):
+            col = col[::-1]  # C first, then B; KPS 60-70 first: rows 0-1 fit every rule
         elif f not in (F_CIRR, F_ASC):
             col = rng.permutation(col)
         codes[:, f] = col
-    # Unshuffled: patients 0-1 Child-Pugh C, 0-6 ascites, 0-13 cirrhotic, 0-6 Child-Pugh B/C.
+    # Unshuffled: patients 0-1 Child-Pugh C, 0-6 ascites, 0-13 cirrhotic, 0-6 Child-Pugh B/C,
+    # 0-9 KPS 60-70.
     os = np.sort(rng.integers(40, 500, size=N))[rng.permutation(N)]
     fail = codes[:, F_FAIL]
     prog = fail != NONE_CODE
@@ -311,7 +313,7 @@ def _propose(s: State, rng: np.random.Generator) -> State | None:
         if c.codes[i, f] == c.codes[j, f]:
             return None
         c.codes[i, f], c.codes[j, f] = c.codes[j, f], c.codes[i, f]
-        if f in (F_CP, F_CIRR, F_ASC) and not covariates_ok(c.codes):
+        if f in (F_CP, F_KPS, F_CIRR, F_ASC) and not covariates_ok(c.codes):
             return None
         return c
     if r < 0.6:  # move one patient's OS
