@@ -286,3 +286,18 @@ def test_messy_files_give_the_clean_numbers(tmp_path: Path, capsys):
     clean_pfs = _analyze(capsys, str(MESSY / "clean.csv"), "--time", "pfs_months", "--event",
                          "pfs_event")  # fmt: skip
     assert_same(pfs, clean_pfs)
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "xlsx", "parquet"])
+def test_every_file_format_gives_the_csv_json(fmt: str, tmp_path: Path, capsys, lung_csv: Path):
+    lung = load_lung()
+    path = tmp_path / f"lung.{fmt}"
+    if fmt == "tsv":
+        lung.to_csv(path, sep="\t", index=False)
+    elif fmt == "xlsx":
+        lung.to_excel(path, index=False, sheet_name="lung")
+    else:
+        lung.to_parquet(path, index=False)
+    args = ["--time", "time", "--event", "status", "--group", "sex", "--covariates",
+            "age,ph.ecog", "--times", "180", "--tau", "365"]  # fmt: skip
+    assert _analyze(capsys, str(path), *args) == _analyze(capsys, str(lung_csv), *args)
