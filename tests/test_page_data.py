@@ -163,6 +163,16 @@ def test_mapping_json_loads_into_the_widgets():
     at.run()
     assert at.selectbox(key="map_os_time").value == "pfs_months"
     assert at.selectbox(key="map_pfs_time").value == "(none)"
+    other = ColumnMapping(os_time="OS (days)", os_event="os_event", kps="Karnofsky")
+    at.file_uploader(key="up_mapping_json").set_value(
+        ("other.json", other.to_json().encode(), "application/json")
+    )
+    at.run()
+    assert "names 2 columns this file does not have ('OS (days)', 'Karnofsky')" in shown_text(at)
+    assert at.selectbox(key="map_os_time").value == "(none)"
+    at.file_uploader(key="up_mapping_json").set_value(("bad.json", b"{oops", "application/json"))
+    at.run()
+    assert "mapping file is not valid JSON" in shown_text(at)
 
 
 def test_uploaded_cohort_drives_the_other_pages():

@@ -213,6 +213,13 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         else:
             st.session_state[MAPPING_KEY] = mapping
             _init_widgets(mapping, columns)
+            absent = [c for c in mapping.source_columns() if c not in columns]
+            if absent:
+                st.warning(
+                    f"The loaded mapping names {len(absent)} columns this file does not have "
+                    f"({', '.join(map(repr, absent[:5]))}); they are left unmapped. Choose "
+                    "them below."
+                )
 
     options = [NONE, *columns]
 
