@@ -270,7 +270,7 @@ def score(st: Stats, t: Targets) -> float:
     diff = np.abs(st.median[scored] - t.median[scored])
     missing = np.isnan(diff)
     d = np.where(missing, 0.0, diff)
-    total += float(0.1 * d.sum() + np.maximum(d - 1.0, 0.0).sum() + 4.0 * missing.sum())
+    total += float(0.1 * d.sum() + np.maximum(d - 1.0, 0.0).sum() + 8.0 * missing.sum())
     # Log-rank p values: same side of 0.05, then close on the log scale.
     lp = np.log10(np.maximum(st.p, 1e-12))
     lt = np.log10(t.p)
