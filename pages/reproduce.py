@@ -26,6 +26,16 @@ def _tables() -> dict[str, pd.DataFrame]:
     }
 
 
+def _num(v: float) -> str:
+    """Counts without decimals, rates and months with three."""
+    return f"{v:g}" if float(v).is_integer() else f"{v:.3f}"
+
+
+def _rows_height(frame: pd.DataFrame) -> int:
+    """Pixel height that shows every row (the tables are short)."""
+    return 35 * (len(frame) + 1) + 3
+
+
 def _highlight(frame: pd.DataFrame, flag: str, cols: list[str]):
     """Styler colouring ``cols`` green where ``flag`` is True and orange where False."""
 
@@ -64,9 +74,10 @@ with guarded("The comparison"):
     ov = tables["overall"]
     st.dataframe(
         _highlight(ov, "within", ["computed", "delta"]).format(
-            {"published": "{:g}", "computed": "{:.3f}", "delta": "{:+.3f}", "tolerance": "{:g}"}
+            {"published": "{:g}", "computed": _num, "delta": _num, "tolerance": "{:g}"}
         ),
         hide_index=True,
+        height=_rows_height(ov),
         key="rp_overall",
     )
 
@@ -95,6 +106,7 @@ with guarded("The comparison"):
             {"p_published": "{:g}", "chisq": "{:.3f}", "p": "{:.4f}", "log10_ratio": "{:+.3f}"}
         ),
         hide_index=True,
+        height=_rows_height(tests),
         key="rp_tests",
     )
 
@@ -105,6 +117,7 @@ with guarded("The comparison"):
             {"published": "{:g}", "computed": "{:g}", "delta": "{:+g}", "tolerance": "{:g}"}
         ),
         hide_index=True,
+        height=_rows_height(resp),
         key="rp_responses",
     )
 
@@ -131,8 +144,12 @@ with guarded("The comparison"):
             }
         ),
         hide_index=True,
+        height=_rows_height(t2),
         key="rp_table2",
     )
 
     st.subheader("The paper's own inconsistencies")
-    st.dataframe(tables["inconsistencies"], hide_index=True, key="rp_inconsistencies")
+    st.caption("Transcribed in published.json; how the reconstruction handles each one.")
+    for i, row in enumerate(tables["inconsistencies"].itertuples(), start=1):
+        # Text from the packaged published.json and hccdash.reproduce, not from user data.
+        st.markdown(f"**{i}. {row.inconsistency}**  \n{row.explanation}")
