@@ -43,7 +43,6 @@ def _open(cohort: Cohort | None = None) -> AppTest:
     return at
 
 
-@pytest.mark.slow
 def test_page_numbers_equal_hccdash(navigation_mode):
     at = _open()
     data = load_bundled_cohort().data
@@ -85,7 +84,6 @@ def test_page_numbers_equal_hccdash(navigation_mode):
     assert not any("applies to the bundled" in i.value for i in at.info)
 
 
-@pytest.mark.slow
 def test_page_says_the_comparison_is_for_the_bundled_cohort_when_data_are_uploaded(
     navigation_mode,
 ):
