@@ -103,7 +103,17 @@ LR_TO_FACTOR = np.array(_LR_ORDER)
 
 
 def build_targets(published: dict) -> Targets:
-    """Align the published figures with the generator's columns."""
+    """Align the published figures with the generator's indicator columns.
+
+    Parameters
+    ----------
+    published : dict
+        :func:`hccdash.cohort.published.load_published`'s document.
+
+    Returns
+    -------
+    Targets
+    """
     med = np.full((2, K), np.nan)
     p = np.full((2, len(FACTORS)), np.nan)
     rows = published["table1_univariate"]["factors"]
@@ -360,7 +370,24 @@ def search(
     t_start: float = 3.0,
     t_end: float = 0.003,
 ) -> SearchResult:
-    """Simulated annealing with a geometric temperature schedule (deterministic for a seed)."""
+    """Simulated annealing with a geometric temperature schedule (deterministic for a seed).
+
+    Parameters
+    ----------
+    targets : Targets
+        The published figures (:func:`build_targets`).
+    seed : int
+        Seed of the only random generator used (``numpy.random.default_rng``).
+    iterations : int
+        Proposed moves; the temperature falls geometrically from ``t_start`` to ``t_end``.
+    t_start, t_end : float
+        Initial and final temperature, in units of :func:`score`.
+
+    Returns
+    -------
+    SearchResult
+        The best state seen (not the last one), its statistics and score.
+    """
     rng = np.random.default_rng(seed)
     cur = initial_state(rng)
     cur_score = score(compute_stats(cur, targets), targets)
@@ -432,7 +459,20 @@ def _by(keys: list[tuple]) -> list[int]:
 
 
 def materialize(s: State, seed: int = SEED) -> pd.DataFrame:
-    """The CSV's rows from a searched state: published codes plus rule-based details."""
+    """The CSV's rows from a searched state: published codes plus rule-based details.
+
+    Parameters
+    ----------
+    s : State
+        A searched state (Table 1 codes, vital status, OS and PFS in tenths of a month).
+    seed : int
+        The search seed; ``seed + 1`` seeds the row order and the few random fill-ins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient with :data:`CSV_COLUMNS` (see ``data/README.md``).
+    """
     rng = np.random.default_rng(seed + 1)
     order = rng.permutation(N)  # row order carries no information
     codes = s.codes[order]
