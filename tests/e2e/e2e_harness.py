@@ -274,10 +274,14 @@ class App:
     def nav_titles(self) -> list[str]:
         return [a.inner_text().strip() for a in self.page.locator(NAV_LINK).all()]
 
-    def navigate(self, title: str) -> None:
-        """Go to another page through the sidebar navigation (same Streamlit session)."""
+    def navigate(self, title: str, timeout: float = 120_000) -> None:
+        """Go to another page through the sidebar navigation (same Streamlit session).
+
+        Generous timeout: the risk-models page fits its models on arrival, which takes
+        tens of seconds when the 2-core CI machine is busy.
+        """
         link = self.page.locator(NAV_LINK).filter(has_text=title).first
-        self.rerun(link.click)
+        self.rerun(link.click, timeout=timeout)
 
     # widgets (located by their label, as a screen reader would) ---------------------------
     def multiselect_pick(self, label: str, option: str) -> None:
