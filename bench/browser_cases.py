@@ -19,6 +19,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "bench" / ".scratch"
 CHANGES = 20
+# Per timed change: (ms click -> script run starts, ms click -> run ends, ms click -> curve).
+PHASES: list[tuple[float | None, float | None, float]] = []
 # tests/e2e/e2e_harness.py's CURVE_KEY_JS (set when a case starts).
 _KEY_JS = ""
 BOOKMARK = "km?child_pugh=A&by=treatment"
@@ -94,6 +96,15 @@ def _timed_change(app, action, old_key: str, timeout: float) -> tuple[float, str
     )
     ms, key = handle.json_value()
     app.wait_settled(before, timeout=timeout)
+    # Phases from the script-state log: click -> run starts -> run ends (server side).
+    start, end = app.page.evaluate(
+        """() => { const c = window.__hccClick, log = window.__hcc.log;
+                   const run = log.find(([s, t]) => t >= c && s === 'running');
+                   if (!run) return [null, null];
+                   const done = log.find(([s, t]) => t >= run[1] && s === 'notRunning');
+                   return [run[1] - c, done ? done[1] - c : null]; }"""
+    )
+    PHASES.append((start, end, float(ms)))
     return float(ms), key
 
 
@@ -104,6 +115,7 @@ def filter_latencies(app, timeout: float) -> list[float]:
     box = page.get_by_role("combobox", name="Child-Pugh class", exact=True)
     option = page.get_by_role("option", name="A", exact=True)
     remove = app.sidebar.get_by_role("button", name="Remove A", exact=True)
+    PHASES.clear()
     out = []
     for i in range(CHANGES):
         if i % 2 == 0:
@@ -179,14 +191,24 @@ def upload(app, path: Path, n: int, timeout: float) -> dict[str, float]:
     }
 
 
-def _stats(ms: list[float]) -> dict[str, str]:
+def _stats(ms: list[float], phases: bool = False) -> dict[str, str]:
     arr = np.asarray(ms)
-    return {
+    out = {
         "median": f"{statistics.median(ms):.0f} ms",
         "p95": f"{np.percentile(arr, 95):.0f} ms",
         "min": f"{arr.min():.0f} ms",
         "max": f"{arr.max():.0f} ms",
     }
+    if phases:
+        # Medians of the phases of the same changes (see PHASES).
+        full = [p for p in PHASES if p[0] is not None and p[1] is not None]
+        if full:
+            out["click to run start (median)"] = f"{statistics.median(p[0] for p in full):.0f} ms"
+            out["script run (median)"] = f"{statistics.median(p[1] - p[0] for p in full):.0f} ms"
+            out["run end to curve drawn (median)"] = (
+                f"{statistics.median(p[2] - p[1] for p in full):.0f} ms"
+            )
+    return out
 
 
 def case5(quick: bool, e2e, cohort, n_big: int) -> dict:
@@ -201,7 +223,7 @@ def case5(quick: bool, e2e, cohort, n_big: int) -> dict:
         app = session.app()
         app.goto("km")
         small = filter_latencies(app, 120_000)
-        rows.append({"cohort": "bundled, n = 21", "samples": len(small), **_stats(small)})
+        rows.append({"cohort": "bundled, n = 21", "samples": len(small), **_stats(small, True)})
         targets.append(
             target(
                 "case 5 at n = 21: filter change to redrawn curve, p50",
@@ -227,7 +249,7 @@ def case5(quick: bool, e2e, cohort, n_big: int) -> dict:
         steps = upload(app, path, n_big, 600_000)
         big = filter_latencies(app, 600_000)
         label = f"uploaded Parquet, n = {fmt_n(n_big)} (exact times)"
-        rows.append({"cohort": label, "samples": len(big), **_stats(big)})
+        rows.append({"cohort": label, "samples": len(big), **_stats(big, True)})
         targets.append(
             target(
                 f"case 5 at n = {fmt_n(n_big)}: filter change to redrawn curve, p50",
@@ -260,7 +282,11 @@ def case5(quick: bool, e2e, cohort, n_big: int) -> dict:
         "page, capture phase) to the first animation frame in which the plotly chart holds the "
         "new curve, so it includes the websocket round trip, the script rerun (filter, cached "
         "KM, figure), the delta to the browser and Plotly.react. The dropdown is opened before "
-        "the timer starts (opening it does not rerun the app). Bookmark: a new browser context "
+        "the timer starts (opening it does not rerun the app). Phases, from a log of the app's "
+        "script-state attribute: click to run start (event, websocket, queue), script run "
+        "(server: filter, cached fits, figure, and sending deltas), run end to curve drawn "
+        "(negative when the chart's delta is drawn before the rest of the page has run). "
+        "Bookmark: a new browser context "
         f"opens /{BOOKMARK}; the time is from navigation start to the first frame with both "
         "arms' curves drawn (a new Streamlit session each time; fits cached across sessions).",
         f"The n = {fmt_n(n_big)} cohort is written by hccdash.synth (seed fixed, exact times) as "

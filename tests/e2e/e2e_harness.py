@@ -50,12 +50,16 @@ CRASH_TEXT = re.compile(
 # test can wait for "a rerun happened and finished" even when the run is faster than polling.
 _OBSERVER_JS = """
 (() => {
-  window.__hcc = {runs: 0, last: performance.now()};
+  window.__hcc = {runs: 0, last: performance.now(), log: []};
   const watch = () => new MutationObserver((records) => {
     for (const r of records) {
       if (r.attributeName === 'data-test-script-state') {
+        const now = performance.now();
         window.__hcc.runs += 1;
-        window.__hcc.last = performance.now();
+        window.__hcc.last = now;
+        // (state, time) of every change: the benchmark splits latencies into phases.
+        window.__hcc.log.push([r.target.getAttribute('data-test-script-state'), now]);
+        if (window.__hcc.log.length > 500) window.__hcc.log.shift();
       }
     }
   }).observe(document.documentElement,
