@@ -427,3 +427,13 @@ def test_minimal_uploaded_cohort_without_filter_columns(page):
     assert not at.sidebar.get("multiselect") or all(
         m.key != "f_child_pugh" for m in at.sidebar.multiselect
     )
+
+
+def test_more_filters_widgets_numeric_range(bundled):
+    at = open_page("cohort")
+    at.multiselect(key="f_more_cols").set_value(["age_years"]).run()
+    at.slider(key="f_x_age_years").set_value((50.0, 60.0)).run()
+    no_exception(at)
+    n = int(bundled.age_years.between(50, 60).sum())
+    assert sidebar_count(at) == f"n = {n} of 21 patients"
+    assert at.query_params["age_years"] == "50-60"
