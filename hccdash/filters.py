@@ -141,6 +141,12 @@ class FilterSpec:
         warnings: list[str] = []
         get = {k: _last(v) for k, v in params.items()}
         fields: dict[str, object] = {}
+        for key, column in (("kps", KPS), ("pvtt", PVTT), ("ascites", ASCITES)):
+            if key in get and column not in data.columns:
+                warnings.append(
+                    f"URL parameter {key}={get.pop(key)!r} ignored: the cohort has no "
+                    f"{column!r} column."
+                )
 
         if "child_pugh" in get:
             fields["child_pugh"] = _parse_levels(

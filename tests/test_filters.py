@@ -179,3 +179,11 @@ def test_parse_cut():
     assert parse_cut({}) == (None, [])
     value, warnings = parse_cut({"cut": "inf"})
     assert value is None and "cut='inf'" in warnings[0]
+
+
+def test_url_filter_on_a_column_the_cohort_lacks_warns(data):
+    spec, warnings = FilterSpec.from_query(
+        {"kps": "80-100", "pvtt": "yes"}, data.drop(columns=["kps", "pvtt"])
+    )
+    assert spec == FilterSpec()
+    assert len(warnings) == 2 and "'kps'" in warnings[0] and "'pvtt'" in warnings[1]
