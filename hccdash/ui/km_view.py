@@ -277,7 +277,7 @@ def render_km(
     if hr:
         st.markdown(hr)
 
-    st.markdown("**Median survival** (" + opts.time_unit + ", 95% CI)")
+    st.markdown(f"**Median survival** ({opts.time_unit}, 95% CI, {km.conf_type})")
     med = median_frame(km, divisor)
     out[f"median_{endpoint.key}"] = med
     render_table(med, f"median_{endpoint.key}", f"{key}_median")
