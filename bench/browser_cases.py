@@ -10,7 +10,10 @@ curves; the bookmark time is from navigation start to the first frame with the c
 from __future__ import annotations
 
 import re
+import shutil
+import signal
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -108,8 +111,8 @@ def _timed_change(app, action, old_key: str, timeout: float) -> tuple[float, str
     return float(ms), key
 
 
-def filter_latencies(app, timeout: float) -> list[float]:
-    """20 sidebar Child-Pugh changes (A on, A off, ...) on the KM page: ms to redrawn curve."""
+def filter_latencies(app, timeout: float, changes: int = CHANGES) -> list[float]:
+    """Sidebar Child-Pugh changes (A on, A off, ...) on the KM page: ms to redrawn curve."""
     page = app.page
     key = app.wait_curves(0, timeout=timeout)
     box = page.get_by_role("combobox", name="Child-Pugh class", exact=True)
@@ -117,7 +120,7 @@ def filter_latencies(app, timeout: float) -> list[float]:
     remove = app.sidebar.get_by_role("button", name="Remove A", exact=True)
     PHASES.clear()
     out = []
-    for i in range(CHANGES):
+    for i in range(changes):
         if i % 2 == 0:
             # Open the list first (not timed: no rerun), then time the click on "A".
             box.click()
@@ -128,6 +131,94 @@ def filter_latencies(app, timeout: float) -> list[float]:
             ms, key = _timed_change(app, remove.first.click, key, timeout)
         out.append(ms)
     return out
+
+
+def profile_changes(app, pid: int, timeout: float, changes: int = 6) -> str:
+    """py-spy samples of the streamlit process over a few more filter changes (after timing).
+
+    Returns the functions with the largest inclusive share of the samples, hccdash's own and
+    the libraries it calls, as text for RESULTS.md.
+    """
+    exe = shutil.which("py-spy")
+    if exe is None:
+        return "(py-spy not installed: pip install -r bench/requirements.txt)"
+    raw = SCRATCH / "case5_pyspy.txt"
+    proc = subprocess.Popen(
+        [exe, "record", "--pid", str(pid), "--format", "raw", "--output", str(raw),
+         "--rate", "200", "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    time.sleep(1.5)  # attach
+    filter_latencies(app, timeout, changes=changes)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return "(py-spy did not stop)"
+    if not raw.exists():
+        return f"(py-spy wrote no profile: {err.decode(errors='replace')[-300:]})"
+    return summarise_folded(raw.read_text(), changes)
+
+
+_SCRIPT_ROOT = "ScriptRunner._run_script (streamlit/runtime/scriptrunner/script_runner.py)"
+_PLUMBING = (
+    "(threading.py)",
+    "(selectors.py)",
+    "<frozen runpy>",
+    "(click/",
+    "(asyncio/",
+    "(streamlit/web/",
+    "(streamlit/__main__.py)",
+    "(tornado/",
+    "(concurrent/",
+    "scriptrunner/script_runner.py",
+    "scriptrunner/exec_code.py",
+    "(streamlit/navigation/page.py)",
+    "(streamlit/commands/navigation.py)",
+    "<module> (app.py)",
+)
+
+
+def summarise_folded(text: str, changes: int, top: int = 22) -> str:
+    """Inclusive sample share per function from py-spy's folded stacks."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in text.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        seen = set()
+        for frame in stack.split(";"):
+            # "func (path:line)" -> "func (file)" so lines of one function add up.
+            name, _, where = frame.partition(" (")
+            path = where.rsplit(":", 1)[0]
+            short = path.split("/site-packages/")[-1].replace(str(ROOT) + "/", "")
+            key = f"{name} ({short})"
+            if key not in seen:
+                seen.add(key)
+                inclusive[key] = inclusive.get(key, 0) + n
+    if not total:
+        return "(no samples)"
+    rows = sorted(inclusive.items(), key=lambda kv: -kv[1])
+    # Skip the plumbing every sample passes through (threads, the server loop, the script
+    # runner's own frames) and keep what the work is.
+    picked = [(k, v) for k, v in rows if not any(p in k for p in _PLUMBING)][:top]
+    for k, v in rows:
+        if k.startswith("ScriptRunner._on_script_finished"):
+            picked.insert(
+                0, ("post-run gc.collect(2) (streamlit runner.postScriptGC; in " + k + ")", v)
+            )
+            break
+    picked.insert(0, ("(script thread) " + _SCRIPT_ROOT, inclusive.get(_SCRIPT_ROOT, 0)))
+    lines = [
+        f"py-spy, {total} samples at 200 Hz over {changes} filter changes; inclusive share:",
+        *(f"{100 * v / total:5.1f}%  {k}" for k, v in picked),
+    ]
+    return "\n".join(lines)
 
 
 def bookmark_times(session, repeats: int, timeout: float) -> list[float]:
@@ -248,8 +339,10 @@ def case5(quick: bool, e2e, cohort, n_big: int) -> dict:
         app = session.app()
         steps = upload(app, path, n_big, 600_000)
         big = filter_latencies(app, 600_000)
+        big_stats = _stats(big, True)
+        profile = profile_changes(app, session.server.proc.pid, 600_000)
         label = f"uploaded Parquet, n = {fmt_n(n_big)} (exact times)"
-        rows.append({"cohort": label, "samples": len(big), **_stats(big, True)})
+        rows.append({"cohort": label, "samples": len(big), **big_stats})
         targets.append(
             target(
                 f"case 5 at n = {fmt_n(n_big)}: filter change to redrawn curve, p50",
@@ -295,7 +388,13 @@ def case5(quick: bool, e2e, cohort, n_big: int) -> dict:
         "data page's 50 MB upload cap; the Parquet file is under it. "
         f"Streamlit process after the run: VmHWM {mem.get('VmHWM', float('nan')):.0f} MB.",
     ]
-    return {"rows": rows, "targets": targets, "notes": notes, "extra_tables": extra, "profile": ""}
+    return {
+        "rows": rows,
+        "targets": targets,
+        "notes": notes,
+        "extra_tables": extra,
+        "profile": f"Streamlit process during filter changes at n = {fmt_n(n_big)}:\n{profile}",
+    }
 
 
 def case6(quick: bool, e2e, cohort, n_big: int) -> dict:

@@ -727,7 +727,7 @@ def render(records: dict[int, dict], info: dict, out_dir: Path) -> str:
         for note in rec.get("notes", []):
             lines += ["", note]
         if rec.get("profile"):
-            lines += ["", "Profile (pyinstrument) of the missed target:", "", "```"]
+            lines += ["", "Profile (what bounds the time):", "", "```"]
             lines += [rec["profile"], "```"]
     return "\n".join(lines) + "\n"
 
