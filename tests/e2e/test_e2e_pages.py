@@ -40,8 +40,11 @@ def test_root_serves_the_cohort_page_with_the_patient_count(app):
     app.screenshot("page_root")
     assert not app.problems()
     main = app.main_text()
-    # The bundled cohort: 21 patients, shown on the default (cohort) page.
-    assert "21" in main, f"no patient count 21 on '/':\n{main[:600]}"
+    # The bundled cohort: 21 patients, shown on the default (cohort) page as a metric.
+    assert "Cohort" in app.page.locator("h1").first.inner_text()
+    metric = app.page.locator('[data-testid="stMetric"]').filter(has_text="Patients loaded")
+    assert metric.count() == 1, f"no 'Patients loaded' metric on '/':\n{main[:600]}"
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "21"
     assert app.page.url.rstrip("/").endswith(str(app.server.port)) or "cohort" in app.page.url
     # The sidebar's always-visible count (issue 5).
     assert app.n_text() == (21, 21)
