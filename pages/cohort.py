@@ -6,7 +6,7 @@ from hccdash.baseline import completeness
 from hccdash.filters import describe, events_per_endpoint
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
-from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
+from hccdash.ui.common import esc_md, guarded, reconstruction_notice, too_few_patients
 from hccdash.ui.km_view import render_table, table_height
 from hccdash.ui.sidebar import filtered_view
 
@@ -19,8 +19,8 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Patients loaded", view.n_total)
 c2.metric("Patients after filters", view.n)
 c3.metric("Columns", cohort.data.shape[1])
-st.markdown(f"**{cohort.name}**")
-st.caption(f"Source: {cohort.source} · Filters: {describe(view.spec)}")
+st.markdown(f"**{esc_md(cohort.name)}**")
+st.caption(f"Source: {esc_md(cohort.source)} · Filters: {esc_md(describe(view.spec))}")
 
 endpoints = cohort.endpoints()
 if view.n and endpoints:

@@ -6,7 +6,14 @@ import streamlit as st
 from hccdash.filters import describe, parse_endpoint
 from hccdash.schema import PAPER_COX_FACTORS
 from hccdash.ui import cache
-from hccdash.ui.common import fmt_p, guarded, reconstruction_notice, too_few_patients, url_choice
+from hccdash.ui.common import (
+    esc_md,
+    fmt_p,
+    guarded,
+    reconstruction_notice,
+    too_few_patients,
+    url_choice,
+)
 from hccdash.ui.cox_view import covariate_candidates, paper_grouped, reference_options
 from hccdash.ui.km_view import render_download_all, render_figure, render_table
 from hccdash.ui.sidebar import filtered_view
@@ -53,7 +60,7 @@ if refs:
         ref_cols = st.columns(min(4, len(refs)))
         for i, (column, levels) in enumerate(refs.items()):
             reference[column] = ref_cols[i % len(ref_cols)].selectbox(
-                column, levels, key=f"cox_ref_{column}"
+                esc_md(column), levels, key=f"cox_ref_{column}"
             )
 
 figures, tables = {}, {}
@@ -73,7 +80,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         )
         # Warnings (few events per variable, separation) come before any number.
         for message in fit.warnings:
-            st.warning(message, icon=":material/warning:")
+            st.warning(esc_md(message), icon=":material/warning:")
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("Patients used", fit.n, help=f"{fit.dropped} rows with missing values dropped")
         m2.metric("Events", fit.events)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.filters import describe, parse_by, parse_cut, parse_endpoint
-from hccdash.ui.common import reconstruction_notice, too_few_patients, url_choice
+from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.km_view import (
     ADJUST,
     TESTS,
@@ -65,10 +65,12 @@ if column is not None and pd.api.types.is_numeric_dtype(full[column]):
         if cut_key not in st.session_state:
             url_cut, cut_warnings = parse_cut(st.query_params)
             for message in cut_warnings:
-                st.warning(message)
+                st.warning(esc_md(message))
             default = float(values.median()) if not values.empty else 0.0
             st.session_state[cut_key] = url_cut if url_cut is not None else default
-        cut = c3.number_input(f"Cut {column} at (≤ cut vs > cut; default the median)", key=cut_key)
+        cut = c3.number_input(
+            f"Cut {esc_md(column)} at (≤ cut vs > cut; default the median)", key=cut_key
+        )
 if endpoint == "both":
     st.query_params.pop("endpoint", None)
 else:
@@ -110,7 +112,7 @@ with st.expander("Display and test options"):
 
 landmarks, landmark_warning = parse_times(landmark_text, TIME_DIVISOR[unit])
 if landmark_warning:
-    st.warning(landmark_warning)
+    st.warning(esc_md(landmark_warning))
 opts = KMOptions(
     conf_type=conf_type,
     show_ci=show_ci,

@@ -6,7 +6,7 @@ from hccdash.filters import describe
 from hccdash.response import RESPONSE_COLUMNS, best_response_table, toxicity_table
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
-from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
+from hccdash.ui.common import esc_md, guarded, reconstruction_notice, too_few_patients
 from hccdash.ui.km_view import render_download_all, render_figure, render_table
 from hccdash.ui.sidebar import filtered_view
 
@@ -28,7 +28,7 @@ elif not too_few_patients(view.n, minimum=1, what="a response table"):
     for site in sites:
         with guarded(f"The {site} table"):
             t = best_response_table(data, site, by=by)
-            st.markdown(f"**{t.site}**")
+            st.markdown(f"**{esc_md(t.site)}**")
             render_table(t.to_frame(), f"best_response_{t.site.lower()}", f"resp_{site}")
             tables[f"best_response_{t.site.lower()}"] = t.to_frame()
 

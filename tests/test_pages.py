@@ -437,3 +437,17 @@ def test_more_filters_widgets_numeric_range(bundled):
     n = int(bundled.age_years.between(50, 60).sum())
     assert sidebar_count(at) == f"n = {n} of 21 patients"
     assert at.query_params["age_years"] == "50-60"
+
+
+def test_markdown_in_data_or_url_is_shown_literally():
+    """A crafted value must not become a markdown image (an external fetch) or a link."""
+    payload = "![x](http://example.invalid/p.png)"
+    data = synthetic(seed=4)
+    data["treatment"] = np.where(data.treatment == "IMRT", payload, "IMRT+TACE")
+    data.loc[data.treatment == payload, "os_event"] = 0
+    at = open_page("km", {"by": "treatment", "kps": payload}, cohort=Cohort("x", data, "x.csv"))
+    no_exception(at)
+    shown = [el.value for el in (*at.warning, *at.info, *at.markdown, *at.caption)]
+    assert any("example" in t for t in shown)  # the messages do mention the value ...
+    for text in shown:
+        assert "![x](" not in text and "](http" not in text, text  # ... only escaped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,12 +12,21 @@ from hccdash.errors import HccdashError
 from hccdash.schema import Cohort
 
 REPRODUCE_PAGE = "pages/reproduce.py"
+# Characters with a meaning in Streamlit markdown (links, images, emphasis, emoji shortcodes,
+# HTML-looking tags, LaTeX): escaped in every data- or URL-derived string we show, so a column
+# name or a crafted link cannot make the browser fetch an external image.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 RECONSTRUCTION_TEXT = (
     "This is the bundled, reconstructed cohort: 21 patients generated to reproduce the "
     "published figures of Luo et al. The study never published patient-level data, so these "
     "rows are not real patients. Use it to explore the methods, not to draw clinical "
     "conclusions."
 )
+
+
+def esc_md(text: object) -> str:
+    """``text`` with every markdown-special character backslash-escaped (shown literally)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def reconstruction_notice(cohort: Cohort) -> None:
@@ -33,7 +43,7 @@ def reconstruction_notice(cohort: Cohort) -> None:
 
 def show_error(exc: HccdashError) -> None:
     """Show an error a user can act on as a message in place (never a traceback)."""
-    st.warning(str(exc), icon=":material/warning:")
+    st.warning(esc_md(exc), icon=":material/warning:")
 
 
 @contextmanager
@@ -102,5 +112,5 @@ def url_choice(
         return
     value, warnings = parsed
     for message in warnings:
-        st.warning(message, icon=":material/link_off:")
+        st.warning(esc_md(message), icon=":material/link_off:")
     st.session_state[key] = value if value in options else default

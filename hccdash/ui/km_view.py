@@ -17,7 +17,7 @@ import streamlit as st
 from hccdash.errors import HccdashError
 from hccdash.schema import PAPER_FACTORS, Endpoint, Factor
 from hccdash.ui import cache
-from hccdash.ui.common import fmt_p, guarded, show_error
+from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 
 TIME_DIVISOR = {"months": 1.0, "years": 12.0}
 TESTS = {
@@ -215,8 +215,10 @@ def render_km(
     grouped = g.column is not None and len(levels) >= 2
     if g.column is not None and len(levels) < 2:
         st.info(
-            f"Only one group of {g.label!r} has patients after the filters "
-            f"({levels[0] if levels else 'none'}): no comparison is possible."
+            esc_md(
+                f"Only one group of {g.label!r} has patients after the filters "
+                f"({levels[0] if levels else 'none'}): no comparison is possible."
+            )
         )
     test = None
     if grouped:
@@ -244,8 +246,10 @@ def render_km(
     for c in km.curves:
         if c.events == 0:
             st.info(
-                f"No {endpoint.key.upper()} events in group {c.group or 'all patients'!r}: "
-                "its curve stays at 1 and its median is not reached."
+                esc_md(
+                    f"No {endpoint.key.upper()} events in group {c.group or 'all patients'!r}: "
+                    "its curve stays at 1 and its median is not reached."
+                )
             )
 
     with guarded("The Kaplan-Meier figure"):
@@ -275,7 +279,7 @@ def render_km(
             f"df = {test.df}, p = {fmt_p(test.p_value)}"
         )
     if hr:
-        st.markdown(hr)
+        st.markdown(esc_md(hr))
 
     st.markdown(f"**Median survival** ({opts.time_unit}, 95% CI, {km.conf_type})")
     med = median_frame(km, divisor)
@@ -284,7 +288,8 @@ def render_km(
     nr = med[med["median"].isna()]["group"].tolist()
     if nr:
         st.caption(
-            "Median not reached (survival never fell to 50%) for: " + ", ".join(map(str, nr))
+            "Median not reached (survival never fell to 50%) for: "
+            + esc_md(", ".join(map(str, nr)))
         )
 
     if opts.landmarks:
@@ -322,7 +327,7 @@ def render_km(
             with guarded("The trend test"):
                 tr = cache.trend_test(g.data, endpoint.time, endpoint.event, g.column, g.levels)
                 st.markdown(
-                    f"Log-rank test for trend (levels in order {', '.join(levels)}): "
+                    f"Log-rank test for trend (levels in order {esc_md(', '.join(levels))}): "
                     f"chi-square = {tr.chisq:.2f}, df = {tr.df}, p = {fmt_p(tr.p_value)}"
                 )
     return out

@@ -32,6 +32,7 @@ from hccdash.schema import (
     TREATMENT,
     Cohort,
 )
+from hccdash.ui.common import esc_md
 from hccdash.ui.state import active_cohort, ensure_app_router
 
 _VIEW_KEY = "hccdash_filtered_view"
@@ -243,18 +244,18 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
             if _is_num(col):
                 lo_f, hi_f = _num_bounds(col)
                 if lo_f == hi_f:
-                    st.caption(f"{column}: every value is {lo_f:g}; nothing to filter.")
+                    st.caption(f"{esc_md(column)}: every value is {lo_f:g}; nothing to filter.")
                     continue
                 if key not in st.session_state:
                     st.session_state[key] = (lo_f, hi_f)
-                rng = st.slider(column, lo_f, hi_f, key=key)
+                rng = st.slider(esc_md(column), lo_f, hi_f, key=key)
                 if (float(rng[0]), float(rng[1])) != (lo_f, hi_f):
                     extra.append((column, (float(rng[0]), float(rng[1]))))
             else:
                 levels_x = _levels(data, column)
                 if key in st.session_state:
                     st.session_state[key] = [v for v in st.session_state[key] if v in levels_x]
-                picked = st.multiselect(column, levels_x, key=key, placeholder="any value")
+                picked = st.multiselect(esc_md(column), levels_x, key=key, placeholder="any value")
                 if picked:
                     extra.append((column, tuple(v for v in levels_x if v in picked)))
     fields["extra"] = tuple(extra)
@@ -295,7 +296,7 @@ def render_sidebar() -> FilteredView:
     sb.subheader("Filters")
     counts = sb.container()
     for message in st.session_state.get(_WARN_KEY, []):
-        sb.warning(message)
+        sb.warning(esc_md(message))
     spec = _widgets(data)
     sb.button("Reset filters", key="f_reset", on_click=_reset, args=(data,), icon=":material/undo:")
 
