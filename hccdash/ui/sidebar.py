@@ -265,7 +265,9 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
 def _sync_query_params(spec: FilterSpec, data: pd.DataFrame) -> None:
     """Write the filters to the URL; leave page choices (endpoint, by, ...) alone."""
     wanted = spec.to_query()
-    filter_keys = {"child_pugh", "kps", "pvtt", "ascites", "arm"} | set(data.columns)
+    filter_keys = {"child_pugh", "kps", "pvtt", "ascites", "arm"} | (
+        set(data.columns) - RESERVED_KEYS
+    )
     for key in list(st.query_params.keys()):
         if key in filter_keys and key not in wanted:
             del st.query_params[key]
