@@ -10,6 +10,7 @@ bookmarked view restores the same patients. The URL contract (issue 5)::
     arm=imrt|imrt_tace  treatment arm, as the slug of its level (see :func:`slug`)
     endpoint=os|pfs     page choice (see :func:`parse_endpoint`)
     by=<column>         page choice (see :func:`parse_by`)
+    cut=<number>        page choice: split value of a numeric ``by`` (see :func:`parse_cut`)
     <column>=a,b        "more filters": categories of any other column
     <column>=lo-hi      "more filters": inclusive range of any other numeric column
 
