@@ -68,8 +68,9 @@ class FilteredView:
     n_total: int
 
 
-def _cohort_id(cohort: Cohort) -> tuple[str, str, int]:
-    return (cohort.name, cohort.source, cohort.n)
+def _cohort_id(cohort: Cohort) -> tuple[object, ...]:
+    # Not id(): the bundled cohort comes from st.cache_data, a fresh copy on every run.
+    return (cohort.name, cohort.source, cohort.n, tuple(map(str, cohort.data.columns)))
 
 
 def _kps_bounds(data: pd.DataFrame) -> tuple[int, int, int] | None:
