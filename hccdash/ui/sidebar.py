@@ -195,6 +195,11 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
     bounds = _kps_bounds(data)
     if bounds is not None:
         lo, hi, step = bounds
+        current = st.session_state.get("f_kps")
+        if not isinstance(current, tuple | list) or len(current) != 2:
+            st.session_state["f_kps"] = (lo, hi)
+        else:
+            st.session_state["f_kps"] = _clamp_kps((int(current[0]), int(current[1])), bounds)
         value = sb.slider("KPS (inclusive)", lo, hi, step=step, key="f_kps")
         sb.caption("One click: the paper's KPS groups")
         cols = sb.columns(len(KPS_GROUPS))
@@ -247,8 +252,12 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
                 if lo_f == hi_f:
                     st.caption(f"{esc_md(column)}: every value is {lo_f:g}; nothing to filter.")
                     continue
-                if key not in st.session_state:
+                cur = st.session_state.get(key)
+                if not isinstance(cur, tuple | list) or len(cur) != 2:
                     st.session_state[key] = (lo_f, hi_f)
+                else:  # keep a stale range inside this cohort's bounds
+                    a, b = (max(lo_f, min(hi_f, float(v))) for v in cur)
+                    st.session_state[key] = (min(a, b), max(a, b))
                 rng = st.slider(esc_md(column), lo_f, hi_f, key=key)
                 if (float(rng[0]), float(rng[1])) != (lo_f, hi_f):
                     extra.append((column, (float(rng[0]), float(rng[1]))))
