@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hccdash import schema
 from hccdash.errors import FileReadError, preview_labels
 
 # Files larger than this are refused before parsing: the dashboard holds a cohort in memory
@@ -40,13 +41,9 @@ EXTENSIONS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-# Cells read as missing: pandas' read_csv list (so an upload of the bundled CSV equals
-# load_bundled_cohort, where failure pattern "None" is missing and the paper's 18 failures are
-# compared) plus "na", "." and "-" (SPSS/Stata exports).
-NA_VALUES = frozenset(
-    {"", "NA", "N/A", "n/a", "na", "NaN", "nan", "-nan", "-NaN", "NULL", "null", "None",
-     "#N/A", "#N/A N/A", "#NA", "<NA>", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN", ".", "-"}
-)  # fmt: skip
+# Cells read as missing: the bundled cohort's list (pandas' defaults minus "None", which is a
+# value in clinical sheets: failure pattern "None"), plus "na", "." and "-" (SPSS/Stata exports).
+NA_VALUES = schema.NA_STRINGS | {"na", ".", "-"}
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Characters that make a spreadsheet treat a cell as a formula (CSV injection, OWASP).

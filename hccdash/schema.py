@@ -17,6 +17,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 BUNDLED_CSV = DATA_DIR / "hcc_oligomets_reconstructed.csv"
 
+# Cells read as missing. pandas' default list minus "None": in clinical sheets "None" is a
+# value (failure pattern "None" = no failure; the paper prints PVTT and ascites as "None").
+NA_STRINGS: frozenset[str] = frozenset(
+    {"", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "-NaN", "NULL", "null", "#N/A", "#N/A N/A",
+     "#NA", "<NA>", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN"}
+)  # fmt: skip
+
 # Canonical column names ------------------------------------------------------------------
 PATIENT_ID = "patient_id"
 OS_TIME, OS_EVENT = "os_months", "os_event"
@@ -186,7 +193,9 @@ class Cohort:
 
 def load_bundled_cohort(path: Path = BUNDLED_CSV) -> Cohort:
     """Read the bundled reconstructed cohort (see ``data/README.md``)."""
-    data = pd.read_csv(path, dtype={PATIENT_ID: str})
+    data = pd.read_csv(
+        path, dtype={PATIENT_ID: str}, keep_default_na=False, na_values=sorted(NA_STRINGS)
+    )
     return Cohort(
         name="Reconstructed HCC oligometastasis cohort (Luo et al.)",
         data=data,

@@ -80,10 +80,13 @@ def test_decimal_comma_and_thousands_dot():
     assert "decimal commas" in t.notes[0]
 
 
-def test_missing_markers_follow_pandas_read_csv():
-    """Same NA list as load_bundled_cohort (pandas' default) plus '.' and '-'."""
+def test_missing_markers_follow_the_bundled_cohort():
+    """Same NA list as load_bundled_cohort (pandas' default minus "None") plus '.' and '-'.
+
+    "None" stays a value: failure pattern "None" means no failure, not a missing cell.
+    """
     t = hio.read_table(b"id,failure,x\n1,None,.\n2,Local,-\n3,#N/A,4\n", "f.csv")
-    assert t.data["failure"].tolist() == [None, "Local", None]
+    assert t.data["failure"].tolist() == ["None", "Local", None]
     assert t.data["x"].iloc[2] == 4 and t.data["x"].isna().tolist() == [True, True, False]
 
 

@@ -23,8 +23,9 @@ def covariate_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
 
 
 def paper_grouped(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
-    """Replace numeric covariates with a paper cut point (KPS, dose, age) by their groups."""
-    cuts = {f.column: f for f in PAPER_FACTORS if f.cut is not None}
+    """Replace covariates by the paper's grouping: cut points (KPS, dose, age) and excluded
+    levels (failure mode "None": the paper's model compares the patients who failed)."""
+    cuts = {f.column: f for f in PAPER_FACTORS if f.cut is not None or f.exclude}
     changes = {c: cuts[c].values(data) for c in covariates if c in cuts and c in data.columns}
     return data.assign(**changes) if changes else data
 
