@@ -134,12 +134,14 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 ties,
                 reference or None,
             )
+            for message in ph.warnings:
+                st.warning(esc_md(message), icon=":material/warning:")
             render_table(ph.to_frame(), f"cox_zph_{key}", f"cox_{key}_zph")
             tables[f"cox_zph_{key}"] = ph.to_frame()
             term = st.selectbox("Residual plot for", list(ph.terms), key=f"cox_zph_term_{key}")
             from hccdash.figures import schoenfeld_figure
 
-            fig = schoenfeld_figure(ph, term, title=f"Scaled Schoenfeld residuals: {term}")
+            fig = schoenfeld_figure(ph, term, cox=fit, title=f"Scaled Schoenfeld residuals: {term}")
             render_figure(fig, f"schoenfeld_{key}_{term}", f"cox_{key}_schoenfeld")
             figures[f"schoenfeld_{key}_{term}"] = fig
             st.caption(
