@@ -5,6 +5,7 @@ import streamlit as st
 
 from hccdash import models as M
 from hccdash.errors import HccdashError
+from hccdash.io import neutralise_formulas
 from hccdash.ui import models as U
 from hccdash.ui.common import guarded, reconstruction_notice, show_error, too_few_patients
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
@@ -246,7 +247,7 @@ if usable:
                 )
             members = rg.to_frame()
             with st.expander("Patients and their risk group"):
-                st.dataframe(members, hide_index=True, key="models_rg_members")
+                st.dataframe(neutralise_formulas(members), hide_index=True, key="models_rg_members")
                 table_downloads(members, "risk_groups", key="models_rg_dl")
             tables["risk_groups"] = members
 else:

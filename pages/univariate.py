@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.filters import describe
+from hccdash.io import neutralise_formulas
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
 from hccdash.ui.km_view import KMOptions, grouping_for, render_download_all, render_km
@@ -40,7 +41,7 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
             if c.endswith(("_p", "_median", "_lower", "_upper"))
         }
         event = st.dataframe(
-            frame,
+            neutralise_formulas(frame),
             hide_index=True,
             column_config=fmt,
             on_select="rerun",

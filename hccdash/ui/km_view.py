@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from hccdash.errors import HccdashError
+from hccdash.io import neutralise_formulas
 from hccdash.schema import PAPER_FACTORS, Endpoint, Factor
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
@@ -182,7 +183,8 @@ def table_height(rows: int, max_rows: int = 40) -> int:
 
 def render_table(df: pd.DataFrame, name: str, key: str, **kwargs) -> None:
     """A table with CSV/XLSX downloads (plain table if the download module is absent)."""
-    st.dataframe(df, hide_index=True, key=f"{key}_df", **kwargs)
+    # Levels and ids are user text: defuse spreadsheet formulas in the grid's own CSV export.
+    st.dataframe(neutralise_formulas(df), hide_index=True, key=f"{key}_df", **kwargs)
     try:
         from hccdash.ui.downloads import table_downloads
     except ImportError:
