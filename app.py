@@ -7,7 +7,10 @@ from hccdash.ui.sidebar import render_sidebar
 st.set_page_config(page_title="hccdash", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = [
-    st.Page("pages/cohort.py", title="Cohort", url_path="cohort", default=True),
+    # Streamlit serves the default page at "/" only, not at its url_path; the hidden alias
+    # below serves the same page at "/cohort", so bookmarks of either form work.
+    st.Page("pages/cohort.py", title="Cohort", url_path="home", default=True),
+    st.Page("pages/cohort.py", title="Cohort", url_path="cohort", visibility="hidden"),
     st.Page("pages/km.py", title="Kaplan-Meier", url_path="km"),
     st.Page("pages/univariate.py", title="Univariate", url_path="univariate"),
     st.Page("pages/cox.py", title="Cox model", url_path="cox"),
