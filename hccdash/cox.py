@@ -21,26 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hccdash.compare import ChisqTest
 from hccdash.errors import AnalysisError, InputError
 from hccdash.schema import PAPER_FACTORS
 from hccdash.validate import complete_cases, validate_survival
-
-try:  # final home of ChisqTest is hccdash.compare (owner core-km)
-    from hccdash.compare import ChisqTest
-except ImportError:  # pragma: no cover - only while compare.py is being written
-
-    @dataclass(frozen=True)
-    class ChisqTest:  # type: ignore[no-redef]
-        """A chi-square test: statistic, degrees of freedom and p-value (R's names)."""
-
-        chisq: float
-        df: int
-        p_value: float
-
-        def to_frame(self) -> pd.DataFrame:
-            """One-row DataFrame with columns ``chisq``, ``df``, ``p_value``."""
-            return pd.DataFrame([{"chisq": self.chisq, "df": self.df, "p_value": self.p_value}])
-
 
 __all__ = ["ChisqTest", "CoxResult", "CoxTerm", "PHRow", "PHTest", "cox_fit", "cox_zph"]
 

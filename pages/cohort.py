@@ -4,6 +4,7 @@ import streamlit as st
 
 from hccdash.baseline import completeness
 from hccdash.filters import describe, events_per_endpoint
+from hccdash.nonparametric import median_followup
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, guarded, reconstruction_notice, too_few_patients
@@ -30,8 +31,6 @@ if view.n and endpoints:
         col.metric(f"{endpoint.key.upper()} events", events.get(endpoint.key, 0))
     first = endpoints[0]
     with ev_cols[-1], guarded("Median follow-up"):
-        from hccdash.nonparametric import median_followup
-
         fu = median_followup(view.data[first.time], view.data[first.event])
         st.metric(
             f"Median follow-up ({first.key.upper()}, reverse KM)",

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from hccdash.figures import forest_figure, schoenfeld_figure
 from hccdash.filters import describe, parse_endpoint
 from hccdash.schema import PAPER_COX_FACTORS
 from hccdash.ui import cache
@@ -101,8 +102,6 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         render_table(hr, f"cox_{key}", f"cox_{key}_terms")
         tables[f"cox_{key}"] = hr
         with guarded("The forest plot"):
-            from hccdash.figures import forest_figure
-
             labels = {f.column: f.label for f in cohort.factors()}
             fig = forest_figure(
                 fit, labels=labels, title=f"{endpoint.label}: Cox model ({ties} ties)"
@@ -139,7 +138,6 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             render_table(ph.to_frame(), f"cox_zph_{key}", f"cox_{key}_zph")
             tables[f"cox_zph_{key}"] = ph.to_frame()
             term = st.selectbox("Residual plot for", list(ph.terms), key=f"cox_zph_term_{key}")
-            from hccdash.figures import schoenfeld_figure
 
             fig = schoenfeld_figure(ph, term, cox=fit, title=f"Scaled Schoenfeld residuals: {term}")
             render_figure(fig, f"schoenfeld_{key}_{term}", f"cox_{key}_schoenfeld")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from hccdash import models as M
 from hccdash.errors import HccdashError
+from hccdash.figures import km_figure
 from hccdash.io import neutralise_formulas
 from hccdash.ui import models as U
 from hccdash.ui.common import guarded, reconstruction_notice, show_error, too_few_patients
@@ -216,8 +217,6 @@ if usable:
         key="models_group_kind",
     )
     with guarded("Risk groups"):
-        from hccdash.figures import km_figure
-
         rg = M.risk_groups(md, cv[group_kind])
         U.show_messages(rg.messages)
         if rg.km is not None:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from hccdash.figures import response_figure
 from hccdash.filters import describe
 from hccdash.response import RESPONSE_COLUMNS, best_response_table, toxicity_table
 from hccdash.schema import TREATMENT
@@ -55,8 +56,6 @@ elif not too_few_patients(view.n, minimum=1, what="a response table"):
         render_table(shown, "response_rates", "resp_rates")
         tables["response_rates"] = shown
         with guarded("The response chart"):
-            from hccdash.figures import response_figure
-
             fig = response_figure(rates, by_arm=by is not None, title="RECIST best response")
             render_figure(fig, "response", "resp_fig")
             figures["response"] = fig

@@ -7,6 +7,7 @@ from hccdash.filters import describe
 from hccdash.io import neutralise_formulas
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
+from hccdash.ui.downloads import table_downloads
 from hccdash.ui.km_view import KMOptions, grouping_for, render_download_all, render_km
 from hccdash.ui.sidebar import filtered_view
 
@@ -56,12 +57,7 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
                 label = str(frame.iloc[rows[0]]["factor"])
                 if label in labels:
                     st.session_state["uni_factor"] = label
-        try:
-            from hccdash.ui.downloads import table_downloads
-        except ImportError:
-            table_downloads = None
-        if table_downloads is not None:
-            table_downloads(frame, "univariate_table", "uni_table_dl")
+        table_downloads(frame, "univariate_table", "uni_table_dl")
 
     choice = st.selectbox("Show curves for", labels, key="uni_factor")
     factor = factors[labels.index(choice)]

@@ -2,8 +2,7 @@
 
 Keys are the argument values: the (filtered) DataFrame content, the column names and the
 options, so a filter or widget change recomputes and going back to a previous view is
-instant. The hccdash functions are imported inside each wrapper so a page still loads when one
-analysis module is missing from a build (see ``hccdash.ui.common.guarded``).
+instant.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from hccdash import baseline, compare, cox, nonparametric, response, tables
 from hccdash.schema import Endpoint, Factor
 
 _TTL = 3600
@@ -30,9 +30,9 @@ def kaplan_meier(
     levels: tuple[str, ...] | None = None,
 ):
     """Cached ``hccdash.nonparametric.kaplan_meier``."""
-    from hccdash.nonparametric import kaplan_meier as km
-
-    return km(data, time, event, group, conf_type=conf_type, conf_level=conf_level, levels=levels)
+    return nonparametric.kaplan_meier(
+        data, time, event, group, conf_type=conf_type, conf_level=conf_level, levels=levels
+    )
 
 
 @st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
@@ -47,9 +47,7 @@ def survdiff(
     levels: tuple[str, ...] | None = None,
 ):
     """Cached ``hccdash.compare.survdiff``."""
-    from hccdash.compare import survdiff as sd
-
-    return sd(data, time, event, group, method=method, p=p, q=q, levels=levels)
+    return compare.survdiff(data, time, event, group, method=method, p=p, q=q, levels=levels)
 
 
 @st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
@@ -57,9 +55,7 @@ def trend_test(
     data: pd.DataFrame, time: str, event: str, group: str, levels: tuple[str, ...] | None = None
 ):
     """Cached ``hccdash.compare.trend_test``."""
-    from hccdash.compare import trend_test as tt
-
-    return tt(data, time, event, group, levels=levels)
+    return compare.trend_test(data, time, event, group, levels=levels)
 
 
 @st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
@@ -75,9 +71,9 @@ def pairwise_survdiff(
     levels: tuple[str, ...] | None = None,
 ):
     """Cached ``hccdash.compare.pairwise_survdiff``."""
-    from hccdash.compare import pairwise_survdiff as pw
-
-    return pw(data, time, event, group, method=method, adjust=adjust, p=p, q=q, levels=levels)
+    return compare.pairwise_survdiff(
+        data, time, event, group, method=method, adjust=adjust, p=p, q=q, levels=levels
+    )
 
 
 @st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
@@ -92,9 +88,7 @@ def cox_fit(
     penalized: bool = False,
 ):
     """Cached ``hccdash.cox.cox_fit``."""
-    from hccdash.cox import cox_fit as fit
-
-    return fit(
+    return cox.cox_fit(
         data,
         time,
         event,
@@ -116,9 +110,7 @@ def cox_zph(
     reference: Mapping[str, str] | None = None,
 ):
     """Cached ``hccdash.cox.cox_zph``."""
-    from hccdash.cox import cox_zph as zph
-
-    return zph(
+    return cox.cox_zph(
         data,
         time,
         event,
@@ -133,22 +125,16 @@ def univariate_table(
     data: pd.DataFrame, factors: tuple[Factor, ...], endpoints: tuple[Endpoint, ...]
 ):
     """Cached ``hccdash.tables.univariate_table``."""
-    from hccdash.tables import univariate_table as ut
-
-    return ut(data, list(factors), list(endpoints))
+    return tables.univariate_table(data, list(factors), list(endpoints))
 
 
 @st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
 def baseline_table(data: pd.DataFrame, by: str | None):
     """Cached ``hccdash.baseline.baseline_table``."""
-    from hccdash.baseline import baseline_table as bt
-
-    return bt(data, by=by)
+    return baseline.baseline_table(data, by=by)
 
 
 @st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
 def response_rates(data: pd.DataFrame, columns: Sequence[str], by: str | None):
     """Cached ``hccdash.response.response_rates``."""
-    from hccdash.response import response_rates as rr
-
-    return rr(data, tuple(columns), by=by)
+    return response.response_rates(data, tuple(columns), by=by)

@@ -41,26 +41,27 @@ def reconstruction_notice(cohort: Cohort) -> None:
     )
 
 
-def show_error(exc: HccdashError) -> None:
-    """Show an error a user can act on as a message in place (never a traceback)."""
-    st.warning(esc_md(exc), icon=":material/warning:")
+def show_error(exc: HccdashError, section: str | None = None) -> None:
+    """Show an error a user can act on as a message in place (never a traceback).
+
+    ``section`` names what could not be shown ("The Cox model"), so the reader knows which
+    part of the page the message is about.
+    """
+    text = f"{section} cannot be shown: {exc}" if section else str(exc)
+    st.warning(esc_md(text), icon=":material/warning:")
 
 
 @contextmanager
 def guarded(section: str = "This section") -> Iterator[None]:
     """Run one page section; an expected failure becomes a message, the page goes on.
 
-    ``HccdashError`` (bad input, analysis not computable) is shown with :func:`show_error`; a
-    missing hccdash module (a feature not in this build) with ``st.info``.
+    ``HccdashError`` (bad input, analysis not computable) is shown with :func:`show_error`,
+    naming the section.
     """
     try:
         yield
     except HccdashError as exc:
-        show_error(exc)
-    except ImportError as exc:
-        if not (exc.name or "").startswith("hccdash"):
-            raise
-        st.info(f"{section} is not available in this build yet ({exc.name} is missing).")
+        show_error(exc, section)
 
 
 def too_few_patients(n: int, minimum: int = 2, what: str = "this analysis") -> bool:

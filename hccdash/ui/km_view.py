@@ -15,10 +15,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from hccdash.errors import HccdashError
+from hccdash.figures import km_caption, km_figure
 from hccdash.io import neutralise_formulas
-from hccdash.schema import PAPER_FACTORS, Endpoint, Factor
+from hccdash.nonparametric import landmark_table, median_table
+from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID, Endpoint, Factor
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
+from hccdash.ui.downloads import download_all, show_figure, table_downloads
 
 TIME_DIVISOR = {"months": 1.0, "years": 12.0}
 TESTS = {
@@ -123,7 +126,6 @@ def _unit(v: float | None, divisor: float) -> float | None:
 
 def median_frame(km, divisor: float) -> pd.DataFrame:
     """Median table for display: one row per group, times in display units (NaN = NR)."""
-    from hccdash.nonparametric import median_table
 
     rows = []
     for m in median_table(km).rows:
@@ -167,12 +169,7 @@ def _hr_text(g: Grouping, endpoint: Endpoint, levels: Sequence[str]) -> str | No
 
 
 def render_figure(fig: go.Figure, name: str, key: str) -> None:
-    """Draw a figure with the figure engineer's export widgets (plain chart if absent)."""
-    try:
-        from hccdash.ui.downloads import show_figure
-    except ImportError:
-        st.plotly_chart(fig, key=f"{key}_chart", theme=None)
-        return
+    """Draw a figure with its export widgets (PNG/SVG/PDF at slide sizes)."""
     show_figure(fig, name, key)
 
 
@@ -182,13 +179,9 @@ def table_height(rows: int, max_rows: int = 40) -> int:
 
 
 def render_table(df: pd.DataFrame, name: str, key: str, **kwargs) -> None:
-    """A table with CSV/XLSX downloads (plain table if the download module is absent)."""
+    """A table with CSV/XLSX downloads."""
     # Levels and ids are user text: defuse spreadsheet formulas in the grid's own CSV export.
     st.dataframe(neutralise_formulas(df), hide_index=True, key=f"{key}_df", **kwargs)
-    try:
-        from hccdash.ui.downloads import table_downloads
-    except ImportError:
-        return
     table_downloads(df, name, key)
 
 
@@ -255,8 +248,6 @@ def render_km(
             )
 
     with guarded("The Kaplan-Meier figure"):
-        from hccdash.figures import km_caption, km_figure
-
         caption = km_caption(km, test=test, filters=opts.filters, time_unit=opts.time_unit)
         fig = km_figure(
             km,
@@ -296,8 +287,6 @@ def render_km(
 
     if opts.landmarks:
         with guarded("The landmark table"):
-            from hccdash.nonparametric import landmark_table
-
             lm = landmark_table(km, list(opts.landmarks)).to_frame()
             lm["time"] = lm["time"] / divisor
             lm["group"] = lm["group"].fillna("All")
@@ -337,7 +326,6 @@ def render_km(
 
 def stratify_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
     """Columns a Kaplan-Meier can be stratified by: categories (<= max_levels) or numbers."""
-    from hccdash.schema import ENDPOINTS, PATIENT_ID
 
     skip = {PATIENT_ID} | {c for e in ENDPOINTS for c in (e.time, e.event)}
     out = []
@@ -361,10 +349,6 @@ def render_download_all(
 ) -> None:
     """The page's "Download all" ZIP (figures, tables, methods.txt), when anything was drawn."""
     if not (figures or tables):
-        return
-    try:
-        from hccdash.ui.downloads import download_all
-    except ImportError:
         return
     st.divider()
     download_all(figures, tables, methods, key, name=name)
