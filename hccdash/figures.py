@@ -542,7 +542,22 @@ def _add_caption(
 # --------------------------------------------------------------------------------------------
 # Forest plot
 # Labelled hazard ratios on the log axis (plotly's own minor labels read "4 5 ... 9 1 2").
-_LOG_TICKS = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 100.0, 1000.0)
+# Hazard-ratio ticks by the decades the axis spans: crowded labels are unreadable on a slide.
+_LOG_TICKS_WIDE = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+_LOG_TICKS_MEDIUM = (0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 100.0, 1000.0)
+_LOG_TICKS_NARROW = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0)
+
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick values for a log hazard-ratio axis on [lo, hi], at most about 8 labels."""
+    decades = math.log10(hi) - math.log10(lo)
+    if decades > 2.5:
+        ticks = _LOG_TICKS_WIDE
+    elif decades > 1.2:
+        ticks = _LOG_TICKS_MEDIUM
+    else:
+        ticks = _LOG_TICKS_NARROW
+    return [v for v in ticks if lo <= v <= hi]
 
 
 def forest_figure(
@@ -707,8 +722,8 @@ def forest_figure(
         xaxis={
             "type": "log",
             "range": [math.log10(x_lo), math.log10(x_hi)],
-            "tickvals": [v for v in _LOG_TICKS if x_lo <= v <= x_hi],
-            "ticktext": [f"{v:g}" for v in _LOG_TICKS if x_lo <= v <= x_hi],
+            "tickvals": _log_ticks(x_lo, x_hi),
+            "ticktext": [f"{v:g}" for v in _log_ticks(x_lo, x_hi)],
             "domain": [0.0, 0.6],
             "title": {"text": f"Hazard ratio (log scale, {round(100 * level)}% CI)"},
             "showgrid": False,

@@ -278,6 +278,27 @@ def test_forest_marks_separation():
     assert "Separation" in " ".join(a.text for a in fig.layout.annotations)
 
 
+def test_forest_ticks_stay_readable_on_wide_and_narrow_axes():
+    """At most 8 labelled ticks, always including 1, whatever the CIs span.
+
+    The bundled cohort's OS model spans HR 0.006 to 300: every tick of a fixed list crowded
+    into unreadable labels there.
+    """
+    from hccdash.schema import load_bundled_cohort
+
+    data = load_bundled_cohort().data
+    wide = cox_fit(data, "os_months", "os_event", ["kps", "ascites", "child_pugh", "treatment"])
+    rossi = load_rossi()
+    narrow = cox_fit(rossi, "week", "arrest", ["age", "prio"])
+    for cox in (wide, narrow):
+        xaxis = forest_figure(cox).layout.xaxis
+        ticks = list(xaxis.tickvals)
+        lo, hi = (10**v for v in xaxis.range)
+        assert 1.0 in ticks and 2 <= len(ticks) <= 8, ticks
+        assert all(lo <= v <= hi for v in ticks)
+        assert list(xaxis.ticktext) == [f"{v:g}" for v in ticks]
+
+
 # ---------------------------------------------------------------- Schoenfeld
 def test_schoenfeld_points_and_smooth():
     rossi = load_rossi()
