@@ -737,6 +737,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", type=int, action="append", choices=sorted(CASES))
     parser.add_argument("--quick", action="store_true", help="small sizes, into bench/.scratch/")
     parser.add_argument("--big", type=int, help="size of the large cohort of cases 3, 5 and 6")
+    parser.add_argument(
+        "--render", action="store_true", help="only rebuild RESULTS.md from the stored results"
+    )
     args = parser.parse_args(argv)
     global BUDGET, BIG
     BIG = args.big
@@ -745,9 +748,13 @@ def main(argv: list[str] | None = None) -> int:
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(BENCH))
-    info = machine()
-    (results_dir / "machine.json").write_text(json.dumps(info, indent=1))
-    for number in args.case or sorted(CASES):
+    machine_file = results_dir / "machine.json"
+    if args.render and machine_file.exists():
+        info = json.loads(machine_file.read_text())
+    else:
+        info = machine()
+        machine_file.write_text(json.dumps(info, indent=1))
+    for number in [] if args.render else (args.case or sorted(CASES)):
         print(f"case {number}: {CASES[number][0]} ...", flush=True)
         record = run_case(number, args.quick)
         (results_dir / f"case{number}.json").write_text(json.dumps(record, indent=1))
