@@ -330,9 +330,13 @@ def _design(
                     f"{len(frame)} complete rows, so its effect cannot be estimated; drop it "
                     "from the model or widen the filters."
                 )
-            as_str = col.map(_level_str).to_numpy(dtype=object)
+            # Factorise once and name only the few distinct values: mapping _level_str over
+            # every row was half the fit time at n = 1e6.
+            codes, uniques = pd.factorize(col)
+            names = np.array([_level_str(v) for v in uniques], dtype=object)
             for lev in levels[1:]:
-                blocks.append((as_str == lev).astype(np.float64))
+                hit = np.flatnonzero(names == lev)
+                blocks.append(np.isin(codes, hit).astype(np.float64))
                 columns.append((cov, lev, levels[0]))
         else:
             vals = col.to_numpy(dtype=np.float64)
