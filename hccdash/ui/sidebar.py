@@ -102,7 +102,9 @@ def _levels(data: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in data[column].dropna().unique()})
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
 def _extra_candidates(data: pd.DataFrame) -> list[str]:
+    """Columns offered under "More filters" (cached per cohort: it scans every column)."""
     skip = set(ROLE_COLUMNS) | {PATIENT_ID}
     return [
         c
