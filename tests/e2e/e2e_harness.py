@@ -332,6 +332,12 @@ class App:
         found = []
         for el in self.page.locator('[data-testid="stException"]').all():
             found.append(f"exception element: {el.inner_text()[:300]!r}")
+        # Streamlit's own "Page not found" dialog: an unrouted path (e.g. the default page's
+        # url_path) silently falls back to the main page underneath it.
+        for el in self.page.locator('[role="dialog"]').all():
+            text = el.inner_text()
+            if "not found" in text.lower():
+                found.append(f"dialog: {text[:200]!r}")
         for el in self.page.locator('[data-testid="stAlertContentError"]').all():
             text = el.inner_text()
             if CRASH_TEXT.search(text):
