@@ -46,7 +46,7 @@ def _size(args: argparse.Namespace) -> tuple[int, int, float]:
 def _km(args: argparse.Namespace):
     from hccdash.compare import survdiff
     from hccdash.cox import cox_fit
-    from hccdash.figures import km_caption, km_figure
+    from hccdash.figures import hr_text, km_caption, km_figure
     from hccdash.nonparametric import kaplan_meier
 
     data = _read(args.file)
@@ -59,7 +59,7 @@ def _km(args: argparse.Namespace):
         conf_level=args.conf_level,
     )
     test = None
-    hr_text = None
+    hr_label = None
     if args.by is not None and len(km.curves) >= 2:
         levels = [c.group for c in km.curves]
         sub = data[data[args.by].astype("string").isin(levels)]
@@ -81,17 +81,12 @@ def _km(args: argparse.Namespace):
             except AnalysisError as exc:
                 print(f"{PROG}: no hazard ratio: {exc}", file=sys.stderr)
             else:
-                t = cox.terms[0]
-                if not cox.separation:
-                    hr_text = (
-                        f"HR {t.level} vs {t.reference} {t.hr:.2f} "
-                        f"({round(100 * args.conf_level)}% CI {t.lower:.2f}–{t.upper:.2f})"
-                    )
+                hr_label = hr_text(cox)
     caption = km_caption(km, test=test, time_unit=args.time_unit) if args.caption else None
     return km_figure(
         km,
         test=test,
-        hr_text=hr_text,
+        hr_text=hr_label,
         time_unit=args.time_unit,
         horizon=args.horizon,
         title=args.title,

@@ -185,6 +185,22 @@ def _band_arrays(time: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.n
     return time[:stop], values[:stop]
 
 
+def hr_text(cox: CoxResult) -> str | None:
+    """The two-group hazard ratio annotation of a one-term Cox model, or None without terms.
+
+    ``"HR 3.00 (95% CI 0.78–11.51), IMRT vs IMRT+TACE"``; when separation makes the ratio
+    infinite, a plain note instead of a number. Shared by the KM page and ``figure km``.
+    """
+    if not cox.terms:
+        return None
+    t = cox.terms[0]
+    vs = f"{t.level} vs {t.reference}" if t.level is not None else t.term
+    if cox.separation or not np.isfinite(t.upper):
+        return f"HR not estimable ({vs}: no events in one group)"
+    ci = f"{round(100 * cox.conf_level)}% CI"
+    return f"HR {t.hr:.2f} ({ci} {t.lower:.2f}–{t.upper:.2f}), {vs}"
+
+
 def km_caption(
     km: KMResult,
     *,

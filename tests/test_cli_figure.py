@@ -6,11 +6,13 @@ import argparse
 import io
 import re
 
+import pandas as pd
 import pytest
 from lifelines.datasets import load_rossi, load_waltons
 from PIL import Image
 
 from hccdash import cli_figure, export
+from hccdash.cox import cox_fit
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +67,11 @@ def test_km_svg_has_log_rank_and_hr(chromium, waltons_csv, tmp_path):
     assert run([*argv, "--preset", "4:3 1024x768", "--caption", "--out", str(out)]) == 0
     svg = out.read_text(encoding="utf-8")
     assert 'width="1024"' in svg and 'height="768"' in svg
-    assert "Log-rank p" in svg and "HR miR-137 vs control" in svg
+    # The same annotation as the KM page (figures.hr_text): HR of the second level vs the first.
+    assert "Log-rank p" in svg and "miR-137 vs control" in svg
+    waltons = pd.read_csv(waltons_csv)
+    cox = cox_fit(waltons, "T", "E", ["group"], reference={"group": "control"})
+    assert f"HR {cox.terms[0].hr:.2f}" in svg
 
 
 @pytest.mark.needs_chromium

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from hccdash.errors import HccdashError
-from hccdash.figures import km_caption, km_figure
+from hccdash.figures import hr_text, km_caption, km_figure
 from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import landmark_table, median_table
 from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID, Endpoint, Factor
@@ -160,12 +160,7 @@ def _hr_text(g: Grouping, endpoint: Endpoint, levels: Sequence[str]) -> str | No
     fit = cache.cox_fit(
         g.data, endpoint.time, endpoint.event, (g.column,), "efron", {g.column: levels[0]}
     )
-    if not fit.terms:
-        return None
-    t = fit.terms[0]
-    if fit.separation or not np.isfinite(t.upper):
-        return f"HR not estimable ({levels[1]} vs {levels[0]}: no events in one group)"
-    return f"HR {t.hr:.2f} (95% CI {t.lower:.2f}–{t.upper:.2f}), {levels[1]} vs {levels[0]}"
+    return hr_text(fit)
 
 
 def render_figure(fig: go.Figure, name: str, key: str) -> None:
