@@ -103,12 +103,16 @@ def figure_downloads(fig: go.Figure, name: str, key: str) -> None:
 
 
 def table_downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX download buttons for a table (the same numbers as on screen)."""
+    """CSV and XLSX download buttons for a table (the same numbers as on screen).
+
+    The files are built on click (callables), not on every rerun: an XLSX through openpyxl is
+    the slowest part of a table's rendering.
+    """
     stem = safe_filename(name, "table")
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download CSV",
-        data=table_bytes(df, "csv"),
+        data=partial(table_bytes, df, "csv"),
         file_name=f"{stem}.csv",
         mime=MIME["csv"],
         key=f"{key}_csv",
@@ -117,7 +121,7 @@ def table_downloads(df: pd.DataFrame, name: str, key: str) -> None:
     )
     c2.download_button(
         "Download XLSX",
-        data=table_bytes(df, "xlsx", sheet=stem),
+        data=partial(table_bytes, df, "xlsx", sheet=stem),
         file_name=f"{stem}.xlsx",
         mime=MIME["xlsx"],
         key=f"{key}_xlsx",
