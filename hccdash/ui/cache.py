@@ -3,12 +3,18 @@
 Keys are the argument values: the (filtered) DataFrame content, the column names and the
 options, so a filter or widget change recomputes and going back to a previous view is
 instant.
+
+DataFrames are keyed by :func:`frame_fingerprint`, not by Streamlit's default hash: for frames
+of 50,000 rows or more Streamlit hashes a 10,000-row sample, so two cohorts differing in a few
+rows (a re-mapped event code, one patient's time) could share a cached result.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -17,9 +23,50 @@ from hccdash.schema import Endpoint, Factor
 
 _TTL = 3600
 _MAX = 256
+# Below this Streamlit's own DataFrame hash is exact; we hash the whole frame the same way.
+_EXACT_ROWS = 50_000
+_TEXT_SAMPLE = 10_000
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+def frame_fingerprint(data: pd.DataFrame) -> str:
+    """A cache key for a DataFrame that sees every row of every number.
+
+    Frames under 50,000 rows are hashed whole (``pandas.util.hash_pandas_object``). Larger
+    frames hash their shape, column names and dtypes, the whole index (which rows a filter
+    kept), the raw bytes of every numeric column (times, events, scores: about 10 ms per
+    1e6-row column) and an evenly spaced sample of each text column, whose whole hash would cost
+    about 50 ms per 1e6 rows. Text levels that change only outside that sample, with the same
+    rows and the same numbers, would still share a key; derived group labels (cut points,
+    exclusions) change in every row, so they do not.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(
+        repr((data.shape, [str(c) for c in data.columns], [str(t) for t in data.dtypes])).encode()
+    )
+    if len(data) < _EXACT_ROWS:
+        h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+        return h.hexdigest()
+    step = max(1, len(data) // _TEXT_SAMPLE)
+    for values in (data.index, *(data[c] for c in data.columns)):
+        arr = values.to_numpy() if not isinstance(values.dtype, pd.CategoricalDtype) else None
+        if arr is not None and arr.dtype.kind in "biufcmM":
+            h.update(np.ascontiguousarray(arr).tobytes())
+        else:
+            part = values[::step] if isinstance(values, pd.Index) else values.iloc[::step]
+            h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+# Every cached analysis: keyed by frame_fingerprint for DataFrames.
+CACHE = {
+    "show_spinner": False,
+    "ttl": _TTL,
+    "max_entries": _MAX,
+    "hash_funcs": {pd.DataFrame: frame_fingerprint},
+}
+
+
+@st.cache_data(**CACHE)
 def kaplan_meier(
     data: pd.DataFrame,
     time: str,
@@ -35,7 +82,7 @@ def kaplan_meier(
     )
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def survdiff(
     data: pd.DataFrame,
     time: str,
@@ -50,7 +97,7 @@ def survdiff(
     return compare.survdiff(data, time, event, group, method=method, p=p, q=q, levels=levels)
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def trend_test(
     data: pd.DataFrame, time: str, event: str, group: str, levels: tuple[str, ...] | None = None
 ):
@@ -58,7 +105,7 @@ def trend_test(
     return compare.trend_test(data, time, event, group, levels=levels)
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def pairwise_survdiff(
     data: pd.DataFrame,
     time: str,
@@ -76,7 +123,7 @@ def pairwise_survdiff(
     )
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def cox_fit(
     data: pd.DataFrame,
     time: str,
@@ -100,7 +147,7 @@ def cox_fit(
     )
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def cox_zph(
     data: pd.DataFrame,
     time: str,
@@ -120,7 +167,7 @@ def cox_zph(
     )
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def univariate_table(
     data: pd.DataFrame, factors: tuple[Factor, ...], endpoints: tuple[Endpoint, ...]
 ):
@@ -128,13 +175,13 @@ def univariate_table(
     return tables.univariate_table(data, list(factors), list(endpoints))
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def baseline_table(data: pd.DataFrame, by: str | None):
     """Cached ``hccdash.baseline.baseline_table``."""
     return baseline.baseline_table(data, by=by)
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(**CACHE)
 def response_rates(data: pd.DataFrame, columns: Sequence[str], by: str | None):
     """Cached ``hccdash.response.response_rates``."""
     return response.response_rates(data, tuple(columns), by=by)

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash import models as M
+from hccdash.ui.cache import frame_fingerprint
 
 _TTL = 3600
 _MAX = 128
@@ -28,13 +29,17 @@ def model_frame(data: pd.DataFrame, endpoint: str, features: Sequence[str]) -> p
     return data[list(dict.fromkeys(cols))]
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(
+    show_spinner=False, ttl=_TTL, max_entries=_MAX, hash_funcs={pd.DataFrame: frame_fingerprint}
+)
 def prepare(data: pd.DataFrame, endpoint: str, features: tuple[str, ...]) -> M.ModelData:
     """Cached :func:`hccdash.models.prepare`."""
     return M.prepare(data, endpoint, features)
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(
+    show_spinner=False, ttl=_TTL, max_entries=_MAX, hash_funcs={pd.DataFrame: frame_fingerprint}
+)
 def fit_model(
     data: pd.DataFrame,
     endpoint: str,
@@ -48,7 +53,9 @@ def fit_model(
     return M.fit_model(md, kind, seed=seed, n_estimators=n_estimators)
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(
+    show_spinner=False, ttl=_TTL, max_entries=_MAX, hash_funcs={pd.DataFrame: frame_fingerprint}
+)
 def importance(
     data: pd.DataFrame,
     endpoint: str,
@@ -64,7 +71,9 @@ def importance(
     return M.permutation_importance_table(fitted, md, n_repeats=n_repeats, seed=seed)
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=1024)
+@st.cache_data(
+    show_spinner=False, ttl=_TTL, max_entries=1024, hash_funcs={pd.DataFrame: frame_fingerprint}
+)
 def _chunk(
     data: pd.DataFrame,
     endpoint: str,
@@ -129,7 +138,9 @@ def validate(
     )
 
 
-@st.cache_data(show_spinner=False, ttl=_TTL, max_entries=_MAX)
+@st.cache_data(
+    show_spinner=False, ttl=_TTL, max_entries=_MAX, hash_funcs={pd.DataFrame: frame_fingerprint}
+)
 def _summarise_bootstrap(
     data: pd.DataFrame,
     endpoint: str,
