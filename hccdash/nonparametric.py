@@ -60,6 +60,16 @@ _TOL = math.sqrt(np.finfo(float).eps)  # R's tolerance in survmean's median rule
 # ----------------------------------------------------------------------------------------
 # Result types
 # ----------------------------------------------------------------------------------------
+_ROW_FIELDS = ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper")
+
+
+def _rows_frame(result: SurvCurve | SurvivalAt) -> pd.DataFrame:
+    """One row per time with R's survfit column names, led by the group."""
+    columns = {"group": [result.group] * len(result.time)}
+    columns.update({name: getattr(result, name) for name in _ROW_FIELDS})
+    return pd.DataFrame(columns)
+
+
 @dataclass(frozen=True)
 class SurvCurve:
     """One Kaplan-Meier curve with R ``survfit`` field names.
@@ -87,19 +97,7 @@ class SurvCurve:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per distinct time: group, time, n_risk, n_event, n_censor, surv, ..."""
-        return pd.DataFrame(
-            {
-                "group": [self.group] * len(self.time),
-                "time": self.time,
-                "n_risk": self.n_risk,
-                "n_event": self.n_event,
-                "n_censor": self.n_censor,
-                "surv": self.surv,
-                "std_err": self.std_err,
-                "lower": self.lower,
-                "upper": self.upper,
-            }
-        )
+        return _rows_frame(self)
 
 
 @dataclass(frozen=True)
@@ -187,19 +185,7 @@ class SurvivalAt:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per requested time."""
-        return pd.DataFrame(
-            {
-                "group": [self.group] * len(self.time),
-                "time": self.time,
-                "n_risk": self.n_risk,
-                "n_event": self.n_event,
-                "n_censor": self.n_censor,
-                "surv": self.surv,
-                "std_err": self.std_err,
-                "lower": self.lower,
-                "upper": self.upper,
-            }
-        )
+        return _rows_frame(self)
 
 
 @dataclass(frozen=True)
