@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from hccdash import resources
 from hccdash.ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="hccdash", page_icon=":material/monitoring:", layout="wide")
+# A local PNG: a ":material/...:" page icon makes the browser fetch it from fonts.gstatic.com.
+st.set_page_config(page_title="hccdash", page_icon=resources.favicon(), layout="wide")
 
 PAGES = [
     # Streamlit serves the default page at "/" only, not at its url_path; the hidden alias

@@ -15,6 +15,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,7 +26,7 @@ from hccdash import __version__, schema
 from hccdash.errors import HccdashError, InputError
 
 # Subcommands that live in other modules; each exposes register(subparsers).
-PLUGIN_MODULES = ("hccdash.cli_figure", "hccdash.synth")
+PLUGIN_MODULES = ("hccdash.cli_figure", "hccdash.synth", "hccdash.serve")
 TESTS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
 
 
@@ -123,9 +124,17 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_analyze)
 
 
+def prog_name(argv0: str | None = None) -> str:
+    """The command as the user typed it: ``hccdash`` (console script) or ``python -m hccdash``."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    if name in ("", "__main__.py", "-c", "-m") or name.endswith(".py"):
+        return "python -m hccdash"
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m hccdash",
+        prog=prog_name(),
         description="Survival analysis for oncology cohorts, exact against R's survival.",
     )
     parser.add_argument("--version", action="version", version=f"hccdash {__version__}")

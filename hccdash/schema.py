@@ -13,8 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
+from hccdash import resources
+
+REPO_ROOT = resources.REPO_ROOT
+# The bundled cohort: inside the installed package, or data/ of a source checkout.
+DATA_DIR = resources.data_dir()
 BUNDLED_CSV = DATA_DIR / "hcc_oligomets_reconstructed.csv"
 
 # Cells read as missing. pandas' default list minus "None": in clinical sheets "None" is a
