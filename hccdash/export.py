@@ -377,26 +377,14 @@ def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "table") -> 
 
 # --------------------------------------------------------------------------------------------
 # everything at once
-_VERSIONED = ("numpy", "pandas", "scipy", "lifelines", "statsmodels", "plotly", "kaleido")
-
-
 def software_versions() -> str:
-    """One paragraph naming the software and versions behind the numbers and figures."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
+    """One paragraph naming the software and versions behind the numbers and figures.
 
-    from hccdash import __version__
+    The list is :mod:`hccdash.versions` (the About page shows the same one).
+    """
+    from hccdash.versions import versions_sentence
 
-    parts = [f"hccdash {__version__}", f"Python {platform.python_version()}"]
-    for name in _VERSIONED:
-        try:
-            parts.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            continue
-    return (
-        "Software: " + ", ".join(parts) + ". Survival estimates follow R's survival package "
-        "(survfit, survdiff, coxph, cox.zph) and were checked against it."
-    )
+    return versions_sentence()
 
 
 def bundle_zip(

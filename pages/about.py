@@ -1,14 +1,11 @@
 """About: methods, citations, software versions, the reconstruction disclaimer, privacy."""
 
-import platform
-from importlib.metadata import PackageNotFoundError, version
-
 import pandas as pd
 import streamlit as st
 
-import hccdash
 from hccdash.ui.common import RECONSTRUCTION_TEXT
 from hccdash.ui.state import ensure_app_router
+from hccdash.versions import package_versions
 
 ensure_app_router()  # a deep link to /about on a fresh server still gets the router
 
@@ -55,8 +52,6 @@ st.markdown(
   *International Journal of General Medicine* (Dovepress).
 - Therneau T. *A Package for Survival Analysis in R* (R package `survival`); Therneau TM,
   Grambsch PM. *Modeling Survival Data: Extending the Cox Model*. Springer, 2000.
-- Davidson-Pilon C. lifelines: survival analysis in Python. *Journal of Open Source Software*
-  2019;4(40):1317.
 - Pölsterl S. scikit-survival: a library for time-to-event analysis built on top of
   scikit-learn. *Journal of Machine Learning Research* 2020;21(212):1-6.
 - Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case of
@@ -75,24 +70,11 @@ st.markdown(
 )
 
 st.header("Software versions")
-rows = [
-    {"package": "python", "version": platform.python_version()},
-    {"package": "hccdash", "version": hccdash.__version__},
-]
-for name in (
-    "streamlit",
-    "pandas",
-    "numpy",
-    "scipy",
-    "lifelines",
-    "scikit-survival",
-    "statsmodels",
-    "plotly",
-    "kaleido",
-    "openpyxl",
-):
-    try:
-        rows.append({"package": name, "version": version(name)})
-    except PackageNotFoundError:
-        rows.append({"package": name, "version": "not installed"})
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="about_versions")
+# The same list as every export's methods text (hccdash.versions).
+st.dataframe(
+    pd.DataFrame(
+        [{"package": p.name, "version": p.version, "used for": p.role} for p in package_versions()]
+    ),
+    hide_index=True,
+    key="about_versions",
+)
