@@ -1,4 +1,11 @@
-"""Cached wrappers around hccdash computations (``st.cache_data``).
+"""Cached wrappers around hccdash computations (``st.cache_data``), private per session.
+
+Patient data stay in their session: while this session's active cohort came from the user (an
+upload, see :data:`PRIVATE_KEYS`), every cached analysis goes to a **session-scoped** cache
+(``st.cache_data(scope="session")``), which Streamlit empties when the session disconnects
+and :func:`release_session_caches` empties on demand ("Forget this data"). The bundled and
+server-side cohorts use caches shared by every session. :func:`cohort_cache` is the decorator
+that makes that choice; every cache of a cohort-derived value in ``hccdash.ui`` uses it.
 
 Keys are the argument values: the (filtered) DataFrame content, the column names and the
 options, so a filter or widget change recomputes and going back to a previous view is
@@ -11,8 +18,10 @@ rows (a re-mapped event code, one patient's time) could share a cached result.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +29,7 @@ import streamlit as st
 
 from hccdash import baseline, compare, cox, nonparametric, response, tables
 from hccdash.schema import Endpoint, Factor
+from hccdash.ui.state import UPLOADED_KEY
 
 _TTL = 3600
 _MAX = 256
@@ -65,8 +75,65 @@ CACHE = {
     "hash_funcs": {pd.DataFrame: frame_fingerprint},
 }
 
+# session_state keys whose presence means this session holds the user's own data: the
+# uploaded cohort (hccdash.ui.state) and the upload's raw bytes (hccdash.ui.upload).
+PRIVATE_KEYS: tuple[str, ...] = (UPLOADED_KEY, "hccdash_upload_raw")
+# Suffix of the session-scoped twin's name (visible in Streamlit's /_stcore/metrics).
+SESSION_SUFFIX = "[session]"
+_SESSION_CACHES: list[Any] = []
 
-@st.cache_data(**CACHE)
+
+def holds_private_data() -> bool:
+    """True while this browser session holds a cohort the user brought (an upload)."""
+    return any(st.session_state.get(key) is not None for key in PRIVATE_KEYS)
+
+
+def cohort_cache(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``st.cache_data(**options)``, session-scoped while the session holds private data.
+
+    The decorated function gets two caches: one shared by all sessions (bundled and
+    server-side cohorts) and a session-scoped twin (named ``<function>[session]``) used
+    whenever :func:`holds_private_data`. ``.clear()`` empties this session's twin and the
+    shared cache.
+    """
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        shared = st.cache_data(**options)(func)
+
+        @functools.wraps(func)
+        def twin(*args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+        twin.__qualname__ = func.__qualname__ + SESSION_SUFFIX
+        private = st.cache_data(**options, scope="session")(twin)
+        _SESSION_CACHES.append(private)
+
+        @functools.wraps(func)
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            return (private if holds_private_data() else shared)(*args, **kwargs)
+
+        def clear() -> None:
+            private.clear()
+            shared.clear()
+
+        cached.clear = clear  # type: ignore[attr-defined]
+        return cached
+
+    return decorate
+
+
+def release_session_caches() -> int:
+    """Empty every session-scoped cache of this session; return how many caches were emptied.
+
+    Call it when the user forgets their data ("Forget this data"); Streamlit does the same
+    when the session disconnects. Shared caches (bundled cohort) are left as they are.
+    """
+    for private in _SESSION_CACHES:
+        private.clear()
+    return len(_SESSION_CACHES)
+
+
+@cohort_cache(**CACHE)
 def kaplan_meier(
     data: pd.DataFrame,
     time: str,
@@ -82,7 +149,7 @@ def kaplan_meier(
     )
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def survdiff(
     data: pd.DataFrame,
     time: str,
@@ -97,7 +164,7 @@ def survdiff(
     return compare.survdiff(data, time, event, group, method=method, p=p, q=q, levels=levels)
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def trend_test(
     data: pd.DataFrame, time: str, event: str, group: str, levels: tuple[str, ...] | None = None
 ):
@@ -105,7 +172,7 @@ def trend_test(
     return compare.trend_test(data, time, event, group, levels=levels)
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def pairwise_survdiff(
     data: pd.DataFrame,
     time: str,
@@ -123,7 +190,7 @@ def pairwise_survdiff(
     )
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def cox_fit(
     data: pd.DataFrame,
     time: str,
@@ -147,7 +214,7 @@ def cox_fit(
     )
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def cox_zph(
     data: pd.DataFrame,
     time: str,
@@ -167,7 +234,7 @@ def cox_zph(
     )
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def univariate_table(
     data: pd.DataFrame, factors: tuple[Factor, ...], endpoints: tuple[Endpoint, ...]
 ):
@@ -175,13 +242,13 @@ def univariate_table(
     return tables.univariate_table(data, list(factors), list(endpoints))
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def baseline_table(data: pd.DataFrame, by: str | None):
     """Cached ``hccdash.baseline.baseline_table``."""
     return baseline.baseline_table(data, by=by)
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def response_rates(data: pd.DataFrame, columns: Sequence[str], by: str | None):
     """Cached ``hccdash.response.response_rates``."""
     return response.response_rates(data, tuple(columns), by=by)

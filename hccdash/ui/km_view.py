@@ -319,7 +319,7 @@ def render_km(
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cache.cohort_cache(show_spinner=False, max_entries=16)
 def stratify_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
     """Columns a Kaplan-Meier can be stratified by: categories (<= max_levels) or numbers.
 

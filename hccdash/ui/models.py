@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash import models as M
-from hccdash.ui.cache import CACHE
+from hccdash.ui.cache import CACHE, cohort_cache
 
 # The analyses' cache settings (exact DataFrame keys: frame_fingerprint), fewer entries: fits
 # of models are larger than KM results.
@@ -30,13 +30,13 @@ def model_frame(data: pd.DataFrame, endpoint: str, features: Sequence[str]) -> p
     return data[list(dict.fromkeys(cols))]
 
 
-@st.cache_data(**_CACHE)
+@cohort_cache(**_CACHE)
 def prepare(data: pd.DataFrame, endpoint: str, features: tuple[str, ...]) -> M.ModelData:
     """Cached :func:`hccdash.models.prepare`."""
     return M.prepare(data, endpoint, features)
 
 
-@st.cache_data(**_CACHE)
+@cohort_cache(**_CACHE)
 def fit_model(
     data: pd.DataFrame,
     endpoint: str,
@@ -50,7 +50,7 @@ def fit_model(
     return M.fit_model(md, kind, seed=seed, n_estimators=n_estimators)
 
 
-@st.cache_data(**_CACHE)
+@cohort_cache(**_CACHE)
 def importance(
     data: pd.DataFrame,
     endpoint: str,
@@ -66,7 +66,7 @@ def importance(
     return M.permutation_importance_table(fitted, md, n_repeats=n_repeats, seed=seed)
 
 
-@st.cache_data(**{**_CACHE, "max_entries": 1024})
+@cohort_cache(**{**_CACHE, "max_entries": 1024})
 def _chunk(
     data: pd.DataFrame,
     endpoint: str,
@@ -131,7 +131,7 @@ def validate(
     )
 
 
-@st.cache_data(**_CACHE)
+@cohort_cache(**_CACHE)
 def _summarise_bootstrap(
     data: pd.DataFrame,
     endpoint: str,

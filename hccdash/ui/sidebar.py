@@ -32,6 +32,7 @@ from hccdash.schema import (
     TREATMENT,
     Cohort,
 )
+from hccdash.ui.cache import cohort_cache
 from hccdash.ui.common import esc_md
 from hccdash.ui.state import active_cohort, ensure_app_router
 
@@ -102,7 +103,7 @@ def _levels(data: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in data[column].dropna().unique()})
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cohort_cache(show_spinner=False, max_entries=16)
 def _extra_candidates(data: pd.DataFrame) -> list[str]:
     """Columns offered under "More filters" (cached per cohort: it scans every column)."""
     skip = set(ROLE_COLUMNS) | {PATIENT_ID}

@@ -121,14 +121,24 @@ def free_port() -> int:
 class StreamlitServer:
     """``streamlit run app.py`` as a child process; its log is kept to explain failures."""
 
-    def __init__(self, root: Path = ROOT, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path = ROOT,
+        log_path: Path | None = None,
+        *,
+        wrapper: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        script: str = "app.py",
+    ) -> None:
+        """``wrapper``: a script run instead of ``-m streamlit`` that runs streamlit itself
+        (e.g. ``netaudit.py``); ``env``: extra environment variables; ``script``: the app."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or ARTIFACTS / "streamlit.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         cmd = [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, *(wrapper or ("-m", "streamlit")), "run", script,
             "--server.headless", "true",
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
@@ -139,7 +149,7 @@ class StreamlitServer:
             cwd=root,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             start_new_session=True,
         )
 
