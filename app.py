@@ -3,6 +3,7 @@
 import streamlit as st
 
 from hccdash import resources
+from hccdash.ui import auth
 from hccdash.ui.sidebar import render_sidebar
 
 # A local PNG: a ":material/...:" page icon makes the browser fetch it from fonts.gstatic.com.
@@ -23,7 +24,11 @@ PAGES = [
     st.Page("pages/about.py", title="About", url_path="about"),
 ]
 
-nav = st.navigation(PAGES)
+# Optional sign-in (secrets.toml [auth]); until it passes, no page runs and no data is loaded.
+signed_in = auth.gate()
+nav = st.navigation(PAGES, position="sidebar" if signed_in else "hidden")
+if not signed_in:
+    st.stop()
 # The shared sidebar (filters synced with the URL) is drawn on every page, before the page runs.
 render_sidebar()
 nav.run()

@@ -75,25 +75,37 @@ def test_only_ui_modules_import_streamlit():
         assert not pattern.search(py.read_text()), f"{py} imports streamlit outside hccdash.ui"
 
 
-def test_requirements_pin_every_direct_dependency():
-    required = {
-        "streamlit",
-        "plotly",
-        "pandas",
-        "lifelines",
-        "scikit-survival",
-        "kaleido",
-        "openpyxl",
-    }
+def _pins(name: str) -> dict[str, str]:
     pinned = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line:
+        if not line or line.startswith("-r "):
             continue
-        name, sep, version = line.partition("==")
-        assert sep == "==" and version, f"not pinned with ==: {line!r}"
-        pinned[name.lower()] = version
+        req, sep, version = line.partition("==")
+        assert sep == "==" and version, f"{name}: not pinned with ==: {line!r}"
+        pinned[req.lower()] = version
+    return pinned
+
+
+def test_requirements_pin_every_direct_dependency():
+    required = {"streamlit", "plotly", "pandas", "scikit-survival", "kaleido", "openpyxl"}
+    pinned = _pins("requirements.txt")
     assert required <= set(pinned), f"missing pins: {required - set(pinned)}"
+    # lifelines computes nothing the app shows: tests and bench only.
+    assert "lifelines" not in pinned and "lifelines" in _pins("requirements-dev.txt")
+    pattern = re.compile(r"^\s*(import lifelines|from lifelines)", re.MULTILINE)
+    for py in [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "hccdash").rglob("*.py")]:
+        assert not pattern.search(py.read_text()), f"{py} imports lifelines at run time"
+
+
+def test_the_package_declares_every_pinned_dependency_with_a_range_the_lock_satisfies():
+    from packaging.requirements import Requirement
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    ranges = {Requirement(d).name.lower(): Requirement(d).specifier for d in deps}
+    for name, pin in _pins("requirements.txt").items():
+        assert name in ranges, f"pyproject.toml does not declare {name}"
+        assert pin in ranges[name], f"{name}=={pin} is outside pyproject's {ranges[name]}"
 
 
 def test_streamlit_config_protects_patient_data():

@@ -129,9 +129,11 @@ class StreamlitServer:
         wrapper: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         script: str = "app.py",
+        command: Callable[[int], list[str]] | None = None,
     ) -> None:
         """``wrapper``: a script run instead of ``-m streamlit`` that runs streamlit itself
-        (e.g. ``netaudit.py``); ``env``: extra environment variables; ``script``: the app."""
+        (e.g. ``netaudit.py``); ``env``: extra environment variables; ``script``: the app;
+        ``command``: the whole command line for a port (e.g. ``hccdash serve --port N``)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or ARTIFACTS / "streamlit.log"
@@ -144,6 +146,8 @@ class StreamlitServer:
             "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false",
         ]  # fmt: skip
+        if command is not None:
+            cmd = command(self.port)
         self.proc = subprocess.Popen(
             cmd,
             cwd=root,
