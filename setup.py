@@ -40,6 +40,7 @@ class BuildPyWithApp(build_py):
     def run(self) -> None:
         super().run()
         target = Path(self.build_lib) / "hccdash" / "_app"
+        shutil.rmtree(target, ignore_errors=True)  # no stale page of an earlier build
         for rel in app_files():
             dest = target / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
