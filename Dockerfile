@@ -25,6 +25,8 @@ RUN useradd --create-home --uid 10001 hccdash \
     && chown -R hccdash:hccdash /app
 USER 10001
 
+# A server-side cohort: mount it and set HCCDASH_DATA (compose.yaml shows how); sign-in: mount
+# a secrets.toml with an [auth] section at /app/.streamlit/secrets.toml (never baked in).
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"]
