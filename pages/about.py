@@ -65,8 +65,11 @@ st.warning(RECONSTRUCTION_TEXT, icon=":material/science:")
 st.header("Privacy")
 st.markdown(
     "hccdash sends no telemetry (Streamlit usage statistics are switched off) and fetches "
-    "nothing from the internet. An uploaded file is read into this browser session's memory "
-    "on the server you run; it is never written to disk and is gone when the session ends."
+    "nothing from the internet: icons and fonts are served by this server. An uploaded file "
+    "is read into this browser session's memory on the server you run; it is never written "
+    "to disk. Results computed from it are cached for this session only and are released "
+    "when the session ends. A shared deployment can require sign-in with the institution's "
+    "account (OpenID Connect) and limit it to listed e-mail addresses or domains."
 )
 
 st.header("Software versions")
