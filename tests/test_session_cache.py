@@ -31,6 +31,12 @@ def _script() -> None:
         st.write(f"released {cache.release_session_caches()}")
 
 
+def _release() -> None:
+    from hccdash.ui import cache
+
+    cache.release_session_caches()
+
+
 def _bytes(name: str) -> int:
     stats = get_data_cache_stats_provider().get_stats()
     return sum(s.byte_length for fam in stats.values() for s in fam if s.cache_name == name)
@@ -41,20 +47,25 @@ TWIN = SHARED + "[session]"
 
 
 def test_bundled_results_are_shared_and_uploaded_ones_stay_in_the_session():
+    # Every AppTest runs as the same session ("test session id"): start from an empty one, as
+    # a new browser session does (earlier tests may have used uploaded cohorts).
+    AppTest.from_function(_release, default_timeout=60).run()
+    assert _bytes(TWIN) == 0
     bundled = AppTest.from_function(_script, default_timeout=60)
     bundled.run()
     assert bundled.markdown[0].value == "n=21"
-    shared_bytes, twin_bytes = _bytes(SHARED), _bytes(TWIN)
+    shared_bytes = _bytes(SHARED)
     assert shared_bytes > 0
+    assert _bytes(TWIN) == 0, "the bundled cohort's result went to a session cache"
 
     at = AppTest.from_function(_script, default_timeout=60)
     at.session_state["upload"] = True
     at.run()
     assert at.markdown[0].value == "n=30"
     assert _bytes(SHARED) == shared_bytes, "the uploaded cohort's result went to a shared cache"
-    assert _bytes(TWIN) > twin_bytes
+    assert _bytes(TWIN) > 0
 
     at.button[0].click().run()  # "Forget this data" calls release_session_caches()
     assert any(m.value.startswith("released ") for m in at.markdown)
-    assert _bytes(TWIN) == twin_bytes, "release_session_caches() left the session's entries"
+    assert _bytes(TWIN) == 0, "release_session_caches() left the session's entries"
     assert _bytes(SHARED) == shared_bytes  # the bundled cohort's cache is untouched
