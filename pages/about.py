@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import hccdash
-from hccdash.ui.common import RECONSTRUCTION_TEXT
+from hccdash.cohort.bundled import codebook as bundled_codebook
 from hccdash.ui.state import ensure_app_router
 
 ensure_app_router()  # a deep link to /about on a fresh server still gets the router
@@ -65,7 +65,7 @@ st.markdown(
 )
 
 st.header("The bundled cohort")
-st.warning(RECONSTRUCTION_TEXT, icon=":material/science:")
+st.warning(bundled_codebook().notice or "", icon=":material/science:")
 
 st.header("Privacy")
 st.markdown(

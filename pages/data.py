@@ -70,5 +70,8 @@ if report is None:
     st.stop()
 view = upload.show_report(report)
 
-st.subheader("4. Use the cohort")
-upload.confirm_and_store(view, name)
+st.subheader("4. Codebook")
+codebook = upload.codebook_editor(table, mapping, report)
+
+st.subheader("5. Use the cohort")
+upload.confirm_and_store(view, name, codebook)

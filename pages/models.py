@@ -57,7 +57,7 @@ if not features or not kinds:
     st.info("Pick at least one feature and one model.")
     st.stop()
 
-frame = U.model_frame(data, endpoint, features)
+frame = U.model_frame(cohort.as_categorical(data), endpoint, features)
 try:
     md = U.prepare(frame, endpoint, tuple(features))
 except HccdashError as exc:
