@@ -33,7 +33,19 @@ from hccdash.schema import ASCITES, CHILD_PUGH, ENDPOINTS, KPS, PVTT, TREATMENT
 
 # Query keys that are not filters on a column of the same name.
 RESERVED_KEYS: frozenset[str] = frozenset(
-    {"child_pugh", "kps", "pvtt", "ascites", "arm", "endpoint", "by", "cut", "page", "embed"}
+    {
+        "child_pugh",
+        "kps",
+        "pvtt",
+        "ascites",
+        "arm",
+        "endpoint",
+        "by",
+        "cut",
+        "page",
+        "embed",
+        "data",
+    }
 )
 _YES = frozenset({"yes", "y", "true", "1", "1.0", "present"})
 _NO = frozenset({"no", "n", "false", "0", "0.0", "none", "absent"})

@@ -307,7 +307,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "os_event": (
         "osevent", "osstatus", "status", "death", "dead", "vitalstatus", "event",
-        "died", "fustat", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态", "os事件",
+        "died", "fustat", "cens", "dead1alive0", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态", "os事件",
     ),
     "pfs_time": (
         "pfsmonths", "pfs", "pfstime", "progressionfreesurvival", "pfsmo", "无进展生存期",
@@ -385,10 +385,13 @@ def guess_mapping(data: pd.DataFrame) -> ColumnMapping:
                 break
     # Second pass: names that start with an alias ("os_months_from_rt", "死亡日期(随访)").
     for role, aliases in _ALIASES.items():
-        if role in chosen or role in ("patient_id", "os_time", "os_event"):
+        if role in chosen or role == "patient_id":
             continue
+        # OS columns by prefix only for long aliases ("survival_in_days", "survtime_mo"),
+        # so that "time_to_x" or "status_ecog" are not taken for the endpoint.
+        shortest = 6 if role in ("os_time", "os_event") else 3
         for alias in aliases:
-            if len(alias) < 3:
+            if len(alias) < shortest:
                 continue
             hit = next((c for c in cols if c not in used and keys[c].startswith(alias)), None)
             if hit is not None:
@@ -861,6 +864,8 @@ def mapping_codebook(
     *,
     names: dict[str, tuple[str, str]] | None = None,
     loaded: Codebook | None = None,
+    file_labels: dict[str, str] | None = None,
+    file_levels: dict[str, tuple[str, ...]] | None = None,
 ) -> Codebook:
     """The codebook of a mapped upload.
 
@@ -875,6 +880,9 @@ def mapping_codebook(
         Endpoint slot (``"os"``, ``"pfs"``) -> (key, label) chosen by the user.
     loaded : Codebook, optional
         A codebook the user uploaded: its variables and endpoint names win over the defaults.
+    file_labels, file_levels : dict, optional
+        Variable labels and value-label levels stored in the file (SPSS, Stata, SAS; see
+        :class:`hccdash.readstat.StatTableFile`), by source column.
 
     Returns
     -------
@@ -894,6 +902,12 @@ def mapping_codebook(
     endpoints = []
     for slot, label, tcol, ecol, src_t, src_e, coding in slots:
         key, lab = names.get(slot, (slot, label))
+        if src_e is not None:  # the codebook lists the codes the file uses
+            present = set(map_unique(raw[src_e], norm_code).dropna())
+            coding = EventCoding(
+                event=tuple(v for v in coding.event if norm_code(v) in present) or ("1",),
+                censored=tuple(v for v in coding.censored if norm_code(v) in present) or ("0",),
+            )
         endpoints.append(
             EndpointSpec(
                 key=key or slot,
@@ -907,7 +921,8 @@ def mapping_codebook(
                 end_date=(src_e if src_t is None else None),
             )
         )
-    labels = {role: src for role, src in mapping.roles().items()}
+    roles = dict(mapping.roles())
+    file_labels, file_levels = dict(file_labels or {}), dict(file_levels or {})
     variables = []
     for c in data.columns:
         if c in {e.time for e in endpoints} | {e.event for e in endpoints}:
@@ -915,9 +930,14 @@ def mapping_codebook(
         if c == schema.PATIENT_ID:
             variables.append(Variable(c, mapping.patient_id or "row", kind="id"))
             continue
-        v = infer_variable(c, data[c], labels.get(c))
-        if c in labels:
-            v = replace(v, role=c, short=labels[c])
+        src = roles.get(c, c)
+        v = infer_variable(c, data[c], file_labels.get(src, src))
+        if src in file_levels and v.levels:
+            order = [x for x in file_levels[src] if x in v.levels]
+            levels = (*order, *(x for x in v.levels if x not in order))
+            v = replace(v, levels=levels, reference=levels[0])
+        if c in roles:
+            v = replace(v, role=c, short=file_labels.get(src, src))
         variables.append(v)
     cb = Codebook(
         variables=tuple(variables), endpoints=tuple(endpoints), id_column=schema.PATIENT_ID

@@ -34,7 +34,7 @@ from hccdash.schema import (
     Cohort,
 )
 from hccdash.ui.common import esc_md
-from hccdash.ui.state import active_cohort, ensure_app_router
+from hccdash.ui.state import active_cohort, dropped_message, ensure_app_router, server_cohort
 
 _VIEW_KEY = "hccdash_filtered_view"
 _INIT_KEY = "hccdash_filters_initialised_for"
@@ -351,6 +351,12 @@ def render_sidebar() -> FilteredView:
         st.session_state[_WARN_KEY] = warnings
 
     sb = st.sidebar
+    dropped = dropped_message()
+    if dropped:
+        sb.warning(esc_md(dropped), icon=":material/cloud_off:")
+    _, server_error = server_cohort()
+    if server_error:
+        sb.error(esc_md(f"The server's cohort (HCCDASH_DATA) cannot be used: {server_error}"))
     sb.subheader("Filters")
     counts = sb.container()
     for message in st.session_state.get(_WARN_KEY, []):

@@ -30,7 +30,8 @@ from hccdash.mapping import (
     unit_check,
 )
 from hccdash.nonparametric import median_followup
-from hccdash.ui.state import UPLOADED_KEY
+from hccdash.readstat import UPLOAD_TYPES
+from hccdash.ui.state import forget_upload, remember_upload
 
 RAW_KEY = "hccdash_upload_raw"  # (file name, bytes, sha256)
 TABLE_KEY = "hccdash_upload_table"  # (sha256, sheet, TableFile)
@@ -40,6 +41,7 @@ LOADED_MAPPING_KEY = "hccdash_loaded_mapping_id"
 STORED_MSG_KEY = "hccdash_upload_stored_message"
 FROM_UPLOADER_KEY = "hccdash_upload_from_uploader"
 REPORT_KEY = "hccdash_upload_report"  # ((sha256, sheet, mapping), CheckReport)
+STAT_TYPES = UPLOAD_TYPES  # .sav, .zsav, .dta, .sas7bdat: the uploader accepts them
 NONE = "(none)"
 AUTO = "detect"
 PREVIEW_ROWS = 20
@@ -86,8 +88,8 @@ def clear_upload() -> None:
 
 
 def back_to_bundled() -> None:
-    """Use the bundled cohort again (button callback)."""
-    st.session_state.pop(UPLOADED_KEY, None)
+    """Use the default cohort again (button callback): forgets the upload everywhere."""
+    forget_upload()
 
 
 def pending_file() -> tuple[str, bytes, str] | None:
@@ -417,7 +419,11 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
     slots = [("os", "Overall survival")] if mapping.has_os() else []
     slots += [("pfs", "Progression-free survival")] if mapping.has_pfs() else []
     names: dict[str, tuple[str, str]] = {}
-    base = mapping_codebook(table.data, mapping, report.data, loaded=loaded)
+    from_file = {
+        "file_labels": getattr(table, "variable_labels", {}),
+        "file_levels": getattr(table, "value_levels", {}),
+    }
+    base = mapping_codebook(table.data, mapping, report.data, loaded=loaded, **from_file)
     cols = st.columns(max(len(slots), 1) * 2)
     marker = loaded_file.file_id if loaded is not None and loaded_file is not None else None
     if st.session_state.get("cb_loaded_marker") != marker:
@@ -436,7 +442,9 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
             help="Shown on every page and figure (e.g. Recurrence-free survival).",
         )  # fmt: skip
         names[slot] = (_slug_key(key) or slot, label.strip() or e.label)
-    codebook = mapping_codebook(table.data, mapping, report.data, names=names, loaded=loaded)
+    codebook = mapping_codebook(
+        table.data, mapping, report.data, names=names, loaded=loaded, **from_file
+    )
     keys = [e.key for e in codebook.endpoints]
     if len(set(keys)) < len(keys):
         st.warning("Two endpoints have the same short name; give each its own.")
@@ -495,7 +503,7 @@ def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = N
         except HccdashError as exc:
             st.error(str(exc))
             return
-        st.session_state[UPLOADED_KEY] = cohort
+        remember_upload(cohort)
         st.session_state[STORED_MSG_KEY] = (
             f"Using {name}: {cohort.n} patients"
             + (f" ({view.n_excluded} rows excluded)" if view.n_excluded else "")
