@@ -307,7 +307,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "os_event": (
         "osevent", "osstatus", "status", "death", "dead", "vitalstatus", "event",
-        "died", "fustat", "cens", "dead1alive0", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态", "os事件",
+        "died", "fustat", "cens", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态",
+        "os事件",
     ),
     "pfs_time": (
         "pfsmonths", "pfs", "pfstime", "progressionfreesurvival", "pfsmo", "无进展生存期",
