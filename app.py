@@ -5,6 +5,7 @@ import streamlit as st
 from hccdash import resources
 from hccdash.ui import auth
 from hccdash.ui.sidebar import render_sidebar
+from hccdash.ui.state import active_cohort
 
 # A local PNG: a ":material/...:" page icon makes the browser fetch it from fonts.gstatic.com.
 st.set_page_config(page_title="hccdash", page_icon=resources.favicon(), layout="wide")
@@ -18,7 +19,14 @@ PAGES = [
     st.Page("pages/univariate.py", title="Univariate", url_path="univariate"),
     st.Page("pages/cox.py", title="Cox model", url_path="cox"),
     st.Page("pages/response.py", title="Response & toxicity", url_path="response"),
-    st.Page("pages/reproduce.py", title="Reproduce the paper", url_path="reproduce"),
+    # The bundled cohort's own page: in the menu only while that cohort is loaded (a link to
+    # it still opens and says the comparison is for the bundled cohort).
+    st.Page(
+        "pages/reproduce.py",
+        title="Reproduce the paper",
+        url_path="reproduce",
+        visibility="visible" if active_cohort().reconstructed else "hidden",
+    ),
     st.Page("pages/data.py", title="Your data", url_path="data"),
     st.Page("pages/models.py", title="Risk models", url_path="models"),
     st.Page("pages/about.py", title="About", url_path="about"),

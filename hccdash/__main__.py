@@ -88,7 +88,19 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
             "own columns. Times are in the file's unit."
         ),
     )
-    p.add_argument("file", metavar="FILE", help="CSV, TSV, XLSX or Parquet file")
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="?",
+        help="CSV, TSV, XLSX, Parquet, SPSS .sav, Stata .dta or SAS .sas7bdat file (default: "
+        "$HCCDASH_DATA, with $HCCDASH_CODEBOOK)",
+    )
+    p.add_argument(
+        "--codebook",
+        metavar="JSON",
+        help="the cohort's codebook (docs/codebook.md): labels, levels, references and "
+        "endpoints; --time/--event default to its first endpoint, times in months",
+    )
     p.add_argument("--time", metavar="COL", help="follow-up time column")
     p.add_argument("--event", metavar="COL", help="event column (1/0, yes/no, dead/alive ...)")
     p.add_argument("--group", metavar="COL", help="compare groups of this column")
@@ -178,8 +190,18 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
         ``--exclude-fatal``).
     """
     from hccdash import datacheck, io
+    from hccdash.cohortfile import DATA_ENV, env_paths
     from hccdash.mapping import ColumnMapping
 
+    if args.file is None:
+        env_data, env_codebook = env_paths()
+        if env_data is None:
+            raise UsageError(f"analyze: give a FILE (or set {DATA_ENV})")
+        args.file = str(env_data)
+        if args.codebook is None and env_codebook is not None:
+            args.codebook = str(env_codebook)
+    if args.codebook:
+        return _load_with_codebook(args)
     read_kw = {"sheet": args.sheet} if args.sheet else {}
     if args.max_mb is not None:
         read_kw["max_mb"] = args.max_mb
@@ -229,6 +251,31 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
                 f"the mapped cohort has no column {c!r} (columns: {have}); fix: use canonical "
                 "names with --mapping."
             )
+    return data, time, event
+
+
+def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]:
+    """The cohort as its codebook describes it (levels in its order, references first)."""
+    from hccdash.cohortfile import load_cohort_file
+
+    cohort = load_cohort_file(args.file, args.codebook)
+    endpoints = cohort.endpoints()
+    if not endpoints and not (args.time and args.event):
+        raise InputError(
+            f"codebook {args.codebook!r} defines no endpoint found in {args.file!r}; fix: add "
+            "one (time and event columns) or give --time and --event."
+        )
+    time = args.time or endpoints[0].time
+    event = args.event or endpoints[0].event
+    data = cohort.as_categorical()
+    wanted = [time, event, *([args.group] if args.group else []), *(args.covariates or [])]
+    missing = [c for c in dict.fromkeys(wanted) if c not in data.columns]
+    if missing:
+        have = ", ".join(repr(c) for c in list(data.columns)[:12])
+        raise InputError(
+            f"file {cohort.source!r} has no column {missing[0]!r} (columns: {have}); fix: use "
+            "one of these names (they are case-sensitive)."
+        )
     return data, time, event
 
 

@@ -23,7 +23,6 @@ from scipy import stats
 
 from hccdash.compare import ChisqTest
 from hccdash.errors import AnalysisError, InputError
-from hccdash.schema import PAPER_FACTORS
 from hccdash.validate import complete_cases, validate_survival
 
 __all__ = ["ChisqTest", "CoxResult", "CoxTerm", "PHRow", "PHTest", "cox_fit", "cox_zph"]
@@ -232,13 +231,6 @@ def _term_name(covariate: str, level: str | None, reference: str | None) -> str:
     return covariate if level is None else f"{covariate}: {level} vs {reference}"
 
 
-def _known_levels(column: str) -> tuple[str, ...] | None:
-    for f in PAPER_FACTORS:
-        if f.column == column and f.cut is None and f.levels:
-            return f.levels
-    return None
-
-
 def _sort_levels(values: pd.Series) -> list[str]:
     uniq = pd.unique(values.dropna())
     num = pd.to_numeric(pd.Series(uniq, dtype=object), errors="coerce")
@@ -261,8 +253,7 @@ def _levels(col: pd.Series, column: str, reference: object | None) -> list[str]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         order = [_level_str(v) for v in col.cat.categories]
     else:
-        known = _known_levels(column)
-        order = list(known) if known else _sort_levels(col)
+        order = _sort_levels(col)
     order = [v for v in order if v in present] + sorted(present - set(order))
     if reference is not None:
         ref = _level_str(reference)
@@ -753,9 +744,9 @@ def cox_fit(
         Handling of tied event times (R's default is Efron).
     reference : dict, optional
         Reference level per categorical column. Default: the first level of the column's
-        pandas categories; else the first level of the paper's factor order in
-        :data:`hccdash.schema.PAPER_FACTORS` for a known column; else the first level in
-        sorted order (numeric codes sorted numerically), which is R's ``factor()`` default.
+        pandas categories (pass a Categorical in the codebook's level order, or the
+        codebook's reference here); else the first level in sorted order (numeric codes
+        sorted numerically), which is R's ``factor()`` default.
     categorical : sequence of str, optional
         Numeric columns to treat as categorical (e.g. ECOG 0-3 codes).
     conf_level : float

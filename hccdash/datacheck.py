@@ -21,6 +21,7 @@ import pandas as pd
 
 from hccdash import io as hio
 from hccdash import schema
+from hccdash.codebook import Codebook
 from hccdash.errors import InputError, preview_labels
 from hccdash.io import map_unique
 from hccdash.mapping import (
@@ -457,8 +458,8 @@ def _role_values(raw: pd.DataFrame, data: pd.DataFrame, mapping: ColumnMapping, 
     expect = {
         schema.PVTT: "yes/no (1/0, true/false, 是/否, 有/无)",
         schema.ASCITES: "yes/no (1/0, true/false, 是/否, 有/无)",
-        schema.CHILD_PUGH: "a Child-Pugh class A/B/C or score 5-15",
-        schema.KPS: "a number (KPS 0-100)",
+        schema.CHILD_PUGH: "a class A/B/C or a score 5-15",
+        schema.KPS: "a number (0-100)",
     }
     for role, src in mapping.roles().items():
         if role not in expect:
@@ -559,9 +560,15 @@ def _dataset_level(
 
 
 def to_cohort(
-    report: CheckReport, name: str, source: str, *, exclude_fatal: bool = False
+    report: CheckReport,
+    name: str,
+    source: str,
+    *,
+    exclude_fatal: bool = False,
+    codebook: Codebook | None = None,
 ) -> Cohort:
-    """The uploaded :class:`~hccdash.schema.Cohort` (``reconstructed=False``).
+    """The uploaded :class:`~hccdash.schema.Cohort` (``reconstructed=False``) with its
+    codebook (see :func:`hccdash.mapping.mapping_codebook`).
 
     Raises
     ------
@@ -576,4 +583,4 @@ def to_cohort(
             frame, _ = complete_cases(data, [endpoint.time, endpoint.event])
             if len(frame):
                 validate_survival(frame, endpoint.time, endpoint.event, id_column=schema.PATIENT_ID)
-    return Cohort(name=name, data=data, source=source, reconstructed=False)
+    return Cohort(name=name, data=data, source=source, reconstructed=False, codebook=codebook)

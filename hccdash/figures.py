@@ -188,7 +188,7 @@ def _band_arrays(time: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.n
 def hr_text(cox: CoxResult) -> str | None:
     """The two-group hazard ratio annotation of a one-term Cox model, or None without terms.
 
-    ``"HR 3.00 (95% CI 0.78–11.51), IMRT vs IMRT+TACE"``; when separation makes the ratio
+    ``"HR 3.00 (95% CI 0.78–11.51), B vs A"``; when separation makes the ratio
     infinite, a plain note instead of a number. Shared by the KM page and ``figure km``.
     """
     if not cox.terms:
@@ -592,7 +592,7 @@ def forest_figure(
     cox : CoxResult
         From :func:`hccdash.cox.cox_fit`.
     labels : mapping, optional
-        Display label per covariate column (e.g. the paper's wording).
+        Display label per covariate column (the codebook's labels).
     title, caption : str, optional
     style : {"screen", "slide"}
     conf_level : float, optional

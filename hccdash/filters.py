@@ -3,18 +3,20 @@
 The sidebar builds a :class:`FilterSpec` from its widgets or from the URL query string, so a
 bookmarked view restores the same patients. The URL contract (issue 5)::
 
-    child_pugh=A,B      Child-Pugh classes kept
-    kps=80-100          inclusive KPS range
-    pvtt=yes|no         portal vein tumour thrombus
-    ascites=yes|no
-    arm=imrt|imrt_tace  treatment arm, as the slug of its level (see :func:`slug`)
-    endpoint=os|pfs     page choice (see :func:`parse_endpoint`)
+    child_pugh=A,B      levels kept of the liver-function class role (column child_pugh)
+    kps=80-100          inclusive range of the performance-status role (column kps)
+    pvtt=yes|no         the thrombus role (column pvtt)
+    ascites=yes|no      the ascites role (column ascites)
+    arm=<slug>          treatment arm, as the slug of its level (see :func:`slug`)
+    endpoint=<key>      page choice: an endpoint key (see :func:`parse_endpoint`)
     by=<column>         page choice (see :func:`parse_by`)
     cut=<number>        page choice: split value of a numeric ``by`` (see :func:`parse_cut`)
     <column>=a,b        "more filters": categories of any other column
     <column>=lo-hi      "more filters": inclusive range of any other numeric column
 
-Invalid values are reported as warnings and ignored: a shared link never raises.
+The five roles are the design card's sidebar filters; their labels and levels come from the
+cohort's codebook. Invalid values are reported as warnings and ignored: a shared link never
+raises.
 """
 
 from __future__ import annotations
@@ -31,7 +33,19 @@ from hccdash.schema import ASCITES, CHILD_PUGH, ENDPOINTS, KPS, PVTT, TREATMENT
 
 # Query keys that are not filters on a column of the same name.
 RESERVED_KEYS: frozenset[str] = frozenset(
-    {"child_pugh", "kps", "pvtt", "ascites", "arm", "endpoint", "by", "cut", "page", "embed"}
+    {
+        "child_pugh",
+        "kps",
+        "pvtt",
+        "ascites",
+        "arm",
+        "endpoint",
+        "by",
+        "cut",
+        "page",
+        "embed",
+        "data",
+    }
 )
 _YES = frozenset({"yes", "y", "true", "1", "1.0", "present"})
 _NO = frozenset({"no", "n", "false", "0", "0.0", "none", "absent"})
@@ -44,7 +58,7 @@ ExtraValue = tuple[str, ...] | tuple[float, float]
 def slug(value: object) -> str:
     """URL slug of a level: lower-case, every run of non-alphanumerics becomes ``"_"``.
 
-    ``"IMRT+TACE"`` -> ``"imrt_tace"``, ``"IMRT"`` -> ``"imrt"``.
+    ``"Arm B+C"`` -> ``"arm_b_c"``, ``"Control"`` -> ``"control"``.
     """
     return re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_")
 
@@ -75,13 +89,13 @@ class FilterSpec:
     Attributes
     ----------
     child_pugh : tuple of str or None
-        Child-Pugh classes kept (e.g. ``("A", "B")``).
+        Levels kept of the ``child_pugh`` role column (e.g. ``("A", "B")``).
     kps : (int, int) or None
-        Inclusive KPS range.
+        Inclusive range of the ``kps`` role column.
     pvtt, ascites : {"yes", "no"} or None
-        Keep patients with / without portal vein tumour thrombus, ascites.
+        Keep patients with / without the ``pvtt`` / ``ascites`` role.
     arm : str or None
-        Treatment level kept, as its :func:`slug` (``"imrt"``, ``"imrt_tace"``).
+        Treatment level kept, as its :func:`slug`.
     extra : tuple of (column, values) pairs
         "More filters": ``values`` is a tuple of category strings, or a ``(low, high)`` pair
         of floats for an inclusive numeric range.
@@ -315,34 +329,46 @@ def apply_filters(data: pd.DataFrame, spec: FilterSpec) -> pd.DataFrame:
     return data.loc[mask.astype(bool)]
 
 
-def describe(spec: FilterSpec) -> str:
-    """One line saying which filters are set, for captions and methods text."""
+def describe(spec: FilterSpec, labels: Mapping[str, str] | None = None) -> str:
+    """One line saying which filters are set, for captions and methods text.
+
+    ``labels`` maps a column (or role column) to its display label (``Cohort.short_label``);
+    without one the column name is used.
+    """
+    lab = dict(labels or {})
+
+    def name(column: str) -> str:
+        return lab.get(column, column)
+
     parts: list[str] = []
     if spec.child_pugh is not None:
-        parts.append("Child-Pugh " + ", ".join(spec.child_pugh))
+        parts.append(f"{name(CHILD_PUGH)} " + ", ".join(spec.child_pugh))
     if spec.kps is not None:
         lo, hi = spec.kps
-        parts.append(f"KPS {lo}" if lo == hi else f"KPS {lo}–{hi}")
+        parts.append(f"{name(KPS)} {lo}" if lo == hi else f"{name(KPS)} {lo}–{hi}")
     if spec.pvtt is not None:
-        parts.append("PVTT " + spec.pvtt)
+        parts.append(f"{name(PVTT)} " + spec.pvtt)
     if spec.ascites is not None:
-        parts.append("ascites " + spec.ascites)
+        parts.append(f"{name(ASCITES)} " + spec.ascites)
     if spec.arm is not None:
-        parts.append("arm " + spec.arm)
+        parts.append(f"{lab.get(TREATMENT, 'arm')} " + spec.arm)
     for column, values in spec.extra:
         if _is_range(values):
-            parts.append(f"{column} {values[0]:g}–{values[1]:g}")
+            parts.append(f"{name(column)} {values[0]:g}–{values[1]:g}")
         else:
-            parts.append(f"{column} " + ", ".join(str(v) for v in values))
+            parts.append(f"{name(column)} " + ", ".join(str(v) for v in values))
     return "; ".join(parts) if parts else "no filters (all patients)"
 
 
-def parse_endpoint(params: Mapping[str, str | Sequence[str]]) -> tuple[str | None, list[str]]:
-    """The ``endpoint`` URL choice (``"os"`` or ``"pfs"``), or None, plus warnings."""
+def parse_endpoint(
+    params: Mapping[str, str | Sequence[str]], keys: Sequence[str] | None = None
+) -> tuple[str | None, list[str]]:
+    """The ``endpoint`` URL choice (one of ``keys``, default ``"os"``/``"pfs"``), or None,
+    plus warnings."""
     if "endpoint" not in params:
         return None, []
     raw = _last(params["endpoint"])
-    keys = [e.key for e in ENDPOINTS]
+    keys = [k.lower() for k in keys] if keys is not None else [e.key for e in ENDPOINTS]
     if raw.strip().lower() in keys:
         return raw.strip().lower(), []
     return None, [f"URL parameter endpoint={raw!r} ignored: use {' or '.join(keys)}."]
@@ -379,10 +405,10 @@ def parse_cut(params: Mapping[str, str | Sequence[str]]) -> tuple[float | None, 
     return value, []
 
 
-def events_per_endpoint(data: pd.DataFrame) -> dict[str, int]:
+def events_per_endpoint(data: pd.DataFrame, endpoints: Sequence = ENDPOINTS) -> dict[str, int]:
     """Number of events per endpoint present in ``data`` (``{"os": 18, "pfs": 20}``)."""
     out: dict[str, int] = {}
-    for e in ENDPOINTS:
+    for e in endpoints:
         if e.time in data.columns and e.event in data.columns:
             ev = pd.to_numeric(data[e.event], errors="coerce")
             out[e.key] = int((ev == 1).sum())

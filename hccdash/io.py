@@ -139,6 +139,14 @@ def detect_format(raw: bytes, name: str) -> str:
     FileReadError
         For binary content that is not XLSX or Parquet (old .xls, images, archives ...).
     """
+    from hccdash import readstat  # SPSS/Stata/SAS files; documents that are not tables
+
+    stat = readstat.detect(raw, name)
+    if stat is not None:
+        return stat
+    foreign = readstat.what_file(raw, name)
+    if foreign is not None:
+        raise FileReadError(foreign)
     ext = Path(name).suffix.lower()
     if raw[:4] == b"PAR1":
         return "parquet"
@@ -638,6 +646,10 @@ def read_table(
         return _read_xlsx(raw, fname, sheet)
     if fmt == "parquet":
         return _read_parquet(raw, fname)
+    if fmt in ("sav", "dta", "sas7bdat"):
+        from hccdash import readstat
+
+        return readstat.read(raw, fname, fmt)
     return _read_text(raw, fname, fmt)
 
 

@@ -1,8 +1,11 @@
 """Map a user's columns onto the canonical cohort schema (:mod:`hccdash.schema`).
 
 A :class:`ColumnMapping` says which column is the OS/PFS time and event (or which dates they
-are computed from), how event codes read, which columns play the sidebar roles (Child-Pugh,
-KPS, PVTT, ascites, treatment arm), which are extra factors and where numeric columns are cut.
+are computed from), how event codes read, which columns play the sidebar roles (liver-function
+class, performance status, thrombus, ascites, treatment arm), which are extra factors and where
+numeric columns are cut. :func:`mapping_codebook` writes the cohort's codebook from it (labels
+are the user's own column names; levels and references follow R unless a loaded codebook says
+otherwise), and :func:`unit_check` compares the time unit with the column names and the range.
 :func:`guess_mapping` proposes one from the column names (English and common Chinese
 headers), :func:`apply_mapping` builds the canonical frame, and the mapping round-trips through
 JSON so a user can save it next to the spreadsheet.
@@ -23,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from hccdash import schema
+from hccdash.codebook import Codebook, EndpointSpec, Variable, infer_variable
+from hccdash.cohort.roles import ROLE_ALIASES
 from hccdash.errors import InputError, preview_labels
 from hccdash.io import map_unique
 
@@ -302,7 +307,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "os_event": (
         "osevent", "osstatus", "status", "death", "dead", "vitalstatus", "event",
-        "died", "fustat", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态", "os事件",
+        "died", "fustat", "cens", "死亡", "生存状态", "结局", "状态", "是否死亡", "os状态",
+        "os事件",
     ),
     "pfs_time": (
         "pfsmonths", "pfs", "pfstime", "progressionfreesurvival", "pfsmo", "无进展生存期",
@@ -326,26 +332,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "lastcontactdate", "dateoflastfollowup", "datelastfollowup", "末次随访", "末次随访日期",
         "最后随访日期", "随访日期",
     ),
-    "child_pugh": (
-        "childpugh", "childpughclass", "childpughgrade", "cp", "cpclass", "child",
-        "肝功能分级", "child分级", "childpugh分级", "肝功能",
-    ),
-    "kps": ("kps", "karnofsky", "kpsscore", "karnofskyperformancestatus", "卡氏评分", "kps评分"),
-    "pvtt": (
-        "pvtt", "portalveintumorthrombus", "tumorthrombus", "portalveinthrombus", "门静脉癌栓",
-        "癌栓", "门脉癌栓",
-    ),
-    "ascites": ("ascites", "腹水"),
-    "treatment": (
-        "treatment", "arm", "treatmentarm", "therapy", "group", "regimen", "治疗", "治疗方式",
-        "治疗方案", "分组", "组别",
-    ),
+    # The sidebar roles' header aliases: hccdash.cohort.roles (the bundled disease's words).
+    **ROLE_ALIASES,
 }  # fmt: skip
 _UNIT_WORDS = (
-    ("days", ("days", "day", "天", "日")),
-    ("weeks", ("weeks", "week", "wk", "周")),
-    ("years", ("years", "year", "yr", "年")),
-    ("months", ("months", "month", "mo", "月")),
+    ("days", ("days", "day", "d", "天", "日")),
+    ("weeks", ("weeks", "week", "wk", "wks", "w", "周")),
+    ("years", ("years", "year", "yr", "yrs", "y", "年")),
+    ("months", ("months", "month", "mo", "mos", "mon", "m", "月")),
 )
 
 
@@ -357,10 +351,18 @@ def _key(name: str) -> str:
 
 
 def _unit_of(name: str) -> str | None:
+    """The time unit a column name states (``"Survival_days"``, ``"os (mo)"``, ``"生存时间(月)"``).
+
+    >>> _unit_of("Survival_days"), _unit_of("OS (mo)"), _unit_of("生存时间(月)"), _unit_of("time")
+    ('days', 'months', 'months', None)
+    """
     text = str(name).lower()
     for unit, words in _UNIT_WORDS:
         for w in words:
-            if re.search(rf"(^|[^a-z]){re.escape(w)}($|[^a-z])", text):
+            if w.isascii():
+                if re.search(rf"(^|[^a-z]){re.escape(w)}($|[^a-z])", text):
+                    return unit
+            elif w in text:
                 return unit
     return None
 
@@ -384,10 +386,13 @@ def guess_mapping(data: pd.DataFrame) -> ColumnMapping:
                 break
     # Second pass: names that start with an alias ("os_months_from_rt", "死亡日期(随访)").
     for role, aliases in _ALIASES.items():
-        if role in chosen or role in ("patient_id", "os_time", "os_event"):
+        if role in chosen or role == "patient_id":
             continue
+        # OS columns by prefix only for long aliases ("survival_in_days", "survtime_mo"),
+        # so that "time_to_x" or "status_ecog" are not taken for the endpoint.
+        shortest = 6 if role in ("os_time", "os_event") else 3
         for alias in aliases:
-            if len(alias) < 3:
+            if len(alias) < shortest:
                 continue
             hit = next((c for c in cols if c not in used and keys[c].startswith(alias)), None)
             if hit is not None:
@@ -542,8 +547,8 @@ def normalise_yes_no(values: pd.Series) -> pd.Series:
 
 
 def normalise_child_pugh(values: pd.Series) -> pd.Series:
-    """ "A"/"B"/"C" from class letters ("Child-Pugh B", "b", "A5") or scores (5-6 A, 7-9 B,
-    10-15 C); else NA."""
+    """ "A"/"B"/"C" from class letters ("B", "b", "A5", "class B" with the score's name as a
+    prefix) or scores (5-6 A, 7-9 B, 10-15 C); else NA."""
 
     def one(v: object) -> object:
         key = norm_code(v)
@@ -725,7 +730,7 @@ def apply_mapping(data: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
 
     ``data`` is not modified. Times are in months (converted from ``mapping.time_unit`` or
     computed from dates, :data:`DERIVATION_RULE`), events 1.0/0.0 (NaN where missing or not
-    in the coding), PVTT/ascites "Yes"/"No", Child-Pugh "A"/"B"/"C", KPS numeric, treatment
+    in the coding), yes/no roles "Yes"/"No", the class role "A"/"B"/"C", KPS numeric, treatment
     text; extra factors keep their names and values; each cut point adds a two-level column.
 
     Raises
@@ -789,3 +794,182 @@ def _column_order(data: pd.DataFrame, mapping: ColumnMapping, names: list[str]) 
 def with_changes(mapping: ColumnMapping, **changes: object) -> ColumnMapping:
     """A copy of ``mapping`` with some fields changed (frozen dataclasses are not edited)."""
     return replace(mapping, **changes)  # type: ignore[arg-type]
+
+
+# -- unit check and codebook -------------------------------------------------------------
+PLAUSIBLE_MAX_MONTHS = 360.0  # 30 years of follow-up: longer maxima suggest a unit error
+
+
+@dataclass(frozen=True)
+class UnitAdvice:
+    """A doubt about the time unit: the message and the unit one click switches to."""
+
+    message: str
+    suggested: str
+
+
+def time_unit_of(mapping: ColumnMapping) -> str | None:
+    """The unit stated by the names of the mapped time columns, if any."""
+    cols = [c for c in (mapping.os_time, mapping.pfs_time) if c is not None]
+    return next((u for u in map(_unit_of, cols) if u), None)
+
+
+def unit_check(data: pd.DataFrame, mapping: ColumnMapping) -> UnitAdvice | None:
+    """Compare the chosen unit with the time columns' names and range; None when they fit.
+
+    A warning, never an exclusion: the fix is to change the unit (``suggested``).
+
+    >>> d = pd.DataFrame({"Survival_days": [30.0, 400.0, 2400.0], "dead": [1, 0, 1]})
+    >>> m = ColumnMapping(os_time="Survival_days", os_event="dead", time_unit="months")
+    >>> unit_check(d, m).suggested
+    'days'
+    """
+    cols = [c for c in (mapping.os_time, mapping.pfs_time) if c is not None and c in data]
+    if not cols:
+        return None
+    unit = mapping.time_unit
+    named = time_unit_of(mapping)
+    times = pd.concat([to_number(data[c]) for c in cols]).dropna()
+    if named is not None and named != unit:
+        return UnitAdvice(
+            f"The time column {cols[0]!r} is named in {named}, but the times are read as "
+            f"{unit}; read them as {named}?",
+            named,
+        )
+    if times.empty:
+        return None
+    top, mid = float(times.max()), float(times.median())
+    months = top * TIME_UNITS[unit]
+    if months > PLAUSIBLE_MAX_MONTHS:
+        smaller = [u for u in ("days", "weeks") if TIME_UNITS[u] < TIME_UNITS[unit]]
+        fit = next((u for u in smaller if top * TIME_UNITS[u] <= PLAUSIBLE_MAX_MONTHS), None)
+        if fit is not None:
+            return UnitAdvice(
+                f"Read as {unit}, the longest follow-up is {months / 12:.0f} years (median "
+                f"{mid:g} {unit}); these look like {fit}. Read the times as {fit}?",
+                fit,
+            )
+    if unit == "days" and top < 60 and mid < 30:
+        return UnitAdvice(
+            f"Read as days, the longest follow-up is {top:g} days (median {mid:g}); these look "
+            "like months. Read the times as months?",
+            "months",
+        )
+    return None
+
+
+def mapping_codebook(
+    raw: pd.DataFrame,
+    mapping: ColumnMapping,
+    data: pd.DataFrame,
+    *,
+    names: dict[str, tuple[str, str]] | None = None,
+    loaded: Codebook | None = None,
+    file_labels: dict[str, str] | None = None,
+    file_levels: dict[str, tuple[str, ...]] | None = None,
+) -> Codebook:
+    """The codebook of a mapped upload.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The file's table.
+    mapping : ColumnMapping
+    data : pandas.DataFrame
+        ``apply_mapping(raw, mapping)`` (the cohort frame).
+    names : dict, optional
+        Endpoint slot (``"os"``, ``"pfs"``) -> (key, label) chosen by the user.
+    loaded : Codebook, optional
+        A codebook the user uploaded: its variables and endpoint names win over the defaults.
+    file_labels, file_levels : dict, optional
+        Variable labels and value-label levels stored in the file (SPSS, Stata, SAS; see
+        :class:`hccdash.readstat.StatTableFile`), by source column.
+
+    Returns
+    -------
+    Codebook
+        Endpoints with their source unit and coding; one variable per other column with the
+        user's column name as label (a role column: the name of the column it came from),
+        kinds and levels by R's rules (two distinct values: binary).
+    """
+    names = dict(names or {})
+    slots = []
+    if mapping.has_os():
+        slots.append(("os", "Overall survival", schema.OS_TIME, schema.OS_EVENT,
+                      mapping.os_time, mapping.os_event, mapping.os_coding))  # fmt: skip
+    if mapping.has_pfs():
+        slots.append(("pfs", "Progression-free survival", schema.PFS_TIME, schema.PFS_EVENT,
+                      mapping.pfs_time, mapping.pfs_event, mapping.pfs_coding))  # fmt: skip
+    endpoints = []
+    for slot, label, tcol, ecol, src_t, src_e, coding in slots:
+        key, lab = names.get(slot, (slot, label))
+        if src_e is not None:  # the codebook lists the codes the file uses
+            present = set(map_unique(raw[src_e], norm_code).dropna())
+            coding = EventCoding(
+                event=tuple(v for v in coding.event if norm_code(v) in present) or ("1",),
+                censored=tuple(v for v in coding.censored if norm_code(v) in present) or ("0",),
+            )
+        endpoints.append(
+            EndpointSpec(
+                key=key or slot,
+                label=lab or label,
+                time=tcol,
+                event=ecol,
+                unit=mapping.time_unit if src_t is not None else "days",
+                event_values=tuple(dict.fromkeys(str(norm_code(v)) for v in coding.event)),
+                censored_values=tuple(dict.fromkeys(str(norm_code(v)) for v in coding.censored)),
+                start_date=mapping.start_date if src_t is None else None,
+                end_date=(src_e if src_t is None else None),
+            )
+        )
+    roles = dict(mapping.roles())
+    file_labels, file_levels = dict(file_labels or {}), dict(file_levels or {})
+    variables = []
+    for c in data.columns:
+        if c in {e.time for e in endpoints} | {e.event for e in endpoints}:
+            continue
+        if c == schema.PATIENT_ID:
+            variables.append(Variable(c, mapping.patient_id or "row", kind="id"))
+            continue
+        src = roles.get(c, c)
+        v = infer_variable(c, data[c], file_labels.get(src, src))
+        if src in file_levels and v.levels:
+            order = [x for x in file_levels[src] if x in v.levels]
+            levels = (*order, *(x for x in v.levels if x not in order))
+            v = replace(v, levels=levels, reference=levels[0])
+        if c in roles:
+            v = replace(v, role=c, short=file_labels.get(src, src))
+        variables.append(v)
+    cb = Codebook(
+        variables=tuple(variables), endpoints=tuple(endpoints), id_column=schema.PATIENT_ID
+    )
+    return merge_codebooks(cb, loaded) if loaded is not None else cb
+
+
+def merge_codebooks(base: Codebook, loaded: Codebook) -> Codebook:
+    """``base`` with everything ``loaded`` describes taken from ``loaded`` (variables by
+    name; endpoints by their time and event columns, else by key)."""
+    present = {v.name for v in base.variables}
+    described = tuple(v for v in loaded.variables if v.name in present)
+    names = {v.name for v in described}
+    # The loaded codebook's variables in its order (its tables' order), then the others.
+    variables = described + tuple(v for v in base.variables if v.name not in names)
+    endpoints = []
+    for e in base.endpoints:
+        match = next(
+            (x for x in loaded.endpoints if (x.time, x.event) == (e.time, e.event)), None
+        ) or next((x for x in loaded.endpoints if x.key == e.key), None)
+        endpoints.append(
+            replace(e, key=match.key, label=match.label, competing_values=match.competing_values)
+            if match is not None
+            else e
+        )
+    return replace(
+        base,
+        variables=variables,
+        endpoints=tuple(endpoints),
+        name=loaded.name or base.name,
+        description=loaded.description or base.description,
+        notice=loaded.notice,
+        default_model=loaded.default_model or base.default_model,
+    )

@@ -53,7 +53,7 @@ from hccdash.compare import SurvdiffResult, survdiff
 from hccdash.errors import AnalysisError, InputError, preview_labels
 from hccdash.figures import nice_step
 from hccdash.nonparametric import KMResult, kaplan_meier
-from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID, Endpoint
+from hccdash.schema import ENDPOINTS, PATIENT_ID, Endpoint
 from hccdash.style import OKABE_ITO, style_spec, template
 
 MODEL_KINDS: tuple[str, ...] = ("cox", "coxnet", "rsf")
@@ -193,7 +193,8 @@ def candidate_features(data: pd.DataFrame) -> tuple[str, ...]:
 
 
 def default_features(data: pd.DataFrame) -> tuple[str, ...]:
-    """A small default feature set: treatment, Child-Pugh, KPS and PVTT when present.
+    """A small default feature set: the treatment, liver-function, KPS and thrombus roles
+    when present.
 
     Kept to a handful on purpose: a 21-patient cohort supports very few parameters.
     """
@@ -204,12 +205,14 @@ def default_features(data: pd.DataFrame) -> tuple[str, ...]:
 
 
 def _level_order(data: pd.DataFrame, column: str) -> tuple[str, ...]:
-    values = data[column].dropna().astype(str)
+    """A Categorical column's own order (the codebook's, see ``Cohort.as_categorical``),
+    else R's: sorted, the first level is the reference."""
+    col = data[column]
+    values = col.dropna().astype(str)
     present = set(values.unique())
-    for f in PAPER_FACTORS:
-        if f.column == column and f.cut is None and f.levels:
-            ordered = tuple(v for v in f.levels if v in present)
-            return ordered + tuple(sorted(present - set(ordered)))
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        ordered = tuple(str(v) for v in col.cat.categories if str(v) in present)
+        return ordered + tuple(sorted(present - set(ordered)))
     return tuple(sorted(present))
 
 
@@ -318,8 +321,8 @@ def prepare(
     X = X[list(features)]
     levels = []
     for c in cat:
-        X[c] = X[c].astype(str)
         levels.append((c, _level_order(X, c)))
+        X[c] = X[c].astype(str)
     for c in num:
         X[c] = X[c].astype(float)
     n_par = len(num) + sum(max(len(lv) - 1, 0) for _, lv in levels)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hccdash.cohort.bundled import PAPER_FACTORS
 from hccdash.cohort.published import load_published
 from hccdash.compare import survdiff
 from hccdash.cox import cox_fit
 from hccdash.errors import HccdashError, InputError
 from hccdash.nonparametric import kaplan_meier, median_survival, survival_at
-from hccdash.schema import ENDPOINTS, OS, PAPER_FACTORS, PFS, Endpoint, Factor
+from hccdash.schema import ENDPOINTS, OS, PFS, Endpoint, Factor
 
 # Fidelity thresholds of the reconstruction (issue 4).
 SUBGROUP_MEDIAN_TOL = 2.0  # months

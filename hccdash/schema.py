@@ -1,8 +1,9 @@
 """The canonical cohort schema every page, table and test computes from.
 
 A loaded cohort (the bundled reconstruction or an uploaded file after its mapping step) is a
-DataFrame with these canonical column names, so the sidebar filters, the paper's factor table
-and the CLI address columns the same way whatever the user's spreadsheet called them.
+DataFrame plus its codebook (:mod:`hccdash.codebook`): labels, levels, references, groupings
+and endpoints come from there, never from this module. The canonical names below are the
+defaults of a cohort without a codebook and the keys of the sidebar's filter roles.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import resources
+from hccdash.codebook import Codebook, Grouping, Variable, level_text, r_levels
 
 REPO_ROOT = resources.REPO_ROOT
 # The bundled cohort: inside the installed package, or data/ of a source checkout.
@@ -21,7 +23,7 @@ DATA_DIR = resources.data_dir()
 BUNDLED_CSV = DATA_DIR / "hcc_oligomets_reconstructed.csv"
 
 # Cells read as missing. pandas' default list minus "None": in clinical sheets "None" is a
-# value (failure pattern "None" = no failure; the paper prints PVTT and ascites as "None").
+# value (failure pattern "None" = no failure; published tables print absent findings "None").
 NA_STRINGS: frozenset[str] = frozenset(
     {"", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "-NaN", "NULL", "null", "#N/A", "#N/A N/A",
      "#NA", "<NA>", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN"}
@@ -61,7 +63,7 @@ class Factor:
     column : str
         Canonical column name.
     label : str
-        Label shown in tables (the paper's wording for the bundled cohort).
+        Label shown in tables (the codebook's label; the column name without one).
     cut : float, optional
         Numeric split: values ``<= cut`` go to ``cut_labels[0]``, values ``> cut`` to
         ``cut_labels[1]``.
@@ -69,10 +71,13 @@ class Factor:
         Labels of the low and high side of ``cut``; default ``("≤ cut", "> cut")``.
     levels : tuple of str, optional
         Display order of the levels; the first is the reference level in Cox models.
-        Default: observed levels sorted.
+        Default: observed levels in R's order (numbers numerically, text sorted).
     exclude : tuple of str
-        Levels left out of the comparison (e.g. failure mode "None": the paper compares the
-        18 patients who failed).
+        Levels left out of the comparison (e.g. a failure mode "None").
+    kind : str
+        The codebook kind (``"binary"``, ``"categorical"``, ``"ordinal"``, ``"numeric"``).
+    reference : str, optional
+        Reference level; default the first of ``levels`` (R: the first factor level).
     """
 
     column: str
@@ -81,6 +86,8 @@ class Factor:
     cut_labels: tuple[str, str] | None = None
     levels: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
+    kind: str = "categorical"
+    reference: str | None = None
 
     def values(self, data: pd.DataFrame) -> pd.Series:
         """The factor's level per row as strings; missing or excluded rows are NA."""
@@ -92,56 +99,49 @@ class Factor:
             out[num.isna()] = pd.NA
         else:
             out = col.astype(object).where(col.notna(), pd.NA)
-            out = out.map(lambda v: v if v is pd.NA else str(v))
+            uniq = {v: level_text(v) for v in pd.unique(out.dropna())}
+            out = out.map(lambda v: pd.NA if v is pd.NA else uniq.get(v, level_text(v)))
         if self.exclude:
             out = out.where(~out.isin(self.exclude), pd.NA)
         return out.astype("string")
 
     def level_order(self, data: pd.DataFrame) -> tuple[str, ...]:
-        """Levels present in ``data`` in display order."""
+        """Levels present in ``data`` in display order, the reference first (levels the
+        codebook does not list follow in R's order)."""
         present = set(self.values(data).dropna().unique())
         if self.cut is not None:
             low, high = self.cut_labels or (f"≤ {self.cut:g}", f"> {self.cut:g}")
-            order = self.levels or (low, high)
+            order: tuple[str, ...] = self.levels or (low, high)
         else:
-            order = self.levels or tuple(sorted(present))
-        return tuple(v for v in order if v in present)
+            order = self.levels or r_levels(pd.Series(sorted(present), dtype=object))
+            if self.levels is None and pd.api.types.is_numeric_dtype(data[self.column]):
+                order = r_levels(data[self.column].dropna())
+        if self.reference is not None and self.reference in order:
+            order = (self.reference, *(v for v in order if v != self.reference))
+        listed = tuple(v for v in order if v in present)
+        return listed + tuple(sorted(present - set(listed)))
 
 
-# The paper's Table 1 factors, in its order, with its cut points and reference levels.
-PAPER_FACTORS: tuple[Factor, ...] = (
-    Factor("age_years", "Age", cut=50, cut_labels=("≤50 years", ">50 years")),
-    Factor("sex", "Sex", levels=("Male", "Female")),
-    Factor(CHILD_PUGH, "Child-Pugh class", levels=("A", "B", "C")),
-    Factor(PVTT, "Tumor thrombus (PVTT)", levels=("Yes", "No")),
-    Factor(KPS, "KPS", cut=70, cut_labels=("60–70", ">70"), levels=(">70", "60–70")),
-    Factor("cirrhosis", "Liver cirrhosis", levels=("Yes", "No")),
-    Factor(TREATMENT, "Combination therapy (IMRT+TACE)", levels=("IMRT+TACE", "IMRT")),
-    Factor(
-        "metastatic_site",
-        "Metastatic site",
-        levels=("Lung", "Lymph node", "Brain", "Adrenal", "Bone"),
-    ),
-    Factor("rt_dose_gy", "Radiotherapy dose", cut=52, cut_labels=("≤52 Gy", ">52 Gy")),
-    Factor(
-        "failure_pattern",
-        "Failure mode",
-        levels=("Intrahepatic", "Extrahepatic"),
-        exclude=("None",),
-    ),
-    Factor(ASCITES, "Ascites", levels=("Yes", "No")),
-)
-
-# The covariates of the paper's Table 2 (entered because univariate p <= 0.05).
-PAPER_COX_FACTORS: tuple[str, ...] = (
-    CHILD_PUGH,
-    PVTT,
-    KPS,
-    TREATMENT,
-    "rt_dose_gy",
-    "failure_pattern",
-    ASCITES,
-)
+def factor_of(variable: Variable, grouping: int | None = 0) -> Factor:
+    """The :class:`Factor` of a codebook variable (a numeric one through its grouping)."""
+    if variable.groupings and grouping is not None:
+        g = variable.groupings[grouping]
+        return Factor(
+            variable.name,
+            variable.label,
+            cut=g.cut,
+            cut_labels=g.labels,
+            levels=g.order or None,
+            kind=variable.kind,
+        )
+    return Factor(
+        variable.name,
+        variable.label,
+        levels=variable.levels or None,
+        exclude=variable.exclude,
+        kind=variable.kind,
+        reference=variable.reference,
+    )
 
 
 @dataclass(frozen=True)
@@ -159,39 +159,118 @@ class Cohort:
     reconstructed : bool
         True for the bundled cohort: its rows are reconstructed from published figures, not
         real patients, and every page says so.
+    codebook : hccdash.codebook.Codebook or None
+        What the columns mean (labels, levels, references, groupings, endpoints). None:
+        R's defaults for every column and the canonical endpoint columns.
     """
 
     name: str
     data: pd.DataFrame = field(repr=False)
     source: str
     reconstructed: bool = False
+    codebook: Codebook | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.data)
 
     def endpoints(self) -> tuple[Endpoint, ...]:
-        """Endpoints whose time and event columns are both present."""
+        """Endpoints whose time and event columns are both present (the codebook's, in its
+        order; without a codebook the canonical OS and PFS columns)."""
         cols = set(self.data.columns)
-        return tuple(e for e in ENDPOINTS if e.time in cols and e.event in cols)
+        if self.codebook is not None and self.codebook.endpoints:
+            found = (Endpoint(e.key, e.label, e.time, e.event) for e in self.codebook.endpoints)
+        else:
+            found = iter(ENDPOINTS)
+        return tuple(e for e in found if e.time in cols and e.event in cols)
+
+    def label(self, column: str) -> str:
+        """The display label of a column (its name when nothing describes it)."""
+        return self.codebook.label(column) if self.codebook is not None else column
+
+    def short_label(self, column: str) -> str:
+        """The codebook's short label (sidebar widgets), else :meth:`label`."""
+        v = self.codebook.variable(column) if self.codebook is not None else None
+        return (v.short or v.label) if v is not None else column
+
+    def variable(self, column: str) -> Variable | None:
+        return self.codebook.variable(column) if self.codebook is not None else None
 
     def factors(self) -> tuple[Factor, ...]:
-        """The paper's factors present in this cohort, then every other categorical column."""
+        """The cohort's factors: the codebook's (binary, categorical, ordinal, and numeric
+        variables with a grouping) in its order, then every other column with 2 to 12
+        levels (text) or two distinct values (numbers), with R's level order."""
         cols = set(self.data.columns)
-        known = [f for f in PAPER_FACTORS if f.column in cols]
+        known: list[Factor] = []
+        described: set[str] = set()
+        if self.codebook is not None:
+            for v in self.codebook.variables:
+                described.add(v.name)
+                if v.name in cols and (v.is_factor or v.groupings):
+                    known.append(factor_of(v))
         used = (
-            {f.column for f in known}
+            described
             | {PATIENT_ID}
+            | {c for e in self.endpoints() for c in (e.time, e.event)}
             | {c for e in ENDPOINTS for c in (e.time, e.event)}
         )
-        extra = [
-            Factor(c, c)
-            for c in self.data.columns
-            if c not in used
-            and not pd.api.types.is_numeric_dtype(self.data[c])
-            and 1 < self.data[c].nunique() <= 12
-        ]
+        extra = []
+        for c in self.data.columns:
+            if c in used:
+                continue
+            col = self.data[c]
+            n = col.nunique()
+            numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+            if (numeric and n == 2) or (not numeric and 1 < n <= 12):
+                extra.append(Factor(c, c, kind="binary" if n == 2 else "categorical"))
         return tuple(known + extra)
+
+    def groupings(self, column: str) -> tuple[Grouping, ...]:
+        """The codebook's named cut points of a numeric column."""
+        v = self.variable(column)
+        return v.groupings if v is not None else ()
+
+    def default_model(self) -> tuple[str, ...]:
+        """The codebook's default Cox covariates present in the cohort (may be empty)."""
+        if self.codebook is None:
+            return ()
+        return tuple(c for c in self.codebook.default_model if c in self.data.columns)
+
+    def role(self, role: str) -> str | None:
+        """The column playing a sidebar role (:data:`ROLE_COLUMNS`): the codebook's
+        variable with that role, else the canonical column of that name when present."""
+        if self.codebook is not None:
+            v = self.codebook.by_role(role)
+            if v is not None and v.name in self.data.columns:
+                return v.name
+        return role if role in self.data.columns else None
+
+    def as_categorical(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``data`` (default the whole cohort) with each described factor column as a pandas
+        Categorical in the codebook's level order, reference first (models take the order,
+        and so the reference, from the dtype)."""
+        data = self.data if data is None else data
+        changes = {}
+        for f in self.factors():
+            if f.cut is None and f.levels and f.column in data.columns:
+                if pd.api.types.is_numeric_dtype(data[f.column]):
+                    continue
+                order = list(f.level_order(self.data))
+                extra = sorted({str(v) for v in data[f.column].dropna()} - set(order))
+                changes[f.column] = pd.Categorical(
+                    data[f.column].astype(object), categories=order + extra
+                )
+        return data.assign(**changes) if changes else data
+
+    @property
+    def notice(self) -> str | None:
+        """The codebook's notice shown on every page (the bundled cohort's reconstruction)."""
+        return self.codebook.notice if self.codebook is not None else None
+
+
+def codebook_path(csv: Path) -> Path:
+    """The codebook shipped next to a data file: ``x.csv`` -> ``x.codebook.json``."""
+    return csv.with_name(csv.stem + ".codebook.json")
 
 
 def load_bundled_cohort(path: Path = BUNDLED_CSV) -> Cohort:
@@ -199,9 +278,11 @@ def load_bundled_cohort(path: Path = BUNDLED_CSV) -> Cohort:
     data = pd.read_csv(
         path, dtype={PATIENT_ID: str}, keep_default_na=False, na_values=sorted(NA_STRINGS)
     )
+    codebook = Codebook.read(codebook_path(path))
     return Cohort(
-        name="Reconstructed HCC oligometastasis cohort (Luo et al.)",
+        name=codebook.name or path.stem,
         data=data,
         source=path.name,
         reconstructed=True,
+        codebook=codebook,
     )

@@ -1,4 +1,4 @@
-"""The paper's two tables: univariate (Table 1) and multivariable Cox (Table 2).
+"""The two classic tables: univariate (Table 1 layout) and multivariable Cox (Table 2).
 
 Both are computed from the cohort's factors (:class:`hccdash.schema.Factor`: cut points,
 level order, excluded levels) with the package's own estimators: Kaplan-Meier medians and
@@ -114,7 +114,7 @@ class UnivariateTable:
     def to_frame(self) -> pd.DataFrame:
         """Table 1 layout: factor, level, n, then per endpoint ``<key>_events``,
         ``<key>_median``, ``<key>_lower``, ``<key>_upper`` and ``<key>_p`` (the factor's
-        log-rank p, on the factor's first row only, as the paper prints it)."""
+        log-rank p, on the factor's first row only, as published tables print it)."""
         tests = {(t.column, t.endpoint): t for t in self.tests}
         out = []
         seen: set[str] = set()
@@ -168,8 +168,8 @@ def univariate_table(
     conf_type: str = "log-log",
     conf_level: float = 0.95,
 ) -> UnivariateTable:
-    """Table 1 of the paper: per factor level, n, events and median survival with CI for each
-    endpoint, and the log-rank p per factor and endpoint.
+    """The univariate table (Table 1 layout): per factor level, n, events and median
+    survival with CI for each endpoint, and the log-rank p per factor and endpoint.
 
     Parameters
     ----------
@@ -179,7 +179,7 @@ def univariate_table(
         Row groups; levels come from ``Factor.values`` (cut points applied, excluded levels
         such as failure mode "None" left out, so that factor compares the patients who failed).
     endpoints : sequence of Endpoint
-        Column groups, in the order given (the paper prints PFS, then OS).
+        Column groups, in the order given.
     conf_type : {"log-log", "log", "plain"}
         Median CI transform (:func:`hccdash.nonparametric.kaplan_meier`).
     conf_level : float
@@ -294,12 +294,13 @@ class MultivariableRow:
 
 @dataclass(frozen=True)
 class MultivariableTable:
-    """Table 2 of the paper: HR (95% CI) and p per covariate, one Cox model per endpoint.
+    """The multivariable table (Table 2 layout): HR (95% CI) and p per covariate, one Cox
+    model per endpoint.
 
     Attributes
     ----------
     rule : str
-        ``"all"`` (every factor entered) or ``"univariate_p<=0.05"`` (the paper's rule).
+        ``"all"`` (every factor entered) or ``"univariate_p<=0.05"`` (a common selection rule).
     ties : str
         Cox tie handling.
     entered : tuple of str
@@ -388,7 +389,7 @@ def multivariable_table(
     threshold: float = 0.05,
     penalized: bool = False,
 ) -> MultivariableTable:
-    """Table 2 of the paper: a multivariable Cox model per endpoint, HR (95% CI) and p.
+    """The multivariable table (Table 2 layout): a Cox model per endpoint, HR (95% CI) and p.
 
     Every factor enters as a categorical covariate (its ``Factor.values`` levels; the first
     level of ``Factor.level_order`` is the reference), so cut points and exclusions are the
@@ -404,10 +405,10 @@ def multivariable_table(
         One model per endpoint, columns in this order.
     rule : {"all", "univariate_p<=0.05"}
         ``"all"`` enters every factor with at least two levels. ``"univariate_p<=0.05"`` is
-        the paper's rule: enter the factors whose log-rank p is ``<= threshold`` for any of
-        the endpoints, and use that one list for every endpoint's model. Its risks
-        (selection bias, p values not honest after selection, overfitting with few events per
-        variable) are returned in ``notes``.
+        the univariate selection rule: enter the factors whose log-rank p is
+        ``<= threshold`` for any of the endpoints, and use that one list for every
+        endpoint's model. Its risks (selection bias, p values not honest after selection,
+        overfitting with few events per variable) are returned in ``notes``.
     ties : {"efron", "breslow"}
         Cox tie handling.
     threshold : float

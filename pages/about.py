@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from hccdash.ui.common import RECONSTRUCTION_TEXT
+from hccdash.cohort.bundled import codebook as bundled_codebook
 from hccdash.ui.state import ensure_app_router
 from hccdash.versions import package_versions
 
@@ -60,7 +60,7 @@ st.markdown(
 )
 
 st.header("The bundled cohort")
-st.warning(RECONSTRUCTION_TEXT, icon=":material/science:")
+st.warning(bundled_codebook().notice or "", icon=":material/science:")
 
 st.header("Privacy")
 st.markdown(

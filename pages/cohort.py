@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hccdash.baseline import completeness
-from hccdash.filters import describe, events_per_endpoint
+from hccdash.filters import events_per_endpoint
 from hccdash.nonparametric import median_followup
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
@@ -21,12 +21,12 @@ c1.metric("Patients loaded", view.n_total)
 c2.metric("Patients after filters", view.n)
 c3.metric("Columns", cohort.data.shape[1])
 st.markdown(f"**{esc_md(cohort.name)}**")
-st.caption(f"Source: {esc_md(cohort.source)} · Filters: {esc_md(describe(view.spec))}")
+st.caption(f"Source: {esc_md(cohort.source)} · Filters: {esc_md(view.filters_text)}")
 
 endpoints = cohort.endpoints()
 if view.n and endpoints:
     ev_cols = st.columns(len(endpoints) + 1)
-    events = events_per_endpoint(view.data)
+    events = events_per_endpoint(view.data, endpoints)
     for col, endpoint in zip(ev_cols, endpoints, strict=False):
         col.metric(f"{endpoint.key.upper()} events", events.get(endpoint.key, 0))
     first = endpoints[0]
@@ -48,7 +48,8 @@ if not too_few_patients(view.n, minimum=1, what="a baseline table"):
     with guarded("The baseline table"):
         table = cache.baseline_table(view.data, None if by == "(overall only)" else by)
         frame = table.to_frame()
-        labels = {f.column: f.label for f in cohort.factors() if f.label != f.column}
+        labels = {str(c): cohort.label(str(c)) for c in cohort.data.columns}
+        labels |= {f.column: f.label for f in cohort.factors()}
         frame.insert(0, "characteristic", frame["variable"].map(lambda v: labels.get(v, v)))
         render_table(
             frame.drop(columns="variable"),

@@ -4,8 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.figures import forest_figure, schoenfeld_figure
-from hccdash.filters import describe, parse_endpoint
-from hccdash.schema import PAPER_COX_FACTORS
+from hccdash.filters import parse_endpoint
 from hccdash.ui import cache
 from hccdash.ui.common import (
     esc_md,
@@ -15,7 +14,12 @@ from hccdash.ui.common import (
     too_few_patients,
     url_choice,
 )
-from hccdash.ui.cox_view import covariate_candidates, paper_grouped, reference_options
+from hccdash.ui.cox_view import (
+    codebook_grouped,
+    covariate_candidates,
+    grouping_names,
+    reference_options,
+)
 from hccdash.ui.km_view import render_download_all, render_figure, render_table
 from hccdash.ui.sidebar import filtered_view
 
@@ -28,7 +32,12 @@ endpoints = {e.key: e for e in cohort.endpoints()}
 if not endpoints:
     st.warning("The cohort has no endpoint (time and event columns). Map them on the data page.")
     st.stop()
-url_choice("cox_endpoint", parse_endpoint(st.query_params), list(endpoints), next(iter(endpoints)))
+url_choice(
+    "cox_endpoint",
+    parse_endpoint(st.query_params, list(endpoints)),
+    list(endpoints),
+    next(iter(endpoints)),
+)
 
 c1, c2 = st.columns([1, 3])
 key = c1.radio(
@@ -38,30 +47,32 @@ st.query_params["endpoint"] = key
 endpoint = endpoints[key]
 ties = c1.radio("Ties", ["efron", "breslow"], key="cox_ties", horizontal=True)
 penalized = c1.toggle("Firth penalised fit", value=False, key="cox_firth")
-candidates = covariate_candidates(full)
-default = [c for c in PAPER_COX_FACTORS if c in candidates]
+candidates = covariate_candidates(full, cohort=cohort)
+default = [c for c in cohort.default_model() if c in candidates]
 covariates = c2.multiselect(
-    "Covariates (default: the paper's multivariable model)",
+    "Covariates (default: the codebook's model)" if default else "Covariates",
     candidates,
     default=default,
     key="cox_covariates",
+    format_func=cohort.label,
 )
-use_paper_cuts = c2.toggle(
-    "Group numeric covariates at the paper's cut points (KPS >70 vs 60–70, dose ≤52 vs >52 Gy)",
+groupings = grouping_names(cohort, candidates)
+use_paper_cuts = bool(groupings) and c2.toggle(
+    f"Group numeric covariates at the codebook's cut points ({'; '.join(groupings)})",
     value=True,
     key="cox_paper_cuts",
 )
-model_data = paper_grouped(data, covariates) if use_paper_cuts else data
-full_data = paper_grouped(full, covariates) if use_paper_cuts else full
+model_data = codebook_grouped(cohort, data, covariates) if use_paper_cuts else data
+full_data = codebook_grouped(cohort, full, covariates) if use_paper_cuts else full
 
 reference = {}
-refs = reference_options(full_data, covariates)
+refs = reference_options(full_data, covariates, cohort)
 if refs:
     with st.expander("Reference levels"):
         ref_cols = st.columns(min(4, len(refs)))
         for i, (column, levels) in enumerate(refs.items()):
             reference[column] = ref_cols[i % len(ref_cols)].selectbox(
-                esc_md(column), levels, key=f"cox_ref_{column}"
+                esc_md(cohort.label(column)), levels, key=f"cox_ref_{column}"
             )
 
 figures, tables = {}, {}
@@ -102,7 +113,8 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         render_table(hr, f"cox_{key}", f"cox_{key}_terms")
         tables[f"cox_{key}"] = hr
         with guarded("The forest plot"):
-            labels = {f.column: f.label for f in cohort.factors()}
+            labels = {c: cohort.label(c) for c in covariates}
+            labels |= {f.column: f.label for f in cohort.factors()}
             fig = forest_figure(
                 fit, labels=labels, title=f"{endpoint.label}: Cox model ({ties} ties)"
             )
@@ -151,7 +163,7 @@ render_download_all(
     figures,
     tables,
     f"Cox proportional hazards model of {endpoint.label} in {cohort.name}; filters: "
-    f"{describe(view.spec)}; covariates: {', '.join(covariates)}; {ties} ties"
+    f"{view.filters_text}; covariates: {', '.join(covariates)}; {ties} ties"
     + ("; Firth penalised likelihood" if penalized else "")
     + "; Wald 95% CIs; proportional hazards by R cox.zph (KM transform).",
     "cox_all",

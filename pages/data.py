@@ -4,28 +4,39 @@ import streamlit as st
 
 from hccdash.errors import HccdashError
 from hccdash.ui import upload
-from hccdash.ui.state import UPLOADED_KEY, active_cohort
+from hccdash.ui.common import esc_md
+from hccdash.ui.state import UPLOADED_KEY, active_cohort, default_cohort, forget_upload
 
 st.title("Your data")
 cohort = active_cohort()
 upload.show_stored_message()
 if st.session_state.get(UPLOADED_KEY) is not None:
     st.success(
-        f"Every page analyses **{cohort.name}** ({cohort.n} patients). It lives in this "
-        "browser session only.",
+        f"Every page analyses **{esc_md(cohort.name)}** ({cohort.n} patients). It is held in "
+        "the server's memory for this tab only (a reload keeps it; unused for 2 hours, it is "
+        "dropped).",
         icon=":material/upload_file:",
     )
-    st.button(
-        "Back to the bundled cohort",
+    c1, c2 = st.columns(2)
+    c1.button(
+        f"Back to {esc_md(default_cohort().name)}",
         key="up_back",
         on_click=upload.back_to_bundled,
         icon=":material/undo:",
     )
+    c2.button(
+        "Forget this data",
+        key="up_forget",
+        on_click=forget_upload,
+        icon=":material/delete:",
+        help="Drop the uploaded cohort from the server's memory now.",
+    )
 else:
-    st.caption(f"Now analysing the bundled cohort ({cohort.n} patients).")
+    st.caption(f"Now analysing {esc_md(cohort.name)} ({cohort.n} patients).")
 
 st.markdown(
-    "Upload a CSV, TSV, XLSX or Parquet file with one row per patient. The file stays in this "
+    "Upload a CSV, TSV, XLSX, Parquet, SPSS (.sav), Stata (.dta) or SAS (.sas7bdat) file "
+    "with one row per patient. The file stays in this "
     "browser session: it is not saved on the server, not shared with other sessions and never "
     "modified."
 )
@@ -41,7 +52,7 @@ st.download_button(
 limit = upload.upload_limit_mb()
 uploaded = st.file_uploader(
     f"Cohort file (up to {limit:g} MB)",
-    type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet", "pq"],
+    type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet", "pq", *upload.STAT_TYPES],
     key="up_file",
     max_upload_size=int(limit),
 )
@@ -70,5 +81,8 @@ if report is None:
     st.stop()
 view = upload.show_report(report)
 
-st.subheader("4. Use the cohort")
-upload.confirm_and_store(view, name)
+st.subheader("4. Codebook")
+codebook = upload.codebook_editor(table, mapping, report)
+
+st.subheader("5. Use the cohort")
+upload.confirm_and_store(view, name, codebook)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from hccdash.filters import describe, parse_by, parse_cut, parse_endpoint
+from hccdash.filters import parse_by, parse_cut, parse_endpoint
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.km_view import (
     ADJUST,
@@ -33,8 +33,12 @@ if not endpoints:
 
 # Page choices, restored from the URL on first visit (endpoint=os|pfs, by=<column>).
 ep_options = [*endpoints, "both"] if len(endpoints) > 1 else [*endpoints]
-url_choice("km_endpoint", parse_endpoint(st.query_params), ep_options, ep_options[0])
-candidates = stratify_candidates(full)
+url_choice(
+    "km_endpoint", parse_endpoint(st.query_params, list(endpoints)), ep_options, ep_options[0]
+)
+candidates = stratify_candidates(
+    full, skip_columns=tuple(c for e in endpoints.values() for c in (e.time, e.event))
+)
 by_options = ["(none)", *candidates]
 by_url, by_warn = parse_by(st.query_params, full)
 url_choice("km_by", (by_url if by_url in candidates else None, by_warn), by_options, "(none)")
@@ -47,11 +51,17 @@ endpoint = c1.radio(
     format_func=lambda k: "both" if k == "both" else k.upper(),
     horizontal=True,
 )
-labels = {f.column: f"{f.label} ({f.column})" for f in cohort.factors()}
+labels = {c: f"{cohort.label(c)} ({c})" for c in candidates if cohort.label(c) != c}
+labels |= {f.column: f"{f.label} ({f.column})" for f in cohort.factors()}
 by = c2.selectbox("Stratify by", by_options, key="km_by", format_func=lambda c: labels.get(c, c))
 column = None if by == "(none)" else by
 cut = None
-if column is not None and pd.api.types.is_numeric_dtype(full[column]):
+# A numeric column with two distinct values (0/1) is binary: its two values are the groups.
+if (
+    column is not None
+    and pd.api.types.is_numeric_dtype(full[column])
+    and full[column].dropna().nunique() > 2
+):
     values = pd.to_numeric(data[column], errors="coerce").dropna()
     few = full[column].dropna().nunique() <= 8
     mode = c3.radio(
@@ -127,11 +137,11 @@ opts = KMOptions(
     q=q,
     trend=trend,
     adjust=adjust,
-    filters=describe(view.spec),
+    filters=view.filters_text,
 )
 
 if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
-    g = grouping_for(data, full, column, cut=cut)
+    g = grouping_for(data, full, column, cut=cut, cohort=cohort)
     chosen = list(endpoints) if endpoint == "both" else [endpoint]
     figures, tables = {}, {}
     cols = st.columns(len(chosen))

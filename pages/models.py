@@ -57,9 +57,10 @@ if not features or not kinds:
     st.info("Pick at least one feature and one model.")
     st.stop()
 
-frame = U.model_frame(data, endpoint, features)
+ep = endpoints[endpoint]  # an Endpoint: the codebook's may have any key ("rfs")
+frame = U.model_frame(cohort.as_categorical(data), ep, features)
 try:
-    md = U.prepare(frame, endpoint, tuple(features))
+    md = U.prepare(frame, ep, tuple(features))
 except HccdashError as exc:
     show_error(exc)
     st.stop()
@@ -121,7 +122,7 @@ cv: dict[str, M.ValidationResult] = {}
 for kind in kinds:
     with guarded(M.MODEL_LABELS[kind]):
         cv[kind] = U.validate(
-            frame, endpoint, md.features, kind, method="cv", n_splits=int(n_splits),
+            frame, ep, md.features, kind, method="cv", n_splits=int(n_splits),
             n_units=int(n_repeats), **opts,
         )  # fmt: skip
 cv_table = U.metrics_table(list(cv.values()))
@@ -148,7 +149,7 @@ if st.session_state.get("models_full_key") == full_key:
     for kind in kinds:
         with guarded(M.MODEL_LABELS[kind]):
             boot[kind] = U.validate(
-                frame, endpoint, md.features, kind, method="bootstrap", n_units=200, chunk=5,
+                frame, ep, md.features, kind, method="bootstrap", n_units=200, chunk=5,
                 **opts,
             )  # fmt: skip
     boot_table = U.metrics_table(list(boot.values()))
@@ -170,7 +171,7 @@ st.header("Models fitted on all patients")
 fitted: dict[str, M.FittedModel] = {}
 for kind in kinds:
     with guarded(M.MODEL_LABELS[kind]):
-        fitted[kind] = U.fit_model(frame, endpoint, md.features, kind, int(seed), int(n_trees))
+        fitted[kind] = U.fit_model(frame, ep, md.features, kind, int(seed), int(n_trees))
 coef = pd.concat(
     [f.to_frame() for f in fitted.values() if f.coefficients], ignore_index=True
 ) if any(f.coefficients for f in fitted.values()) else pd.DataFrame()  # fmt: skip
@@ -197,7 +198,7 @@ imps = []
 for kind, f in fitted.items():
     if f.ok:
         with guarded(f"Importance of {f.label}"):
-            imps.append(U.importance(frame, endpoint, md.features, kind, int(seed), int(n_trees)))
+            imps.append(U.importance(frame, ep, md.features, kind, int(seed), int(n_trees)))
 if imps:
     imp_table = pd.concat([i.to_frame() for i in imps], ignore_index=True)
     st.dataframe(imp_table, hide_index=True, key="models_imp_table")

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from hccdash.figures import response_figure
-from hccdash.filters import describe
 from hccdash.response import RESPONSE_COLUMNS, best_response_table, toxicity_table
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
@@ -72,7 +71,7 @@ else:
 render_download_all(
     figures,
     tables,
-    f"RECIST 1.1 best response and toxicity in {cohort.name}; filters: {describe(view.spec)}; "
+    f"RECIST 1.1 best response and toxicity in {cohort.name}; filters: {view.filters_text}; "
     "ORR = CR + PR and DCR = CR + PR + SD among evaluable patients with exact "
     "Clopper-Pearson 95% CIs; toxicity as patients per CTCAE grade.",
     "resp_all",

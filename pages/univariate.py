@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from hccdash.filters import describe
 from hccdash.io import neutralise_formulas
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
@@ -62,7 +61,7 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
     choice = st.selectbox("Show curves for", labels, key="uni_factor")
     factor = factors[labels.index(choice)]
     g = grouping_for(data, full, None, factor=factor)
-    opts = KMOptions(landmarks=(), filters=describe(view.spec))
+    opts = KMOptions(landmarks=(), filters=view.filters_text)
     cols = st.columns(len(endpoints))
     for col, endpoint in zip(cols, endpoints, strict=True):
         with col:
@@ -73,7 +72,7 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
 render_download_all(
     figures,
     tables,
-    f"Univariate analysis of {cohort.name}; filters: {describe(view.spec)}; Kaplan-Meier "
+    f"Univariate analysis of {cohort.name}; filters: {view.filters_text}; Kaplan-Meier "
     "medians with 95% CIs (log-log) and log-rank p per factor and endpoint.",
     "uni_all",
     "univariate",

@@ -34,7 +34,12 @@ def _pages() -> list[dict]:
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
-            kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+            # literal keywords only (the reproduce page's visibility depends on the cohort)
+            kw = {
+                k.arg: ast.literal_eval(k.value)
+                for k in node.keywords
+                if isinstance(k.value, ast.Constant)
+            }
             out.append({"script": ast.literal_eval(node.args[0]), **kw})
     return out
 

@@ -18,11 +18,12 @@ import pytest
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 
 from hccdash.cohort import generator as gen
+from hccdash.cohort.bundled import PAPER_FACTORS
 from hccdash.cohort.fastkm import Layout, km_medians, km_surv, logrank, risk_tables, surv_at
 from hccdash.cohort.published import load_published
 from hccdash.compare import survdiff
 from hccdash.nonparametric import kaplan_meier, median_survival, survival_at
-from hccdash.schema import BUNDLED_CSV, OS, PAPER_FACTORS, PFS
+from hccdash.schema import BUNDLED_CSV, OS, PFS
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "data" / "reconstruction_report.md"

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from hccdash.cox import _concordance, _firth_gradient, _RiskSets, cox_fit
 from hccdash.errors import AnalysisError, InputError
+from hccdash.schema import load_bundled_cohort
 
 REF = Path(__file__).parent / "reference" / "cox"
 REL = 1e-6
@@ -193,7 +194,10 @@ def test_numeric_codes_as_categorical_sort_numerically():
     ]
 
 
-def test_known_paper_factor_uses_schema_level_order():
+def test_generic_engine_follows_r_and_the_codebook_order_comes_from_the_caller():
+    """The engine knows no cohort: a "pvtt" column gets R's default reference ("No", first
+    sorted level, as ``factor()``); the bundled codebook's order ("Yes" first) reaches it only
+    through ``Cohort.as_categorical`` (or ``reference=``)."""
     rng = np.random.default_rng(3)
     n = 60
     d = pd.DataFrame(
@@ -203,9 +207,12 @@ def test_known_paper_factor_uses_schema_level_order():
             "pvtt": rng.choice(["No", "Yes"], n),
         }
     )
-    res = cox_fit(d, "t", "e", ["pvtt"])
-    # schema.PAPER_FACTORS orders PVTT ("Yes", "No"): "Yes" is the reference
+    assert cox_fit(d, "t", "e", ["pvtt"]).terms[0].term == "pvtt: Yes vs No"
+    bundled = load_bundled_cohort()
+    res = cox_fit(bundled.as_categorical(d), "t", "e", ["pvtt"])
     assert res.terms[0].term == "pvtt: No vs Yes"
+    flipped = cox_fit(d, "t", "e", ["pvtt"], reference={"pvtt": "Yes"})
+    assert flipped.terms[0].coef == pytest.approx(res.terms[0].coef, rel=1e-12)
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,14 @@ def test_page_choices(data):
 def test_describe():
     assert describe(FilterSpec()) == "no filters (all patients)"
     text = describe(FilterSpec(child_pugh=("A",), kps=(60, 70), arm="imrt"))
-    assert text == "Child-Pugh A; KPS 60–70; arm imrt"
+    assert text == "child_pugh A; kps 60–70; arm imrt"
+    # with a cohort's labels (the bundled codebook's short labels)
+    from hccdash.schema import load_bundled_cohort
+    from hccdash.ui.sidebar import filter_labels
+
+    spec = FilterSpec(child_pugh=("A",), kps=(60, 70), arm="imrt")
+    text = describe(spec, filter_labels(load_bundled_cohort()))
+    assert text == "Child-Pugh class A; KPS 60–70; Treatment arm imrt"
 
 
 def test_events_per_endpoint(data):

@@ -13,7 +13,16 @@ from lifelines.utils import concordance_index
 from hccdash import models as M
 from hccdash.errors import AnalysisError, InputError
 from hccdash.schema import load_bundled_cohort
-from hccdash.synth import generate
+from hccdash.synth import generate as _generate
+
+_BUNDLED = load_bundled_cohort()
+
+
+def generate(*args, **kwargs):
+    """A synthetic cohort with the bundled codebook's level order (as the models page passes
+    it): the generic engine takes references from the Categorical dtype, not from the paper."""
+    return _BUNDLED.as_categorical(_generate(*args, **kwargs))
+
 
 FEATURES = ("treatment", "child_pugh", "kps", "pvtt")
 
@@ -32,7 +41,7 @@ def test_prepare_encodes_features_and_counts_parameters(small):
     assert small.features == FEATURES
     assert small.categorical == ("treatment", "child_pugh", "pvtt")
     assert small.numeric == ("kps",)
-    # Reference (first) level comes from the paper's factor order: IMRT+TACE, A, Yes.
+    # Reference (first) level comes from the codebook's order: IMRT+TACE, A, Yes.
     assert small.level_map()["treatment"][0] == "IMRT+TACE"
     assert small.level_map()["pvtt"][0] == "Yes"
     levels = sum(len(v) - 1 for _, v in small.levels)
@@ -143,7 +152,8 @@ def r_cox() -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def ref300() -> M.ModelData:
-    return M.prepare(pd.read_csv(REFERENCE / "models_synth300.csv"), "os", FEATURES)
+    frame = _BUNDLED.as_categorical(pd.read_csv(REFERENCE / "models_synth300.csv"))
+    return M.prepare(frame, "os", FEATURES)
 
 
 def test_cox_equals_r_coxph_efron(ref300, r_cox):

@@ -18,7 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from hccdash.nonparametric import kaplan_meier, median_table
-from hccdash.schema import BUNDLED_CSV
+from hccdash.schema import BUNDLED_CSV, codebook_path
 from hccdash.ui.state import UPLOADED_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,7 +194,7 @@ def test_uploaded_cohort_drives_the_other_pages():
     assert not at.error
 
 
-PAGES = ("cohort", "km", "univariate", "cox", "response", "reproduce", "models")
+PAGES = ("cohort", "km", "univariate", "cox", "response", "models")
 
 
 def _page_values(at: AppTest) -> tuple[list[pd.DataFrame], list[str]]:
@@ -203,11 +203,18 @@ def _page_values(at: AppTest) -> tuple[list[pd.DataFrame], list[str]]:
 
 @pytest.mark.slow
 def test_bundled_csv_uploaded_through_the_page_gives_identical_pages():
-    """Issue 7: the whole app works on an uploaded cohort exactly as on the bundled one."""
+    """Issue 7: the whole app works on an uploaded cohort exactly as on the bundled one.
+
+    Issue 12: the generic code knows no cohort, so the labels, levels and references come
+    with the codebook, uploaded beside the CSV (the Reproduce page belongs to the bundled
+    cohort only)."""
     up = AppTest.from_file(APP, default_timeout=TIMEOUT)
     up.run()
     up.switch_page("pages/data.py").run()
     up.file_uploader(key="up_file").set_value(("hcc.csv", BUNDLED_CSV.read_bytes(), "text/csv"))
+    up.run()
+    codebook = codebook_path(BUNDLED_CSV).read_bytes()
+    up.file_uploader(key="up_codebook_json").set_value(("hcc.json", codebook, "application/json"))
     up.run()
     assert not up.error, [e.value for e in up.error]
     up.button(key="up_confirm").click().run()

@@ -61,7 +61,7 @@ def _expected_cv(data: pd.DataFrame, kind: str, endpoint: str = "os") -> M.Valid
 @pytest.mark.slow
 def test_page_loads_on_the_bundled_cohort_with_the_numbers_of_hccdash():
     at = open_models()
-    data = load_bundled_cohort().data
+    data = load_bundled_cohort().as_categorical()  # the codebook's level order, as the page
     md = M.prepare(data, "os", M.default_features(data))
     # The events-per-variable banner.
     banner = [m.value for m in [*at.error, *at.warning] if "events per variable" in m.value]
@@ -95,7 +95,7 @@ def test_what_if_widgets_change_the_prediction():
     assert not at.exception
     after = table_with(at, "predicted median")
     assert after["1-year"].iloc[0] != before["1-year"].iloc[0]
-    data = load_bundled_cohort().data
+    data = load_bundled_cohort().as_categorical()  # the codebook's level order, as the page
     md = M.prepare(data, "os", M.default_features(data))
     fitted = M.fit_model(md, "cox", seed=SEED)
     widgets = [*at.selectbox, *at.number_input]
@@ -112,7 +112,7 @@ def test_endpoint_and_filters_change_the_modelled_patients():
     at = open_models(kinds=["rsf"])
     at.radio(key="models_endpoint").set_value("pfs").run()
     assert not at.exception, [e.message for e in at.exception]
-    data = load_bundled_cohort().data
+    data = load_bundled_cohort().as_categorical()  # the codebook's level order, as the page
     shown = table_with(at, "metric")
     expected = _expected_cv(data, "rsf", "pfs").to_frame()
     pd.testing.assert_series_equal(shown["estimate"], expected["estimate"], rtol=1e-12)
@@ -163,7 +163,7 @@ def test_full_validation_button_runs_the_bootstrap():
     at.button(key="models_full_button").click().run()
     assert not at.exception, [e.message for e in at.exception]
     shown = table_with(at, "apparent")
-    data = load_bundled_cohort().data
+    data = load_bundled_cohort().as_categorical()  # the codebook's level order, as the page
     md = M.prepare(data, "os", M.default_features(data))
     expected = M.bootstrap_validate(md, "cox", n_boot=200, seed=SEED).to_frame()
     for col in ("estimate", "apparent", "optimism"):

@@ -10,11 +10,12 @@ import pytest
 from scipy.stats import chi2
 
 from hccdash import reproduce
+from hccdash.cohort.bundled import PAPER_FACTORS
 from hccdash.cohort.published import load_published
 from hccdash.compare import survdiff
 from hccdash.cox import cox_fit
 from hccdash.nonparametric import kaplan_meier, median_survival, survival_at
-from hccdash.schema import OS, PAPER_FACTORS, PFS, load_bundled_cohort
+from hccdash.schema import OS, PFS, load_bundled_cohort
 
 PUB = load_published()
 

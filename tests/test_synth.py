@@ -10,8 +10,9 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from hccdash import synth
+from hccdash.cohort.bundled import PAPER_FACTORS
 from hccdash.errors import InputError
-from hccdash.schema import PAPER_FACTORS, Cohort
+from hccdash.schema import Cohort
 
 
 def test_columns_and_codes_match_the_bundled_schema():

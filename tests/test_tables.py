@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hccdash.cohort.bundled import PAPER_COX_FACTORS, PAPER_FACTORS
 from hccdash.errors import InputError
-from hccdash.schema import OS, PAPER_COX_FACTORS, PAPER_FACTORS, PFS, Factor
+from hccdash.schema import OS, PFS, Factor
 from hccdash.tables import multivariable_table, univariate_table
 
 REF = Path(__file__).parent / "reference" / "cox"

@@ -16,12 +16,6 @@ REPRODUCE_PAGE = "pages/reproduce.py"
 # HTML-looking tags, LaTeX): escaped in every data- or URL-derived string we show, so a column
 # name or a crafted link cannot make the browser fetch an external image.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-RECONSTRUCTION_TEXT = (
-    "This is the bundled, reconstructed cohort: 21 patients generated to reproduce the "
-    "published figures of Luo et al. The study never published patient-level data, so these "
-    "rows are not real patients. Use it to explore the methods, not to draw clinical "
-    "conclusions."
-)
 
 
 def esc_md(text: object) -> str:
@@ -30,15 +24,15 @@ def esc_md(text: object) -> str:
 
 
 def reconstruction_notice(cohort: Cohort) -> None:
-    """Banner on every page showing the bundled cohort, linking to the reproduce page."""
-    if not cohort.reconstructed:
-        return
-    st.info(RECONSTRUCTION_TEXT, icon=":material/science:")
-    st.page_link(
-        REPRODUCE_PAGE,
-        label="How it was reconstructed and how close it is: Reproduce the paper",
-        icon=":material/fact_check:",
-    )
+    """The codebook's notice on every page (the bundled cohort: its rows are reconstructed),
+    with a link to the reproduce page while the bundled cohort is loaded."""
+    notice = cohort.notice
+    if notice:
+        st.info(notice, icon=":material/science:")
+    if cohort.reconstructed:
+        from hccdash.cohort.bundled import REPRODUCE_LINK
+
+        st.page_link(REPRODUCE_PAGE, label=REPRODUCE_LINK, icon=":material/fact_check:")
 
 
 def show_error(exc: HccdashError, section: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Helpers of the Cox page: which columns can be covariates, reference levels, paper cuts."""
+"""Helpers of the Cox page: which columns can be covariates, reference levels, codebook cuts."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID
+from hccdash.schema import PATIENT_ID, Cohort
 
 
-def covariate_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
+def covariate_candidates(
+    data: pd.DataFrame, max_levels: int = 20, cohort: Cohort | None = None
+) -> list[str]:
     """Columns usable as covariates: numbers, or categories with 2..max_levels levels."""
-    skip = {PATIENT_ID} | {c for e in ENDPOINTS for c in (e.time, e.event)}
+    endpoints = cohort.endpoints() if cohort is not None else ()
+    skip = {PATIENT_ID} | {c for e in endpoints for c in (e.time, e.event)}
+    if cohort is None:
+        from hccdash.schema import ENDPOINTS
+
+        skip |= {c for e in ENDPOINTS for c in (e.time, e.event)}
     out = []
     for c in data.columns:
         if c in skip:
@@ -22,20 +29,33 @@ def covariate_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
     return out
 
 
-def paper_grouped(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
-    """Replace covariates by the paper's grouping: cut points (KPS, dose, age) and excluded
-    levels (failure mode "None": the paper's model compares the patients who failed)."""
-    cuts = {f.column: f for f in PAPER_FACTORS if f.cut is not None or f.exclude}
+def grouped_factors(cohort: Cohort) -> dict[str, object]:
+    """Column -> Factor for the codebook's cut points and excluded levels."""
+    return {f.column: f for f in cohort.factors() if f.cut is not None or f.exclude}
+
+
+def codebook_grouped(cohort: Cohort, data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
+    """Replace covariates by the codebook's grouping: its cut points and excluded levels
+    (e.g. a failure mode "None" left out of the comparison)."""
+    cuts = grouped_factors(cohort)
     changes = {c: cuts[c].values(data) for c in covariates if c in cuts and c in data.columns}
     return data.assign(**changes) if changes else data
 
 
-def reference_options(data: pd.DataFrame, covariates: Sequence[str]) -> dict[str, list[str]]:
-    """Levels per categorical covariate, reference first (the paper's order when known).
+def grouping_names(cohort: Cohort, covariates: Sequence[str]) -> list[str]:
+    """Names of the codebook's groupings among ``covariates`` (for the toggle's label)."""
+    return [g.name for c in covariates for g in cohort.groupings(c)[:1]]
 
-    ``data`` may already hold paper-grouped columns (see :func:`paper_grouped`).
+
+def reference_options(
+    data: pd.DataFrame, covariates: Sequence[str], cohort: Cohort | None = None
+) -> dict[str, list[str]]:
+    """Levels per categorical covariate, reference first (the codebook's order when it
+    describes the column, else R's: sorted, the first is the reference).
+
+    ``data`` may already hold grouped columns (see :func:`codebook_grouped`).
     """
-    known = {f.column: f for f in PAPER_FACTORS}
+    known = {f.column: f for f in cohort.factors()} if cohort is not None else {}
     out: dict[str, list[str]] = {}
     for c in covariates:
         if c not in data.columns or pd.api.types.is_numeric_dtype(data[c]):
@@ -45,6 +65,8 @@ def reference_options(data: pd.DataFrame, covariates: Sequence[str]) -> dict[str
         if c in known:
             f = known[c]
             order = f.levels or f.cut_labels or ()
+            if f.reference is not None:
+                order = (f.reference, *(v for v in order if v != f.reference))
         levels = [v for v in order if v in present]
         out[c] = levels + sorted(present - set(levels))
     return out

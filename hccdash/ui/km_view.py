@@ -18,7 +18,7 @@ from hccdash.errors import HccdashError
 from hccdash.figures import hr_text, km_caption, km_figure
 from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import landmark_table, median_table
-from hccdash.schema import ENDPOINTS, PAPER_FACTORS, PATIENT_ID, Endpoint, Factor
+from hccdash.schema import ENDPOINTS, PATIENT_ID, Cohort, Endpoint, Factor
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
@@ -72,22 +72,25 @@ def grouping_for(
     *,
     cut: float | None = None,
     factor: Factor | None = None,
+    cohort: Cohort | None = None,
 ) -> Grouping:
     """Build the grouping of ``data`` by ``column`` (cut at ``cut`` if given) or by ``factor``.
 
     ``full`` is the unfiltered cohort, used for colour order so a level keeps its colour
-    whatever the filters.
+    whatever the filters. ``cohort`` gives the column's factor (label, level order,
+    reference) from its codebook; without one, R's order and the column name.
     """
     if factor is None and column is None:
         return Grouping(data, None, None, None, "all patients")
     if factor is None:
-        known = {f.column: f for f in PAPER_FACTORS if f.cut is None}
+        known = {f.column: f for f in cohort.factors() if f.cut is None} if cohort else {}
+        label = cohort.label(column) if cohort is not None else column
         if cut is not None:
-            factor = Factor(column, column, cut=cut)
+            factor = Factor(column, label, cut=cut)
         elif column in known:
             factor = known[column]
         else:
-            factor = Factor(column, column)
+            factor = Factor(column, label)
     name = factor.label if factor.cut is None else f"{factor.label} (cut at {factor.cut:g})"
     derived = data.assign(**{name: factor.values(data)})
     full_levels = factor.level_order(full)
@@ -320,14 +323,16 @@ def render_km(
 
 
 @cache.cohort_cache(show_spinner=False, max_entries=16)
-def stratify_candidates(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
+def stratify_candidates(
+    data: pd.DataFrame, max_levels: int = 20, skip_columns: tuple[str, ...] = ()
+) -> list[str]:
     """Columns a Kaplan-Meier can be stratified by: categories (<= max_levels) or numbers.
 
     Cached per cohort: counting the levels of every column of a 1e6-row cohort was half of
     each rerun's time in the benchmark.
     """
 
-    skip = {PATIENT_ID} | {c for e in ENDPOINTS for c in (e.time, e.event)}
+    skip = {PATIENT_ID, *skip_columns} | {c for e in ENDPOINTS for c in (e.time, e.event)}
     out = []
     for c in data.columns:
         if c in skip:

@@ -14,17 +14,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from hccdash.codebook import Grouping
 from hccdash.filters import (
     RESERVED_KEYS,
     FilterSpec,
     apply_filters,
+    describe,
     events_per_endpoint,
     slug,
 )
 from hccdash.schema import (
     ASCITES,
     CHILD_PUGH,
-    ENDPOINTS,
     KPS,
     PATIENT_ID,
     PVTT,
@@ -34,16 +35,34 @@ from hccdash.schema import (
 )
 from hccdash.ui.cache import cohort_cache
 from hccdash.ui.common import esc_md
-from hccdash.ui.state import active_cohort, ensure_app_router
+from hccdash.ui.state import active_cohort, dropped_message, ensure_app_router, server_cohort
 
 _VIEW_KEY = "hccdash_filtered_view"
 _INIT_KEY = "hccdash_filters_initialised_for"
 _WARN_KEY = "hccdash_url_warnings"
 _EXTRA_PREFIX = "f_x_"
-_CP_OPTIONS = ("A", "B", "C")
-# The paper's KPS groups (one click each).
-KPS_GROUPS: dict[str, tuple[int, int]] = {">70": (71, 100), "60–70": (60, 70)}
-_KPS_BUTTON_KEYS = {">70": "f_kps_btn_gt70", "60–70": "f_kps_btn_60_70"}
+_SIGNS = {">": "gt", "<": "lt", "≤": "le", "≥": "ge", "=": "eq"}
+
+
+def preset_ranges(grouping: Grouping, lo: int, hi: int) -> dict[str, tuple[int, int]]:
+    """A codebook grouping as one-click ranges of an integer slider from ``lo`` to ``hi``:
+    the low group ``lo .. floor(cut)``, the high group ``floor(cut) + 1 .. hi``, in the
+    grouping's display order.
+
+    >>> g = Grouping("KPS", 70, ("60–70", ">70"), order=(">70", "60–70"), preset=True)
+    >>> preset_ranges(g, 60, 100)
+    {'>70': (71, 100), '60–70': (60, 70)}
+    """
+    cut = int(np.floor(grouping.cut))
+    low, high = grouping.labels
+    ranges = {low: (lo, cut), high: (cut + 1, hi)}
+    return {label: ranges[label] for label in grouping.level_order()}
+
+
+def preset_key(column: str, label: str) -> str:
+    """Widget key of a preset button: ``("kps", ">70")`` -> ``"f_kps_btn_gt70"``."""
+    text = "".join(_SIGNS.get(ch, ch) for ch in label)
+    return f"f_{column}_btn_{slug(text)}"
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,16 @@ class FilteredView:
     spec: FilterSpec
     n: int
     n_total: int
+
+    @property
+    def filters_text(self) -> str:
+        """The filters in one line with the cohort's own labels (captions, methods)."""
+        return describe(self.spec, filter_labels(self.cohort))
+
+
+def filter_labels(cohort: Cohort) -> dict[str, str]:
+    """Display label per filterable column: the codebook's short label, else its name."""
+    return {str(c): cohort.short_label(str(c)) for c in cohort.data.columns}
 
 
 def _cohort_id(cohort: Cohort) -> tuple[object, ...]:
@@ -182,15 +211,24 @@ def _set_kps(value: tuple[int, int], bounds: tuple[int, int, int]) -> None:
     st.session_state["f_kps"] = _clamp_kps(value, bounds)
 
 
-def _widgets(data: pd.DataFrame) -> FilterSpec:
+def _role_levels(cohort: Cohort, column: str) -> list[str]:
+    """The codebook's levels (even those absent from the data), then any other value."""
+    v = cohort.variable(column)
+    listed = list(v.levels) if v is not None else []
+    present = _levels(cohort.data, column)
+    return listed + [x for x in present if x not in listed]
+
+
+def _widgets(cohort: Cohort) -> FilterSpec:
     """Draw the filter widgets and return the spec they describe."""
+    data = cohort.data
     sb = st.sidebar
     fields: dict[str, object] = {}
 
     if CHILD_PUGH in data.columns:
-        options = sorted(set(_CP_OPTIONS) | set(_levels(data, CHILD_PUGH)))
+        options = _role_levels(cohort, CHILD_PUGH)
         chosen = sb.multiselect(
-            "Child-Pugh class", options, key="f_child_pugh", placeholder="any class"
+            cohort.short_label(CHILD_PUGH), options, key="f_child_pugh", placeholder="any level"
         )
         if chosen:
             fields["child_pugh"] = tuple(o for o in options if o in chosen)
@@ -203,23 +241,27 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
             st.session_state["f_kps"] = (lo, hi)
         else:
             st.session_state["f_kps"] = _clamp_kps((int(current[0]), int(current[1])), bounds)
-        value = sb.slider("KPS (inclusive)", lo, hi, step=step, key="f_kps")
-        sb.caption("One click: the paper's KPS groups")
-        cols = sb.columns(len(KPS_GROUPS))
-        for col, (label, rng) in zip(cols, KPS_GROUPS.items(), strict=True):
-            col.button(
-                label,
-                key=_KPS_BUTTON_KEYS[label],
-                on_click=_set_kps,
-                args=(rng, bounds),
-                width="stretch",
-                help=f"Set the KPS range to the paper's group KPS {label}",
-            )
+        short = cohort.short_label(KPS)
+        value = sb.slider(f"{short} (inclusive)", lo, hi, step=step, key="f_kps")
+        for grouping in (g for g in cohort.groupings(KPS) if g.preset):
+            sb.caption(f"One click: {grouping.name}")
+            presets = preset_ranges(grouping, lo, hi)
+            cols = sb.columns(len(presets))
+            for col, (label, rng) in zip(cols, presets.items(), strict=True):
+                col.button(
+                    label,
+                    key=preset_key(KPS, label),
+                    on_click=_set_kps,
+                    args=(rng, bounds),
+                    width="stretch",
+                    help=f"Set the {short} range to the group {label}",
+                )
         if tuple(value) != (lo, hi):
             fields["kps"] = (int(value[0]), int(value[1]))
 
-    for column, key, label in ((PVTT, "f_pvtt", "PVTT"), (ASCITES, "f_ascites", "Ascites")):
+    for column, key in ((PVTT, "f_pvtt"), (ASCITES, "f_ascites")):
         if column in data.columns:
+            label = cohort.short_label(column)
             choice = sb.radio(label, ["any", "yes", "no"], key=key, horizontal=True)
             if choice != "any":
                 fields[column] = choice
@@ -229,7 +271,7 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
         if st.session_state.get("f_arm") not in {"any", *levels}:
             st.session_state["f_arm"] = "any"
         arm = sb.selectbox(
-            "Treatment arm",
+            cohort.short_label(TREATMENT),
             ["any", *levels],
             key="f_arm",
             format_func=lambda s: "any" if s == "any" else levels[s],
@@ -261,14 +303,16 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
                 else:  # keep a stale range inside this cohort's bounds
                     a, b = (max(lo_f, min(hi_f, float(v))) for v in cur)
                     st.session_state[key] = (min(a, b), max(a, b))
-                rng = st.slider(esc_md(column), lo_f, hi_f, key=key)
+                rng = st.slider(esc_md(cohort.short_label(column)), lo_f, hi_f, key=key)
                 if (float(rng[0]), float(rng[1])) != (lo_f, hi_f):
                     extra.append((column, (float(rng[0]), float(rng[1]))))
             else:
                 levels_x = _levels(data, column)
                 if key in st.session_state:
                     st.session_state[key] = [v for v in st.session_state[key] if v in levels_x]
-                picked = st.multiselect(esc_md(column), levels_x, key=key, placeholder="any value")
+                picked = st.multiselect(
+                    esc_md(cohort.short_label(column)), levels_x, key=key, placeholder="any value"
+                )
                 if picked:
                     extra.append((column, tuple(v for v in levels_x if v in picked)))
     fields["extra"] = tuple(extra)
@@ -308,17 +352,24 @@ def render_sidebar() -> FilteredView:
         st.session_state[_WARN_KEY] = warnings
 
     sb = st.sidebar
+    dropped = dropped_message()
+    if dropped:
+        sb.warning(esc_md(dropped), icon=":material/cloud_off:")
+    _, server_error = server_cohort()
+    if server_error:
+        sb.error(esc_md(f"The server's cohort (HCCDASH_DATA) cannot be used: {server_error}"))
     sb.subheader("Filters")
     counts = sb.container()
     for message in st.session_state.get(_WARN_KEY, []):
         sb.warning(esc_md(message))
-    spec = _widgets(data)
+    spec = _widgets(cohort)
     sb.button("Reset filters", key="f_reset", on_click=_reset, args=(data,), icon=":material/undo:")
 
     filtered = apply_filters(data, spec)
     counts.markdown(count_text(len(filtered), len(data)))
-    events = events_per_endpoint(filtered)
-    labels = {e.key: e.key.upper() for e in ENDPOINTS}
+    endpoints = cohort.endpoints()
+    events = events_per_endpoint(filtered, endpoints)
+    labels = {e.key: e.key.upper() for e in endpoints}
     if events:
         counts.caption(" · ".join(f"{labels[k]} events: {v}" for k, v in events.items()))
     _sync_query_params(spec, data)

@@ -1,19 +1,90 @@
-"""Which cohort is active in this browser session, and its cached loading."""
+"""Which cohort is active in this browser session: an upload, the server's, or the bundled one.
+
+Order: the cohort uploaded in this session; else the server's cohort (``HCCDASH_DATA`` and
+``HCCDASH_CODEBOOK``, :mod:`hccdash.cohortfile`); else the bundled reconstruction.
+
+An upload survives a reload of its tab: :func:`remember_upload` keeps the cohort in this
+server process's memory under an unguessable token (``secrets.token_urlsafe``) that the URL
+carries as ``?data=<token>``; a new session opened with that URL gets the cohort back while
+it has been used within :data:`IDLE_EXPIRY_S`. A token that is no longer held (expired,
+forgotten, server restarted) is never a silent switch: the sidebar says the data were
+dropped. Nothing is written to disk. "Forget this data" calls :func:`forget_upload`.
+"""
 
 from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from hccdash.errors import HccdashError
 from hccdash.schema import Cohort, load_bundled_cohort
 
 # st.session_state key holding an uploaded Cohort: per browser session, never on disk.
 UPLOADED_KEY = "hccdash_uploaded_cohort"
+TOKEN_KEY = "hccdash_upload_token"
+DROPPED_KEY = "hccdash_upload_dropped"
+TOKEN_PARAM = "data"
+IDLE_EXPIRY_S = 2 * 60 * 60  # an upload not used for 2 hours is dropped from memory
+
+
+@dataclass
+class _Held:
+    cohort: Cohort
+    last_used: float
+
+
+_STORE: dict[str, _Held] = {}
+_LOCK = threading.Lock()
+_RELEASE_HOOKS: list[Callable[[], None]] = []
 
 
 @st.cache_data(show_spinner=False)
 def _bundled() -> Cohort:
     return load_bundled_cohort()
+
+
+def _mtime(path: Path | None) -> float | None:
+    try:
+        return path.stat().st_mtime if path is not None else None
+    except OSError:
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _server_cohort(
+    data: str, data_mtime: float | None, codebook: str | None, cb_mtime: float | None
+) -> tuple[Cohort | None, str | None]:
+    """The server's cohort, read once per file version (keys: paths and modification times)."""
+    from hccdash.cohortfile import load_cohort_file
+
+    try:
+        return load_cohort_file(data, codebook), None
+    except HccdashError as exc:
+        return None, str(exc)
+
+
+def server_cohort() -> tuple[Cohort | None, str | None]:
+    """(cohort, None) from ``HCCDASH_DATA``; (None, message) when it cannot be read;
+    (None, None) when the variable is not set."""
+    from hccdash.cohortfile import env_paths
+
+    data, cb = env_paths()
+    if data is None:
+        return None, None
+    return _server_cohort(str(data), _mtime(data), str(cb) if cb else None, _mtime(cb))
+
+
+def default_cohort() -> Cohort:
+    """The cohort of a session without an upload: the server's, else the bundled one."""
+    cohort, _ = server_cohort()
+    return cohort if cohort is not None else _bundled()
 
 
 def ensure_app_router() -> None:
@@ -30,8 +101,88 @@ def ensure_app_router() -> None:
         st.rerun()
 
 
+def _expire(now: float) -> None:
+    for token in [t for t, h in _STORE.items() if now - h.last_used > IDLE_EXPIRY_S]:
+        del _STORE[token]
+
+
+def remember_upload(cohort: Cohort) -> str:
+    """Make ``cohort`` this session's cohort and keep it for a reload (returns the token)."""
+    token = secrets.token_urlsafe(24)
+    with _LOCK:
+        _expire(time.monotonic())
+        _STORE[token] = _Held(cohort, time.monotonic())
+    st.session_state[UPLOADED_KEY] = cohort
+    st.session_state[TOKEN_KEY] = token
+    st.session_state.pop(DROPPED_KEY, None)
+    st.query_params[TOKEN_PARAM] = token
+    return token
+
+
+def register_release_hook(fn: Callable[[], None]) -> None:
+    """Run ``fn`` when a session forgets its upload (e.g. to release its cached results)."""
+    if fn not in _RELEASE_HOOKS:
+        _RELEASE_HOOKS.append(fn)
+
+
+def forget_upload() -> None:
+    """Forget this session's uploaded cohort: server memory, session, URL token, and every
+    registered release hook (:func:`register_release_hook`). The "Forget this data" and
+    "Back to the bundled cohort" buttons call this."""
+    token = st.session_state.pop(TOKEN_KEY, None)
+    with _LOCK:
+        if token is not None:
+            _STORE.pop(token, None)
+    st.session_state.pop(UPLOADED_KEY, None)
+    st.session_state.pop(DROPPED_KEY, None)
+    if TOKEN_PARAM in st.query_params:
+        del st.query_params[TOKEN_PARAM]
+    for hook in list(_RELEASE_HOOKS):
+        hook()
+
+
+def _restore_from_url() -> None:
+    token = st.query_params.get(TOKEN_PARAM)
+    if not token or st.session_state.get(TOKEN_KEY) == token:
+        return
+    with _LOCK:
+        now = time.monotonic()
+        _expire(now)
+        held = _STORE.get(token)
+        if held is not None:
+            held.last_used = now
+    if held is not None:
+        st.session_state[UPLOADED_KEY] = held.cohort
+        st.session_state[TOKEN_KEY] = token
+        return
+    del st.query_params[TOKEN_PARAM]
+    st.session_state[DROPPED_KEY] = True
+
+
+def dropped_message() -> str | None:
+    """The plain message when this URL's uploaded data are no longer held, else None."""
+    if not st.session_state.get(DROPPED_KEY):
+        return None
+    return (
+        "The data uploaded in this tab are no longer in memory (unused for "
+        f"{IDLE_EXPIRY_S // 3600} hours, forgotten, or the server restarted): this page now "
+        f"shows {default_cohort().name}. Upload the file again on the data page."
+    )
+
+
 def active_cohort() -> Cohort:
-    """The uploaded cohort of this session if any, else the bundled reconstruction."""
+    """The uploaded cohort of this session if any, else :func:`default_cohort`."""
     ensure_app_router()
+    _restore_from_url()
     uploaded = st.session_state.get(UPLOADED_KEY)
-    return uploaded if uploaded is not None else _bundled()
+    if uploaded is None:
+        return default_cohort()
+    token = st.session_state.get(TOKEN_KEY)
+    if token is not None:
+        with _LOCK:
+            held = _STORE.get(token)
+            if held is not None:
+                held.last_used = time.monotonic()
+        if st.query_params.get(TOKEN_PARAM) != token:
+            st.query_params[TOKEN_PARAM] = token  # page switches keep the token in the URL
+    return uploaded

@@ -15,6 +15,7 @@ import streamlit as st
 
 from hccdash import io as hio
 from hccdash import schema
+from hccdash.codebook import Codebook
 from hccdash.datacheck import CheckReport, check, to_cohort
 from hccdash.errors import HccdashError
 from hccdash.mapping import (
@@ -24,9 +25,13 @@ from hccdash.mapping import (
     ColumnMapping,
     EventCoding,
     guess_mapping,
+    mapping_codebook,
     norm_code,
+    unit_check,
 )
-from hccdash.ui.state import UPLOADED_KEY
+from hccdash.nonparametric import median_followup
+from hccdash.readstat import UPLOAD_TYPES
+from hccdash.ui.state import forget_upload, remember_upload
 
 RAW_KEY = "hccdash_upload_raw"  # (file name, bytes, sha256)
 TABLE_KEY = "hccdash_upload_table"  # (sha256, sheet, TableFile)
@@ -36,6 +41,7 @@ LOADED_MAPPING_KEY = "hccdash_loaded_mapping_id"
 STORED_MSG_KEY = "hccdash_upload_stored_message"
 FROM_UPLOADER_KEY = "hccdash_upload_from_uploader"
 REPORT_KEY = "hccdash_upload_report"  # ((sha256, sheet, mapping), CheckReport)
+STAT_TYPES = UPLOAD_TYPES  # .sav, .zsav, .dta, .sas7bdat: the uploader accepts them
 NONE = "(none)"
 AUTO = "detect"
 PREVIEW_ROWS = 20
@@ -82,8 +88,8 @@ def clear_upload() -> None:
 
 
 def back_to_bundled() -> None:
-    """Use the bundled cohort again (button callback)."""
-    st.session_state.pop(UPLOADED_KEY, None)
+    """Use the default cohort again (button callback): forgets the upload everywhere."""
+    forget_upload()
 
 
 def pending_file() -> tuple[str, bytes, str] | None:
@@ -132,12 +138,17 @@ _COLUMN_FIELDS = {
     "progression_date": "Progression date",
     "death_date": "Death date",
     "last_followup_date": "Last follow-up date",
-    "child_pugh": "Child-Pugh",
-    "kps": "KPS",
-    "pvtt": "PVTT (portal vein tumour thrombus)",
-    "ascites": "Ascites",
-    "treatment": "Treatment arm",
+    # The design card's sidebar roles (optional; a role column keeps its own name as label).
+    "child_pugh": "Filter role: class A/B/C",
+    "kps": "Filter role: performance 0-100",
+    "pvtt": "Filter role: thrombus yes/no",
+    "ascites": "Filter role: ascites yes/no",
+    "treatment": "Filter role: treatment arm",
 }
+
+
+def _set_unit(unit: str) -> None:
+    st.session_state["map_time_unit"] = unit
 
 
 def _init_widgets(mapping: ColumnMapping, columns: list[str]) -> None:
@@ -164,6 +175,14 @@ def _codes(values: pd.Series) -> list[str]:
     return sorted(codes)[:MAX_CODES]
 
 
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> EventCoding:
     init: EventCoding = st.session_state.get(f"map_{which}_coding_init", EventCoding())
     if column is None:
@@ -172,11 +191,22 @@ def _coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> Event
     ev_init = {norm_code(v) for v in init.event}
     ce_init = {norm_code(v) for v in init.censored}
     ev_key, ce_key = f"map_{which}_ev", f"map_{which}_ce"
+    # Unknown words (not numeric codes such as R's 1/2: those stay for the user to assign)
+    unknown = [c for c in codes if c not in ev_init and c not in ce_init and not _is_number_text(c)]
     if ev_key not in st.session_state or set(st.session_state[ev_key]) - set(codes):
         st.session_state[ev_key] = [c for c in codes if c in ev_init]
     if ce_key not in st.session_state or set(st.session_state[ce_key]) - set(codes):
-        st.session_state[ce_key] = [c for c in codes if c in ce_init]
+        # Words the coding does not know ("lost to follow-up", "LTFU", "alive at last
+        # contact") are asked about below, read as censored until the user says otherwise.
+        st.session_state[ce_key] = [c for c in codes if c in ce_init or c in unknown]
     label = which.upper()
+    if unknown:
+        st.info(
+            f"{label} event column {column!r}: {len(unknown)} value(s) not recognised "
+            f"({', '.join(map(repr, unknown[:6]))}) are read as censored. If one is an event "
+            "(or another event type), move it to the event list.",
+            icon=":material/help:",
+        )
     c1, c2 = st.columns(2)
     event = c1.multiselect(f"{label}: values meaning event", codes, key=ev_key)
     censored = c2.multiselect(f"{label}: values meaning censored", codes, key=ce_key)
@@ -247,6 +277,18 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         fmt_labels = [AUTO, *(label for _, label in DATE_FORMATS)]
         fmt_label = st.selectbox("Date format", fmt_labels, key="map_date_format")
         date_format = next((f for f, lab in DATE_FORMATS if lab == fmt_label), None)
+    advice = unit_check(
+        data, ColumnMapping(os_time=os_time, pfs_time=pfs_time, time_unit=time_unit)
+    )
+    if advice is not None:
+        st.warning(advice.message, icon=":material/schedule:")
+        st.button(
+            f"Read the times as {advice.suggested}",
+            key="map_unit_fix",
+            on_click=_set_unit,
+            args=(advice.suggested,),
+            icon=":material/schedule:",
+        )
     os_coding = _coding_widgets("os", os_event, data)
     pfs_coding = _coding_widgets("pfs", pfs_event, data)
 
@@ -262,7 +304,12 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         ]
     extra = st.multiselect("Extra factors (kept under their own names)", extra_options,
                            key="map_extra")  # fmt: skip
-    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(data[c])]
+    # Two distinct values make a binary variable: it is never cut at a value.
+    numeric = [
+        c
+        for c in columns
+        if pd.api.types.is_numeric_dtype(data[c]) and data[c].dropna().nunique() > 2
+    ]
     cut_cols = st.multiselect(
         "Numeric cut points (e.g. KPS > 70, dose > 52 Gy)", numeric, key="map_cut_cols",
         help="Each adds a two-level factor '<column> ≤cut / >cut'.",
@@ -323,13 +370,120 @@ def show_report(report: CheckReport) -> ReportView:
     return ReportView(report, excluded)
 
 
-def confirm_and_store(view: ReportView, name: str) -> None:
+def endpoint_summary(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Per endpoint: patients, events, censored, time range and median follow-up (reverse
+    Kaplan-Meier, R ``survfit(Surv(time, 1 - event) ~ 1)``) in the unit of the file."""
+    rows = []
+    for e in codebook.endpoints:
+        if e.time not in data or e.event not in data:
+            continue
+        t = pd.to_numeric(data[e.time], errors="coerce")
+        ev = pd.to_numeric(data[e.event], errors="coerce")
+        ok = t.notna() & ev.notna()
+        t, ev = t[ok] / TIME_UNITS[e.unit], ev[ok]
+        fu = None
+        if ok.any():
+            try:
+                fu = median_followup(t.to_numpy(), ev.to_numpy().astype(int)).median
+            except HccdashError:
+                fu = None
+        rows.append(
+            {
+                "endpoint": f"{e.label} ({e.key})",
+                "patients": int(ok.sum()),
+                "events": int((ev == 1).sum()),
+                "censored": int((ev == 0).sum()),
+                "shortest": float(t.min()) if ok.any() else None,
+                "longest": float(t.max()) if ok.any() else None,
+                "median follow-up": fu,
+                "unit": e.unit,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckReport) -> Codebook:
+    """Endpoint names, an optional codebook to load, what the cohort will hold, download."""
+    loaded_file = st.file_uploader(
+        "Load a codebook (JSON): labels, levels, references, endpoint names", type=["json"],
+        key="up_codebook_json", max_upload_size=1,
+        help="A codebook saved from this page (and edited, if you like; format in "
+        "docs/codebook.md).",
+    )  # fmt: skip
+    loaded = None
+    if loaded_file is not None:
+        try:
+            loaded = Codebook.from_json(loaded_file.getvalue(), source=loaded_file.name)
+        except HccdashError as exc:
+            st.warning(str(exc), icon=":material/warning:")
+    slots = [("os", "Overall survival")] if mapping.has_os() else []
+    slots += [("pfs", "Progression-free survival")] if mapping.has_pfs() else []
+    names: dict[str, tuple[str, str]] = {}
+    from_file = {
+        "file_labels": getattr(table, "variable_labels", {}),
+        "file_levels": getattr(table, "value_levels", {}),
+    }
+    base = mapping_codebook(table.data, mapping, report.data, loaded=loaded, **from_file)
+    cols = st.columns(max(len(slots), 1) * 2)
+    marker = loaded_file.file_id if loaded is not None and loaded_file is not None else None
+    if st.session_state.get("cb_loaded_marker") != marker:
+        # A newly loaded codebook names the endpoints: the name fields start from it.
+        st.session_state["cb_loaded_marker"] = marker
+        for slot, _ in slots:
+            st.session_state.pop(f"cb_{slot}_key", None)
+            st.session_state.pop(f"cb_{slot}_label", None)
+    for i, ((slot, _), e) in enumerate(zip(slots, base.endpoints, strict=False)):
+        key = cols[2 * i].text_input(
+            f"Endpoint {i + 1}: short name", value=e.key, key=f"cb_{slot}_key",
+            help="Used in URLs and exports (e.g. os, pfs, rfs, dfs).",
+        )  # fmt: skip
+        label = cols[2 * i + 1].text_input(
+            f"Endpoint {i + 1}: name", value=e.label, key=f"cb_{slot}_label",
+            help="Shown on every page and figure (e.g. Recurrence-free survival).",
+        )  # fmt: skip
+        names[slot] = (_slug_key(key) or slot, label.strip() or e.label)
+    codebook = mapping_codebook(
+        table.data, mapping, report.data, names=names, loaded=loaded, **from_file
+    )
+    keys = [e.key for e in codebook.endpoints]
+    if len(set(keys)) < len(keys):
+        st.warning("Two endpoints have the same short name; give each its own.")
+    kept = report.data[~report.excluded()]
+    summary = endpoint_summary(kept, codebook)
+    if not summary.empty:
+        st.markdown("**What the cohort will hold** (times in the unit of the file)")
+        st.dataframe(summary, hide_index=True, key="up_endpoint_summary")
+    st.download_button(
+        "Download the codebook (JSON)",
+        data=codebook.to_json().encode("utf-8"),
+        file_name=f"{table.name.rsplit('.', 1)[0]}.codebook.json",
+        mime="application/json",
+        key="up_save_codebook",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    return codebook
+
+
+def _slug_key(text: str) -> str:
+    return "".join(ch for ch in text.strip().lower() if ch.isalnum() or ch == "_")
+
+
+def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = None) -> None:
     """The confirm button: store the cohort (excluding fatal rows only when confirmed)."""
     report = view.report
     if report.blocking:
         st.error(
             "This table cannot be analysed as it is: fix the file and upload it again.",
             icon=":material/block:",
+        )
+        return
+    if any(p.kind == "time_implausible" for p in report.fatal):
+        # A unit problem is never fixed by dropping rows: the unit changes, the rows stay.
+        st.error(
+            "Some times do not fit the chosen unit: change the unit of the time columns "
+            "(step 2) rather than excluding patients.",
+            icon=":material/schedule:",
         )
         return
     label = (
@@ -340,12 +494,16 @@ def confirm_and_store(view: ReportView, name: str) -> None:
     if st.button(label, key="up_confirm", type="primary", icon=":material/check_circle:"):
         try:
             cohort = to_cohort(
-                report, name=f"Uploaded: {name}", source=name, exclude_fatal=view.n_excluded > 0
+                report,
+                name=f"Uploaded: {name}",
+                source=name,
+                exclude_fatal=view.n_excluded > 0,
+                codebook=codebook,
             )
         except HccdashError as exc:
             st.error(str(exc))
             return
-        st.session_state[UPLOADED_KEY] = cohort
+        remember_upload(cohort)
         st.session_state[STORED_MSG_KEY] = (
             f"Using {name}: {cohort.n} patients"
             + (f" ({view.n_excluded} rows excluded)" if view.n_excluded else "")
