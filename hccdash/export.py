@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 
 from hccdash.errors import HccdashError, InputError
 from hccdash.style import DEFAULT_PRESET, PRESETS
+from hccdash.textsafe import defuse_cell
 
 __all__ = [
     "PRESETS",
@@ -55,9 +56,7 @@ MIN_SIDE, MAX_SIDE = 100, 8000
 MAX_SCALE = 4
 RENDER_TIMEOUT = 90.0
 START_TIMEOUT = 60.0
-# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # kaleido reads BROWSER_PATH when it starts chromium; set it before kaleido is imported.
 os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
@@ -288,26 +287,16 @@ def modebar_config(name: str, width: int, height: int, scale: float = 1) -> dict
 
 # --------------------------------------------------------------------------------------------
 # tables
-def _defuse(value: object) -> object:
-    """Prefix a text cell a spreadsheet would run as a formula with ``'`` (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        # A plain number written as text ("-1.5", "+2") is not a formula (as hccdash.io).
-        if _PLAIN_NUMBER.match(value):
-            return value
-        return "'" + value
-    return value
-
-
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"Expected a table (pandas DataFrame), got {type(df).__name__}.")
     out = df.copy()
     if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
         out = out.reset_index()
-    out.columns = [_defuse(str(c)) for c in out.columns]
+    out.columns = [defuse_cell(str(c)) for c in out.columns]
     for col in out.columns:
         if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].map(_defuse)
+            out[col] = out[col].map(defuse_cell)
     return out
 
 
@@ -322,7 +311,10 @@ def _cell(value: object) -> object:
         return int(value)
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
-    if isinstance(value, (int, str)):
+    if isinstance(value, str):
+        # Control characters (NUL ...) are illegal in XLSX XML: shown as U+FFFD, not a crash.
+        return _XML_ILLEGAL.sub("\ufffd", value)
+    if isinstance(value, int):
         return value
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
@@ -356,7 +348,7 @@ def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "table") -> 
     wb = Workbook()
     ws = wb.active
     ws.title = re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "table"
-    ws.append([str(c) for c in out.columns])
+    ws.append([_cell(str(c)) for c in out.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in out.itertuples(index=False, name=None):

@@ -25,6 +25,7 @@ import pandas as pd
 
 from hccdash import schema
 from hccdash.errors import FileReadError, preview_labels
+from hccdash.textsafe import defuse_cell, is_formula
 
 # Files larger than this are refused before parsing: the dashboard holds a cohort in memory
 # per browser session. The CLI can raise it with --max-mb.
@@ -46,8 +47,6 @@ EXTENSIONS = {
 NA_VALUES = schema.NA_STRINGS | {"na", ".", "-"}
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-# Characters that make a spreadsheet treat a cell as a formula (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _NUM_DOT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _NUM_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$|^[+-]?\d+,\d+$")
@@ -659,23 +658,15 @@ def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells that a spreadsheet would run as formulas start with ``'``.
 
     Use before showing or exporting user data (CSV/XLSX injection): ``=cmd|' /C calc'!A0``
-    becomes ``'=cmd|' /C calc'!A0``, shown and saved as text, never evaluated.
+    becomes ``'=cmd|' /C calc'!A0``, shown and saved as text, never evaluated. The rule is
+    :func:`hccdash.textsafe.defuse_cell` (the column names are defused too).
     """
     out = data.copy()
     for c in out.columns:
         if out[c].dtype == object:
-            out[c] = map_unique(out[c], safe_cell)
+            out[c] = map_unique(out[c], defuse_cell)
+    out.columns = [defuse_cell(c) for c in out.columns]
     return out
-
-
-def safe_cell(value: object) -> object:
-    """``value`` with a leading apostrophe if it is text starting like a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        # Numbers like "-1" are not formulas; anything else starting with these is.
-        if _NUM_DOT.match(value.strip()):
-            return value
-        return "'" + value
-    return value
 
 
 def formula_cells(data: pd.DataFrame) -> dict[str, list[int]]:
@@ -684,7 +675,7 @@ def formula_cells(data: pd.DataFrame) -> dict[str, list[int]]:
     for c in data.columns:
         if data[c].dtype != object:
             continue
-        flagged = map_unique(data[c], lambda v: safe_cell(v) is not v).to_numpy(dtype=bool)
+        flagged = map_unique(data[c], is_formula).to_numpy(dtype=bool)
         pos = np.flatnonzero(flagged).tolist()
         if pos:
             found[str(c)] = pos

@@ -4,6 +4,7 @@ import streamlit as st
 
 from hccdash.errors import HccdashError
 from hccdash.ui import upload
+from hccdash.ui.common import esc_md
 from hccdash.ui.state import UPLOADED_KEY, active_cohort
 
 st.title("Your data")
@@ -11,7 +12,7 @@ cohort = active_cohort()
 upload.show_stored_message()
 if st.session_state.get(UPLOADED_KEY) is not None:
     st.success(
-        f"Every page analyses **{cohort.name}** ({cohort.n} patients). It lives in this "
+        f"Every page analyses **{esc_md(cohort.name)}** ({cohort.n} patients). It lives in this "
         "browser session only.",
         icon=":material/upload_file:",
     )
@@ -57,7 +58,7 @@ sheet = upload.sheet_choice(name, raw)
 try:
     table = upload.read_upload(name, raw, digest, sheet)
 except HccdashError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(esc_md(str(exc)), icon=":material/error:")
     st.stop()
 upload.show_table_summary(table)
 

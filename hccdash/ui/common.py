@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,23 +9,17 @@ import streamlit as st
 
 from hccdash.errors import HccdashError
 from hccdash.schema import Cohort
+from hccdash.textsafe import md as esc_md  # the one markdown escaper, for every page
+
+__all__ = ["esc_md"]
 
 REPRODUCE_PAGE = "pages/reproduce.py"
-# Characters with a meaning in Streamlit markdown (links, images, emphasis, emoji shortcodes,
-# HTML-looking tags, LaTeX): escaped in every data- or URL-derived string we show, so a column
-# name or a crafted link cannot make the browser fetch an external image.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 RECONSTRUCTION_TEXT = (
     "This is the bundled, reconstructed cohort: 21 patients generated to reproduce the "
     "published figures of Luo et al. The study never published patient-level data, so these "
     "rows are not real patients. Use it to explore the methods, not to draw clinical "
     "conclusions."
 )
-
-
-def esc_md(text: object) -> str:
-    """``text`` with every markdown-special character backslash-escaped (shown literally)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def reconstruction_notice(cohort: Cohort) -> None:

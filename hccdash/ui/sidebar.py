@@ -219,7 +219,7 @@ def _widgets(data: pd.DataFrame) -> FilterSpec:
 
     for column, key, label in ((PVTT, "f_pvtt", "PVTT"), (ASCITES, "f_ascites", "Ascites")):
         if column in data.columns:
-            choice = sb.radio(label, ["any", "yes", "no"], key=key, horizontal=True)
+            choice = sb.radio(esc_md(label), ["any", "yes", "no"], key=key, horizontal=True)
             if choice != "any":
                 fields[column] = choice
 
@@ -319,7 +319,7 @@ def render_sidebar() -> FilteredView:
     events = events_per_endpoint(filtered)
     labels = {e.key: e.key.upper() for e in ENDPOINTS}
     if events:
-        counts.caption(" · ".join(f"{labels[k]} events: {v}" for k, v in events.items()))
+        counts.caption(" · ".join(f"{esc_md(labels[k])} events: {v}" for k, v in events.items()))
     _sync_query_params(spec, data)
     view = FilteredView(cohort, filtered, spec, len(filtered), len(data))
     st.session_state[_VIEW_KEY] = view

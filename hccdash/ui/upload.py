@@ -26,6 +26,7 @@ from hccdash.mapping import (
     guess_mapping,
     norm_code,
 )
+from hccdash.ui.common import esc_md
 from hccdash.ui.state import UPLOADED_KEY
 
 RAW_KEY = "hccdash_upload_raw"  # (file name, bytes, sha256)
@@ -114,9 +115,9 @@ def read_upload(name: str, data: bytes, digest: str, sheet: str | None) -> hio.T
 
 def show_table_summary(table: hio.TableFile) -> None:
     """How the file was read and its first rows (formula-like text shown as text)."""
-    st.caption(table.describe())
+    st.caption(esc_md(table.describe()))
     for note in table.notes:
-        st.caption(note)
+        st.caption(esc_md(note))
     preview = hio.neutralise_formulas(table.data.head(PREVIEW_ROWS))
     st.dataframe(preview, hide_index=True)
 
@@ -183,8 +184,10 @@ def _coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> Event
     both = set(event) & set(censored)
     if both:
         st.warning(
-            f"{label} values {', '.join(map(repr, sorted(both)))} are marked both as event and "
-            "censored; they are read as events. Remove them from one list."
+            esc_md(
+                f"{label} values {', '.join(map(repr, sorted(both)))} are marked both as event "
+                "and censored; they are read as events. Remove them from one list."
+            )
         )
         censored = [c for c in censored if c not in both]
     return EventCoding(event=tuple(event), censored=tuple(censored))
@@ -209,16 +212,18 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         try:
             mapping = ColumnMapping.from_json(loaded.getvalue())
         except HccdashError as exc:
-            st.warning(str(exc))
+            st.warning(esc_md(str(exc)))
         else:
             st.session_state[MAPPING_KEY] = mapping
             _init_widgets(mapping, columns)
             absent = [c for c in mapping.source_columns() if c not in columns]
             if absent:
                 st.warning(
-                    f"The loaded mapping names {len(absent)} columns this file does not have "
-                    f"({', '.join(map(repr, absent[:5]))}); they are left unmapped. Choose "
-                    "them below."
+                    esc_md(
+                        f"The loaded mapping names {len(absent)} columns this file does not have "
+                        f"({', '.join(map(repr, absent[:5]))}); they are left unmapped. Choose "
+                        "them below."
+                    )
                 )
 
     options = [NONE, *columns]
@@ -272,7 +277,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         key = f"map_cut_{col}"
         if key not in st.session_state:
             st.session_state[key] = float(pd.to_numeric(data[col], errors="coerce").median())
-        cuts.append((col, float(st.number_input(f"Cut point of {col!r}", key=key))))
+        cuts.append((col, float(st.number_input(esc_md(f"Cut point of {col!r}"), key=key))))
     mapping = ColumnMapping(
         patient_id=patient_id, os_time=os_time, os_event=os_event, pfs_time=pfs_time,
         pfs_event=pfs_event, time_unit=time_unit, os_coding=os_coding, pfs_coding=pfs_coding,
@@ -313,9 +318,9 @@ def show_report(report: CheckReport) -> ReportView:
             f"**{len(warns)} warning{'s' if len(warns) != 1 else ''}** in {report.n_rows} rows."
         )
     for p in fatal:
-        st.error(str(p), icon=":material/error:")
+        st.error(esc_md(str(p)), icon=":material/error:")
     for p in warns:
-        st.warning(str(p), icon=":material/warning:")
+        st.warning(esc_md(str(p)), icon=":material/warning:")
     if report.problems:
         # The grid's CSV download must not carry live formulas either.
         table = hio.neutralise_formulas(report.to_frame())
@@ -337,13 +342,13 @@ def confirm_and_store(view: ReportView, name: str) -> None:
         if view.n_excluded
         else "Use this cohort"
     )
-    if st.button(label, key="up_confirm", type="primary", icon=":material/check_circle:"):
+    if st.button(esc_md(label), key="up_confirm", type="primary", icon=":material/check_circle:"):
         try:
             cohort = to_cohort(
                 report, name=f"Uploaded: {name}", source=name, exclude_fatal=view.n_excluded > 0
             )
         except HccdashError as exc:
-            st.error(str(exc))
+            st.error(esc_md(str(exc)))
             return
         st.session_state[UPLOADED_KEY] = cohort
         st.session_state[STORED_MSG_KEY] = (
@@ -359,7 +364,7 @@ def show_stored_message() -> None:
     """The confirmation of the last stored cohort, shown once after the rerun."""
     message = st.session_state.pop(STORED_MSG_KEY, None)
     if message:
-        st.success(message, icon=":material/check:")
+        st.success(esc_md(message), icon=":material/check:")
 
 
 def run_check(table: hio.TableFile, mapping: ColumnMapping, digest: str = "") -> CheckReport | None:
@@ -372,7 +377,7 @@ def run_check(table: hio.TableFile, mapping: ColumnMapping, digest: str = "") ->
     try:
         report = check(table.data, mapping)
     except HccdashError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.warning(esc_md(str(exc)), icon=":material/warning:")
         return None
     st.session_state[REPORT_KEY] = (key, report)
     return report
