@@ -23,13 +23,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hccdash import schema
+from hccdash import filecheck, schema
 from hccdash.errors import FileReadError, preview_labels
 from hccdash.textsafe import defuse_cell, is_formula
 
 # Files larger than this are refused before parsing: the dashboard holds a cohort in memory
-# per browser session. The CLI can raise it with --max-mb.
+# per browser session. The CLI can raise it with --max-mb. Megabytes as users count them
+# (1 MB = 1,000,000 bytes, as the browser's uploader does); .streamlit/config.toml's
+# server.maxUploadSize is the same number (tests/test_filecheck.py checks).
 DEFAULT_MAX_MB = 50.0
+MB = filecheck.MB
 MAX_COLUMNS = 500
 MAX_CELLS = 20_000_000  # an XLSX sheet's used range; a few MB of XML can claim far more
 EXTENSIONS = {
@@ -73,6 +76,10 @@ class TableFile:
         Every sheet of the workbook (XLSX).
     notes : tuple of str
         Plain-language notes on what the reader did (decimal commas converted ...).
+    warnings : tuple of str
+        Cells the file may have changed without a parse error (NUL bytes, lines in a second
+        encoding, formulas without saved values), with the rows counted: shown before the
+        user confirms the cohort.
     """
 
     data: pd.DataFrame = field(repr=False)
@@ -84,6 +91,7 @@ class TableFile:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line: how the file was read."""
@@ -122,9 +130,10 @@ def _raw_bytes(source: str | Path | bytes, name: str | None, max_mb: float) -> t
 
 
 def _check_size(fname: str, size: int, max_mb: float) -> None:
-    if size > max_mb * 1024 * 1024:
+    if size > max_mb * MB:
         raise FileReadError(
-            f"file {fname!r} is {size / 1024 / 1024:.1f} MB, above the {max_mb:g} MB limit for "
+            f"file {fname!r} is {size / MB:.1f} MB ({size:,} bytes), above the {max_mb:g} MB "
+            f"({max_mb * MB:,.0f} bytes) limit for "
             "a cohort file; fix: keep only the columns you need, save it as Parquet or XLSX "
             "(smaller), or raise the limit (CLI: --max-mb)."
         )
@@ -174,7 +183,8 @@ def detect_format(raw: bytes, name: str) -> str:
             f"file {name!r} is a JSON document, not a table; fix: export the table as CSV, "
             "XLSX or Parquet (one row per patient)."
         )
-    if b"\x00" in head or _control_fraction(head) > 0.05:
+    # A few NUL bytes in a text file are reported by hccdash.filecheck; many mean binary.
+    if head.count(b"\x00") > max(2, len(head) // 100) or _control_fraction(head) > 0.05:
         raise FileReadError(
             f"file {name!r} is binary (not text, XLSX or Parquet); fix: export the table as "
             "CSV, XLSX or Parquet."
@@ -444,7 +454,7 @@ def _frame_from_frame(body: pd.DataFrame, name: str) -> tuple[pd.DataFrame, bool
 
 
 def _read_text(raw: bytes, name: str, fmt: str) -> TableFile:
-    encoding, text = detect_encoding(raw)
+    encoding, text, warnings = filecheck.decode_text(raw, name, detect_encoding)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     preferred = "\t" if fmt == "tsv" else None
     delim = sniff_delimiter(text, name, preferred)
@@ -479,6 +489,7 @@ def _read_text(raw: bytes, name: str, fmt: str) -> TableFile:
         delimiter=delim,
         decimal="," if comma else ".",
         notes=tuple(notes),
+        warnings=tuple(warnings),
     )
 
 
@@ -487,11 +498,9 @@ def list_sheets(source: str | Path | bytes, name: str | None = None) -> tuple[st
     raw, fname = _raw_bytes(source, name, DEFAULT_MAX_MB * 100)
     if detect_format(raw, fname) != "xlsx":
         return ()
-    wb = _open_workbook(raw, fname)
-    try:
-        return tuple(wb.sheetnames)
-    finally:
-        wb.close()
+    # From xl/workbook.xml only: loading the workbook here cost seconds at every rerun.
+    with filecheck.open_zip(raw, fname) as zf:
+        return tuple(filecheck.workbook_sheets(zf, fname))
 
 
 def _open_workbook(raw: bytes, name: str):  # -> openpyxl Workbook
@@ -513,6 +522,7 @@ def _open_workbook(raw: bytes, name: str):  # -> openpyxl Workbook
 
 
 def _read_xlsx(raw: bytes, name: str, sheet: str | int | None) -> TableFile:
+    scan = filecheck.scan_xlsx(raw, name)  # refuses bombs before openpyxl builds any cell
     wb = _open_workbook(raw, name)
     try:
         sheets = tuple(wb.sheetnames)
@@ -568,6 +578,26 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | int | None) -> TableFile:
         sheet=ws.title,
         sheets=sheets,
         decimal="," if comma else None,
+        warnings=_formula_warnings(raw, name, ws.title, scan.members.get(ws.title)),
+    )
+
+
+def _formula_warnings(raw: bytes, name: str, sheet: str, member: str | None) -> tuple[str, ...]:
+    if member is None:
+        return ()
+    try:
+        found = filecheck.formulas_without_values(raw, member)
+    except (KeyError, zipfile.BadZipFile):
+        return ()
+    if not found:
+        return ()
+    rows = sorted({r for rs in found.values() for r in rs})
+    cells = sum(len(rs) for rs in found.values())
+    return (
+        f"file {name!r}, sheet {sheet!r}: {cells} formula cells have no saved value (columns "
+        f"{preview_labels(sorted(found))}; {len(rows)} rows, Excel rows {preview_labels(rows)}) "
+        "and are read as empty; fix: open the workbook in Excel (or LibreOffice), let it "
+        "calculate, save it and upload it again, or export the sheet as CSV.",
     )
 
 

@@ -71,10 +71,10 @@ def test_bad_file_shows_its_message_on_the_page(name: str):
 
 def test_sixty_megabyte_upload_is_refused_with_the_limit():
     line = b"P000001,12.5,1,A,55\n"
-    big = b"id,time,event,group,age\n" + line * (60 * 1024 * 1024 // len(line) + 1)
+    big = b"id,time,event,group,age\n" + line * (60_000_000 // len(line) + 1)
     at = upload(name="big.csv", data=big)
     assert not at.exception
-    assert "60.0 MB, above the 50 MB limit" in shown_text(at)
+    assert "60.0 MB (60,000,044 bytes), above the 50 MB (50,000,000 bytes) limit" in shown_text(at)
     assert UPLOADED_KEY not in at.session_state
 
 

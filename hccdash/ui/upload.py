@@ -118,6 +118,8 @@ def show_table_summary(table: hio.TableFile) -> None:
     st.caption(esc_md(table.describe()))
     for note in table.notes:
         st.caption(esc_md(note))
+    for warning in table.warnings:  # cells the file may have changed: before the confirm
+        st.warning(esc_md(warning), icon=":material/warning:")
     preview = hio.neutralise_formulas(table.data.head(PREVIEW_ROWS))
     st.dataframe(preview, hide_index=True)
 
