@@ -19,6 +19,7 @@ import shutil
 import threading
 import zipfile
 from collections.abc import Mapping
+from concurrent.futures import CancelledError as FutureCancelled
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -35,6 +36,7 @@ __all__ = [
     "bundle_zip",
     "chromium_available",
     "chromium_path",
+    "export_problem",
     "figure_bytes",
     "modebar_config",
     "safe_filename",
@@ -94,6 +96,8 @@ class _WarmKaleido:
         self._thread: threading.Thread | None = None
         self._kaleido = None
         self.starts = 0
+        # The last export's failure (None after a success): the page says so in one line.
+        self.problem: str | None = None
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or not self._loop.is_running():
@@ -125,7 +129,7 @@ class _WarmKaleido:
             fut = asyncio.run_coroutine_threadsafe(start(), loop)
             try:
                 self._kaleido = fut.result(START_TIMEOUT)
-            except (OSError, RuntimeError, FutureTimeout, ValueError) as exc:
+            except (OSError, RuntimeError, FutureTimeout, FutureCancelled, ValueError) as exc:
                 fut.cancel()
                 raise ExportUnavailable(
                     f"chromium at {chromium_path()!r} did not start for image export "
@@ -140,6 +144,15 @@ class _WarmKaleido:
             return self._kaleido
 
     def render(self, fig_dict: dict, opts: dict) -> bytes:
+        try:
+            data = self._render(fig_dict, opts)
+        except ExportUnavailable as exc:
+            self.problem = str(exc)
+            raise
+        self.problem = None
+        return data
+
+    def _render(self, fig_dict: dict, opts: dict) -> bytes:
         from choreographer.errors import BrowserClosedError, BrowserFailedError
         from choreographer.protocol import DevtoolsProtocolError
         from kaleido.errors import JavascriptError, KaleidoError
@@ -160,6 +173,7 @@ class _WarmKaleido:
                 BrowserFailedError,
                 OSError,  # includes TimeoutError and choreographer's ChannelClosedError
                 FutureTimeout,
+                FutureCancelled,  # the coroutine was cancelled when chromium died
                 asyncio.CancelledError,
             ) as exc:
                 # The browser died or hung (killed, out of memory): restart it once.
@@ -180,7 +194,7 @@ class _WarmKaleido:
                 fut = asyncio.run_coroutine_threadsafe(k.close(), self._loop)
                 try:
                     fut.result(15)
-                except (OSError, RuntimeError, FutureTimeout):
+                except (OSError, RuntimeError, FutureTimeout, FutureCancelled):
                     fut.cancel()
 
     @property
@@ -194,6 +208,21 @@ _SESSION = _WarmKaleido()
 def warm_session_starts() -> int:
     """How many times the kaleido browser has been started in this process (for tests)."""
     return _SESSION.starts
+
+
+def export_problem() -> str | None:
+    """Why server-side image export does not work now, in one sentence, or None.
+
+    No chromium at ``BROWSER_PATH``, or the last export failed (chromium would not start or
+    died twice); cleared by the next export that works, so a chromium that comes back is used
+    without restarting the app.
+    """
+    if not chromium_available():
+        return (
+            f"Server-side image export needs chromium, which is not installed at "
+            f"{chromium_path()!r}."
+        )
+    return _SESSION.problem
 
 
 def close_session() -> None:
@@ -428,16 +457,26 @@ def bundle_zip(
 
     text = methods.rstrip() + "\n\n" + software_versions() + "\n"
     can_render = chromium_available()
+    failed: str | None = None
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, fig in figures.items():
             stem = unique(name)
-            if can_render:
-                for fmt in ("png", "svg"):
-                    data = figure_bytes(fig, fmt, width, height, scale)
-                    zf.writestr(f"figures/{stem}.{fmt}", data)
-            else:
-                zf.writestr(f"figures/{stem}.json", fig.to_json())
-        if figures and not can_render:
+            if can_render and failed is None:
+                try:
+                    images = {f: figure_bytes(fig, f, width, height, scale) for f in ("png", "svg")}
+                except ExportUnavailable as exc:  # chromium died or would not start
+                    failed = str(exc)
+                else:
+                    for fmt, data in images.items():
+                        zf.writestr(f"figures/{stem}.{fmt}", data)
+                    continue
+            zf.writestr(f"figures/{stem}.json", fig.to_json())
+        if failed is not None:
+            text += (
+                f"\nImage export failed ({failed}); the figures that follow are plotly JSON: "
+                "open them with plotly.io.read_json, or export PNG from the page.\n"
+            )
+        elif figures and not can_render:
             text += (
                 "\nFigures are plotly JSON (no chromium on the server for PNG/SVG): open them "
                 "with plotly.io.read_json, or export PNG from the page's figure toolbar.\n"
