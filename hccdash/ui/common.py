@@ -99,10 +99,20 @@ def url_choice(
 ) -> None:
     """Seed a page widget from its URL parameter on the page's first run.
 
+    Later visits to the page in the same session restore the last choice, unless the URL
+    names another value.
+
     ``parsed`` is ``(value, warnings)`` from a ``hccdash.filters.parse_*`` function; warnings
     (invalid URL values) are shown and the value is ignored.
     """
+    kept = f"hccdash_kept_{key}"
     if key in st.session_state and st.session_state[key] in options:
+        # Streamlit drops a widget's state on a run that does not draw it (another page):
+        # keep the choice under a plain key so coming back to the page restores it.
+        st.session_state[kept] = st.session_state[key]
+        return
+    if st.session_state.get(kept) in options and not parsed[0]:
+        st.session_state[key] = st.session_state[kept]
         return
     value, warnings = parsed
     for message in warnings:
