@@ -36,6 +36,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 # leading spaces (LibreOffice trims them).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_WWW = re.compile(r"(?i)www(?=\\\.)")
 # Longest user string shown in a message; the rest is cut with an ellipsis (a 1 MB header
 # must not make a 1 MB alert).
 MAX_SHOWN = 2000
@@ -78,11 +79,15 @@ def md(text: object, limit: int | None = MAX_SHOWN) -> str:
     Examples
     --------
     >>> md("![x](http://127.0.0.1/t)")
-    '\\\\!\\\\[x\\\\]\\\\(http\\\\://127\\\\.0\\\\.0\\\\.1/t\\\\)'
+    '\\\\!\\\\[x\\\\]\\\\(http\\\\:\\u200b//127\\\\.0\\\\.0\\\\.1/t\\\\)'
     >>> md("KPS > 70")
     'KPS \\\\> 70'
     """
-    return _MD_SPECIAL.sub(r"\\\1", _visible(str(text), limit, keep="\n"))
+    escaped = _MD_SPECIAL.sub(r"\\\1", _visible(str(text), limit, keep="\n"))
+    # Escapes do not stop GFM's autolinks (http://..., www...., a@b.c): a zero-width space
+    # inside each trigger keeps the text as typed on screen and never a live link.
+    escaped = escaped.replace("\\://", "\\:\u200b//").replace("@", "\u200b@")
+    return _WWW.sub("www\u200b", escaped)
 
 
 def plain(text: object, limit: int | None = MAX_SHOWN) -> str:

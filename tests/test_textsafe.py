@@ -162,7 +162,14 @@ def test_md_leaves_no_markup(text):
     for ch in "![]()<>":
         assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == ch), out[:200]
     assert "\u202e" not in out and "\u200f" not in out
+    assert ":\\/\\/" not in out and "://" not in out  # no GFM autolink either
     assert len(out) < 2100
+
+
+def test_md_breaks_autolinks_but_shows_the_text():
+    out = textsafe.md("see http://x.org, www.x.org or a@b.org")
+    assert "://" not in out and "www\\." not in out and "a@" not in out
+    assert out.replace("\u200b", "").replace("\\", "") == "see http://x.org, www.x.org or a@b.org"
 
 
 def test_plotly_text_escapes_html():

@@ -83,17 +83,23 @@ _SIGNATURE_JS = """
 
 # Idle for `settle` ms after a run that started after `before` state changes, or, when the run
 # was too fast for its running/notRunning flip to be seen, once the page's content differs
-# from `sig` (content, not Streamlit's flip, is what a test waits on).
+# from `sig` and has not changed for a second (an upload shows its file chip before its rerun
+# starts; content, not Streamlit's flip, is what a test waits on).
 _SETTLED_JS = (
     """
 ([before, settle, sig]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const s = window.__hcc;
   if (!app || !s || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (performance.now() - s.last < settle) return false;
-  return s.runs > before || (sig !== null && ("""
+  const now = performance.now();
+  if (now - s.last < settle) return false;
+  if (s.runs > before) return true;
+  if (sig === null) return false;
+  const cur = ("""
     + _SIGNATURE_JS
-    + """)() !== sig);
+    + """)();
+  if (!s.sig || s.sig[0] !== cur) { s.sig = [cur, now]; return false; }
+  return cur !== sig && now - s.sig[1] >= Math.max(settle, 1000);
 }
 """
 )

@@ -35,6 +35,12 @@ PAGES = [
 DROPZONE = '[data-testid="stFileUploaderDropzoneInput"]'
 
 
+def _no_live_link(app, port: int) -> list[str]:
+    """Anchors or images in the page that point at the listener (a click would reach it)."""
+    sel = f'a[href*="127.0.0.1:{port}"], img[src*="127.0.0.1:{port}"], a[href^="javascript"]'
+    return [el.evaluate("(e) => e.outerHTML")[:200] for el in app.page.locator(sel).all()]
+
+
 def _upload(app, name: str, data: bytes) -> None:
     payload = {"name": name, "mimeType": "text/csv", "buffer": data}
     app.rerun(lambda: app.page.locator(DROPZONE).set_input_files(payload))
@@ -52,6 +58,7 @@ def test_hostile_corpus_never_makes_the_browser_fetch(app):
             text = app.main_text()
             assert "127.0.0.1" in text, (name, text[:1500])  # the message shows the text
             assert listener.requests == [], (name, listener.requests)
+            assert _no_live_link(app, port) == [], name
         app.screenshot("hostile_bad_file")
 
         # 2. a valid cohort with hostile columns, levels, ids and file name: map, confirm
@@ -70,6 +77,7 @@ def test_hostile_corpus_never_makes_the_browser_fetch(app):
             app.wait_rendered()
             assert not app.problems(), (title, app.problems())
             assert listener.requests == [], (title, listener.requests)
+            assert _no_live_link(app, port) == [], title
         app.navigate("Kaplan-Meier")
         box = app.page.get_by_role("combobox", name=re.compile(r"^Stratify by")).first
 
