@@ -152,4 +152,4 @@ with guarded("The comparison"):
     st.caption("Transcribed in published.json; how the reconstruction handles each one.")
     for i, row in enumerate(tables["inconsistencies"].itertuples(), start=1):
         # Text from the packaged published.json and hccdash.reproduce, not from user data.
-        st.markdown(f"**{i}. {esc_md(row.inconsistency)}**  \n{esc_md(row.explanation)}")
+        st.markdown(f"**{i}. {row.inconsistency}**  \n{row.explanation}")
