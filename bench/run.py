@@ -596,6 +596,12 @@ def case6(quick: bool) -> dict:
     return browser_cases.case6(quick, _e2e(), cohort, BIG or (10_000 if quick else 1_000_000))
 
 
+def case7(quick: bool) -> dict:
+    import load_case
+
+    return load_case.case7(quick, _e2e())
+
+
 CASES: dict[int, tuple[str, Callable[[bool], dict]]] = {
     1: ("Kaplan-Meier + log-rank + risk table (3 groups)", case1),
     2: ("Cox proportional hazards, 6 coefficients, Efron", case2),
@@ -603,6 +609,7 @@ CASES: dict[int, tuple[str, Callable[[bool], dict]]] = {
     4: ("PNG export 1920x1080", case4),
     5: ("In the browser: filter change to redrawn KM curve; bookmarked URL", case5),
     6: ("Peak memory of the app with the 1e6 cohort on the KM page", case6),
+    7: ("Many users: concurrent filter changes, server CPU per rerun (n = 21)", case7),
 }
 
 

@@ -206,6 +206,8 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
     if args.max_mb is not None:
         read_kw["max_mb"] = args.max_mb
     table = io.read_table(args.file, **read_kw)
+    for warning in table.warnings:
+        print(f"hccdash: warning: {_one_line(warning)}", file=sys.stderr)
     raw = table.data
     group_cols = ([args.group] if args.group else []) + list(args.covariates or [])
     if args.mapping:

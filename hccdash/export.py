@@ -19,6 +19,7 @@ import shutil
 import threading
 import zipfile
 from collections.abc import Mapping
+from concurrent.futures import CancelledError as FutureCancelled
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -27,6 +28,7 @@ import plotly.graph_objects as go
 
 from hccdash.errors import HccdashError, InputError
 from hccdash.style import DEFAULT_PRESET, PRESETS
+from hccdash.textsafe import defuse_cell
 
 __all__ = [
     "PRESETS",
@@ -34,6 +36,7 @@ __all__ = [
     "bundle_zip",
     "chromium_available",
     "chromium_path",
+    "export_problem",
     "figure_bytes",
     "modebar_config",
     "safe_filename",
@@ -55,9 +58,7 @@ MIN_SIDE, MAX_SIDE = 100, 8000
 MAX_SCALE = 4
 RENDER_TIMEOUT = 90.0
 START_TIMEOUT = 60.0
-# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # kaleido reads BROWSER_PATH when it starts chromium; set it before kaleido is imported.
 os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
@@ -95,6 +96,8 @@ class _WarmKaleido:
         self._thread: threading.Thread | None = None
         self._kaleido = None
         self.starts = 0
+        # The last export's failure (None after a success): the page says so in one line.
+        self.problem: str | None = None
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or not self._loop.is_running():
@@ -126,7 +129,7 @@ class _WarmKaleido:
             fut = asyncio.run_coroutine_threadsafe(start(), loop)
             try:
                 self._kaleido = fut.result(START_TIMEOUT)
-            except (OSError, RuntimeError, FutureTimeout, ValueError) as exc:
+            except (OSError, RuntimeError, FutureTimeout, FutureCancelled, ValueError) as exc:
                 fut.cancel()
                 raise ExportUnavailable(
                     f"chromium at {chromium_path()!r} did not start for image export "
@@ -141,6 +144,15 @@ class _WarmKaleido:
             return self._kaleido
 
     def render(self, fig_dict: dict, opts: dict) -> bytes:
+        try:
+            data = self._render(fig_dict, opts)
+        except ExportUnavailable as exc:
+            self.problem = str(exc)
+            raise
+        self.problem = None
+        return data
+
+    def _render(self, fig_dict: dict, opts: dict) -> bytes:
         from choreographer.errors import BrowserClosedError, BrowserFailedError
         from choreographer.protocol import DevtoolsProtocolError
         from kaleido.errors import JavascriptError, KaleidoError
@@ -161,6 +173,7 @@ class _WarmKaleido:
                 BrowserFailedError,
                 OSError,  # includes TimeoutError and choreographer's ChannelClosedError
                 FutureTimeout,
+                FutureCancelled,  # the coroutine was cancelled when chromium died
                 asyncio.CancelledError,
             ) as exc:
                 # The browser died or hung (killed, out of memory): restart it once.
@@ -181,7 +194,7 @@ class _WarmKaleido:
                 fut = asyncio.run_coroutine_threadsafe(k.close(), self._loop)
                 try:
                     fut.result(15)
-                except (OSError, RuntimeError, FutureTimeout):
+                except (OSError, RuntimeError, FutureTimeout, FutureCancelled):
                     fut.cancel()
 
     @property
@@ -195,6 +208,21 @@ _SESSION = _WarmKaleido()
 def warm_session_starts() -> int:
     """How many times the kaleido browser has been started in this process (for tests)."""
     return _SESSION.starts
+
+
+def export_problem() -> str | None:
+    """Why server-side image export does not work now, in one sentence, or None.
+
+    No chromium at ``BROWSER_PATH``, or the last export failed (chromium would not start or
+    died twice); cleared by the next export that works, so a chromium that comes back is used
+    without restarting the app.
+    """
+    if not chromium_available():
+        return (
+            f"Server-side image export needs chromium, which is not installed at "
+            f"{chromium_path()!r}."
+        )
+    return _SESSION.problem
 
 
 def close_session() -> None:
@@ -288,26 +316,16 @@ def modebar_config(name: str, width: int, height: int, scale: float = 1) -> dict
 
 # --------------------------------------------------------------------------------------------
 # tables
-def _defuse(value: object) -> object:
-    """Prefix a text cell a spreadsheet would run as a formula with ``'`` (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        # A plain number written as text ("-1.5", "+2") is not a formula (as hccdash.io).
-        if _PLAIN_NUMBER.match(value):
-            return value
-        return "'" + value
-    return value
-
-
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"Expected a table (pandas DataFrame), got {type(df).__name__}.")
     out = df.copy()
     if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
         out = out.reset_index()
-    out.columns = [_defuse(str(c)) for c in out.columns]
+    out.columns = [defuse_cell(str(c)) for c in out.columns]
     for col in out.columns:
         if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].map(_defuse)
+            out[col] = out[col].map(defuse_cell)
     return out
 
 
@@ -322,7 +340,10 @@ def _cell(value: object) -> object:
         return int(value)
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
-    if isinstance(value, (int, str)):
+    if isinstance(value, str):
+        # Control characters (NUL ...) are illegal in XLSX XML: shown as U+FFFD, not a crash.
+        return _XML_ILLEGAL.sub("\ufffd", value)
+    if isinstance(value, int):
         return value
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
@@ -356,7 +377,7 @@ def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "table") -> 
     wb = Workbook()
     ws = wb.active
     ws.title = re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "table"
-    ws.append([str(c) for c in out.columns])
+    ws.append([_cell(str(c)) for c in out.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in out.itertuples(index=False, name=None):
@@ -424,16 +445,26 @@ def bundle_zip(
 
     text = methods.rstrip() + "\n\n" + software_versions() + "\n"
     can_render = chromium_available()
+    failed: str | None = None
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, fig in figures.items():
             stem = unique(name)
-            if can_render:
-                for fmt in ("png", "svg"):
-                    data = figure_bytes(fig, fmt, width, height, scale)
-                    zf.writestr(f"figures/{stem}.{fmt}", data)
-            else:
-                zf.writestr(f"figures/{stem}.json", fig.to_json())
-        if figures and not can_render:
+            if can_render and failed is None:
+                try:
+                    images = {f: figure_bytes(fig, f, width, height, scale) for f in ("png", "svg")}
+                except ExportUnavailable as exc:  # chromium died or would not start
+                    failed = str(exc)
+                else:
+                    for fmt, data in images.items():
+                        zf.writestr(f"figures/{stem}.{fmt}", data)
+                    continue
+            zf.writestr(f"figures/{stem}.json", fig.to_json())
+        if failed is not None:
+            text += (
+                f"\nImage export failed ({failed}); the figures that follow are plotly JSON: "
+                "open them with plotly.io.read_json, or export PNG from the page.\n"
+            )
+        elif figures and not can_render:
             text += (
                 "\nFigures are plotly JSON (no chromium on the server for PNG/SVG): open them "
                 "with plotly.io.read_json, or export PNG from the page's figure toolbar.\n"

@@ -183,7 +183,13 @@ class FilterSpec:
 
         extra: list[tuple[str, ExtraValue]] = []
         for key, raw in get.items():
-            if key in RESERVED_KEYS or key not in data.columns:
+            if key in RESERVED_KEYS or key.startswith("embed"):
+                continue
+            if key not in data.columns:
+                warnings.append(
+                    f"URL parameter {key!r} names no column of this cohort, so it is ignored; "
+                    "fix: remove it from the link, or load the cohort it was made for."
+                )
                 continue
             parsed = _parse_extra(key, raw, data, warnings)
             if parsed is not None:

@@ -23,12 +23,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hccdash import schema
+from hccdash import filecheck, schema
 from hccdash.errors import FileReadError, preview_labels
+from hccdash.textsafe import defuse_cell, is_formula
 
 # Files larger than this are refused before parsing: the dashboard holds a cohort in memory
-# per browser session. The CLI can raise it with --max-mb.
+# per browser session. The CLI can raise it with --max-mb. Megabytes as users count them
+# (1 MB = 1,000,000 bytes, as the browser's uploader does); .streamlit/config.toml's
+# server.maxUploadSize is the same number (tests/test_filecheck.py checks).
 DEFAULT_MAX_MB = 50.0
+MB = filecheck.MB
 MAX_COLUMNS = 500
 MAX_CELLS = 20_000_000  # an XLSX sheet's used range; a few MB of XML can claim far more
 EXTENSIONS = {
@@ -46,8 +50,6 @@ EXTENSIONS = {
 NA_VALUES = schema.NA_STRINGS | {"na", ".", "-"}
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-# Characters that make a spreadsheet treat a cell as a formula (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _NUM_DOT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _NUM_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$|^[+-]?\d+,\d+$")
@@ -74,6 +76,10 @@ class TableFile:
         Every sheet of the workbook (XLSX).
     notes : tuple of str
         Plain-language notes on what the reader did (decimal commas converted ...).
+    warnings : tuple of str
+        Cells the file may have changed without a parse error (NUL bytes, lines in a second
+        encoding, formulas without saved values), with the rows counted: shown before the
+        user confirms the cohort.
     """
 
     data: pd.DataFrame = field(repr=False)
@@ -85,6 +91,7 @@ class TableFile:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line: how the file was read."""
@@ -123,9 +130,10 @@ def _raw_bytes(source: str | Path | bytes, name: str | None, max_mb: float) -> t
 
 
 def _check_size(fname: str, size: int, max_mb: float) -> None:
-    if size > max_mb * 1024 * 1024:
+    if size > max_mb * MB:
         raise FileReadError(
-            f"file {fname!r} is {size / 1024 / 1024:.1f} MB, above the {max_mb:g} MB limit for "
+            f"file {fname!r} is {size / MB:.1f} MB ({size:,} bytes), above the {max_mb:g} MB "
+            f"({max_mb * MB:,.0f} bytes) limit for "
             "a cohort file; fix: keep only the columns you need, save it as Parquet or XLSX "
             "(smaller), or raise the limit (CLI: --max-mb)."
         )
@@ -183,7 +191,8 @@ def detect_format(raw: bytes, name: str) -> str:
             f"file {name!r} is a JSON document, not a table; fix: export the table as CSV, "
             "XLSX or Parquet (one row per patient)."
         )
-    if b"\x00" in head or _control_fraction(head) > 0.05:
+    # A few NUL bytes in a text file are reported by hccdash.filecheck; many mean binary.
+    if head.count(b"\x00") > max(2, len(head) // 100) or _control_fraction(head) > 0.05:
         raise FileReadError(
             f"file {name!r} is binary (not text, XLSX or Parquet); fix: export the table as "
             "CSV, XLSX or Parquet."
@@ -453,7 +462,7 @@ def _frame_from_frame(body: pd.DataFrame, name: str) -> tuple[pd.DataFrame, bool
 
 
 def _read_text(raw: bytes, name: str, fmt: str) -> TableFile:
-    encoding, text = detect_encoding(raw)
+    encoding, text, warnings = filecheck.decode_text(raw, name, detect_encoding)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     preferred = "\t" if fmt == "tsv" else None
     delim = sniff_delimiter(text, name, preferred)
@@ -488,6 +497,7 @@ def _read_text(raw: bytes, name: str, fmt: str) -> TableFile:
         delimiter=delim,
         decimal="," if comma else ".",
         notes=tuple(notes),
+        warnings=tuple(warnings),
     )
 
 
@@ -496,11 +506,9 @@ def list_sheets(source: str | Path | bytes, name: str | None = None) -> tuple[st
     raw, fname = _raw_bytes(source, name, DEFAULT_MAX_MB * 100)
     if detect_format(raw, fname) != "xlsx":
         return ()
-    wb = _open_workbook(raw, fname)
-    try:
-        return tuple(wb.sheetnames)
-    finally:
-        wb.close()
+    # From xl/workbook.xml only: loading the workbook here cost seconds at every rerun.
+    with filecheck.open_zip(raw, fname) as zf:
+        return tuple(filecheck.workbook_sheets(zf, fname))
 
 
 def _open_workbook(raw: bytes, name: str):  # -> openpyxl Workbook
@@ -522,6 +530,7 @@ def _open_workbook(raw: bytes, name: str):  # -> openpyxl Workbook
 
 
 def _read_xlsx(raw: bytes, name: str, sheet: str | int | None) -> TableFile:
+    scan = filecheck.scan_xlsx(raw, name)  # refuses bombs before openpyxl builds any cell
     wb = _open_workbook(raw, name)
     try:
         sheets = tuple(wb.sheetnames)
@@ -577,6 +586,26 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | int | None) -> TableFile:
         sheet=ws.title,
         sheets=sheets,
         decimal="," if comma else None,
+        warnings=_formula_warnings(raw, name, ws.title, scan.members.get(ws.title)),
+    )
+
+
+def _formula_warnings(raw: bytes, name: str, sheet: str, member: str | None) -> tuple[str, ...]:
+    if member is None:
+        return ()
+    try:
+        found = filecheck.formulas_without_values(raw, member)
+    except (KeyError, zipfile.BadZipFile):
+        return ()
+    if not found:
+        return ()
+    rows = sorted({r for rs in found.values() for r in rs})
+    cells = sum(len(rs) for rs in found.values())
+    return (
+        f"file {name!r}, sheet {sheet!r}: {cells} formula cells have no saved value (columns "
+        f"{preview_labels(sorted(found))}; {len(rows)} rows, Excel rows {preview_labels(rows)}) "
+        "and are read as empty; fix: open the workbook in Excel (or LibreOffice), let it "
+        "calculate, save it and upload it again, or export the sheet as CSV.",
     )
 
 
@@ -671,23 +700,15 @@ def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells that a spreadsheet would run as formulas start with ``'``.
 
     Use before showing or exporting user data (CSV/XLSX injection): ``=cmd|' /C calc'!A0``
-    becomes ``'=cmd|' /C calc'!A0``, shown and saved as text, never evaluated.
+    becomes ``'=cmd|' /C calc'!A0``, shown and saved as text, never evaluated. The rule is
+    :func:`hccdash.textsafe.defuse_cell` (the column names are defused too).
     """
     out = data.copy()
     for c in out.columns:
         if out[c].dtype == object:
-            out[c] = map_unique(out[c], safe_cell)
+            out[c] = map_unique(out[c], defuse_cell)
+    out.columns = [defuse_cell(c) for c in out.columns]
     return out
-
-
-def safe_cell(value: object) -> object:
-    """``value`` with a leading apostrophe if it is text starting like a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        # Numbers like "-1" are not formulas; anything else starting with these is.
-        if _NUM_DOT.match(value.strip()):
-            return value
-        return "'" + value
-    return value
 
 
 def formula_cells(data: pd.DataFrame) -> dict[str, list[int]]:
@@ -696,7 +717,7 @@ def formula_cells(data: pd.DataFrame) -> dict[str, list[int]]:
     for c in data.columns:
         if data[c].dtype != object:
             continue
-        flagged = map_unique(data[c], lambda v: safe_cell(v) is not v).to_numpy(dtype=bool)
+        flagged = map_unique(data[c], is_formula).to_numpy(dtype=bool)
         pos = np.flatnonzero(flagged).tolist()
         if pos:
             found[str(c)] = pos

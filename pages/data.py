@@ -68,7 +68,7 @@ sheet = upload.sheet_choice(name, raw)
 try:
     table = upload.read_upload(name, raw, digest, sheet)
 except HccdashError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(esc_md(str(exc)), icon=":material/error:")
     st.stop()
 upload.show_table_summary(table)
 

@@ -8,7 +8,13 @@ from hccdash.errors import HccdashError
 from hccdash.figures import km_figure
 from hccdash.io import neutralise_formulas
 from hccdash.ui import models as U
-from hccdash.ui.common import guarded, reconstruction_notice, show_error, too_few_patients
+from hccdash.ui.common import (
+    esc_md,
+    guarded,
+    reconstruction_notice,
+    show_error,
+    too_few_patients,
+)
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
 from hccdash.ui.sidebar import filtered_view
 
@@ -86,7 +92,7 @@ with st.expander("Validation settings"):
     )
 times, time_msgs = U.parse_times(times_text)
 for m in time_msgs:
-    st.warning(m)
+    st.warning(esc_md(m))
 if not times:
     times = M.default_times(md)
 opts = {
@@ -102,7 +108,7 @@ severity, epv_text = M.events_per_variable_message(md)
     epv_text, icon=":material/balance:"
 )
 for note in md.messages:
-    st.warning(note)
+    st.warning(esc_md(note))
 if md.dropped:
     st.caption(f"{md.dropped} patient(s) left out: missing a feature or the endpoint.")
 st.markdown(M.validation_statement(md, int(n_splits)))
@@ -274,7 +280,7 @@ if ok_models:
         st.dataframe(table, hide_index=True, key="models_whatif_table")
         tables["what_if"] = table
         st.caption(
-            f"Matching rule: {pred.match_rule}. {pred.matched_n} real patient(s), "
+            f"Matching rule: {esc_md(pred.match_rule)}. {pred.matched_n} real patient(s), "
             f"{pred.matched_events} event(s). A blank median means the curve stays above 0.5 "
             "within the follow-up the model saw; a blank rate means beyond that follow-up."
         )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from hccdash import reproduce
 from hccdash.schema import load_bundled_cohort
-from hccdash.ui.common import guarded
+from hccdash.ui.common import esc_md, guarded
 from hccdash.ui.state import active_cohort
 
 OK_COLOR = "background-color: #d9f2e3"  # within tolerance
@@ -132,7 +132,7 @@ with guarded("The comparison"):
     t2 = tables["table2"]
     notes = [n for n in dict.fromkeys(t2["note"]) if n]
     for note in notes:
-        st.warning(note, icon=":material/warning:")
+        st.warning(esc_md(note), icon=":material/warning:")
     st.dataframe(
         t2.drop(columns=["note"]).style.format(
             {

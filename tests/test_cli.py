@@ -229,12 +229,12 @@ def test_sixty_megabyte_file_is_refused_before_parsing(tmp_path: Path, capsys):
     line = b"P000001,12.5,1,A,55\n"
     with path.open("wb") as fh:
         fh.write(b"id,time,event,group,age\n")
-        fh.write(line * (60 * 1024 * 1024 // len(line) + 1))
-    assert path.stat().st_size > 60 * 1024 * 1024
+        fh.write(line * (60_000_000 // len(line) + 1))
+    assert path.stat().st_size > 60_000_000
     code = main(["analyze", str(path), "--time", "time", "--event", "event"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "60.0 MB" in err and "50 MB limit" in err and "--max-mb" in err
+    assert "60.0 MB" in err and "50 MB (50,000,000 bytes) limit" in err and "--max-mb" in err
 
 
 def test_exclude_fatal_drops_listed_rows_and_analyses_the_rest(capsys):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,17 +9,11 @@ import streamlit as st
 
 from hccdash.errors import HccdashError
 from hccdash.schema import Cohort
+from hccdash.textsafe import md as esc_md  # the one markdown escaper, for every page
+
+__all__ = ["esc_md"]
 
 REPRODUCE_PAGE = "pages/reproduce.py"
-# Characters with a meaning in Streamlit markdown (links, images, emphasis, emoji shortcodes,
-# HTML-looking tags, LaTeX): escaped in every data- or URL-derived string we show, so a column
-# name or a crafted link cannot make the browser fetch an external image.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def esc_md(text: object) -> str:
-    """``text`` with every markdown-special character backslash-escaped (shown literally)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def reconstruction_notice(cohort: Cohort) -> None:
@@ -100,10 +93,20 @@ def url_choice(
 ) -> None:
     """Seed a page widget from its URL parameter on the page's first run.
 
+    Later visits to the page in the same session restore the last choice, unless the URL
+    names another value.
+
     ``parsed`` is ``(value, warnings)`` from a ``hccdash.filters.parse_*`` function; warnings
     (invalid URL values) are shown and the value is ignored.
     """
+    kept = f"hccdash_kept_{key}"
     if key in st.session_state and st.session_state[key] in options:
+        # Streamlit drops a widget's state on a run that does not draw it (another page):
+        # keep the choice under a plain key so coming back to the page restores it.
+        st.session_state[kept] = st.session_state[key]
+        return
+    if st.session_state.get(kept) in options and not parsed[0]:
+        st.session_state[key] = st.session_state[kept]
         return
     value, warnings = parsed
     for message in warnings:

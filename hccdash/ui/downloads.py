@@ -1,12 +1,17 @@
 """Download widgets for figures, tables and the page's "Download all" ZIP.
 
-Every button uses ``on_click="ignore"`` so a download never reruns the page, and figures are
-rendered lazily (a callable ``data``) so nothing is exported until the user clicks.
+Figures are rendered lazily (a callable ``data``) so nothing is exported until the user clicks.
+Each figure with its export panel, and the "Download all" button, is an ``st.fragment``: a size
+change or a download reruns only that panel. A figure download's click reruns its fragment,
+which waits for the export the browser requested and, when chromium is missing, would not
+start or died, says so in one line (the figure toolbar's camera still exports in the
+browser); the next export after chromium is back works without restarting the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from functools import partial
 
 import pandas as pd
@@ -18,14 +23,17 @@ from hccdash.export import (
     MIME,
     MIN_SIDE,
     PRESETS,
+    RENDER_TIMEOUT,
     bundle_zip,
     chromium_available,
+    export_problem,
     figure_bytes,
     modebar_config,
     safe_filename,
     table_bytes,
 )
 from hccdash.style import DEFAULT_PRESET
+from hccdash.ui.common import esc_md
 
 CUSTOM = "Custom"
 NO_CHROMIUM_NOTE = (
@@ -33,6 +41,53 @@ NO_CHROMIUM_NOTE = (
     "server. Use the camera button in the figure's toolbar; it downloads a PNG at the size "
     "chosen here."
 )
+
+
+class _Export:
+    """One export requested by a download click: set when it starts and when it ends."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.done = threading.Event()
+
+
+def _deferred(job: _Export, fn: Callable[[], bytes]) -> bytes:
+    """The download's data callable (runs in Streamlit's worker thread on click)."""
+    job.started.set()
+    try:
+        return fn()
+    finally:
+        job.done.set()
+
+
+def _await_export(job: _Export) -> None:
+    """The click's callback, at the start of the fragment rerun: wait for the export to end.
+
+    The browser asks for the file and for the rerun at the same moment; waiting here lets the
+    rerun show the export's failure (``export_problem``) instead of racing past it.
+    """
+    if job.started.wait(5):
+        job.done.wait(2 * RENDER_TIMEOUT + 10)
+
+
+def _lazy(fn: Callable[[], bytes]) -> tuple[Callable[[], bytes], Callable[[], None]]:
+    """A download's data callable and its click callback, sharing one :class:`_Export`."""
+    job = _Export()
+    return partial(_deferred, job, fn), partial(_await_export, job)
+
+
+def export_problem_line() -> None:
+    """One line when server-side image export does not work now (and what to use instead)."""
+    problem = export_problem()
+    if problem and chromium_available():
+        st.warning(
+            esc_md(
+                f"PNG/SVG/PDF export is not working on the server right now: {problem} The "
+                "figure toolbar's camera button still downloads a PNG; the next export tries "
+                "chromium again."
+            ),
+            icon=":material/broken_image:",
+        )
 
 
 def figure_size(key: str) -> tuple[int, int, int]:
@@ -51,6 +106,7 @@ def figure_size(key: str) -> tuple[int, int, int]:
     return w, h, scale
 
 
+@st.fragment
 def show_figure(fig: go.Figure, name: str, key: str) -> None:
     """Draw a figure with its toolbar camera set to the export size, then its downloads."""
     w, h, scale = figure_size(key)
@@ -89,15 +145,17 @@ def figure_downloads(fig: go.Figure, name: str, key: str) -> None:
     if not chromium_available():
         st.info(NO_CHROMIUM_NOTE)
         return
+    export_problem_line()
     cols = st.columns(3)
     for col, fmt in zip(cols, ("png", "svg", "pdf"), strict=True):
+        data, wait = _lazy(partial(figure_bytes, fig, fmt, w, h, scale))
         col.download_button(
             f"Download {fmt.upper()}",
-            data=partial(figure_bytes, fig, fmt, w, h, scale),
+            data=data,
             file_name=f"{stem}.{fmt}",
             mime=MIME[fmt],
             key=f"{key}_{fmt}",
-            on_click="ignore",
+            on_click=wait,
             icon=":material/download:",
         )
 
@@ -130,6 +188,7 @@ def table_downloads(df: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
+@st.fragment
 def download_all(
     figures: Mapping[str, go.Figure],
     tables: Mapping[str, pd.DataFrame],
@@ -144,13 +203,16 @@ def download_all(
             "Without chromium on the server the ZIP holds the figures as plotly JSON; "
             "use each figure's camera button for PNG."
         )
+    elif figures:
+        export_problem_line()
+    data, wait = _lazy(partial(bundle_zip, dict(figures), dict(tables), methods))
     st.download_button(
         "Download all (ZIP)",
-        data=partial(bundle_zip, dict(figures), dict(tables), methods),
+        data=data,
         file_name=f"{safe_filename(name)}.zip",
         mime=MIME["zip"],
         key=f"{key}_zip",
-        on_click="ignore",
+        on_click=wait,
         icon=":material/folder_zip:",
         type="primary",
     )

@@ -196,7 +196,7 @@ def render_km(
     """
     out: dict[str, object] = {}
     divisor = TIME_DIVISOR[opts.time_unit]
-    st.subheader(endpoint.label)
+    st.subheader(esc_md(endpoint.label))
     try:
         km = cache.kaplan_meier(
             g.data, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels
@@ -272,7 +272,7 @@ def render_km(
     if hr:
         st.markdown(esc_md(hr))
 
-    st.markdown(f"**Median survival** ({opts.time_unit}, 95% CI, {km.conf_type})")
+    st.markdown(f"**Median survival** ({esc_md(opts.time_unit)}, 95% CI, {km.conf_type})")
     med = median_frame(km, divisor)
     out[f"median_{endpoint.key}"] = med
     render_table(med, f"median_{endpoint.key}", f"{key}_median")

@@ -17,6 +17,7 @@ import streamlit as st
 
 from hccdash import models as M
 from hccdash.ui.cache import CACHE, cohort_cache
+from hccdash.ui.common import esc_md
 
 # The analyses' cache settings (exact DataFrame keys: frame_fingerprint), fewer entries: fits
 # of models are larger than KM results.
@@ -188,7 +189,7 @@ def parse_times(text: str) -> tuple[tuple[float, ...], list[str]]:
 def show_messages(messages: Sequence[str]) -> None:
     """Plain messages from a result, as one info box (never a traceback)."""
     if messages:
-        st.info("\n\n".join(f"- {m}" for m in messages), icon=":material/info:")
+        st.info("\n\n".join(f"- {esc_md(m)}" for m in messages), icon=":material/info:")
 
 
 def metrics_table(results: Sequence[M.ValidationResult]) -> pd.DataFrame:
@@ -213,13 +214,16 @@ def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
             options = list(levels[f])
             common = md.X[f].mode().iloc[0]
             patient[f] = box.selectbox(
-                f, options, index=options.index(common), key=f"{key}_{f}_{'|'.join(options)}"
+                esc_md(f),
+                options,
+                index=options.index(common),
+                key=f"{key}_{f}_{'|'.join(options)}",
             )
         else:
             values = md.X[f]
             lo, hi = float(values.min()), float(values.max())
             patient[f] = box.number_input(
-                f,
+                esc_md(f),
                 min_value=lo,
                 max_value=hi,
                 value=float(values.median()),

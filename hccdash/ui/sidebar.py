@@ -262,7 +262,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
     for column, key in ((PVTT, "f_pvtt"), (ASCITES, "f_ascites")):
         if column in data.columns:
             label = cohort.short_label(column)
-            choice = sb.radio(label, ["any", "yes", "no"], key=key, horizontal=True)
+            choice = sb.radio(esc_md(label), ["any", "yes", "no"], key=key, horizontal=True)
             if choice != "any":
                 fields[column] = choice
 
@@ -371,7 +371,7 @@ def render_sidebar() -> FilteredView:
     events = events_per_endpoint(filtered, endpoints)
     labels = {e.key: e.key.upper() for e in endpoints}
     if events:
-        counts.caption(" · ".join(f"{labels[k]} events: {v}" for k, v in events.items()))
+        counts.caption(" · ".join(f"{esc_md(labels[k])} events: {v}" for k, v in events.items()))
     _sync_query_params(spec, data)
     view = FilteredView(cohort, filtered, spec, len(filtered), len(data))
     st.session_state[_VIEW_KEY] = view

@@ -31,6 +31,7 @@ from hccdash.mapping import (
 )
 from hccdash.nonparametric import median_followup
 from hccdash.readstat import UPLOAD_TYPES
+from hccdash.ui.common import esc_md
 from hccdash.ui.state import forget_upload, remember_upload
 
 RAW_KEY = "hccdash_upload_raw"  # (file name, bytes, sha256)
@@ -120,9 +121,11 @@ def read_upload(name: str, data: bytes, digest: str, sheet: str | None) -> hio.T
 
 def show_table_summary(table: hio.TableFile) -> None:
     """How the file was read and its first rows (formula-like text shown as text)."""
-    st.caption(table.describe())
+    st.caption(esc_md(table.describe()))
     for note in table.notes:
-        st.caption(note)
+        st.caption(esc_md(note))
+    for warning in table.warnings:  # cells the file may have changed: before the confirm
+        st.warning(esc_md(warning), icon=":material/warning:")
     preview = hio.neutralise_formulas(table.data.head(PREVIEW_ROWS))
     st.dataframe(preview, hide_index=True)
 
@@ -213,8 +216,10 @@ def _coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> Event
     both = set(event) & set(censored)
     if both:
         st.warning(
-            f"{label} values {', '.join(map(repr, sorted(both)))} are marked both as event and "
-            "censored; they are read as events. Remove them from one list."
+            esc_md(
+                f"{label} values {', '.join(map(repr, sorted(both)))} are marked both as event "
+                "and censored; they are read as events. Remove them from one list."
+            )
         )
         censored = [c for c in censored if c not in both]
     return EventCoding(event=tuple(event), censored=tuple(censored))
@@ -239,16 +244,18 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         try:
             mapping = ColumnMapping.from_json(loaded.getvalue())
         except HccdashError as exc:
-            st.warning(str(exc))
+            st.warning(esc_md(str(exc)))
         else:
             st.session_state[MAPPING_KEY] = mapping
             _init_widgets(mapping, columns)
             absent = [c for c in mapping.source_columns() if c not in columns]
             if absent:
                 st.warning(
-                    f"The loaded mapping names {len(absent)} columns this file does not have "
-                    f"({', '.join(map(repr, absent[:5]))}); they are left unmapped. Choose "
-                    "them below."
+                    esc_md(
+                        f"The loaded mapping names {len(absent)} columns this file does not have "
+                        f"({', '.join(map(repr, absent[:5]))}); they are left unmapped. Choose "
+                        "them below."
+                    )
                 )
 
     options = [NONE, *columns]
@@ -319,7 +326,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         key = f"map_cut_{col}"
         if key not in st.session_state:
             st.session_state[key] = float(pd.to_numeric(data[col], errors="coerce").median())
-        cuts.append((col, float(st.number_input(f"Cut point of {col!r}", key=key))))
+        cuts.append((col, float(st.number_input(esc_md(f"Cut point of {col!r}"), key=key))))
     mapping = ColumnMapping(
         patient_id=patient_id, os_time=os_time, os_event=os_event, pfs_time=pfs_time,
         pfs_event=pfs_event, time_unit=time_unit, os_coding=os_coding, pfs_coding=pfs_coding,
@@ -360,9 +367,9 @@ def show_report(report: CheckReport) -> ReportView:
             f"**{len(warns)} warning{'s' if len(warns) != 1 else ''}** in {report.n_rows} rows."
         )
     for p in fatal:
-        st.error(str(p), icon=":material/error:")
+        st.error(esc_md(str(p)), icon=":material/error:")
     for p in warns:
-        st.warning(str(p), icon=":material/warning:")
+        st.warning(esc_md(str(p)), icon=":material/warning:")
     if report.problems:
         # The grid's CSV download must not carry live formulas either.
         table = hio.neutralise_formulas(report.to_frame())
@@ -491,7 +498,7 @@ def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = N
         if view.n_excluded
         else "Use this cohort"
     )
-    if st.button(label, key="up_confirm", type="primary", icon=":material/check_circle:"):
+    if st.button(esc_md(label), key="up_confirm", type="primary", icon=":material/check_circle:"):
         try:
             cohort = to_cohort(
                 report,
@@ -501,7 +508,7 @@ def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = N
                 codebook=codebook,
             )
         except HccdashError as exc:
-            st.error(str(exc))
+            st.error(esc_md(str(exc)))
             return
         remember_upload(cohort)
         st.session_state[STORED_MSG_KEY] = (
@@ -517,7 +524,7 @@ def show_stored_message() -> None:
     """The confirmation of the last stored cohort, shown once after the rerun."""
     message = st.session_state.pop(STORED_MSG_KEY, None)
     if message:
-        st.success(message, icon=":material/check:")
+        st.success(esc_md(message), icon=":material/check:")
 
 
 def run_check(table: hio.TableFile, mapping: ColumnMapping, digest: str = "") -> CheckReport | None:
@@ -530,7 +537,7 @@ def run_check(table: hio.TableFile, mapping: ColumnMapping, digest: str = "") ->
     try:
         report = check(table.data, mapping)
     except HccdashError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.warning(esc_md(str(exc)), icon=":material/warning:")
         return None
     st.session_state[REPORT_KEY] = (key, report)
     return report

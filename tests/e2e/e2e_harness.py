@@ -69,16 +69,40 @@ _OBSERVER_JS = """
 })();
 """
 
-# Idle for `settle` ms: script finished and no rerun started since (st.rerun, query-param sync).
-_SETTLED_JS = """
-([before, settle]) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const s = window.__hcc;
-  return !!app && !!s && s.runs > before
-    && app.getAttribute('data-test-script-state') === 'notRunning'
-    && performance.now() - s.last >= settle;
+# What the reader sees, compactly: the URL and the text of the sidebar and the main area.
+_SIGNATURE_JS = """
+() => {
+  const text = (sel) => { const el = document.querySelector(sel); return el ? el.innerText : ''; };
+  const s = location.href + '\\u0000' + text('[data-testid="stSidebar"]') + '\\u0000'
+    + text('[data-testid="stMain"]');
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return s.length + ':' + h;
 }
 """
+
+# Idle for `settle` ms after a run that started after `before` state changes, or, when the run
+# was too fast for its running/notRunning flip to be seen, once the page's content differs
+# from `sig` and has not changed for a second (an upload shows its file chip before its rerun
+# starts; content, not Streamlit's flip, is what a test waits on).
+_SETTLED_JS = (
+    """
+([before, settle, sig]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const s = window.__hcc;
+  if (!app || !s || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const now = performance.now();
+  if (now - s.last < settle) return false;
+  if (s.runs > before) return true;
+  if (sig === null) return false;
+  const cur = ("""
+    + _SIGNATURE_JS
+    + """)();
+  if (!s.sig || s.sig[0] !== cur) { s.sig = [cur, now]; return false; }
+  return cur !== sig && now - s.sig[1] >= Math.max(settle, 1000);
+}
+"""
+)
 
 # A compact, order-preserving signature of every plotly chart in the main area: per trace its
 # name, point count and a checksum of y, so "the KM curve changed" is a data comparison.
@@ -204,9 +228,22 @@ class App:
     def _runs(self) -> int:
         return int(self.page.evaluate("() => (window.__hcc ? window.__hcc.runs : 0)"))
 
-    def wait_settled(self, before: int = 0, timeout: float = 60_000, settle: int = 300) -> None:
-        """Wait until a run started after ``before`` state changes has finished and stayed idle."""
-        self.page.wait_for_function(_SETTLED_JS, arg=[before, settle], timeout=timeout)
+    def signature(self) -> str:
+        """A short string that changes whenever the URL or the visible text changes."""
+        return self.page.evaluate(_SIGNATURE_JS)
+
+    def wait_settled(
+        self,
+        before: int = 0,
+        timeout: float = 60_000,
+        settle: int = 300,
+        signature: str | None = None,
+    ) -> None:
+        """Wait until a run started after ``before`` state changes has finished and stayed
+        idle, or (a run too fast to see) the page's content differs from ``signature``."""
+        self.page.wait_for_function(
+            _SETTLED_JS, arg=[before, settle, signature], timeout=timeout, polling=100
+        )
         self.page.wait_for_selector(IDLE, timeout=timeout)
 
     def goto(self, path: str = "", timeout: float = 90_000) -> None:
@@ -217,9 +254,9 @@ class App:
 
     def rerun(self, action: Callable[[], object], timeout: float = 60_000) -> None:
         """Do ``action`` (a widget change) and wait for the rerun it triggers to finish."""
-        before = self._runs()
+        before, signature = self._runs(), self.signature()
         action()
-        self.wait_settled(before, timeout=timeout)
+        self.wait_settled(before, timeout=timeout, signature=signature)
 
     # reading the page -------------------------------------------------------------------
     @property
