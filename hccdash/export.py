@@ -41,11 +41,14 @@ __all__ = [
 ]
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
+# Formats of a figure exported at a size preset (journals ask for TIFF).
+PRESET_FORMATS = ("png", "svg", "pdf", "tiff")
 TABLE_FORMATS = ("csv", "xlsx")
 MIME = {
     "png": "image/png",
     "svg": "image/svg+xml",
     "pdf": "application/pdf",
+    "tiff": "image/tiff",
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "zip": "application/zip",
@@ -53,6 +56,8 @@ MIME = {
 }
 MIN_SIDE, MAX_SIDE = 100, 8000
 MAX_SCALE = 4
+# Journal presets print at 600 dpi: 6.25 PNG pixels per CSS pixel.
+MAX_PRESET_SCALE = 8
 RENDER_TIMEOUT = 90.0
 START_TIMEOUT = 60.0
 # Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
@@ -202,17 +207,19 @@ def close_session() -> None:
     _SESSION.close()
 
 
-def _check_size(width: object, height: object, scale: object) -> tuple[int, int, float]:
+def _check_size(
+    width: object, height: object, scale: object, max_scale: float = MAX_SCALE
+) -> tuple[int, int, float]:
     bad = []
     for name, value in (("width", width), ("height", height)):
         if not isinstance(value, (int, np.integer)) or not MIN_SIDE <= int(value) <= MAX_SIDE:
             bad.append(f"{name}={value!r}")
-    if not isinstance(scale, (int, float, np.number)) or not 1 <= float(scale) <= MAX_SCALE:
+    if not isinstance(scale, (int, float, np.number)) or not 1 <= float(scale) <= max_scale:
         bad.append(f"scale={scale!r}")
     if bad:
         raise InputError(
             f"Export size {', '.join(bad)} is out of range: use whole pixels from {MIN_SIDE} to "
-            f"{MAX_SIDE} for width and height, and a scale from 1 to {MAX_SCALE}."
+            f"{MAX_SIDE} for width and height, and a scale from 1 to {max_scale:g}."
         )
     return int(width), int(height), float(scale)
 
@@ -260,6 +267,53 @@ def figure_bytes(
     layout["autosize"] = False
     fig_dict = {**fig_dict, "layout": layout}
     return _SESSION.render(fig_dict, {"format": fmt, "width": w, "height": h, "scale": sc})
+
+
+def preset_figure_bytes(fig: go.Figure | dict, fmt: str, preset: str) -> bytes:
+    """Render a figure built for a size preset at that preset (its layout size and scale).
+
+    ``fig`` comes from a figure builder given ``FigureSpec(preset=...)``: its layout holds the
+    canvas size in CSS pixels, which is also the size of the SVG and the PDF page (96 px per
+    inch, so an 85 mm journal column is 85 mm wide). PNG and TIFF are ``scale`` times larger
+    (the preset's dpi / 96); TIFF is the PNG converted by Pillow (LZW, with the dpi stored).
+
+    Parameters
+    ----------
+    fig : plotly Figure or its dict
+    fmt : {"png", "svg", "pdf", "tiff"}
+    preset : str
+        A key of :data:`hccdash.style.SIZE_PRESETS`.
+    """
+    from hccdash.style import size_preset
+
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt == "tif":
+        fmt = "tiff"
+    if fmt not in PRESET_FORMATS:
+        raise InputError(f"Figure format {fmt!r} is not supported: use one of {PRESET_FORMATS}.")
+    p = size_preset(preset)
+    fig_dict = fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
+    layout = fig_dict.get("layout", {})
+    w, h, sc = _check_size(
+        int(layout.get("width") or p.width),
+        int(layout.get("height") or p.height),
+        float(p.scale),
+        MAX_PRESET_SCALE,
+    )
+    render_fmt = "png" if fmt == "tiff" else fmt
+    data = _SESSION.render(fig_dict, {"format": render_fmt, "width": w, "height": h, "scale": sc})
+    if fmt != "tiff":
+        return data
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        out = io.BytesIO()
+        dpi = p.dpi or CSS_DPI_DEFAULT
+        im.convert("RGB").save(out, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi))
+        return out.getvalue()
+
+
+CSS_DPI_DEFAULT = 96
 
 
 def safe_filename(name: str, default: str = "figure") -> str:
