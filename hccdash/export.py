@@ -301,7 +301,16 @@ def preset_figure_bytes(fig: go.Figure | dict, fmt: str, preset: str) -> bytes:
         MAX_PRESET_SCALE,
     )
     render_fmt = "png" if fmt == "tiff" else fmt
-    data = _SESSION.render(fig_dict, {"format": render_fmt, "width": w, "height": h, "scale": sc})
+    # SVG and PDF keep the physical size (CSS px at 96 dpi); only rasters are scaled.
+    opts = {
+        "format": render_fmt,
+        "width": w,
+        "height": h,
+        "scale": sc if fmt in ("png", "tiff") else 1,
+    }
+    data = _SESSION.render(fig_dict, opts)
+    if fmt == "svg":
+        return stable_svg(data)
     if fmt != "tiff":
         return data
     from PIL import Image
@@ -314,6 +323,26 @@ def preset_figure_bytes(fig: go.Figure | dict, fmt: str, preset: str) -> bytes:
 
 
 CSS_DPI_DEFAULT = 96
+_SVG_UID = re.compile(rb'id="defs-([0-9a-f]+)"')
+
+
+def stable_svg(svg: bytes) -> bytes:
+    """The SVG with plotly's random per-render id replaced by a digest of the drawing.
+
+    plotly.js names clip paths and defs after a random id (``clip4eda01xyplot``), so two
+    renders of one figure differ in those bytes only; with the digest the same figure gives
+    the same file on the page, from the CLI and in the ZIP.
+    """
+    import hashlib
+
+    m = _SVG_UID.search(svg)
+    if m is None:
+        return svg
+    uid = m.group(1)
+    refs = re.compile(rb"(clip|defs-|topdefs-|legend)" + re.escape(uid))
+    blank = refs.sub(rb"\1", svg)
+    digest = hashlib.sha1(blank).hexdigest()[:6].encode()
+    return refs.sub(rb"\1h" + digest, svg)
 
 
 def safe_filename(name: str, default: str = "figure") -> str:

@@ -188,7 +188,8 @@ def test_km_user_strings_are_escaped(waltons):
     fig = km_figure(kaplan_meier(data, "T", "E", "group"), title="<script>")
     names = {t.name for t in fig.data if t.showlegend}
     assert "&lt;b&gt;x&lt;/b&gt;" in names
-    assert fig.layout.title.text == "&lt;script&gt;"
+    title = next(a for a in fig.layout.annotations if a.name == "title")
+    assert title.text == "&lt;script&gt;"
     assert esc("a&b") == "a&amp;b"
 
 

@@ -174,3 +174,31 @@ def rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def hr_block(cox: CoxResult, label=str) -> tuple[str, ...]:
+    """The HR annotation of a one-factor Cox model: each level vs the reference.
+
+    Two groups: one line, ``"HR 2.92 (95% CI 1.00–8.49), IMRT vs IMRT+TACE"``. Three or more:
+    a header naming the reference, ``"HR (95% CI) vs IMRT+TACE"``, then one short line per
+    level, ``"IMRT: 2.92 (1.00–8.49)"``, so long level names are not repeated. ``label`` maps
+    a level to its display label (the figure's group labels).
+    """
+    terms = [t for t in cox.terms if t.level is not None]
+    if len(terms) < 2 or len({t.reference for t in terms}) != 1:
+        lines = hr_lines(cox)
+        if len(terms) == 1:
+            t = terms[0]
+            old = f"{t.level} vs {t.reference}"
+            lines = tuple(
+                x.replace(old, f"{label(t.level)} vs {label(t.reference)}") for x in lines
+            )
+        return lines
+    ci = f"{round(100 * cox.conf_level)}% CI"
+    out = [f"HR ({ci}) vs {label(terms[0].reference)}"]
+    for t in terms:
+        if cox.separation or not np.isfinite(t.upper):
+            out.append(f"{label(t.level)}: not estimable")
+        else:
+            out.append(f"{label(t.level)}: {t.hr:.2f} ({t.lower:.2f}–{t.upper:.2f})")
+    return tuple(out)

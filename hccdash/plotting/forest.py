@@ -296,7 +296,7 @@ def forest_figure(
         annotations=annotations,
     )
     if title_d:
-        layout["title"] = title_d
+        layout["annotations"] = [title_d, *layout["annotations"]]
     fig.update_layout(layout)
     fig.layout.meta = {
         "bands": {k: [round(a, 1), round(b, 1)] for k, (a, b) in fr.bands.items()},

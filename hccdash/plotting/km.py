@@ -32,7 +32,9 @@ from hccdash.plotting.layout import (
     axis_style,
     base_layout,
     caption_block,
+    fit_attempts,
     fit_label,
+    fit_ylabel,
     legend_dict,
     legend_layout,
     text_width,
@@ -40,7 +42,14 @@ from hccdash.plotting.layout import (
     wrap_to_width,
 )
 from hccdash.plotting.spec import FigureSpec
-from hccdash.style import GREY_DASHES, GREYSCALE, OVERALL_COLOR, color_for, size_preset
+from hccdash.style import (
+    GREY_DASHES,
+    GREYSCALE,
+    OVERALL_COLOR,
+    SizePreset,
+    color_for,
+    size_preset,
+)
 
 if TYPE_CHECKING:
     from hccdash.compare import SurvdiffResult
@@ -193,7 +202,42 @@ def km_figure(
         Sized ``layout.width`` x ``layout.height`` CSS pixels; export it at that size.
     """
     spec = spec or FigureSpec()
-    s = size_preset(spec.preset)
+    base = size_preset(spec.preset)
+    fig = fr = None
+    attempts = fit_attempts(base)
+    for i, (s, omit) in enumerate(attempts):
+        fig, fr = _km_build(
+            km, spec, s, omit, final=i == len(attempts) - 1, risk=risk, test=test, hr=hr,
+            medians=medians, caption=caption,
+            levels=levels, default_title=default_title, default_legend_title=default_legend_title,
+            default_ylabel=default_ylabel, data_unit=data_unit, width=width, notes=notes,
+        )  # fmt: skip
+        if not base.fixed_height or fr.plot_px >= base.min_plot:
+            break
+    return fig
+
+
+def _km_build(
+    km: KMResult,
+    spec: FigureSpec,
+    s: SizePreset,
+    omit: tuple[str, ...],
+    *,
+    final: bool = True,
+    risk: RiskTable | None,
+    test: SurvdiffResult | None,
+    hr: Sequence[str] | str | None,
+    medians: MedianTable | None,
+    caption: str | None,
+    levels: Sequence[object] | None,
+    default_title: str | None,
+    default_legend_title: str | None,
+    default_ylabel: str,
+    data_unit: str,
+    width: float | None,
+    notes: Sequence[str],
+) -> tuple[go.Figure, Frame]:
+    """One layout attempt at text sizes ``s``, leaving out the parts named in ``omit``."""
     unit = spec.time_unit or data_unit
     div = time_factor(unit, data_unit)
     curves = list(km.curves)
@@ -205,7 +249,7 @@ def km_figure(
     else:
         ticks = km_ticks(km, spec, data_unit=data_unit, width=width) / div
     ticks = ticks[(ticks >= 0) & (ticks <= horizon * (1 + 1e-9))]
-    show_table = risk is not None and spec.risk_table != "none"
+    show_table = risk is not None and spec.risk_table != "none" and "risk" not in omit
     kmun = spec.risk_table == "kmunicate"
     is_cif = spec.kind == "cif"
 
@@ -220,9 +264,9 @@ def km_figure(
     stats: list[str] = []
     if test is not None and spec.show_test:
         stats.append(f"{TEST_NAMES.get(test.method, test.method)} {format_p(test.p_value)}")
-    if hr and spec.show_hr:
+    if hr and spec.show_hr and "hr" not in omit:
         hr_list = [hr] if isinstance(hr, str) else list(hr)
-        stats.extend(_relabel(line, spec) for line in hr_list)
+        stats.extend(hr_list if isinstance(hr, tuple) else [_relabel(x, spec) for x in hr_list])
     if spec.annotation == "none":
         stats = []
     thin_notes: list[str] = []
@@ -235,7 +279,10 @@ def km_figure(
                     f"{name}: {MAX_CENSOR_MARKS} of {n_cens:,} censoring times marked "
                     "(evenly spaced)."
                 )
-    cap_parts = ([caption] if spec.caption and caption else []) + list(notes) + thin_notes
+    cap_parts = ([caption] if spec.caption and caption and "caption" not in omit else []) + [
+        *notes,
+        *thin_notes,
+    ]
 
     # ---- horizontal layout (px) -------------------------------------------------------
     pad_probe = Frame.start(s, width)
@@ -292,10 +339,13 @@ def km_figure(
         ticklen = round(0.35 * s.font_size)
         xaxis_px = ticklen + s.font_size * LINE + gap + (s.font_size * LINE if xlabel else 0)
         fr.take_bottom("xaxis", xaxis_px + gap)
-        if fr.deficit() <= 0:
+        need = text_width(ylabel, s.font_size) + s.font_size
+        if fr.deficit(need) <= 0:
             break
-        height = fr.height + fr.deficit()
-    plot_band = (fr.top, fr.bottom)
+        height = fr.height + fr.deficit(need)
+    if s.fixed_height and fr.plot_px < s.min_plot and not final:
+        return None, fr  # the caller tries the next, more compact layout
+    plot_band = (fr.top, max(fr.bottom, fr.top + 1.0))
     fr.bands["plot"] = plot_band
 
     fig = go.Figure()
@@ -501,7 +551,11 @@ def km_figure(
             "range": [-0.02 * ymul, 1.03 * ymul],
             "tickvals": [v * ymul for v in yticks],
             "ticktext": ytext,
-            "title": {"text": esc(ylabel), "standoff": gap, "font": {"size": s.font_size}},
+            "title": {
+                "text": esc(fit_ylabel(ylabel, s, fr.plot_px)),
+                "standoff": gap,
+                "font": {"size": s.font_size},
+            },
         },
         showlegend=grouped,
         hovermode="closest",
@@ -510,7 +564,7 @@ def km_figure(
     if legend_d:
         layout["legend"] = legend_d
     if title_d:
-        layout["title"] = title_d
+        layout["annotations"] = [title_d, *layout["annotations"]]
     if show_table and table_band is not None:
         row_h = s.small_size * 1.55
         r0, r1 = table_band[0] + row_h, table_band[0] + (len(curves) + 1) * row_h
@@ -522,8 +576,12 @@ def km_figure(
             "fixedrange": True,
         }
     fig.update_layout(layout)
-    fig.layout.meta = {"bands": {k: [round(a, 1), round(b, 1)] for k, (a, b) in fr.bands.items()}}
-    return fig
+    fig.layout.meta = {
+        "bands": {k: [round(a, 1), round(b, 1)] for k, (a, b) in fr.bands.items()},
+        "omitted": list(omit),
+        "text_scale": round(s.font_size / size_preset(spec.preset).font_size, 3),
+    }
+    return fig, fr
 
 
 def _relabel(line: str, spec: FigureSpec) -> str:

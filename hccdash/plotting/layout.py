@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from hccdash.plotting.common import esc
-from hccdash.style import FONT_FAMILY, SizePreset
+from hccdash.style import FONT_FAMILY, SLIDE_MIN_PX, SizePreset
 
 _FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -126,11 +126,11 @@ class Frame:
         """Height left between the top and bottom bands."""
         return self.bottom - self.top
 
-    def deficit(self) -> float:
+    def deficit(self, min_plot: float = 0.0) -> float:
         """Pixels the canvas must grow for the plot to get ``min_plot`` (0 on fixed slides)."""
         if self.preset.fixed_height:
             return 0.0
-        return max(0.0, self.preset.min_plot - self.plot_px)
+        return max(0.0, max(self.preset.min_plot, min_plot) - self.plot_px)
 
     # ---- conversion ---------------------------------------------------------------------
     def fy(self, px: float) -> float:
@@ -139,6 +139,34 @@ class Frame:
 
     def fx(self, px: float) -> float:
         return px / self.width
+
+
+def fit_attempts(base: SizePreset) -> list[tuple[SizePreset, tuple[str, ...]]]:
+    """Layouts to try, in order, until the plot gets ``min_plot`` px on a fixed-height slide.
+
+    First the preset's own text sizes; then text shrunk to the preset's minimum (22 px on a
+    slide); then leaving out, in turn, the caption (it is in the ZIP's methods.txt), the HR
+    lines and the risk table. The figure's ``layout.meta["omitted"]`` names what was left out
+    so the page can say so. Presets that grow with their content need only the first.
+    """
+    from dataclasses import replace
+
+    floor = SLIDE_MIN_PX if base.key.startswith("slide") else base.min_text_px
+    f = min(1.0, floor / base.min_text_px) if base.min_text_px else 1.0
+    small = replace(
+        base,
+        font_size=max(floor, base.font_size * f),
+        title_size=max(floor, base.title_size * f),
+        small_size=max(floor, base.small_size * f),
+    )
+    out = [(base, ())]
+    if not base.fixed_height:
+        return out
+    if small != base:
+        out.append((small, ()))
+    for omit in (("caption",), ("caption", "hr"), ("caption", "hr", "risk")):
+        out.append((small, omit))
+    return out
 
 
 @dataclass(frozen=True)
@@ -158,8 +186,14 @@ def legend_layout(
     entry = widest + sym + 0.8 * size
     per_row = max(1, min(len(labels), int(avail // entry)))
     rows = -(-len(labels) // per_row) if labels else 0
-    height = rows * size * 1.55 + (size * 1.55 if title else 0.0) + 0.3 * size
+    row = legend_row(size)
+    height = rows * row + (row if title else 0.0) + 0.3 * size
     return Legend(rows, per_row, entry, height)
+
+
+def legend_row(size: float) -> float:
+    """Height of one legend row as plotly draws it (1.3 em line plus its 5 px item gap)."""
+    return 1.3 * size + 6.0
 
 
 def legend_dict(fr: Frame, band: tuple[float, float], left: float, leg: Legend, title, s) -> dict:
@@ -175,7 +209,6 @@ def legend_dict(fr: Frame, band: tuple[float, float], left: float, leg: Legend, 
         "entrywidth": leg.entry_px - 2.6 * s.font_size,
         "entrywidthmode": "pixels",
         "font": {"size": s.font_size},
-        "itemsizing": "constant",
         "tracegroupgap": 0,
         "title": {"text": f"{esc(title)}", "side": "top", "font": {"size": s.font_size}}
         if title
@@ -217,22 +250,33 @@ def axis_style(s: SizePreset, screen: bool) -> dict:
 
 
 def title_block(fr: Frame, title: str, s: SizePreset, left: float) -> dict | None:
-    """Reserve the title band (wrapped to the width) and return plotly's ``title``."""
+    """Reserve the title band (wrapped to the width) and return its annotation.
+
+    An annotation rather than ``layout.title``: plotly anchors a multi-line title by its first
+    line, so a wrapped title would climb out of the canvas.
+    """
     if not title:
         return None
     lines = wrap_to_width(title, s.title_size, fr.width - left - fr.pad)
     band = fr.take_top("title", len(lines) * s.title_size * LINE + 0.4 * s.title_size)
     return {
         "text": "<br>".join(esc(line) for line in lines),
+        "name": "title",
         "x": fr.fx(left),
         "xanchor": "left",
         "xref": "paper",
         "y": fr.fy(band[0]),
         "yanchor": "top",
         "yref": "paper",
+        "align": "left",
+        "showarrow": False,
         "font": {"size": s.title_size},
-        "pad": {"t": 0, "b": 0, "l": 0, "r": 0},
     }
+
+
+def fit_ylabel(label: str, s: SizePreset, plot_px: float) -> str:
+    """A y-axis title that fits along the plot's height (shortened only on fixed slides)."""
+    return fit_label(label, s.font_size, max(plot_px - 4, 10))
 
 
 def caption_block(fr: Frame, parts: list[str], s: SizePreset, left: float) -> dict | None:

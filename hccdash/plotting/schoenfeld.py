@@ -18,6 +18,7 @@ from hccdash.plotting.layout import (
     axis_style,
     base_layout,
     caption_block,
+    fit_ylabel,
     legend_dict,
     legend_layout,
     text_width,
@@ -139,9 +140,10 @@ def schoenfeld_figure(
         cap_d = caption_block(fr, cap_parts, s, fr.pad)
         ticklen = round(0.35 * s.font_size)
         fr.take_bottom("xaxis", ticklen + 2 * s.font_size * LINE + 2 * gap)
-        if fr.deficit() <= 0:
+        need = text_width(ylabel, s.font_size) + s.font_size
+        if fr.deficit(need) <= 0:
             break
-        height = fr.height + fr.deficit()
+        height = fr.height + fr.deficit(need)
     fr.bands["plot"] = (fr.top, fr.bottom)
 
     fig = go.Figure()
@@ -200,14 +202,18 @@ def schoenfeld_figure(
             "domain": [fr.fy(fr.bottom), fr.fy(fr.top)],
             "nticks": 6,
             "tickformat": ".1f",
-            "title": {"text": esc(ylabel), "standoff": gap, "font": {"size": s.font_size}},
+            "title": {
+                "text": esc(fit_ylabel(ylabel, s, fr.plot_px)),
+                "standoff": gap,
+                "font": {"size": s.font_size},
+            },
         },
         legend=legend_d,
         showlegend=True,
         annotations=annotations,
     )
     if title_d:
-        layout["title"] = title_d
+        layout["annotations"] = [title_d, *layout["annotations"]]
     fig.update_layout(layout)
     fig.layout.meta = {"bands": {k: [round(a, 1), round(b, 1)] for k, (a, b) in fr.bands.items()}}
     return fig
