@@ -20,6 +20,7 @@ import threading
 import zipfile
 from collections.abc import Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from hccdash.style import DEFAULT_PRESET, PRESETS
 __all__ = [
     "PRESETS",
     "ExportUnavailable",
+    "PresetFigure",
     "bundle_zip",
     "chromium_available",
     "chromium_path",
@@ -66,6 +68,16 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 # kaleido reads BROWSER_PATH when it starts chromium; set it before kaleido is imported.
 os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+class PresetFigure(NamedTuple):
+    """A figure built for a size preset: exported at that preset's size, dpi and formats."""
+
+    figure: go.Figure
+    preset: str
+
+    def to_json(self) -> str:
+        return self.figure.to_json()
 
 
 class ExportUnavailable(HccdashError):
@@ -293,6 +305,12 @@ def preset_figure_bytes(fig: go.Figure | dict, fmt: str, preset: str) -> bytes:
         raise InputError(f"Figure format {fmt!r} is not supported: use one of {PRESET_FORMATS}.")
     p = size_preset(preset)
     fig_dict = fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
+    # plotly.js names each trace's SVG group after its uid, random unless set: fix them so
+    # the same figure gives the same bytes.
+    fig_dict = {
+        **fig_dict,
+        "data": [{**t, "uid": t.get("uid") or f"t{i}"} for i, t in enumerate(fig_dict["data"])],
+    }
     layout = fig_dict.get("layout", {})
     w, h, sc = _check_size(
         int(layout.get("width") or p.width),
@@ -499,7 +517,10 @@ def bundle_zip(
 
     Parameters
     ----------
-    figures : mapping of name to Figure
+    figures : mapping of name to Figure or PresetFigure
+        A :class:`PresetFigure` is written in its preset's formats at its preset's size
+        (TIFF, PDF, PNG, SVG for journals); a plain Figure as PNG and SVG at ``width`` x
+        ``height``.
     tables : mapping of name to DataFrame
     methods : str
         The methods paragraph (data source, filters, methods, software versions).
@@ -522,7 +543,14 @@ def bundle_zip(
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, fig in figures.items():
             stem = unique(name)
-            if can_render:
+            if can_render and isinstance(fig, PresetFigure):
+                # Built for a size preset: the files the figure's own buttons give.
+                from hccdash.style import size_preset
+
+                for fmt in size_preset(fig.preset).formats:
+                    data = preset_figure_bytes(fig.figure, fmt, fig.preset)
+                    zf.writestr(f"figures/{stem}.{'tif' if fmt == 'tiff' else fmt}", data)
+            elif can_render:
                 for fmt in ("png", "svg"):
                     data = figure_bytes(fig, fmt, width, height, scale)
                     zf.writestr(f"figures/{stem}.{fmt}", data)

@@ -84,7 +84,10 @@ def km_ticks(
         step = float(spec.x_break)
     else:
         kmun = spec.risk_table == "kmunicate"
-        cell = text_width(_cell_text(km.n, kmun), s.small_size) + 1.2 * s.small_size
+        if spec.risk_table == "none":  # only tick labels to fit
+            cell = text_width("8888", s.font_size) + 1.5 * s.font_size
+        else:
+            cell = text_width(_cell_text(km.n, kmun), s.small_size) + 1.2 * s.small_size
         plot_w = 0.72 * float(width or s.width)
         max_ticks = int(max(3, min(10, plot_w // cell)))
         step = nice_step(horizon, unit, max_ticks)

@@ -68,7 +68,7 @@ class FigureSpec:
     """
 
     kind: str = "km"
-    preset: str = "screen"
+    preset: str = "slide-1920"
     title: str | None = None
     xlabel: str | None = None
     ylabel: str | None = None
