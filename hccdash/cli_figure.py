@@ -195,7 +195,10 @@ def _forest(args: argparse.Namespace, spec: FigureSpec):
         f"{cox.events} events; likelihood-ratio test p = {cox.likelihood_ratio.p_value:.3g}."
     )
     labels = {f.column: f.label for f in cohort.factors()}
-    return forest_figure(cox, spec, labels=labels, caption=caption)
+    known = {e.time: e for e in cohort.endpoints()}
+    name = known[args.time].label if args.time in known else args.time
+    title = f"{name}: Cox model ({args.ties} ties)"  # the Cox page's title
+    return forest_figure(cox, spec, labels=labels, caption=caption, default_title=title)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from hccdash.plotting.layout import (
     fit_label,
     text_width,
     title_block,
+    wrap_to_width,
 )
 from hccdash.plotting.spec import FigureSpec
 from hccdash.style import size_preset
@@ -148,24 +149,31 @@ def forest_figure(
     hr_w = max(text_width(x, s.font_size) for x in [ci_head, *hr_col])
     p_w = max(text_width(x, s.font_size) for x in ["p", *p_col])
     right_cols = hr_w + p_w + 3 * gap
-    label_room = max(0.2 * W, W - 2 * probe.pad - right_cols - max(0.3 * W, 6 * s.font_size))
-    shown = [
-        fit_label(r["label"], s.font_size, label_room, bold=r["kind"] == "header") for r in rows
-    ]
+    label_room = max(0.2 * W, W - 2 * probe.pad - right_cols - max(0.22 * W, 6 * s.font_size))
+    # A label wider than its column wraps onto a second line (then is shortened with "…").
+    shown: list[list[str]] = []
+    for r in rows:
+        bold = r["kind"] == "header"
+        lines = wrap_to_width(r["label"].strip(), s.font_size * (1.08 if bold else 1), label_room)
+        if len(lines) > 2:
+            lines = [lines[0], " ".join(lines[1:])]
+        shown.append([fit_label(x, s.font_size, label_room, bold=bold) for x in lines])
     label_w = max(
         (
             text_width(x, s.font_size, bold=r["kind"] == "header")
-            for x, r in zip(shown, rows, strict=True)
+            for lines, r in zip(shown, rows, strict=True)
+            for x in lines
         ),
         default=0.0,
     )
+    max_lines = max((len(x) for x in shown), default=1)
     axis_left = probe.pad + label_w + gap
     axis_right = W - probe.pad - right_cols
     hr_x = axis_right + gap
     p_x = hr_x + hr_w + gap
 
     # ---- vertical -----------------------------------------------------------------------
-    row_h = s.font_size * 1.9
+    row_h = s.font_size * (1.3 * max_lines + 0.6)
     height = None
     for _ in range(2):
         fr = Frame.start(s, width, height)
@@ -284,8 +292,8 @@ def forest_figure(
             "domain": [fr.fy(plot_band[1]), fr.fy(plot_band[0])],
             "tickvals": ys,
             "ticktext": [
-                f"<b>{esc(x)}</b>" if r["kind"] == "header" else esc(x)
-                for x, r in zip(shown, rows, strict=True)
+                "<br>".join(f"<b>{esc(x)}</b>" if r["kind"] == "header" else esc(x) for x in lines)
+                for lines, r in zip(shown, rows, strict=True)
             ],
             "range": [y_lo, y_hi],
             "showline": False,

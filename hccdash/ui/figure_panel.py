@@ -308,6 +308,11 @@ def show_spec_figure(
         )
         return export
     stem = f"{safe_filename(name)}_{spec.preset}"
+    dpi = f", {preset.dpi} dpi" if preset.dpi else ""
+    st.caption(
+        f"Download at {preset.label} ({export.layout.width} × {export.layout.height} px"
+        f"{dpi}); change the size under Figure options."
+    )
     cols = st.columns(len(preset.formats) + 1)
     for col, fmt in zip(cols, preset.formats, strict=False):
         col.download_button(
