@@ -141,9 +141,12 @@ def _km(args: argparse.Namespace, spec: FigureSpec):
 
     cohort, data, filters = _cohort_view(args)
     known = {e.time: e for e in cohort.endpoints()}
-    endpoint = known.get(args.time) or Endpoint(args.time, args.time, args.time, args.event)
-    if endpoint.event != args.event:
-        endpoint = Endpoint(args.time, args.time, args.time, args.event)
+    endpoint = known.get(args.time)
+    if endpoint is None or endpoint.event != args.event:
+        # A column outside the cohort's endpoints: "Survival", in the unit given by --time-in.
+        endpoint = Endpoint(args.time, "Survival", args.time, args.event)
+    if args.time_in is not None:
+        endpoint = replace(endpoint, unit=args.time_in)
     if args.by is not None and args.by not in data.columns:
         raise InputError(
             f"--by {args.by!r} is not a column of {args.file!r}; columns: {list(data.columns)!r}."
@@ -291,7 +294,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     km.add_argument("--ci", choices=CI_BANDS, default=None, help="CI bands (auto: one curve)")
     km.add_argument("--censor", choices=CENSOR_MARKS, default=None)
     km.add_argument("--annotation", choices=ANNOTATION_POSITIONS, default=None)
-    km.add_argument("--time-unit", choices=TIME_UNITS, default=None)
+    km.add_argument("--time-unit", choices=TIME_UNITS, default=None, help="unit on the axis")
+    km.add_argument(
+        "--time-in", choices=TIME_UNITS, default=None, help="unit of --time (default months)"
+    )
     km.add_argument("--horizon", type=float, default=None, help="end of the time axis")
     km.add_argument("--break", dest="x_break", type=float, default=None, help="tick interval")
     km.add_argument("--median", action="store_true", help="draw median survival lines")

@@ -154,7 +154,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             tables[f"cox_zph_{key}"] = ph.to_frame()
             term = st.selectbox("Residual plot for", list(ph.terms), key=f"cox_zph_term_{key}")
 
-            zph_title = f"Scaled Schoenfeld residuals: {term}"
+            zph_title = f"Scaled Schoenfeld residuals: {labels.get(term, term)}"
             zspec = figure_panel(
                 "cox_zph", "schoenfeld", prefix="zph", defaults={"title": zph_title}
             )
