@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Mapping
 from concurrent.futures import CancelledError as FutureCancelled
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ from hccdash.textsafe import defuse_cell
 __all__ = [
     "PRESETS",
     "ExportUnavailable",
+    "PresetFigure",
     "bundle_zip",
     "chromium_available",
     "chromium_path",
@@ -44,11 +46,14 @@ __all__ = [
 ]
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
+# Formats of a figure exported at a size preset (journals ask for TIFF).
+PRESET_FORMATS = ("png", "svg", "pdf", "tiff")
 TABLE_FORMATS = ("csv", "xlsx")
 MIME = {
     "png": "image/png",
     "svg": "image/svg+xml",
     "pdf": "application/pdf",
+    "tiff": "image/tiff",
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "zip": "application/zip",
@@ -56,12 +61,24 @@ MIME = {
 }
 MIN_SIDE, MAX_SIDE = 100, 8000
 MAX_SCALE = 4
+# Journal presets print at 600 dpi: 6.25 PNG pixels per CSS pixel.
+MAX_PRESET_SCALE = 8
 RENDER_TIMEOUT = 90.0
 START_TIMEOUT = 60.0
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # kaleido reads BROWSER_PATH when it starts chromium; set it before kaleido is imported.
 os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+class PresetFigure(NamedTuple):
+    """A figure built for a size preset: exported at that preset's size, dpi and formats."""
+
+    figure: go.Figure
+    preset: str
+
+    def to_json(self) -> str:
+        return self.figure.to_json()
 
 
 class ExportUnavailable(HccdashError):
@@ -230,17 +247,19 @@ def close_session() -> None:
     _SESSION.close()
 
 
-def _check_size(width: object, height: object, scale: object) -> tuple[int, int, float]:
+def _check_size(
+    width: object, height: object, scale: object, max_scale: float = MAX_SCALE
+) -> tuple[int, int, float]:
     bad = []
     for name, value in (("width", width), ("height", height)):
         if not isinstance(value, (int, np.integer)) or not MIN_SIDE <= int(value) <= MAX_SIDE:
             bad.append(f"{name}={value!r}")
-    if not isinstance(scale, (int, float, np.number)) or not 1 <= float(scale) <= MAX_SCALE:
+    if not isinstance(scale, (int, float, np.number)) or not 1 <= float(scale) <= max_scale:
         bad.append(f"scale={scale!r}")
     if bad:
         raise InputError(
             f"Export size {', '.join(bad)} is out of range: use whole pixels from {MIN_SIDE} to "
-            f"{MAX_SIDE} for width and height, and a scale from 1 to {MAX_SCALE}."
+            f"{MAX_SIDE} for width and height, and a scale from 1 to {max_scale:g}."
         )
     return int(width), int(height), float(scale)
 
@@ -288,6 +307,88 @@ def figure_bytes(
     layout["autosize"] = False
     fig_dict = {**fig_dict, "layout": layout}
     return _SESSION.render(fig_dict, {"format": fmt, "width": w, "height": h, "scale": sc})
+
+
+def preset_figure_bytes(fig: go.Figure | dict, fmt: str, preset: str) -> bytes:
+    """Render a figure built for a size preset at that preset (its layout size and scale).
+
+    ``fig`` comes from a figure builder given ``FigureSpec(preset=...)``: its layout holds the
+    canvas size in CSS pixels, which is also the size of the SVG and the PDF page (96 px per
+    inch, so an 85 mm journal column is 85 mm wide). PNG and TIFF are ``scale`` times larger
+    (the preset's dpi / 96); TIFF is the PNG converted by Pillow (LZW, with the dpi stored).
+
+    Parameters
+    ----------
+    fig : plotly Figure or its dict
+    fmt : {"png", "svg", "pdf", "tiff"}
+    preset : str
+        A key of :data:`hccdash.style.SIZE_PRESETS`.
+    """
+    from hccdash.style import size_preset
+
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt == "tif":
+        fmt = "tiff"
+    if fmt not in PRESET_FORMATS:
+        raise InputError(f"Figure format {fmt!r} is not supported: use one of {PRESET_FORMATS}.")
+    p = size_preset(preset)
+    fig_dict = fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
+    # plotly.js names each trace's SVG group after its uid, random unless set: fix them so
+    # the same figure gives the same bytes.
+    fig_dict = {
+        **fig_dict,
+        "data": [{**t, "uid": t.get("uid") or f"t{i}"} for i, t in enumerate(fig_dict["data"])],
+    }
+    layout = fig_dict.get("layout", {})
+    w, h, sc = _check_size(
+        int(layout.get("width") or p.width),
+        int(layout.get("height") or p.height),
+        float(p.scale),
+        MAX_PRESET_SCALE,
+    )
+    render_fmt = "png" if fmt == "tiff" else fmt
+    # SVG and PDF keep the physical size (CSS px at 96 dpi); only rasters are scaled.
+    opts = {
+        "format": render_fmt,
+        "width": w,
+        "height": h,
+        "scale": sc if fmt in ("png", "tiff") else 1,
+    }
+    data = _SESSION.render(fig_dict, opts)
+    if fmt == "svg":
+        return stable_svg(data)
+    if fmt != "tiff":
+        return data
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        out = io.BytesIO()
+        dpi = p.dpi or CSS_DPI_DEFAULT
+        im.convert("RGB").save(out, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi))
+        return out.getvalue()
+
+
+CSS_DPI_DEFAULT = 96
+_SVG_UID = re.compile(rb'id="defs-([0-9a-f]+)"')
+
+
+def stable_svg(svg: bytes) -> bytes:
+    """The SVG with plotly's random per-render id replaced by a digest of the drawing.
+
+    plotly.js names clip paths and defs after a random id (``clip4eda01xyplot``), so two
+    renders of one figure differ in those bytes only; with the digest the same figure gives
+    the same file on the page, from the CLI and in the ZIP.
+    """
+    import hashlib
+
+    m = _SVG_UID.search(svg)
+    if m is None:
+        return svg
+    uid = m.group(1)
+    refs = re.compile(rb"(clip|defs-|topdefs-|legend)" + re.escape(uid))
+    blank = refs.sub(rb"\1", svg)
+    digest = hashlib.sha1(blank).hexdigest()[:6].encode()
+    return refs.sub(rb"\1h" + digest, svg)
 
 
 def safe_filename(name: str, default: str = "figure") -> str:
@@ -425,7 +526,10 @@ def bundle_zip(
 
     Parameters
     ----------
-    figures : mapping of name to Figure
+    figures : mapping of name to Figure or PresetFigure
+        A :class:`PresetFigure` is written in its preset's formats at its preset's size
+        (TIFF, PDF, PNG, SVG for journals); a plain Figure as PNG and SVG at ``width`` x
+        ``height``.
     tables : mapping of name to DataFrame
     methods : str
         The methods paragraph (data source, filters, methods, software versions).
@@ -451,7 +555,20 @@ def bundle_zip(
             stem = unique(name)
             if can_render and failed is None:
                 try:
-                    images = {f: figure_bytes(fig, f, width, height, scale) for f in ("png", "svg")}
+                    if isinstance(fig, PresetFigure):
+                        # Built for a size preset: the files the figure's own buttons give.
+                        from hccdash.style import size_preset
+
+                        images = {
+                            ("tif" if fmt == "tiff" else fmt): preset_figure_bytes(
+                                fig.figure, fmt, fig.preset
+                            )
+                            for fmt in size_preset(fig.preset).formats
+                        }
+                    else:
+                        images = {
+                            f: figure_bytes(fig, f, width, height, scale) for f in ("png", "svg")
+                        }
                 except ExportUnavailable as exc:  # chromium died or would not start
                     failed = str(exc)
                 else:

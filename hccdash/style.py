@@ -32,8 +32,8 @@ OVERALL_COLOR = OKABE_ITO["black"]
 GRID_COLOR = "#E5E5E5"
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
 
-# Export sizes in pixels (width, height). Slides are 16:9 today; 4:3 for old templates; square
-# for posters and social media.
+# Export sizes in pixels (width, height): the legacy list of the download widgets. The size
+# presets that scale the design are SIZE_PRESETS below.
 PRESETS: dict[str, tuple[int, int]] = {
     "16:9 1920x1080": (1920, 1080),
     "16:9 1280x720": (1280, 720),
@@ -41,6 +41,154 @@ PRESETS: dict[str, tuple[int, int]] = {
     "square 1080": (1080, 1080),
 }
 DEFAULT_PRESET = "16:9 1920x1080"
+
+CSS_DPI = 96  # SVG and PDF lengths are CSS pixels: 96 per inch, 72 points per inch
+MM_PER_INCH = 25.4
+
+
+@dataclass(frozen=True)
+class SizePreset:
+    """A target medium: canvas size in CSS pixels, text sizes for it, raster scale, formats.
+
+    The design scales with the medium, not only the canvas: a slide gets >= 22 px text and
+    thick lines, a journal column >= 7 pt text after the figure is printed at its width.
+    ``height`` is the fixed height of slides; journal and screen figures grow with content
+    from ``height`` (the plot keeps at least ``min_plot`` pixels).
+    """
+
+    key: str
+    label: str
+    width: int
+    height: int
+    fixed_height: bool
+    font_size: float  # axis titles, tick labels, legend, annotations
+    title_size: float
+    small_size: float  # risk table, caption
+    line_width: float
+    marker_size: float
+    scale: float  # PNG pixels per CSS pixel
+    dpi: int | None = None  # print resolution (journal presets)
+    formats: tuple[str, ...] = ("png", "svg", "pdf")
+    min_plot: int = 160
+
+    @property
+    def min_text_px(self) -> float:
+        return min(self.font_size, self.title_size, self.small_size)
+
+
+def _mm(mm: float) -> int:
+    return round(mm / MM_PER_INCH * CSS_DPI)
+
+
+def _pt(pt: float) -> float:
+    return pt * CSS_DPI / 72
+
+
+def _journal(key: str, label: str, mm: float, dpi: int) -> SizePreset:
+    width = _mm(mm)
+    return SizePreset(
+        key=key,
+        label=label,
+        width=width,
+        height=round(width * 0.75),
+        fixed_height=False,
+        font_size=_pt(8),
+        title_size=_pt(9),
+        small_size=_pt(7.5),
+        line_width=1.1,
+        marker_size=6,
+        scale=dpi / CSS_DPI,
+        dpi=dpi,
+        formats=("tiff", "pdf", "png", "svg"),
+        min_plot=110,
+    )
+
+
+SIZE_PRESETS: dict[str, SizePreset] = {
+    p.key: p
+    for p in (
+        SizePreset(
+            "screen",
+            "Screen (as on the page)",
+            1000,
+            560,
+            False,
+            14,
+            18,
+            12.5,
+            2.0,
+            9,
+            1,
+            min_plot=300,
+        ),
+        SizePreset(
+            "slide-1920",
+            "Slide 16:9, 1920 × 1080",
+            1920,
+            1080,
+            True,
+            30,
+            40,
+            26,
+            4,
+            16,
+            1,
+            min_plot=360,
+        ),
+        SizePreset(
+            "slide-1280",
+            "Slide 16:9, 1280 × 720",
+            1280,
+            720,
+            True,
+            22,
+            28,
+            22,
+            3,
+            12,
+            1,
+            min_plot=220,
+        ),
+        SizePreset(
+            "slide-4x3",
+            "Slide 4:3, 1024 × 768",
+            1024,
+            768,
+            True,
+            22,
+            28,
+            22,
+            3,
+            12,
+            1,
+            min_plot=240,
+        ),
+        _journal("journal-1col-300", "Journal, single column 85 mm, 300 dpi", 85, 300),
+        _journal("journal-1col-600", "Journal, single column 85 mm, 600 dpi", 85, 600),
+        _journal("journal-2col-300", "Journal, double column 180 mm, 300 dpi", 180, 300),
+        _journal("journal-2col-600", "Journal, double column 180 mm, 600 dpi", 180, 600),
+    )
+}
+SLIDE_MIN_PX = 22.0
+JOURNAL_MIN_PT = 7.0
+
+
+def size_preset(key: str) -> SizePreset:
+    """Look up a size preset by key (``"screen"``, ``"slide-1920"``, ``"journal-1col-300"`` ...).
+
+    Raises
+    ------
+    ValueError
+        For an unknown key, naming the known ones.
+    """
+    try:
+        return SIZE_PRESETS[key]
+    except KeyError:
+        raise ValueError(f"size preset {key!r} is not one of {sorted(SIZE_PRESETS)!r}") from None
+
+
+GREYSCALE: tuple[str, ...] = ("#000000", "#555555", "#999999", "#333333", "#777777", "#BBBBBB")
+GREY_DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
 def color_for(level: object, levels: Sequence[object] | None = None) -> str:

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from hccdash.export import PresetFigure
 from hccdash.figures import forest_figure, schoenfeld_figure
 from hccdash.filters import parse_endpoint
 from hccdash.ui import cache
@@ -20,7 +21,8 @@ from hccdash.ui.cox_view import (
     grouping_names,
     reference_options,
 )
-from hccdash.ui.km_view import render_download_all, render_figure, render_table
+from hccdash.ui.figure_panel import figure_panel, show_spec_figure
+from hccdash.ui.km_view import render_download_all, render_table
 from hccdash.ui.sidebar import filtered_view
 
 view = filtered_view()
@@ -115,11 +117,24 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         with guarded("The forest plot"):
             labels = {c: cohort.label(c) for c in covariates}
             labels |= {f.column: f.label for f in cohort.factors()}
-            fig = forest_figure(
-                fit, labels=labels, title=f"{endpoint.label}: Cox model ({ties} ties)"
+            forest_title = f"{endpoint.label}: Cox model ({ties} ties)"
+            forest_caption = (
+                f"Cox proportional hazards model ({ties} ties), n = {fit.n}, {fit.events} "
+                f"events; likelihood-ratio test p = {fit.likelihood_ratio.p_value:.3g}."
             )
-            render_figure(fig, f"forest_{key}", f"cox_{key}_forest")
-            figures[f"forest_{key}"] = fig
+            fspec = figure_panel(
+                "cox_forest", "forest", prefix="forest", defaults={"title": forest_title}
+            )
+            fig = show_spec_figure(
+                lambda s, w: forest_figure(
+                    fit, s, labels=labels, caption=forest_caption, default_title=forest_title,
+                    width=w,
+                ),
+                fspec,
+                f"forest_{key}",
+                f"cox_{key}_forest",
+            )  # fmt: skip
+            figures[f"forest_{key}"] = PresetFigure(fig, fspec.preset)
 
         st.subheader("Global tests")
         tests = pd.DataFrame(
@@ -151,9 +166,20 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             tables[f"cox_zph_{key}"] = ph.to_frame()
             term = st.selectbox("Residual plot for", list(ph.terms), key=f"cox_zph_term_{key}")
 
-            fig = schoenfeld_figure(ph, term, cox=fit, title=f"Scaled Schoenfeld residuals: {term}")
-            render_figure(fig, f"schoenfeld_{key}_{term}", f"cox_{key}_schoenfeld")
-            figures[f"schoenfeld_{key}_{term}"] = fig
+            zph_title = f"Scaled Schoenfeld residuals: {labels.get(term, term)}"
+            zspec = figure_panel(
+                "cox_zph", "schoenfeld", prefix="zph", defaults={"title": zph_title}
+            )
+            fig = show_spec_figure(
+                lambda s, w: schoenfeld_figure(
+                    ph, term, s, cox=fit, default_title=zph_title,
+                    term_label=labels.get(term), width=w,
+                ),
+                zspec,
+                f"schoenfeld_{key}_{term}",
+                f"cox_{key}_schoenfeld",
+            )  # fmt: skip
+            figures[f"schoenfeld_{key}_{term}"] = PresetFigure(fig, zspec.preset)
             st.caption(
                 "A flat smooth means the hazard ratio is constant over time; p < 0.05 in the "
                 "table suggests it is not (R cox.zph, KM time transform)."

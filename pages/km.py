@@ -5,6 +5,7 @@ import streamlit as st
 
 from hccdash.filters import parse_by, parse_cut, parse_endpoint
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
+from hccdash.ui.figure_panel import figure_panel
 from hccdash.ui.km_view import (
     ADJUST,
     TESTS,
@@ -94,17 +95,10 @@ if cut is None:
 else:
     st.query_params["cut"] = f"{cut:g}"
 
-with st.expander("Display and test options"):
+with st.expander("Test and table options"):
     o1, o2, o3, o4 = st.columns(4)
-    show_ci = o1.toggle("CI band", value=True, key="km_ci")
     conf_type = o1.selectbox("CI transform", ["log-log", "log", "plain"], key="km_conf")
-    show_censor = o1.toggle("Censor ticks", value=True, key="km_censor")
-    show_risk = o2.toggle("Numbers at risk table", value=True, key="km_risk")
-    show_median = o2.toggle("Median lines", value=False, key="km_median_lines")
     unit = o2.radio("Time unit", list(TIME_DIVISOR), key="km_unit", horizontal=True)
-    horizon = o3.number_input(
-        f"Horizon ({unit}; 0 = all follow-up)", min_value=0.0, value=0.0, key="km_horizon"
-    )
     landmark_text = o3.text_input(
         f"Landmark times ({unit})",
         value="12, 24, 36" if unit == "months" else "1, 2, 3",
@@ -125,12 +119,7 @@ if landmark_warning:
     st.warning(esc_md(landmark_warning))
 opts = KMOptions(
     conf_type=conf_type,
-    show_ci=show_ci,
-    show_censor=show_censor,
-    show_risk=show_risk,
-    show_median=show_median,
     time_unit=unit,
-    horizon=horizon or None,
     landmarks=landmarks,
     method=method,
     p=p,
@@ -143,11 +132,27 @@ opts = KMOptions(
 if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
     g = grouping_for(data, full, column, cut=cut, cohort=cohort)
     chosen = list(endpoints) if endpoint == "both" else [endpoint]
+    # One options panel for the page's KM figure(s); its choices are in the URL (fig_...).
+    spec = figure_panel(
+        f"km_fig_{g.column}",
+        "km",
+        levels=list(g.levels or ()),
+        color_levels=g.color_levels,
+        defaults={
+            "title": endpoints[chosen[0]].label if len(chosen) == 1 else "(the endpoint)",
+            "legend_title": g.label,
+            "xlabel": f"Time ({unit})",
+        },
+        references=list(g.levels or ()),
+    )
     figures, tables = {}, {}
     cols = st.columns(len(chosen))
     for col, key in zip(cols, chosen, strict=True):
         with col:
-            out = render_km(g, endpoints[key], opts, key=f"km_{key}")
+            out = render_km(
+                g, endpoints[key], opts, key=f"km_{key}", spec=spec,
+                screen_width=1100 if len(chosen) == 1 else 620,
+            )  # fmt: skip
         for name, obj in out.items():
             (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj
     render_download_all(

@@ -20,17 +20,18 @@ from hccdash.cox import cox_fit, cox_zph
 from hccdash.figures import (
     MAX_CENSOR_MARKS,
     STEP_TOLERANCE,
-    default_risk_times,
+    FigureSpec,
     esc,
     forest_figure,
     format_p,
     km_caption,
     km_figure,
+    km_ticks,
     response_figure,
     schoenfeld_figure,
     thin_indices,
 )
-from hccdash.nonparametric import kaplan_meier, median_survival, risk_table
+from hccdash.nonparametric import kaplan_meier, median_survival, median_table, risk_table
 from hccdash.response import response_rates
 from hccdash.style import OKABE_ITO, PALETTE, PRESETS, color_for, template
 
@@ -97,41 +98,48 @@ def test_km_curves_match_lifelines_and_colours(km_w, waltons):
         assert x[0] == 0.0 and y[0] == 1.0
 
 
-def test_km_censor_ticks_at_censor_times(km_w):
-    fig = km_figure(km_w)
+@pytest.mark.parametrize(("mark", "symbol"), [("+", "cross-thin-open"), ("|", "line-ns-open")])
+def test_km_censor_marks_at_censor_times(km_w, mark, symbol):
+    fig = km_figure(km_w, FigureSpec(censor=mark))
     for curve in km_w.curves:
         ticks = fig.data[[t.name for t in fig.data].index(f"{curve.group} censored")]
-        assert ticks.marker.symbol == "line-ns-open"
+        assert ticks.marker.symbol == symbol
         censored = curve.n_censor > 0
         np.testing.assert_allclose(np.asarray(ticks.x), curve.time[censored])
         np.testing.assert_allclose(np.asarray(ticks.y), curve.surv[censored])
 
 
 def test_km_risk_table_aligned_with_ticks_and_equal_to_risk_table(km_w, waltons):
-    fig = km_figure(km_w)
-    ticks = np.asarray(fig.layout.xaxis.tickvals, dtype=float)
-    assert fig.layout.xaxis2.matches == "x"  # zooming moves the table with the curves
+    spec = FigureSpec()
+    ticks = km_ticks(km_w, spec)
     rt = risk_table(km_w, ticks)
+    fig = km_figure(km_w, spec, risk=rt)
+    np.testing.assert_allclose(np.asarray(fig.layout.xaxis.tickvals, dtype=float), ticks)
+    assert fig.layout.xaxis2.matches == "x"  # zooming moves the table with the curves
     texts = {t.name: t for t in fig.data if t.mode == "text"}
-    assert len(texts) == 3 * len(km_w.curves)
+    assert len(texts) == len(km_w.curves)  # KMunicate: one row per group, "n (events, cens.)"
     for gi, curve in enumerate(km_w.curves):
-        for row, values in (
-            ("at risk", rt.n_risk[gi]),
-            ("events", rt.n_event[gi]),
-            ("censored", rt.n_censor[gi]),
-        ):
-            trace = texts[f"{curve.group} {row}"]
-            assert trace.xaxis == "x2"
-            np.testing.assert_allclose(np.asarray(trace.x), ticks)
-            assert list(trace.text) == [f"{int(v):,}" for v in values]
-    # Independent check of "at risk" against lifelines' event table.
+        trace = texts[f"{curve.group} at risk"]
+        assert trace.xaxis == "x2"
+        shown = np.asarray(trace.x, dtype=float)
+        cols = [int(np.flatnonzero(np.isclose(ticks, t))[0]) for t in shown]
+        expect = [
+            f"{rt.n_risk[gi][j]:,} ({rt.n_event[gi][j]:,}, {rt.n_censor[gi][j]:,})" for j in cols
+        ]
+        assert list(trace.text) == expect
+    # Independent check of "at risk" against the data (lifelines' definition: T >= t).
     sub = waltons[waltons["group"] == "control"]
     kmf = KaplanMeierFitter().fit(sub["T"], sub["E"])
     gi = [c.group for c in km_w.curves].index("control")
-    for t, shown in zip(ticks, texts["control at risk"].text, strict=True):
-        expect = int((sub["T"] >= t).sum())
-        assert int(shown.replace(",", "")) == expect
+    for t, shown in zip(texts["control at risk"].x, texts["control at risk"].text, strict=True):
+        assert int(shown.split(" ")[0].replace(",", "")) == int((sub["T"] >= t).sum())
     assert kmf.event_table["at_risk"].iloc[0] == int(rt.n_risk[gi][0])
+    # "at risk" only: the plain number.
+    at = km_figure(km_w, FigureSpec(risk_table="at-risk"), risk=rt)
+    row = next(t for t in at.data if t.name == "control at risk")
+    assert all(" " not in v for v in row.text)
+    # No RiskTable given: no table (the figure never computes one).
+    assert not [t for t in km_figure(km_w).data if t.mode == "text"]
 
 
 def test_km_annotations_test_hr_median_caption(km_w, waltons):
@@ -142,10 +150,12 @@ def test_km_annotations_test_hr_median_caption(km_w, waltons):
         test=test,
         hr_text="HR 3.2 (95% CI 2.1–4.8)",
         show_median=True,
+        medians=median_table(km_w),
         caption=caption,
         title="Waltons",
     )
-    texts = " ".join(a.text for a in fig.layout.annotations)
+    texts = " ".join(a.text for a in fig.layout.annotations).replace("<br>", " ")
+    texts = texts.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     assert f"Log-rank {format_p(test.p_value)}" in texts
     assert "HR 3.2 (95% CI 2.1–4.8)" in texts
     assert f"n = {km_w.n} patients, {km_w.events} events" in texts
@@ -164,7 +174,8 @@ def test_km_years_and_horizon(km_w):
     inside = c.time / 12 <= 5
     np.testing.assert_allclose(x[1 : 1 + inside.sum()], c.time[inside] / 12)
     assert fig.layout.xaxis.title.text == "Time (years)"
-    np.testing.assert_allclose(fig.layout.xaxis.tickvals, default_risk_times(5, "years"))
+    spec = FigureSpec(time_unit="years", x_max=5)
+    np.testing.assert_allclose(fig.layout.xaxis.tickvals, km_ticks(km_w, spec) / 12)
     # A horizon before the first event still draws S = 1 up to the horizon.
     first = min(float(c.time[0]) for c in km_w.curves)
     early = km_figure(km_w, horizon=first / 2)
@@ -177,7 +188,8 @@ def test_km_user_strings_are_escaped(waltons):
     fig = km_figure(kaplan_meier(data, "T", "E", "group"), title="<script>")
     names = {t.name for t in fig.data if t.showlegend}
     assert "&lt;b&gt;x&lt;/b&gt;" in names
-    assert fig.layout.title.text == "&lt;script&gt;"
+    title = next(a for a in fig.layout.annotations if a.name == "title")
+    assert title.text == "&lt;script&gt;"
     assert esc("a&b") == "a&amp;b"
 
 
@@ -208,7 +220,7 @@ def km_million():
 
 def test_million_patient_km_is_bounded_and_within_tolerance(km_million):
     assert max(len(c.time) for c in km_million.curves) > 400_000
-    fig = km_figure(km_million)
+    fig = km_figure(km_million, FigureSpec(ci="on"))
     size = len(fig.to_json())
     print(f"\n1e6-patient KM figure: {size / 1024:.0f} KB JSON")
     assert size <= 500 * 1024
@@ -257,7 +269,8 @@ def test_forest_matches_cox_fit_and_shows_reference():
     np.testing.assert_allclose(est.error_x.array, [t.upper - t.hr for t in cox.terms])
     np.testing.assert_allclose(est.error_x.arrayminus, [t.hr - t.lower for t in cox.terms])
     labels = list(fig.layout.yaxis.ticktext)
-    assert "<b>Prior convictions</b>" in labels and "  0-1" in labels and "  other" in labels
+    labels = [str(x).strip() for x in labels]
+    assert "<b>Prior convictions</b>" in labels and "0-1" in labels and "other" in labels
     texts = [a.text for a in fig.layout.annotations]
     assert texts.count("reference") == 2
     for t in cox.terms:

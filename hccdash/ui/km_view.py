@@ -6,8 +6,7 @@ only lays results out and turns expected failures into messages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -15,13 +14,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from hccdash.errors import HccdashError
-from hccdash.figures import hr_text, km_caption, km_figure
+from hccdash.export import PresetFigure
 from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import landmark_table, median_table
+from hccdash.plotting.common import hr_block
+from hccdash.plotting.spec import FigureSpec
+from hccdash.plotting.views import km_inputs, km_view_figure
 from hccdash.schema import ENDPOINTS, PATIENT_ID, Cohort, Endpoint, Factor
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
+from hccdash.ui.figure_panel import show_spec_figure
 
 TIME_DIVISOR = {"months": 1.0, "years": 12.0}
 TESTS = {
@@ -156,14 +159,16 @@ def _fmt_med(med: float | None, lo: float | None, hi: float | None) -> str:
     return f"{one(med)} ({one(lo)}–{one(hi)})"
 
 
-def _hr_text(g: Grouping, endpoint: Endpoint, levels: Sequence[str]) -> str | None:
-    """HR (95% CI) of the second level vs the first from a one-covariate Cox model."""
-    if len(levels) != 2:
-        return None
-    fit = cache.cox_fit(
-        g.data, endpoint.time, endpoint.event, (g.column,), "efron", {g.column: levels[0]}
+def spec_from_options(opts: KMOptions) -> FigureSpec:
+    """The figure spec of a page without a figure panel (the display toggles of KMOptions)."""
+    return FigureSpec(
+        ci="on" if opts.show_ci else "off",
+        censor="+" if opts.show_censor else "none",
+        risk_table="kmunicate" if opts.show_risk else "none",
+        median_lines=opts.show_median,
+        time_unit=opts.time_unit,
+        x_max=opts.horizon or None,
     )
-    return hr_text(fit)
 
 
 def render_figure(fig: go.Figure, name: str, key: str) -> None:
@@ -188,6 +193,8 @@ def render_km(
     endpoint: Endpoint,
     opts: KMOptions,
     key: str,
+    spec: FigureSpec | None = None,
+    screen_width: float | None = None,
 ) -> dict[str, object]:
     """Draw one endpoint's Kaplan-Meier section; return its figures and tables for export.
 
@@ -213,29 +220,28 @@ def render_km(
                 f"({levels[0] if levels else 'none'}): no comparison is possible."
             )
         )
-    test = None
-    if grouped:
-        try:
-            test = cache.survdiff(
-                g.data,
-                endpoint.time,
-                endpoint.event,
-                g.column,
-                opts.method,
-                opts.p,
-                opts.q,
-                g.levels,
-            )
-        except HccdashError as exc:
-            show_error(exc)
-    hr = None
-    if grouped and len(levels) == 2:
-        try:
-            hr = _hr_text(g, endpoint, levels)
-        except (HccdashError, ImportError) as exc:
-            if isinstance(exc, ImportError) and not (exc.name or "").startswith("hccdash"):
-                raise
-            hr = None
+    spec = spec if spec is not None else spec_from_options(opts)
+    spec = replace(spec, time_unit=spec.time_unit or opts.time_unit)
+    inputs = km_inputs(
+        g.data,
+        endpoint.time,
+        endpoint.event,
+        g.column,
+        g.levels,
+        spec,
+        conf_type=opts.conf_type,
+        method=opts.method,
+        p=opts.p,
+        q=opts.q,
+        kaplan_meier=cache.kaplan_meier,
+        survdiff=cache.survdiff,
+        cox_fit=cache.cox_fit,
+    )
+    test = inputs.test
+    hr = hr_block(inputs.cox, spec.label_for) if inputs.cox is not None else ()
+    for message in inputs.messages:
+        if message.startswith("No test"):
+            st.warning(esc_md(message))
     for c in km.curves:
         if c.events == 0:
             st.info(
@@ -246,31 +252,29 @@ def render_km(
             )
 
     with guarded("The Kaplan-Meier figure"):
-        caption = km_caption(km, test=test, filters=opts.filters, time_unit=opts.time_unit)
-        fig = km_figure(
-            km,
-            test=test,
-            show_ci=opts.show_ci,
-            show_censor=opts.show_censor,
-            show_median=opts.show_median,
-            hr_text=hr,
-            time_unit=opts.time_unit,
-            horizon=opts.horizon,
-            title=endpoint.label,
-            caption=caption,
-            levels=g.color_levels,
-            risk_rows=("at risk", "events", "censored") if opts.show_risk else (),
-            ylabel=f"{endpoint.label} probability",
+
+        def build(s, width):
+            return km_view_figure(
+                inputs,
+                s,
+                endpoint=endpoint,
+                legend_label=g.label if g.column is not None else None,
+                color_levels=g.color_levels,
+                filters=opts.filters,
+                width=width,
+            )
+
+        fig = show_spec_figure(
+            build, spec, f"km_{endpoint.key}", f"{key}_fig", screen_width=screen_width
         )
-        out[f"km_{endpoint.key}"] = fig
-        render_figure(fig, f"km_{endpoint.key}", f"{key}_fig")
+        out[f"km_{endpoint.key}"] = PresetFigure(fig, spec.preset)
     if test is not None:
         st.markdown(
             f"{TESTS.get(test.method, test.method)} test: chi-square = {test.chisq:.2f}, "
             f"df = {test.df}, p = {fmt_p(test.p_value)}"
         )
     if hr:
-        st.markdown(esc_md(hr))
+        st.markdown(esc_md("; ".join(hr)))
 
     st.markdown(f"**Median survival** ({esc_md(opts.time_unit)}, 95% CI, {km.conf_type})")
     med = median_frame(km, divisor)

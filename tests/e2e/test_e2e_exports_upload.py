@@ -20,15 +20,15 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_png_download_from_the_km_page_has_the_chosen_pixel_size(app):
-    app.goto("km")
+    # The size preset is a figure option: chosen in the panel, kept in the URL (fig_preset).
+    app.goto("km?fig_preset=slide-4x3")
     app.km_curves()
-    app.selectbox_choose("Export size", "4:3 1024x768")
-    button = app.page.get_by_role("button", name=re.compile(r"Download PNG")).first
+    button = app.page.locator(".st-key-km_os_fig_png button").first
     with app.page.expect_download(timeout=90_000) as info:
         button.click()
     download = info.value
     assert download.suggested_filename.endswith(".png")
-    assert "1024x768" in download.suggested_filename
+    assert "slide-4x3" in download.suggested_filename
     with open(download.path(), "rb") as fh:
         data = fh.read()
     assert _png_size(data) == (1024, 768)
