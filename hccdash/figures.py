@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
+from hccdash.report.fmt import format_p as _format_p
 from hccdash.style import GRID_COLOR, PALETTE, color_for, style_spec, template
 
 if TYPE_CHECKING:
@@ -54,14 +55,16 @@ def esc(text: object) -> str:
 
 
 def format_p(p: float | None) -> str:
-    """``p = 0.012``, ``p < 0.001``; ``p = NA`` when missing."""
+    """``p = 0.012``, ``p < 0.001``; ``p = NA`` when missing.
+
+    A thin alias of :func:`hccdash.report.fmt.format_p` (the one home of p-value formatting,
+    journal style), kept so existing callers keep working.
+    """
     if p is None or not np.isfinite(p):
         return "p = NA"
     if p < 0.001:
         return "p < 0.001"
-    if p < 0.01:
-        return f"p = {p:.3f}"
-    return f"p = {p:.2f}" if p >= 0.1 else f"p = {p:.3f}"
+    return f"p = {_format_p(p)}"
 
 
 def _wrap(text: str, width: int) -> str:
