@@ -14,7 +14,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
-       libreoffice-writer-nogui \
+       libreoffice-writer-nogui fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -83,6 +83,19 @@ def _repeat_header(tr) -> None:
     tr_pr.append(el)
 
 
+def _content_widths(table: Table) -> list[float]:
+    """Relative column widths: the longest cell (or header word) of each column."""
+    pad = 4.0  # cell margins, in characters
+    widths = [1.2 * max(len(w) for w in (table.stub or " ").split()) + pad]
+    widths += [1.2 * max(len(w) for w in (c or " ").split()) + pad for c in table.columns]
+    for r in table.rows:
+        label = min(30.0, len(r.label) + (3 if r.kind == "level" else 0))
+        widths[0] = max(widths[0], label + pad)
+        for j, text in enumerate(r.cells, start=1):
+            widths[j] = max(widths[j], len(text) + pad)
+    return [max(5.0, w) for w in widths]
+
+
 def _write(cell, text: str, size: float, *, bold=False, indent=False, align=None) -> None:
     para = cell.paragraphs[0]  # a new cell holds one empty paragraph
     para.paragraph_format.space_before = Pt(0)
@@ -149,18 +162,19 @@ def add_table(doc, table: Table, *, number: int | None = None, size: float = 10)
             edges["bottom"] = "8"
         for tc in tr.xpath("./w:tc"):
             _border(tc, **edges)
-    # The label column gets the room it needs; the others share the rest of the text width.
-    usable = doc.sections[-1].page_width - doc.sections[-1].left_margin
-    usable -= doc.sections[-1].right_margin
-    longest = max(
-        [len(table.stub)] + [len(r.label) + (3 if r.kind == "level" else 0) for r in table.rows]
-    )
-    stub_w = int(usable * min(0.45, max(0.2, longest / 80)))
-    other_w = int((usable - stub_w) / max(1, n_cols - 1))
+    # Column widths follow their content (a header wraps at its words), scaled to the text
+    # width: set on the grid and on every cell, as Word and LibreOffice each read one of them.
+    section = doc.sections[-1]
+    usable = section.page_width - section.left_margin - section.right_margin
+    weights = _content_widths(table)
+    total = sum(weights)
+    widths = [int(usable * w / total) for w in weights]
     word.autofit = False
+    for j, col in enumerate(word.columns):
+        col.width = widths[j]
     for row in word.rows:
         for j, cell in enumerate(row.cells):
-            cell.width = stub_w if j == 0 else other_w
+            cell.width = widths[j]
     for note in table.footnotes:
         para = doc.add_paragraph()
         para.paragraph_format.space_after = Pt(0)
