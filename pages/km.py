@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.filters import describe, parse_by, parse_cut, parse_endpoint
+from hccdash.report.report import ReportFigure, ReportSection
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.km_view import (
     ADJUST,
@@ -16,6 +17,7 @@ from hccdash.ui.km_view import (
     render_km,
     stratify_candidates,
 )
+from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
 
 view = filtered_view()
@@ -134,10 +136,11 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
     g = grouping_for(data, full, column, cut=cut)
     chosen = list(endpoints) if endpoint == "both" else [endpoint]
     figures, tables = {}, {}
+    report_tables = []
     cols = st.columns(len(chosen))
     for col, key in zip(cols, chosen, strict=True):
         with col:
-            out = render_km(g, endpoints[key], opts, key=f"km_{key}")
+            out = render_km(g, endpoints[key], opts, key=f"km_{key}", report=report_tables)
         for name, obj in out.items():
             (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj
     render_download_all(
@@ -147,4 +150,20 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
         f"stratified by {g.label}; {TESTS[method]} test; {conf_type} CIs.",
         "km_all",
         "kaplan_meier",
+    )
+    report_box(
+        ReportSection(
+            "km",
+            f"Kaplan-Meier analysis by {g.label}",
+            opts.filters,
+            f"Kaplan-Meier estimates with {conf_type} 95% CIs (R survfit); {TESTS[method]} "
+            "test (R survdiff); median survival and survival at landmark times.",
+            tuple(report_tables),
+            tuple(
+                ReportFigure(n, f, f"{f.layout.title.text or n}: Kaplan-Meier curves by {g.label}.")
+                for n, f in figures.items()
+            ),
+        ),
+        cohort,
+        "km_report",
     )

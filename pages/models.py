@@ -6,11 +6,16 @@ import streamlit as st
 from hccdash import models as M
 from hccdash.errors import HccdashError
 from hccdash.figures import km_figure
+from hccdash.filters import describe
 from hccdash.io import neutralise_formulas
+from hccdash.report.report import ReportFigure, ReportSection
+from hccdash.report.summary_tables import models_model
 from hccdash.ui import models as U
 from hccdash.ui.common import guarded, reconstruction_notice, show_error, too_few_patients
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
+from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
+from hccdash.ui.table_view import render_table_model
 
 view = filtered_view()
 cohort, data = view.cohort, view.data
@@ -107,6 +112,7 @@ if md.dropped:
 st.markdown(M.validation_statement(md, int(n_splits)))
 
 tables: dict[str, pd.DataFrame] = {}
+report_tables = []
 figures = {}
 
 # ---- validation ----------------------------------------------------------------------------
@@ -128,8 +134,9 @@ cv_table = U.metrics_table(list(cv.values()))
 if cv_table.empty:
     st.warning("No metric could be computed on these patients; see the messages below.")
 else:
-    st.dataframe(cv_table, hide_index=True, key="models_cv_table")
-    table_downloads(cv_table, "risk_models_cross_validation", key="models_cv_dl")
+    cv_model = models_model(list(cv.values()), key="risk_models_cross_validation", details=cv_table)
+    render_table_model(cv_model, "models_cv", title=False)
+    report_tables.append(cv_model)
     tables["cross_validation"] = cv_table
 for res in cv.values():
     U.show_messages(res.messages)
@@ -159,8 +166,11 @@ if st.session_state.get("models_full_key") == full_key:
         "optimism. sd, lower, upper describe the optimism over replicates."
     )
     if not boot_table.empty:
-        st.dataframe(boot_table, hide_index=True, key="models_boot_table")
-        table_downloads(boot_table, "risk_models_bootstrap", key="models_boot_dl")
+        boot_model = models_model(
+            list(boot.values()), key="risk_models_bootstrap", details=boot_table
+        )
+        render_table_model(boot_model, "models_boot", title=False)
+        report_tables.append(boot_model)
         tables["bootstrap"] = boot_table
     for res in boot.values():
         U.show_messages(res.messages)
@@ -291,3 +301,16 @@ methods = (
     f"forest {int(n_trees)} trees. {epv_text}"
 )
 download_all(figures, tables, methods, key="models_all", name="risk_models")
+report_box(
+    ReportSection(
+        "models",
+        f"Risk models: {endpoints[endpoint].label}",
+        describe(view.spec),
+        methods,
+        tuple(report_tables),
+        tuple(ReportFigure(n, f, f"{f.layout.title.text or n}.") for n, f in figures.items()),
+        packages=("scikit-survival", "scikit-learn"),
+    ),
+    cohort,
+    "models_report",
+)

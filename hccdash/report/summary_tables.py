@@ -108,7 +108,7 @@ def baseline_model(
         what.append("median (Q1–Q3)")
     text = "; ".join(what)
     notes = [text[:1].upper() + text[1:] + "." if what else "Summary per group."]
-    notes += [f"{superscript(i)} {words}." for words, i in test_marks.items()]
+    notes += [f"{superscript(i)} {words.rstrip('.')}." for words, i in test_marks.items()]
     details = table.to_frame()
     if table.tests:
         raw = pd.DataFrame([t.__dict__ for t in table.tests])
@@ -223,11 +223,17 @@ def toxicity_model(tox, labels: Labels, *, key: str = "toxicity") -> Table:
     )
 
 
-def models_model(results: Sequence, *, key: str = "risk_models_performance") -> Table:
+def models_model(
+    results: Sequence,
+    *,
+    key: str = "risk_models_performance",
+    details: pd.DataFrame | None = None,
+) -> Table:
     """Out-of-sample performance of risk models (``hccdash.models.ValidationResult``).
 
     One header row per model with its metrics indented: estimate, SD and range over repeats
-    (cross-validation) or apparent and optimism (bootstrap).
+    (cross-validation) or apparent and optimism (bootstrap). ``details`` replaces the raw
+    frame (default: every result's ``to_frame``).
     """
     results = [r for r in results if r.metrics]
     boot = any(r.method == "bootstrap" for r in results)
@@ -259,9 +265,9 @@ def models_model(results: Sequence, *, key: str = "risk_models_performance") -> 
             if first
             else "No model could be validated."
         )
-    details = (
-        pd.concat([r.to_frame() for r in results], ignore_index=True) if results else pd.DataFrame()
-    )
+    if details is None:
+        frames = [r.to_frame() for r in results]
+        details = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Table(
         key=key,
         title="Risk models: out-of-sample performance",

@@ -257,7 +257,7 @@ def median_model(
     return Table(
         key=key or f"median_{endpoint.key}",
         title=f"{endpoint.label}: median survival",
-        stub=group_label or "Group",
+        stub="Group",
         columns=columns,
         rows=tuple(rows),
         footnotes=tuple(notes),
