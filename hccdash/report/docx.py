@@ -15,11 +15,12 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Inches, Pt
 
 from hccdash.errors import InputError
 from hccdash.report.table import Table
@@ -28,6 +29,7 @@ __all__ = ["FONTS", "add_table", "new_document", "table_docx"]
 
 FONTS = ("Times New Roman", "Arial")
 INDENT_PT = 12
+EMU_PER_PT = 12700  # Word's unit: English Metric Units
 
 
 def _check_font(font: str, size: float) -> None:
@@ -41,6 +43,9 @@ def new_document(font: str = "Times New Roman", size: float = 10):
     """An empty Word document whose normal text is ``font`` at ``size`` pt."""
     _check_font(font, size)
     doc = Document()
+    for section in doc.sections:  # manuscript margins: one inch
+        section.left_margin = section.right_margin = Inches(1)
+        section.top_margin = section.bottom_margin = Inches(1)
     for name in ("Normal", "Caption"):
         try:
             style = doc.styles[name]
@@ -83,17 +88,58 @@ def _repeat_header(tr) -> None:
     tr_pr.append(el)
 
 
-def _content_widths(table: Table) -> list[float]:
-    """Relative column widths: the longest cell (or header word) of each column."""
-    pad = 4.0  # cell margins, in characters
-    widths = [1.2 * max(len(w) for w in (table.stub or " ").split()) + pad]
-    widths += [1.2 * max(len(w) for w in (c or " ").split()) + pad for c in table.columns]
+CHAR_PT = 0.56  # mean width of a digit or letter, in em (Times New Roman / Arial)
+CELL_PAD_PT = 12.0  # left + right cell margins
+
+
+def needed_widths(table: Table, size: float = 10) -> list[float]:
+    """Points each column needs: numbers on one line, headers wrapped at their words, the
+    label column up to 30 characters (longer labels wrap)."""
+    char = CHAR_PT * size
+    bold = 1.1 * char
+    widths = [bold * max(len(w) for w in (table.stub or " ").split()) + CELL_PAD_PT]
+    widths += [bold * max(len(w) for w in (c or " ").split()) + CELL_PAD_PT for c in table.columns]
     for r in table.rows:
-        label = min(30.0, len(r.label) + (3 if r.kind == "level" else 0))
-        widths[0] = max(widths[0], label + pad)
-        for j, text in enumerate(r.cells, start=1):
-            widths[j] = max(widths[j], len(text) + pad)
-    return [max(5.0, w) for w in widths]
+        label = min(30, len(r.label)) * (bold if r.kind == "header" else char)
+        label += INDENT_PT if r.kind == "level" else 0.0
+        widths[0] = max(widths[0], label + CELL_PAD_PT)
+        for k, text in enumerate(r.cells, start=1):
+            widths[k] = max(widths[k], char * len(text) + CELL_PAD_PT)
+    return widths
+
+
+def _fit(needed: list[float], usable: float) -> list[float]:
+    """Widths within ``usable``: the numeric columns keep what they need, the label column
+    takes the rest (at least 60 pt); if still too wide, everything shrinks in proportion."""
+    rest = usable - sum(needed[1:])
+    if rest >= needed[0]:
+        extra = usable - sum(needed)
+        return [needed[0] + extra, *needed[1:]] if extra > 0 else needed
+    if rest >= 60:
+        return [rest, *needed[1:]]
+    scale = usable / sum(needed)
+    return [w * scale for w in needed]
+
+
+def is_wide(table: Table, size: float, section) -> bool:
+    """True when the numeric columns (and a label column of 110 pt, which may wrap) do not
+    fit the text width of a portrait page."""
+    needed = needed_widths(table, size)
+    portrait = min(section.page_width, section.page_height)
+    usable = (portrait - section.left_margin - section.right_margin) / EMU_PER_PT
+    return sum(needed[1:]) + min(needed[0], 110.0) > usable
+
+
+def _orient(doc, landscape: bool, *, new_page: bool = True) -> None:
+    """Landscape or portrait from here on: a new section (page), or the current one when
+    ``new_page`` is False (an empty document)."""
+    section = doc.sections[-1]
+    if (section.orientation == WD_ORIENT.LANDSCAPE) == landscape:
+        return
+    new = doc.add_section(WD_SECTION.NEW_PAGE) if new_page else section
+    width, height = new.page_width, new.page_height
+    new.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    new.page_width, new.page_height = height, width
 
 
 def _write(cell, text: str, size: float, *, bold=False, indent=False, align=None) -> None:
@@ -112,11 +158,18 @@ def _write(cell, text: str, size: float, *, bold=False, indent=False, align=None
 def add_table(doc, table: Table, *, number: int | None = None, size: float = 10):
     """Append ``table`` to ``doc``: its title (``Table n.``), the Word table and footnotes.
 
+    A table too wide for a portrait page starts a landscape page.
+
     Returns
     -------
     docx.table.Table
         The Word table added.
     """
+    # A table wider than a portrait page goes on a landscape page (as journals set them);
+    # the pages after it stay landscape (no blank page between two wide tables).
+    needed = needed_widths(table, size)
+    if is_wide(table, size, doc.sections[-1]):
+        _orient(doc, landscape=True)
     title = f"Table {number}. {table.title}" if number is not None else table.title
     cap = doc.add_paragraph()
     cap.paragraph_format.keep_with_next = True
@@ -165,10 +218,8 @@ def add_table(doc, table: Table, *, number: int | None = None, size: float = 10)
     # Column widths follow their content (a header wraps at its words), scaled to the text
     # width: set on the grid and on every cell, as Word and LibreOffice each read one of them.
     section = doc.sections[-1]
-    usable = section.page_width - section.left_margin - section.right_margin
-    weights = _content_widths(table)
-    total = sum(weights)
-    widths = [int(usable * w / total) for w in weights]
+    usable = (section.page_width - section.left_margin - section.right_margin) / EMU_PER_PT
+    widths = [Pt(w) for w in _fit(needed, usable)]
     word.autofit = False
     for j, col in enumerate(word.columns):
         col.width = widths[j]
@@ -195,6 +246,8 @@ def table_docx(table: Table, *, font: str = "Times New Roman", size: float = 10)
     b'PK'
     """
     doc = new_document(font, size)
+    if is_wide(table, size, doc.sections[-1]):
+        _orient(doc, landscape=True, new_page=False)
     add_table(doc, table, size=size)
     buf = io.BytesIO()
     doc.save(buf)

@@ -59,8 +59,9 @@ def _styler(table: Table, frame: pd.DataFrame):
     bold = [r.kind == "header" for r in table.rows]
 
     def row_style(row: pd.Series) -> list[str]:
+        # a variable's header row: its label in bold (as in the Word table)
         weight = "font-weight: bold" if bold[row.name] else ""
-        return [weight] * len(row)
+        return [weight] + [""] * (len(row) - 1)
 
     return frame.style.apply(row_style, axis=1).hide(axis="index")
 
