@@ -7,7 +7,7 @@ from hccdash.errors import HccdashError
 from hccdash.figures import forest_figure, schoenfeld_figure
 from hccdash.filters import describe, parse_endpoint
 from hccdash.report.labels import label_lookup
-from hccdash.report.report import ReportFigure, ReportSection
+from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.survival_tables import cox_merge_model
 from hccdash.schema import PAPER_COX_FACTORS
 from hccdash.ui import cache
@@ -180,7 +180,21 @@ report_box(
         "multivariable model with all; proportional hazards by scaled Schoenfeld residuals "
         "(R cox.zph, KM transform).",
         tuple(report_tables),
-        tuple(ReportFigure(n, f, f"{f.layout.title.text or n}.") for n, f in figures.items()),
+        tuple(
+            ReportFigure(
+                n,
+                f,
+                figure_legend(
+                    f,
+                    n,
+                    "Hazard ratios with 95% Wald confidence intervals (log scale)."
+                    if n.startswith("forest")
+                    else "Scaled Schoenfeld residuals against Kaplan-Meier-transformed time "
+                    "with a lowess smooth; a flat smooth means a constant hazard ratio.",
+                ),
+            )
+            for n, f in figures.items()
+        ),
     ),
     cohort,
     "cox_report",

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.filters import describe, parse_by, parse_cut, parse_endpoint
-from hccdash.report.report import ReportFigure, ReportSection
+from hccdash.report.report import KM_LEGEND, ReportFigure, ReportSection, figure_legend
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.km_view import (
     ADJUST,
@@ -160,7 +160,7 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
             "test (R survdiff); median survival and survival at landmark times.",
             tuple(report_tables),
             tuple(
-                ReportFigure(n, f, f"{f.layout.title.text or n}: Kaplan-Meier curves by {g.label}.")
+                ReportFigure(n, f, figure_legend(f, n, f"By {g.label}. {KM_LEGEND}"))
                 for n, f in figures.items()
             ),
         ),

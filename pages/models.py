@@ -8,7 +8,7 @@ from hccdash.errors import HccdashError
 from hccdash.figures import km_figure
 from hccdash.filters import describe
 from hccdash.io import neutralise_formulas
-from hccdash.report.report import ReportFigure, ReportSection
+from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.summary_tables import models_model
 from hccdash.ui import models as U
 from hccdash.ui.common import guarded, reconstruction_notice, show_error, too_few_patients
@@ -308,7 +308,9 @@ report_box(
         describe(view.spec),
         methods,
         tuple(report_tables),
-        tuple(ReportFigure(n, f, f"{f.layout.title.text or n}.") for n, f in figures.items()),
+        tuple(
+            ReportFigure(n, f, figure_legend(f, n.replace("_", " "))) for n, f in figures.items()
+        ),
         packages=("scikit-survival", "scikit-learn"),
     ),
     cohort,

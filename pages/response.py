@@ -5,7 +5,7 @@ import streamlit as st
 from hccdash.figures import response_figure
 from hccdash.filters import describe
 from hccdash.report.labels import label_lookup
-from hccdash.report.report import ReportFigure, ReportSection
+from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.summary_tables import response_model, toxicity_model
 from hccdash.response import RESPONSE_COLUMNS, best_response_table, toxicity_table
 from hccdash.schema import TREATMENT
@@ -78,7 +78,10 @@ report_box(
         "patients with exact Clopper-Pearson 95% CIs (R binom.test); toxicity as patients per "
         "CTCAE grade.",
         tuple(report_tables),
-        tuple(ReportFigure(n, f, "RECIST best response by group.") for n, f in figures.items()),
+        tuple(
+            ReportFigure(n, f, figure_legend(f, n, "Patients per RECIST 1.1 best response."))
+            for n, f in figures.items()
+        ),
     ),
     cohort,
     "resp_report",

@@ -5,7 +5,7 @@ import streamlit as st
 
 from hccdash.filters import describe
 from hccdash.report.labels import label_lookup
-from hccdash.report.report import ReportFigure, ReportSection
+from hccdash.report.report import KM_LEGEND, ReportFigure, ReportSection, figure_legend
 from hccdash.report.survival_tables import univariate_model
 from hccdash.ui import cache
 from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
@@ -47,6 +47,7 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
     choice = st.selectbox("Show curves for", labels, key="uni_factor")
     factor = factors[labels.index(choice)]
     g = grouping_for(data, full, None, factor=factor)
+    curves_by = g.label
     opts = KMOptions(landmarks=(), filters=describe(view.spec))
     cols = st.columns(len(endpoints))
     for col, endpoint in zip(cols, endpoints, strict=True):
@@ -72,7 +73,7 @@ report_box(
         "test per factor and endpoint.",
         tuple(report_tables),
         tuple(
-            ReportFigure(name, fig, f"{name.replace('_', ' ')}: Kaplan-Meier curves.")
+            ReportFigure(name, fig, figure_legend(fig, name, f"By {curves_by}. {KM_LEGEND}"))
             for name, fig in figures.items()
         ),
     ),

@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 import hccdash.report.docx as report_docx
 import hccdash.report.fmt as fmt
+import hccdash.report.labels as labels_mod
+import hccdash.report.report as report_mod
 import hccdash.report.table as table_mod
 from hccdash.errors import InputError
 from hccdash.figures import format_p as figure_p
@@ -21,7 +23,7 @@ from hccdash.report.table import Row, Table
 from hccdash.ui.common import fmt_p
 
 
-@pytest.mark.parametrize("module", [fmt, table_mod, report_docx])
+@pytest.mark.parametrize("module", [fmt, table_mod, report_docx, labels_mod, report_mod])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +33,7 @@ __all__ = [
     "ReportFigure",
     "ReportSection",
     "ReportUnavailable",
+    "figure_legend",
     "report_docx",
     "report_pdf",
     "report_zip",
@@ -39,7 +41,7 @@ __all__ = [
     "software_paragraph",
 ]
 
-FIGURE_SIZE = (1600, 1000)  # px at scale 1: 16:10, placed 6 inches wide
+FIGURE_SIZE = (960, 640)  # CSS px, rendered at scale 2 and placed 6 inches wide
 PDF_TIMEOUT = 120
 # Packages named in the methods when a section used them (scikit-survival for risk models).
 _EXTRA_PACKAGES = {"scikit-survival": "scikit-survival", "scikit-learn": "scikit-learn"}
@@ -75,6 +77,28 @@ class ReportSection:
     packages: tuple[str, ...] = ()
 
 
+KM_LEGEND = (
+    "Kaplan-Meier estimates with 95% pointwise confidence bands; ticks mark censored "
+    "patients; numbers at risk, cumulative events and censored below the axis."
+)
+
+
+def figure_legend(fig, fallback: str, detail: str = "") -> str:
+    """A numbered figure's legend: its title (markup removed), then ``detail``.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> fig = go.Figure(layout={"title": {"text": "<b>Overall survival</b>"}})
+    >>> figure_legend(fig, "x", "By arm.")
+    'Overall survival. By arm.'
+    """
+    title = getattr(getattr(getattr(fig, "layout", None), "title", None), "text", None)
+    title = re.sub(r"<[^>]+>", " ", str(title or fallback)).strip()
+    title = re.sub(r"\s+", " ", title).rstrip(".")
+    return f"{title}. {detail}".strip()
+
+
 def software_paragraph(packages: Sequence[str] = ()) -> str:
     """Software and versions: the one call site of the shared version list, plus ``packages``.
 
@@ -98,7 +122,7 @@ def software_paragraph(packages: Sequence[str] = ()) -> str:
 
 def _png(fig) -> bytes:
     w, h = FIGURE_SIZE
-    return figure_bytes(fig, "png", w, h, 1)
+    return figure_bytes(fig, "png", w, h, 2)
 
 
 def report_docx(

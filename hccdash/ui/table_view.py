@@ -108,7 +108,12 @@ def _file(table: Table, fmt: str) -> bytes:
 def table_download_buttons(table: Table, key: str) -> None:
     """DOCX (Word table), XLSX (formatted) and CSV (raw numbers) buttons, built on click."""
     cols = st.columns(3)
-    labels = {"docx": "Word (DOCX)", "xlsx": "Excel (XLSX)", "csv": "CSV (raw numbers)"}
+    labels = {"docx": "DOCX", "xlsx": "XLSX", "csv": "CSV"}
+    helps = {
+        "docx": "A Word table (header row, indented levels, footnotes, Times 10 pt).",
+        "xlsx": "A formatted Excel sheet, with the raw numbers on a second sheet.",
+        "csv": "The raw, unformatted numbers (coef, se, z, exact p).",
+    }
     for col, fmt in zip(cols, ("docx", "xlsx", "csv"), strict=True):
         _, name, mime = _name_mime(table, fmt)
         col.download_button(
@@ -119,6 +124,7 @@ def table_download_buttons(table: Table, key: str) -> None:
             key=f"{key}_{fmt}",
             on_click="ignore",
             icon=":material/download:",
+            help=helps[fmt],
         )
 
 
