@@ -153,3 +153,8 @@ def test_csv_holds_raw_values():
     assert body.decode("utf-8-sig").splitlines()[1] == "'=SUM(1),1"
     with pytest.raises(InputError, match="format"):
         table_file(_demo(), "odt")
+
+
+def test_a_level_called_none_is_a_label_not_an_error():
+    t = Table("t", "T", "x", ("a",), (Row("level", "None", ("3 (14%)",)),))
+    assert t.rows[0].label == "None"
