@@ -529,3 +529,24 @@ def test_km_median_table_is_formatted(bundled):
     assert shown["Median (95% CI)"].iloc[1] == f"{m.median:.1f} ({lo}–{hi})"
     labels = shown["Group"].str.strip().tolist()
     assert labels[1:3] == ["IMRT+TACE", "IMRT"]  # levels under the grouping's header row
+
+
+def test_response_and_toxicity_tables_are_formatted(bundled):
+    from hccdash.response import toxicity_table
+
+    at = open_page("response")
+    no_exception(at)
+    shown = [t.value for t in at.table]
+    resp = next(t for t in shown if "Response" in t.columns)
+    rates = response_rates(bundled, by="treatment")
+    r = rates.rows[0]  # intrahepatic, overall
+    orr = resp[resp["Response"].str.strip() == "ORR (95% CI)"].iloc[0]
+    expect = f"{100 * r.orr.estimate:.1f}% ({100 * r.orr.lower:.1f}–{100 * r.orr.upper:.1f})"
+    assert orr.iloc[1] == expect
+    tox = next(t for t in shown if "Toxicity" in t.columns)
+    counts = toxicity_table(bundled)
+    labels = tox["Toxicity"].str.strip().tolist()
+    assert "Anorexia nausea" in labels and "tox_anorexia_nausea_grade" not in labels
+    any_row = labels.index("Any grade")
+    k, n = int(counts.counts[0, 0, 1:].sum()), int(counts.n[0, 0])
+    assert tox.iloc[any_row, 1] == f"{k} ({100 * k / n:.0f}%)"
