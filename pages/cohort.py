@@ -5,11 +5,16 @@ import streamlit as st
 from hccdash.baseline import completeness
 from hccdash.filters import events_per_endpoint
 from hccdash.nonparametric import median_followup
+from hccdash.report.labels import label_lookup
+from hccdash.report.report import ReportSection
+from hccdash.report.summary_tables import baseline_model
 from hccdash.schema import TREATMENT
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, guarded, reconstruction_notice, too_few_patients
 from hccdash.ui.km_view import render_table, table_height
+from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
+from hccdash.ui.table_view import p_style, render_table_model
 
 view = filtered_view()
 cohort = view.cohort
@@ -40,6 +45,7 @@ if view.n and endpoints:
         )
 
 st.subheader("Baseline characteristics")
+report_tables = []
 columns = [c for c in cohort.data.columns if cohort.data[c].dropna().nunique() <= 20]
 options = ["(overall only)", *columns]
 default = options.index(TREATMENT) if TREATMENT in options else 0
@@ -47,26 +53,30 @@ by = st.selectbox("Compare groups of", options, index=default, key="cohort_by")
 if not too_few_patients(view.n, minimum=1, what="a baseline table"):
     with guarded("The baseline table"):
         table = cache.baseline_table(view.data, None if by == "(overall only)" else by)
-        frame = table.to_frame()
-        labels = {str(c): cohort.label(str(c)) for c in cohort.data.columns}
-        labels |= {f.column: f.label for f in cohort.factors()}
-        frame.insert(0, "characteristic", frame["variable"].map(lambda v: labels.get(v, v)))
-        render_table(
-            frame.drop(columns="variable"),
-            "baseline_characteristics",
-            "cohort_baseline",
-            height=table_height(len(frame)),
+        baseline = baseline_model(
+            table,
+            label_lookup(cohort),
+            by_label=label_lookup(cohort)(by) if table.groups else None,
+            p_style=p_style(),
         )
-        if table.tests:
-            st.caption(
-                "n (%) of patients with a value; numeric: median (Q1–Q3). Tests are two-sided on "
-                "complete cases: Fisher's exact test for 2×2 tables, the Fisher-Freeman-Halton "
-                "exact test for larger tables (Pearson chi-square above 300 patients), "
-                "Mann-Whitney U for 2 groups and Kruskal-Wallis for more (numeric)."
-            )
+        render_table_model(baseline, "cohort_baseline")
+        report_tables.append(baseline)
 
 st.subheader("Data completeness")
 complete = completeness(view.data).to_frame()
 render_table(
     complete, "data_completeness", "cohort_completeness", height=table_height(len(complete))
+)
+
+report_box(
+    ReportSection(
+        "cohort",
+        "Cohort and baseline characteristics",
+        view.filters_text,
+        "Categorical characteristics as n (%), numeric as median (Q1–Q3); two-sided tests on "
+        "complete cases (footnotes name each test).",
+        tuple(report_tables),
+    ),
+    cohort,
+    "cohort_report",
 )

@@ -3,9 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
 from hccdash.figures import forest_figure, schoenfeld_figure
 from hccdash.filters import parse_endpoint
+from hccdash.report.labels import label_lookup
+from hccdash.report.report import ReportFigure, ReportSection, figure_legend
+from hccdash.report.survival_tables import cox_merge_model
 from hccdash.ui import cache
 from hccdash.ui.common import (
     esc_md,
@@ -23,7 +27,9 @@ from hccdash.ui.cox_view import (
 )
 from hccdash.ui.figure_panel import figure_panel, show_spec_figure
 from hccdash.ui.km_view import render_download_all, render_table
+from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
+from hccdash.ui.table_view import p_style, render_table_model
 
 view = filtered_view()
 cohort, data, full = view.cohort, view.data, view.cohort.data
@@ -78,6 +84,7 @@ if refs:
             )
 
 figures, tables = {}, {}
+report_tables = []
 if not covariates:
     st.info("Choose at least one covariate.")
 elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
@@ -103,16 +110,21 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
 
         st.subheader("Hazard ratios")
         hr = fit.to_frame()
-        hr.insert(
-            1,
-            "HR (95% CI)",
-            [
-                f"{h:.2f} ({lo:.2f}–{up:.2f})"
-                for h, lo, up in zip(hr.hr, hr.lower, hr.upper, strict=True)
-            ],
-        )
-        hr.insert(2, "p", [fmt_p(v) for v in hr.p_value])
-        render_table(hr, f"cox_{key}", f"cox_{key}_terms")
+        univariable = {}
+        for cov in covariates:  # one model per covariate, same patients' data and options
+            ref = {cov: reference[cov]} if cov in reference else None
+            try:
+                univariable[cov] = cache.cox_fit(
+                    model_data, endpoint.time, endpoint.event, (cov,), ties, ref, None, penalized
+                )
+            except HccdashError:
+                univariable[cov] = None
+        merged = cox_merge_model(
+            univariable, fit, label_lookup(cohort), endpoint=endpoint, p_style=p_style(),
+            key=f"cox_{key}",
+        )  # fmt: skip
+        render_table_model(merged, f"cox_{key}_terms", title=False)
+        report_tables.append(merged)
         tables[f"cox_{key}"] = hr
         with guarded("The forest plot"):
             labels = {c: cohort.label(c) for c in covariates}
@@ -194,4 +206,34 @@ render_download_all(
     + "; Wald 95% CIs; proportional hazards by R cox.zph (KM transform).",
     "cox_all",
     f"cox_{key}",
+)
+report_box(
+    ReportSection(
+        "cox",
+        f"Cox model: {endpoint.label}",
+        view.filters_text,
+        f"Cox proportional hazards models (R coxph), {ties} ties"
+        + (", Firth penalised likelihood" if penalized else "")
+        + "; Wald 95% CIs and p values; univariable models one covariate at a time, the "
+        "multivariable model with all; proportional hazards by scaled Schoenfeld residuals "
+        "(R cox.zph, KM transform).",
+        tuple(report_tables),
+        tuple(
+            ReportFigure(
+                n,
+                f,
+                figure_legend(
+                    f,
+                    n,
+                    "Hazard ratios with 95% Wald confidence intervals (log scale)."
+                    if n.startswith("forest")
+                    else "Scaled Schoenfeld residuals against Kaplan-Meier-transformed time "
+                    "with a lowess smooth; a flat smooth means a constant hazard ratio.",
+                ),
+            )
+            for n, f in figures.items()
+        ),
+    ),
+    cohort,
+    "cox_report",
 )

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.filters import parse_by, parse_cut, parse_endpoint
+from hccdash.report.report import KM_LEGEND, ReportFigure, ReportSection, figure_legend
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.figure_panel import figure_panel
 from hccdash.ui.km_view import (
@@ -17,6 +18,7 @@ from hccdash.ui.km_view import (
     render_km,
     stratify_candidates,
 )
+from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
 
 view = filtered_view()
@@ -146,12 +148,13 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
         references=list(g.levels or ()),
     )
     figures, tables = {}, {}
+    report_tables = []
     cols = st.columns(len(chosen))
     for col, key in zip(cols, chosen, strict=True):
         with col:
             out = render_km(
                 g, endpoints[key], opts, key=f"km_{key}", spec=spec,
-                screen_width=1100 if len(chosen) == 1 else 620,
+                screen_width=1100 if len(chosen) == 1 else 620, report=report_tables,
             )  # fmt: skip
         for name, obj in out.items():
             (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj
@@ -162,4 +165,20 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
         f"stratified by {g.label}; {TESTS[method]} test; {conf_type} CIs.",
         "km_all",
         "kaplan_meier",
+    )
+    report_box(
+        ReportSection(
+            "km",
+            f"Kaplan-Meier analysis by {g.label}",
+            opts.filters,
+            f"Kaplan-Meier estimates with {conf_type} 95% CIs (R survfit); {TESTS[method]} "
+            "test (R survdiff); median survival and survival at landmark times.",
+            tuple(report_tables),
+            tuple(
+                ReportFigure(n, f, figure_legend(f, n, f"By {g.label}. {KM_LEGEND}"))
+                for n, f in figures.items()
+            ),
+        ),
+        cohort,
+        "km_report",
     )

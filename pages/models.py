@@ -7,6 +7,8 @@ from hccdash import models as M
 from hccdash.errors import HccdashError
 from hccdash.figures import km_figure
 from hccdash.io import neutralise_formulas
+from hccdash.report.report import ReportFigure, ReportSection, figure_legend
+from hccdash.report.summary_tables import models_model
 from hccdash.ui import models as U
 from hccdash.ui.common import (
     esc_md,
@@ -16,7 +18,9 @@ from hccdash.ui.common import (
     too_few_patients,
 )
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
+from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
+from hccdash.ui.table_view import render_table_model
 
 view = filtered_view()
 cohort, data = view.cohort, view.data
@@ -114,6 +118,7 @@ if md.dropped:
 st.markdown(M.validation_statement(md, int(n_splits)))
 
 tables: dict[str, pd.DataFrame] = {}
+report_tables = []
 figures = {}
 
 # ---- validation ----------------------------------------------------------------------------
@@ -135,8 +140,9 @@ cv_table = U.metrics_table(list(cv.values()))
 if cv_table.empty:
     st.warning("No metric could be computed on these patients; see the messages below.")
 else:
-    st.dataframe(cv_table, hide_index=True, key="models_cv_table")
-    table_downloads(cv_table, "risk_models_cross_validation", key="models_cv_dl")
+    cv_model = models_model(list(cv.values()), key="risk_models_cross_validation", details=cv_table)
+    render_table_model(cv_model, "models_cv", title=False)
+    report_tables.append(cv_model)
     tables["cross_validation"] = cv_table
 for res in cv.values():
     U.show_messages(res.messages)
@@ -166,8 +172,11 @@ if st.session_state.get("models_full_key") == full_key:
         "optimism. sd, lower, upper describe the optimism over replicates."
     )
     if not boot_table.empty:
-        st.dataframe(boot_table, hide_index=True, key="models_boot_table")
-        table_downloads(boot_table, "risk_models_bootstrap", key="models_boot_dl")
+        boot_model = models_model(
+            list(boot.values()), key="risk_models_bootstrap", details=boot_table
+        )
+        render_table_model(boot_model, "models_boot", title=False)
+        report_tables.append(boot_model)
         tables["bootstrap"] = boot_table
     for res in boot.values():
         U.show_messages(res.messages)
@@ -298,3 +307,18 @@ methods = (
     f"forest {int(n_trees)} trees. {epv_text}"
 )
 download_all(figures, tables, methods, key="models_all", name="risk_models")
+report_box(
+    ReportSection(
+        "models",
+        f"Risk models: {endpoints[endpoint].label}",
+        view.filters_text,
+        methods,
+        tuple(report_tables),
+        tuple(
+            ReportFigure(n, f, figure_legend(f, n.replace("_", " "))) for n, f in figures.items()
+        ),
+        packages=("scikit-survival", "scikit-learn"),
+    ),
+    cohort,
+    "models_report",
+)

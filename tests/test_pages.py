@@ -251,17 +251,30 @@ def test_response_page_shows_hccdash_rates(bundled):
 
 
 def test_cohort_page_baseline_by_arm(bundled):
+    from hccdash.baseline import baseline_table
+    from hccdash.report.fmt import format_p
+
     at = open_page("cohort")
     no_exception(at)
-    (table,) = frame_with(at, "test")
+    shown = at.table[0].value  # the formatted table (hccdash.ui.table_view)
     n_arm = bundled.treatment.value_counts()
-    assert f"IMRT+TACE (n={n_arm['IMRT+TACE']})" in table.columns
-    assert f"IMRT (n={n_arm['IMRT']})" in table.columns
-    from hccdash.baseline import baseline_table
-
-    expect = baseline_table(bundled, by="treatment").to_frame()
-    assert table["p"].tolist() == pytest.approx(expect["p"].tolist(), rel=1e-12, nan_ok=True)
-    assert "Child-Pugh class" in set(table["characteristic"])
+    assert any(c.endswith(f"IMRT+TACE (N={n_arm['IMRT+TACE']})") for c in shown.columns)
+    assert any(c.endswith(f"IMRT (N={n_arm['IMRT']})") for c in shown.columns)
+    expect = baseline_table(bundled, by="treatment")
+    labels = shown["Characteristic"].str.strip().tolist()
+    # one header row per variable, levels under it, p on the header row in journal style
+    row = labels.index("Child-Pugh class")
+    p_shown = shown["p-value"].iloc[row].rstrip("¹²³⁴⁵⁶⁷⁸⁹")
+    assert p_shown == format_p(expect.test("child_pugh").p_value)
+    assert labels[row + 1 : row + 4] == ["A", "B", "C"]
+    assert shown.iloc[row + 1, 1] == "14 (66.7%)"
+    assert "child_pugh" not in labels and "Tace cycles" in labels
+    text = " ".join(shown.astype(str).to_numpy().ravel())
+    assert "None" not in text and "nan" not in text
+    # the raw numbers stay in the details view
+    (details,) = frame_with(at, "test")
+    expect_p = expect.to_frame()["p"].tolist()
+    assert details["p"].tolist() == pytest.approx(expect_p, rel=1e-12, nan_ok=True)
     (complete,) = frame_with(at, "% complete")
     assert complete.set_index("column").loc["os_months", "present"] == 21
 
@@ -357,7 +370,7 @@ def test_cox_model_that_cannot_be_fitted_is_a_message_in_place():
     assert at.radio(key="cox_endpoint").value == "os"
     at.multiselect(key="cox_covariates").set_value(["kps"]).run()
     no_exception(at)
-    assert frame_with(at, "HR (95% CI)")
+    assert any("HR (95% CI)" in " ".join(t.value.columns) for t in at.table)
 
 
 def test_cohort_page_follow_up_and_events(bundled):
@@ -451,3 +464,89 @@ def test_markdown_in_data_or_url_is_shown_literally():
     assert any("example" in t for t in shown)  # the messages do mention the value ...
     for text in shown:
         assert "![x](" not in text and "](http" not in text, text  # ... only escaped
+
+
+# ---- journal tables (hccdash.report, hccdash.ui.table_view) ---------------------------------
+def test_cox_page_shows_univariable_and_multivariable_side_by_side(bundled):
+    from hccdash.cox import cox_fit
+    from hccdash.report.fmt import format_hr_ci, format_p
+
+    at = open_page("cox")
+    at.toggle(key="cox_paper_cuts").set_value(False).run()
+    at.multiselect(key="cox_covariates").set_value(["child_pugh", "age_years"]).run()
+    no_exception(at)
+    (shown,) = [t.value for t in at.table if "Characteristic" in t.value.columns]
+    assert list(shown.columns[1:]) == [
+        "Univariable: HR (95% CI)",
+        "Univariable: p",
+        "Multivariable: HR (95% CI)",
+        "Multivariable: p",
+    ]
+    labels = shown["Characteristic"].str.strip().tolist()
+    assert labels[:4] == ["Child-Pugh class", "A", "B", "C"]
+    multi = cox_fit(bundled, "os_months", "os_event", ["child_pugh", "age_years"])
+    uni = cox_fit(bundled, "os_months", "os_event", ["child_pugh"])
+    b_multi, b_uni = multi.term("child_pugh: B vs A"), uni.term("child_pugh: B vs A")
+    row = shown.iloc[2]
+    assert row.iloc[1] == format_hr_ci(b_uni.hr, b_uni.lower, b_uni.upper)
+    assert row.iloc[3] == format_hr_ci(b_multi.hr, b_multi.lower, b_multi.upper)
+    assert row.iloc[4] == format_p(b_multi.p_value)
+    assert shown.iloc[1, 1] == "—"  # reference level
+    # raw coefficients stay in the details view, not in the table
+    assert "coef" not in shown.columns
+    assert frame_with(at, "coef")
+
+
+def test_p_style_choice_reformats_the_tables(bundled):
+    from hccdash.report.fmt import format_p
+    from hccdash.tables import univariate_table
+
+    cohort = load_bundled_cohort()
+    expect = univariate_table(bundled, cohort.factors(), cohort.endpoints())
+    p = expect.test("child_pugh", "os").p_value
+    at = open_page("univariate")
+    no_exception(at)
+
+    def shown_p(at) -> str:
+        table = at.table[0].value
+        row = table["Characteristic"].str.strip().tolist().index("Child-Pugh class")
+        return table["Overall survival: p"].iloc[row]
+
+    assert shown_p(at) == format_p(p, "journal")
+    at.selectbox(key="uni_report_p_style").set_value("3dp").run()
+    no_exception(at)
+    assert shown_p(at) == format_p(p, "3dp") == f"{p:.3f}"
+
+
+def test_km_median_table_is_formatted(bundled):
+    at = open_page("km", {"by": "treatment"})
+    no_exception(at)
+    km = kaplan_meier(bundled, "os_months", "os_event", "treatment", levels=("IMRT+TACE", "IMRT"))
+    (shown,) = [t.value for t in at.table if "Median (95% CI)" in t.value.columns]
+    m = median_table(km).rows[0]
+    lo = "NR" if m.lower is None else f"{m.lower:.1f}"
+    hi = "NR" if m.upper is None else f"{m.upper:.1f}"
+    assert shown["Median (95% CI)"].iloc[1] == f"{m.median:.1f} ({lo}–{hi})"
+    labels = shown["Group"].str.strip().tolist()
+    assert labels[1:3] == ["IMRT+TACE", "IMRT"]  # levels under the grouping's header row
+
+
+def test_response_and_toxicity_tables_are_formatted(bundled):
+    from hccdash.response import toxicity_table
+
+    at = open_page("response")
+    no_exception(at)
+    shown = [t.value for t in at.table]
+    resp = next(t for t in shown if "Response" in t.columns)
+    rates = response_rates(bundled, by="treatment")
+    r = rates.rows[0]  # intrahepatic, overall
+    orr = resp[resp["Response"].str.strip() == "ORR (95% CI)"].iloc[0]
+    expect = f"{100 * r.orr.estimate:.1f}% ({100 * r.orr.lower:.1f}–{100 * r.orr.upper:.1f})"
+    assert orr.iloc[1] == expect
+    tox = next(t for t in shown if "Toxicity" in t.columns)
+    counts = toxicity_table(bundled)
+    labels = tox["Toxicity"].str.strip().tolist()
+    assert "Anorexia nausea" in labels and "tox_anorexia_nausea_grade" not in labels
+    any_row = labels.index("Any grade")
+    k, n = int(counts.counts[0, 0, 1:].sum()), int(counts.n[0, 0])
+    assert tox.iloc[any_row, 1] == f"{k} ({100 * k / n:.0f}%)"

@@ -39,14 +39,18 @@ def esc(text: object) -> str:
 
 
 def format_p(p: float | None) -> str:
-    """``p = 0.012``, ``p < 0.001``; ``p = NA`` when missing."""
+    """``p = 0.012``, ``p < 0.001``; ``p = NA`` when missing.
+
+    A thin alias of :func:`hccdash.report.fmt.format_p` (the one home of p-value formatting,
+    journal style), kept so existing callers keep working.
+    """
+    from hccdash.report.fmt import format_p as journal_p
+
     if p is None or not np.isfinite(p):
         return "p = NA"
     if p < 0.001:
         return "p < 0.001"
-    if p < 0.01:
-        return f"p = {p:.3f}"
-    return f"p = {p:.2f}" if p >= 0.1 else f"p = {p:.3f}"
+    return f"p = {journal_p(p)}"
 
 
 def wrap_text(text: str, width: int) -> str:

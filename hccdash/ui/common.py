@@ -8,6 +8,8 @@ from contextlib import contextmanager
 import streamlit as st
 
 from hccdash.errors import HccdashError
+from hccdash.report.fmt import format_estimate_ci
+from hccdash.report.fmt import format_p as _format_p
 from hccdash.schema import Cohort
 from hccdash.textsafe import md as esc_md  # the one markdown escaper, for every page
 
@@ -70,19 +72,15 @@ def too_few_patients(n: int, minimum: int = 2, what: str = "this analysis") -> b
 
 
 def fmt_p(p: float | None) -> str:
-    """p value as printed in tables: ``<0.001`` or three decimals; ``–`` when missing."""
-    if p is None or p != p:
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    """p value as printed in tables (alias of :func:`hccdash.report.fmt.format_p`):
+    ``<0.001``, otherwise 2 significant digits; ``—`` when missing."""
+    return _format_p(p)
 
 
 def fmt_ci(est: float | None, lower: float | None, upper: float | None, digits: int = 1) -> str:
-    """``est (lower–upper)``; a missing estimate or bound is written ``NR`` (not reached)."""
-
-    def one(v: float | None) -> str:
-        return "NR" if v is None or v != v else f"{v:.{digits}f}"
-
-    return f"{one(est)} ({one(lower)}–{one(upper)})"
+    """``est (lower–upper)``; a missing estimate or bound is ``NR`` (not reached). Alias of
+    :func:`hccdash.report.fmt.format_estimate_ci`."""
+    return format_estimate_ci(est, lower, upper, digits)
 
 
 def url_choice(

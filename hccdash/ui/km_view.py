@@ -20,11 +20,14 @@ from hccdash.nonparametric import landmark_table, median_table
 from hccdash.plotting.common import hr_block
 from hccdash.plotting.spec import FigureSpec
 from hccdash.plotting.views import km_inputs, km_view_figure
+from hccdash.report.labels import Labels
+from hccdash.report.survival_tables import landmark_model, median_model
 from hccdash.schema import ENDPOINTS, PATIENT_ID, Cohort, Endpoint, Factor
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
 from hccdash.ui.figure_panel import show_spec_figure
+from hccdash.ui.table_view import p_style, render_table_model
 
 TIME_DIVISOR = {"months": 1.0, "years": 12.0}
 TESTS = {
@@ -195,11 +198,13 @@ def render_km(
     key: str,
     spec: FigureSpec | None = None,
     screen_width: float | None = None,
+    report: list | None = None,
 ) -> dict[str, object]:
     """Draw one endpoint's Kaplan-Meier section; return its figures and tables for export.
 
     Sections: figure (test, HR for two groups), median table, landmark table, pairwise tests
-    and trend. Each section shows its own message when it cannot be computed.
+    and trend. Each section shows its own message when it cannot be computed. The median and
+    landmark tables (table models) are appended to ``report`` when given.
     """
     out: dict[str, object] = {}
     divisor = TIME_DIVISOR[opts.time_unit]
@@ -276,26 +281,38 @@ def render_km(
     if hr:
         st.markdown(esc_md("; ".join(hr)))
 
-    st.markdown(f"**Median survival** ({esc_md(opts.time_unit)}, 95% CI, {km.conf_type})")
     med = median_frame(km, divisor)
     out[f"median_{endpoint.key}"] = med
-    render_table(med, f"median_{endpoint.key}", f"{key}_median")
-    nr = med[med["median"].isna()]["group"].tolist()
-    if nr:
-        st.caption(
-            "Median not reached (survival never fell to 50%) for: "
-            + esc_md(", ".join(map(str, nr)))
-        )
+    group_label = Labels()(g.label) if g.column is not None else None
+    med_table = median_model(
+        median_table(km),
+        endpoint,
+        group_label=group_label,
+        divisor=divisor,
+        unit=opts.time_unit,
+        test=test,
+        p_style=p_style(),
+    )
+    med_table = replace(med_table, details=med)  # the details view keeps display units
+    render_table_model(med_table, f"{key}_median")
+    if report is not None:
+        report.append(med_table)
 
     if opts.landmarks:
         with guarded("The landmark table"):
-            lm = landmark_table(km, list(opts.landmarks)).to_frame()
+            lt = landmark_table(km, list(opts.landmarks))
+            lm = lt.to_frame()
             lm["time"] = lm["time"] / divisor
             lm["group"] = lm["group"].fillna("All")
             lm = lm.rename(columns={"time": f"time ({opts.time_unit})"})
-            st.markdown(f"**Survival at landmark times** (95% CI, {km.conf_type})")
             out[f"landmarks_{endpoint.key}"] = lm
-            render_table(lm, f"landmarks_{endpoint.key}", f"{key}_landmarks")
+            lm_table = landmark_model(
+                lt, endpoint, group_label=group_label, divisor=divisor, unit=opts.time_unit
+            )
+            lm_table = replace(lm_table, details=lm)
+            render_table_model(lm_table, f"{key}_landmarks")
+            if report is not None:
+                report.append(lm_table)
 
     if grouped and len(levels) > 2:
         with guarded("Pairwise comparisons"):

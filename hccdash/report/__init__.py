@@ -1,0 +1,1 @@
+"""Journal-ready tables and reports: one table model, one formatter, Word/Excel/CSV/PDF."""
