@@ -14,6 +14,7 @@ PAGES = [
     st.Page("pages/km.py", title="Kaplan-Meier", url_path="km"),
     st.Page("pages/univariate.py", title="Univariate", url_path="univariate"),
     st.Page("pages/cox.py", title="Cox model", url_path="cox"),
+    st.Page("pages/competing.py", title="Competing risks", url_path="competing"),
     st.Page("pages/response.py", title="Response & toxicity", url_path="response"),
     st.Page("pages/reproduce.py", title="Reproduce the paper", url_path="reproduce"),
     st.Page("pages/data.py", title="Your data", url_path="data"),
