@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -42,9 +43,9 @@ def _layout(fig: go.Figure, style: str, title: str | None, xlabel: str, ylabel: 
     s = style_spec(style)
     # legend under the axes: above them it collides with the panel titles
     fig.update_layout(template=template(style), title=title or None, legend=_LEGEND_BELOW)
-    fig.update_xaxes(title_text=xlabel, rangemode="tozero")
-    fig.update_yaxes(range=[0, 1.0], tickformat=".0%")
-    fig.update_yaxes(title_text=ylabel, col=1)
+    fig.update_xaxes(title_text=xlabel, rangemode="tozero", row=1)
+    fig.update_yaxes(range=[0, 1.0], tickformat=".0%", row=1)
+    fig.update_yaxes(title_text=ylabel, row=1, col=1)
     fig.update_annotations(font_size=s.font_size)
 
 
@@ -58,6 +59,7 @@ def cif_figure(
     style: str = "screen",
     levels: Sequence[object] | None = None,
     ymax: float | None = None,
+    risk: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Side-by-side panels, one per cause, with one CIF curve per group (step, CI band).
 
@@ -73,10 +75,21 @@ def cif_figure(
         Axis label unit, title, "screen"/"slide", full level order for colours.
     ymax : float, optional
         Upper end of the y axis (default 1).
+    risk : pandas.DataFrame, optional
+        From :func:`hccdash.competing.risk_table`: drawn under the panels as a table (per
+        group: at risk, cumulative events per cause), its columns under the x ticks.
     """
     causes = list(result.causes if causes is None else causes)
     names = [result.codes.name(c) for c in causes]
-    fig = make_subplots(rows=1, cols=max(len(causes), 1), subplot_titles=names, shared_yaxes=True)
+    k = max(len(causes), 1)
+    if risk is None:
+        fig = make_subplots(rows=1, cols=k, subplot_titles=names, shared_yaxes=True)
+    else:
+        n_rows = risk["group"].nunique() * 2
+        fig = make_subplots(
+            rows=2, cols=k, subplot_titles=names, shared_yaxes=False,
+            row_heights=[0.72, 0.28] if n_rows > 4 else [0.82, 0.18], vertical_spacing=0.14,
+        )  # fmt: skip
     s = style_spec(style)
     for j, cause in enumerate(causes, start=1):
         for curve in (c for c in result.curves if c.cause == cause):
@@ -110,8 +123,54 @@ def cif_figure(
             )  # fmt: skip
     _layout(fig, style, title, f"Time ({time_unit})", "Cumulative incidence")
     if ymax is not None:
-        fig.update_yaxes(range=[0, ymax])
+        fig.update_yaxes(range=[0, ymax], row=1)
+    if risk is not None:
+        _risk_rows(fig, risk, result, causes, levels, s.small_size)
+        # the table sits under the panels: legend to the right
+        fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0,
+                                  "yanchor": "top"})  # fmt: skip
     return fig
+
+
+def _risk_rows(
+    fig: go.Figure,
+    risk: pd.DataFrame,
+    result: CumIncResult,
+    causes: Sequence[object],
+    levels: Sequence[object] | None,
+    size: int,
+) -> None:
+    """Under each cause's panel: per group, the number at risk and the cumulative events of
+    that cause, as text in columns under the panel's x ticks."""
+    single = len(result.groups) == 1
+    for j, cause in enumerate(causes, start=1):
+        col = f"events: {result.codes.name(cause)}"
+        labels: list[str] = []
+        for group, sub in risk.groupby("group", sort=False):
+            color = color_for(None) if single else color_for(group, levels or result.groups)
+            for c, what in (("n_risk", "at risk"), (col, "events")):
+                if c not in sub:
+                    continue
+                label = what if single else f"{group} · {what}"
+                labels.append(label)
+                fig.add_trace(
+                    go.Scatter(
+                        x=sub["time"], y=[label] * len(sub), mode="text",
+                        text=[str(int(v)) for v in sub[c]],
+                        textfont={"color": color, "size": size},
+                        showlegend=False, hoverinfo="skip", cliponaxis=False,
+                    ),
+                    row=2, col=j,
+                )  # fmt: skip
+        fig.update_yaxes(row=2, col=j, autorange="reversed", categoryorder="array",
+                         categoryarray=labels, showgrid=False, showline=False, ticks="",
+                         tickformat="", title_text="", tickfont={"size": size},
+                         showticklabels=j == 1)  # fmt: skip
+        tmax = max(float(c.time[-1]) for c in result.curves)
+        span = [-0.03 * tmax, tmax * 1.03]  # the same range above and below: aligned columns
+        fig.update_xaxes(row=2, col=j, showgrid=False, showline=False, ticks="",
+                         showticklabels=False, title_text="", range=span)  # fmt: skip
+        fig.update_xaxes(row=1, col=j, range=span, tickvals=sorted(risk["time"].unique()))
 
 
 def stacked_figure(

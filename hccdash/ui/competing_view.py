@@ -123,7 +123,9 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
         + "; ".join(esc_md(f"{c} = {codes.name(c)}") for c in present)
         + " (every code other than censored and the event of interest is a competing event)."
     )
-    return EndpointChoice(data, time, status, codes, codes.name(cause))
+    units = {e.time: e.unit for e in endpoints}
+    unit = units.get(time, f"{time}")
+    return EndpointChoice(data, time, status, codes, codes.name(cause), unit)
 
 
 def _risk_times(tmax: float) -> list[float]:
@@ -209,7 +211,13 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
         "Plot", ["by cause", "stacked"], key="cr_layout", help="Side-by-side panels per cause, "
         "or the causes stacked per group (their sum is 1 − all-cause KM)",
     )  # fmt: skip
-    times = _parse_times(st.text_input("Landmark times", "12, 24", key="cr_times"))
+    h1, h2, h3 = st.columns([3, 1, 2])
+    times = _parse_times(h1.text_input("Landmark times", "12, 24", key="cr_times"))
+    style = h2.radio("Figure style", ["screen", "slide"], key="cr_style")
+    with_table = h3.checkbox(
+        "Numbers at risk under the plot", value=True, key="cr_table",
+        help="In the figure (and its exports); the by-cause plot only",
+    )  # fmt: skip
     level_order = factors[group].level_order(data) if group else None
     frame = choice.data.copy()
     # groups and strata are the cohort's factors (cut points, level order, exclusions)
@@ -252,15 +260,17 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
             + f"{CONF_LABELS[conf_type]} scale, variance of cmprsk::cuminc."
         )
     )
-    if layout == "stacked":
-        fig = stacked_figure(result, time_unit=choice.unit)
-    else:
-        fig = cif_figure(result, levels=level_order, time_unit=choice.unit)
-    show_figure(fig, "cumulative_incidence", "cr_fig")
-
     prepared = prepare(choice.data, choice.time, choice.status, choice.codes, group=group,
                        need_cause=False)  # fmt: skip
     risk = cr_risk_table(prepared, _risk_times(float(prepared.time.max())), choice.codes)
+    if layout == "stacked":
+        fig = stacked_figure(result, time_unit=choice.unit, style=style)
+    else:
+        fig = cif_figure(
+            result, levels=level_order, time_unit=choice.unit, style=style,
+            risk=risk if with_table else None,
+        )  # fmt: skip
+    show_figure(fig, "cumulative_incidence", "cr_fig")
     st.caption(esc_md(f"Numbers at risk and cumulative events per cause, by time ({choice.unit})"))
     st.dataframe(risk_wide(risk), width="stretch")
     table_downloads(risk, "numbers_at_risk", "cr_risk")
@@ -314,7 +324,9 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
         with guarded("The 1 − KM comparison"):
             km = kaplan_meier(cs, choice.time, "_cause_event", group)
             show_figure(
-                km_vs_cif_figure(result, km, cause, levels=level_order, time_unit=choice.unit),
+                km_vs_cif_figure(
+                    result, km, cause, levels=level_order, time_unit=choice.unit, style=style
+                ),
                 "km_vs_cif",
                 "cr_kmfig",
             )
