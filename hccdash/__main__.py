@@ -366,6 +366,10 @@ def _table(result: dict[str, object]) -> str:
         for key in ("likelihood_ratio", "wald", "score"):
             lines.append(f"{key}: " + ", ".join(f"{k} = {v}" for k, v in cox[key].items()))  # type: ignore[index]
         lines += ["PH test (cox.zph)", pd.DataFrame(cox["ph_test"]).to_string(index=False)]  # type: ignore[index]
+    if "cif" in result:
+        from hccdash.competing.cli import table_lines
+
+        lines += ["", *table_lines(result)]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -102,3 +102,13 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys, edit, args, message):
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("hccdash: error: ")
     assert message in err
+
+
+def test_table_format_shows_the_same_numbers(capsys):
+    code = main(
+        ["analyze", str(MGUS2), "--time", "etime", "--event", "event", "--competing",
+         "--group", "sex", "--format", "table"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Gray's test" in out and "11.651259" in out  # R: 11.6512590121277

@@ -26,7 +26,7 @@ import pandas as pd
 from hccdash.competing.data import EventCodes, code_label
 from hccdash.errors import InputError
 
-__all__ = ["add_arguments", "blocks", "load"]
+__all__ = ["add_arguments", "blocks", "load", "table_lines"]
 
 
 def _names(text: str) -> dict[object, str]:
@@ -202,3 +202,26 @@ def blocks(
             "loglik": _num(fit.loglik),
         }
     return out
+
+
+def table_lines(result: dict[str, object]) -> list[str]:
+    """Plain-text tables of the competing-risks blocks (``--format table``)."""
+    lines: list[str] = []
+    at = [
+        dict(a, group=c["group"], cause=c["cause_name"])  # type: ignore[arg-type]
+        for c in result.get("cif", [])  # type: ignore[union-attr]
+        for a in c["at"]  # type: ignore[index]
+    ]
+    if at:
+        lines += ["Cumulative incidence at times", pd.DataFrame(at).to_string(index=False), ""]
+    if result.get("gray"):
+        lines += ["Gray's test", pd.DataFrame(result["gray"]).to_string(index=False), ""]
+    fg = result.get("finegray")
+    if fg:
+        lines += [
+            f"Fine-Gray model of {fg['cause_name']}: n = {fg['n']}, events = {fg['n_event']}, "  # type: ignore[index]
+            f"competing = {fg['n_competing']}",  # type: ignore[index]
+            pd.DataFrame(fg["terms"]).to_string(index=False),  # type: ignore[index]
+            "",
+        ]
+    return lines
