@@ -88,8 +88,10 @@ def cif_figure(
         n_rows = risk["group"].nunique() * 2
         fig = make_subplots(
             rows=2, cols=k, subplot_titles=names, shared_yaxes=False,
-            row_heights=[0.72, 0.28] if n_rows > 4 else [0.82, 0.18], vertical_spacing=0.14,
+            row_heights=[0.7, 0.3], vertical_spacing=0.2,
         )  # fmt: skip
+        # room for the table on screen (exports set their own size)
+        fig.update_layout(height=480 + 26 * n_rows)
     s = style_spec(style)
     for j, cause in enumerate(causes, start=1):
         for curve in (c for c in result.curves if c.cause == cause):
