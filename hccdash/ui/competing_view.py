@@ -22,7 +22,7 @@ from hccdash.competing.finegray import crr
 from hccdash.errors import HccdashError
 from hccdash.schema import PATIENT_ID, Cohort
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
-from hccdash.ui.downloads import show_figure, table_downloads
+from hccdash.ui.downloads import download_all, show_figure, table_downloads
 
 DERIVED, STATUS_COLUMN = "derived", "status"
 CONF_LABELS = {"log-log": "log(−log)", "log": "log (survfit's default)", "plain": "plain"}
@@ -183,6 +183,23 @@ def landmark_frame(result, times: list[float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def methods_text(result, stratified: bool) -> str:
+    """The methods paragraph of the ZIP (what was computed, and its R equivalent)."""
+    ci = CONF_LABELS[result.conf_type]
+    return (
+        "Cumulative incidence of each event type was estimated with the Aalen-Johansen "
+        "estimator, treating the other event types as competing events, with Gray's variance "
+        f"and pointwise {round(result.conf_level * 100)}% confidence intervals on the {ci} "
+        "scale; groups were compared with Gray's test"
+        + (" stratified as stated" if stratified else "")
+        + ". Subdistribution hazard ratios were estimated with the Fine-Gray model (censoring "
+        "weights from the Kaplan-Meier estimate of the censoring distribution, sandwich "
+        "standard errors), beside cause-specific Cox models. Computed with hccdash, whose "
+        "results equal R's cmprsk::cuminc and cmprsk::crr (version 2.2-11) to a relative "
+        "1e-6."
+    )
+
+
 def render(cohort: Cohort, data: pd.DataFrame) -> None:
     """The whole page below the title."""
     choice = choose_endpoint(cohort, data)
@@ -235,6 +252,8 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
     except HccdashError as exc:
         show_error(exc, "The cumulative incidence")
         return
+    figures: dict[str, object] = {}
+    tables: dict[str, pd.DataFrame] = {}
     cause = code_label(choice.codes.cause)
     declared = [c for c in (choice.codes.declared() or ()) if c != code_label(choice.codes.censor)]
     for code in declared:
@@ -270,15 +289,18 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
             result, levels=level_order, time_unit=choice.unit, style=style,
             risk=risk if with_table else None,
         )  # fmt: skip
+    figures["cumulative_incidence"] = fig
     show_figure(fig, "cumulative_incidence", "cr_fig")
     st.caption(esc_md(f"Numbers at risk and cumulative events per cause, by time ({choice.unit})"))
     st.dataframe(risk_wide(risk), width="stretch")
+    tables["numbers_at_risk"] = risk
     table_downloads(risk, "numbers_at_risk", "cr_risk")
 
     st.subheader("Cumulative incidence at landmark times")
     if times:
         lm = landmark_frame(result, times)
         st.dataframe(lm, width="stretch", hide_index=True)
+        tables["cif_landmarks"] = lm
         table_downloads(lm, "cif_landmarks", "cr_lm")
 
     if result.tests:
@@ -298,6 +320,7 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
         st.dataframe(gray, width="stretch", hide_index=True)
         if strata:
             st.caption(esc_md(f"Stratified by {factors[strata].label}."))
+        tables["gray_test"] = gray
         table_downloads(gray, "gray_test", "cr_gray")
         if len(result.groups) > 2 and cause in result.causes:
             adjust = st.radio("Pairwise p adjustment", ["holm", "BH"], key="cr_adjust",
@@ -308,6 +331,7 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
                     strata=strata, codes=choice.codes, adjust=adjust,
                 ).to_frame()  # fmt: skip
                 st.dataframe(pw, width="stretch", hide_index=True)
+                tables["gray_pairwise"] = pw
                 table_downloads(pw, "gray_pairwise", "cr_pw")
 
     st.subheader("1 − Kaplan-Meier vs cumulative incidence")
@@ -323,13 +347,11 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
         )
         with guarded("The 1 − KM comparison"):
             km = kaplan_meier(cs, choice.time, "_cause_event", group)
-            show_figure(
-                km_vs_cif_figure(
-                    result, km, cause, levels=level_order, time_unit=choice.unit, style=style
-                ),
-                "km_vs_cif",
-                "cr_kmfig",
+            overlay = km_vs_cif_figure(
+                result, km, cause, levels=level_order, time_unit=choice.unit, style=style
             )
+            figures["km_vs_cif"] = overlay
+            show_figure(overlay, "km_vs_cif", "cr_kmfig")
             st.caption(
                 "1 − KM treats competing events as censored and so overstates the incidence "
                 "of the event of interest; the Aalen-Johansen CIF does not."
@@ -342,17 +364,24 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
     default = [group] if group else []
     covs = st.multiselect("Covariates", candidates, default=default, key="cr_covs")
     if covs and cause in result.causes:
-        _finegray_section(choice, covs, cause)
+        fg = _finegray_section(choice, covs, cause)
+        if fg is not None:
+            tables["fine_gray"] = fg
+    st.divider()
+    download_all(figures, tables, methods_text(result, bool(strata)), "cr_all",
+                 name="competing_risks")  # fmt: skip
 
 
-def _finegray_section(choice: EndpointChoice, covs: list[str], cause: object) -> None:
+def _finegray_section(
+    choice: EndpointChoice, covs: list[str], cause: object
+) -> pd.DataFrame | None:
     from hccdash.cox import cox_fit
 
     try:
         fit = crr(choice.data, choice.time, choice.status, covs, codes=choice.codes)
     except HccdashError as exc:
         show_error(exc, "The Fine-Gray model")
-        return
+        return None
     cs = choice.data.assign(
         _cause_event=np.where(
             choice.data[choice.status].isna(),
@@ -399,3 +428,4 @@ def _finegray_section(choice: EndpointChoice, covs: list[str], cause: object) ->
         )
     )
     table_downloads(table, "fine_gray", "cr_fg")
+    return table
