@@ -167,7 +167,7 @@ def _risk_rows(
         fig.update_yaxes(row=2, col=j, autorange="reversed", categoryorder="array",
                          categoryarray=labels, showgrid=False, showline=False, ticks="",
                          tickformat="", title_text="", tickfont={"size": size},
-                         showticklabels=j == 1)  # fmt: skip
+                         showticklabels=j == 1, ticksuffix="    ")  # fmt: skip
         tmax = max(float(c.time[-1]) for c in result.curves)
         span = [-0.03 * tmax, tmax * 1.03]  # the same range above and below: aligned columns
         fig.update_xaxes(row=2, col=j, showgrid=False, showline=False, ticks="",
