@@ -18,6 +18,7 @@ PAGES = [
     st.Page("pages/km.py", title="Kaplan-Meier", url_path="km"),
     st.Page("pages/univariate.py", title="Univariate", url_path="univariate"),
     st.Page("pages/cox.py", title="Cox model", url_path="cox"),
+    st.Page("pages/competing.py", title="Competing risks", url_path="competing"),
     st.Page("pages/response.py", title="Response & toxicity", url_path="response"),
     # The bundled cohort's own page: in the menu only while that cohort is loaded (a link to
     # it still opens and says the comparison is for the bundled cohort).

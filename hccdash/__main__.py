@@ -133,6 +133,9 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
         "page's confirm button)",
     )
     p.add_argument("--max-mb", type=_positive, default=None, help="file size limit in MB")
+    from hccdash.competing.cli import add_arguments as add_competing_arguments
+
+    add_competing_arguments(p)  # --competing, --cause, --censor-code, --cause-names
     p.set_defaults(func=run_analyze)
 
 
@@ -286,7 +289,13 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
     from hccdash.compare import survdiff, trend_test
     from hccdash.nonparametric import kaplan_meier, median_survival, rmst, survival_at
 
-    data, time, event = load_for_analysis(args)
+    competing = getattr(args, "competing", False)
+    if competing:  # --event holds status codes; km/test/cox below are cause-specific
+        from hccdash.competing import cli as competing_cli
+
+        data, time, event, codes = competing_cli.load(args)
+    else:
+        data, time, event = load_for_analysis(args)
     km = kaplan_meier(
         data, time, event, args.group, conf_type=args.conf_type, conf_level=args.conf_level
     )
@@ -341,6 +350,8 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
         raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
     if args.covariates:
         out["cox"] = _cox_block(data, time, event, args.covariates, args.ties, args.conf_level)
+    if competing:
+        out.update(competing_cli.blocks(args, data, time, event, codes))
     return out
 
 
@@ -413,6 +424,10 @@ def _table(result: dict[str, object]) -> str:
         for key in ("likelihood_ratio", "wald", "score"):
             lines.append(f"{key}: " + ", ".join(f"{k} = {v}" for k, v in cox[key].items()))  # type: ignore[index]
         lines += ["PH test (cox.zph)", pd.DataFrame(cox["ph_test"]).to_string(index=False)]  # type: ignore[index]
+    if "cif" in result:
+        from hccdash.competing.cli import table_lines
+
+        lines += ["", *table_lines(result)]
     return "\n".join(lines).rstrip() + "\n"
 
 

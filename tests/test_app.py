@@ -21,6 +21,7 @@ URL_PATHS = [
     "km",
     "univariate",
     "cox",
+    "competing",
     "response",
     "reproduce",
     "data",

@@ -1,0 +1,227 @@
+"""``analyze --competing``: the competing-risks blocks of the CLI JSON.
+
+With ``--competing`` the ``--event`` column holds status codes (default ``0`` censored, ``1``
+the event of interest, other non-negative integers competing causes; ``--cause`` and
+``--censor-code`` change that). The usual blocks (``km``, ``test``, ``cox``) are then the
+*cause-specific* analyses (the event of interest as event, everything else censored: ``1 - km``
+is the naive incidence) and three blocks are added:
+
+* ``cif``: one entry per group and cause ``{group, cause, cause_name, n, n_event, time[],
+  est[], var[], lower[], upper[], at[]}`` (cmprsk's ``cuminc`` at its jump points; ``at`` for
+  ``--times``);
+* ``gray``: ``[{cause, stat, df, p_value}]`` one per cause (``[]`` without ``--group``);
+* ``finegray``: ``{cause, terms: [{term, coef, se, shr, lower, upper, z, p_value}], n,
+  n_event, n_competing, converged, loglik}`` with ``--covariates`` (cmprsk's ``crr``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hccdash.competing.data import EventCodes, code_label
+from hccdash.errors import InputError
+
+__all__ = ["add_arguments", "blocks", "load", "table_lines"]
+
+
+def _names(text: str) -> dict[object, str]:
+    out: dict[object, str] = {}
+    for part in text.split(","):
+        if "=" not in part:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: give code=name pairs separated by commas, e.g. 1=relapse,2=death"
+            )
+        code, name = part.split("=", 1)
+        out[code_label(code)] = name.strip()
+    return out
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The competing-risks options of ``analyze``."""
+    g = p.add_argument_group("competing risks")
+    g.add_argument(
+        "--competing",
+        action="store_true",
+        help="--event holds status codes (0 censored, 1 event of interest, 2.. competing): "
+        "adds cif, gray (with --group) and finegray (with --covariates); km/test/cox become "
+        "cause-specific",
+    )
+    g.add_argument("--cause", metavar="CODE", default="1", help="code of the event of interest")
+    g.add_argument("--censor-code", metavar="CODE", default="0", help="code of censoring")
+    g.add_argument(
+        "--cause-names", metavar="1=A,2=B", type=_names, help="display names of the codes"
+    )
+
+
+def _codes(args: argparse.Namespace, status: pd.Series) -> EventCodes:
+    censor, cause = code_label(args.censor_code), code_label(args.cause)
+    present = [code_label(v) for v in pd.unique(status.dropna())]
+    # declared: the censor code, the cause, and every other non-negative integer code
+    competing = tuple(
+        sorted(c for c in present if isinstance(c, int) and c >= 0 and c not in (censor, cause))
+    )
+    return EventCodes(censor, cause, competing, args.cause_names)
+
+
+def load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, EventCodes]:
+    """Read the file; return the frame with a cause-specific 0/1 event column, and the codes.
+
+    The original status codes move to column ``"<event> (status)"`` of the returned copy;
+    the user's file is never changed.
+    """
+    from hccdash import io
+    from hccdash.competing.data import prepare
+
+    if not args.time or not args.event:
+        raise InputError("analyze --competing: give --time and --event (the status codes)")
+    if args.mapping:
+        raise InputError(
+            "analyze --competing does not take --mapping yet; name the columns with --time "
+            "and --event."
+        )
+    read_kw: dict[str, object] = {"sheet": args.sheet} if args.sheet else {}
+    if args.max_mb is not None:
+        read_kw["max_mb"] = args.max_mb
+    table = io.read_table(args.file, **read_kw)  # type: ignore[arg-type]
+    raw = table.data
+    wanted = [
+        args.time,
+        args.event,
+        *([args.group] if args.group else []),
+        *(args.covariates or []),
+    ]
+    missing = [c for c in dict.fromkeys(wanted) if c not in raw.columns]
+    if missing:
+        have = ", ".join(repr(c) for c in list(raw.columns)[:12])
+        raise InputError(
+            f"file {table.name!r} has no column {missing[0]!r} (columns: {have}); fix: use "
+            "one of these names (they are case-sensitive)."
+        )
+    codes = _codes(args, raw[args.event])
+    prepare(raw, args.time, args.event, codes, group=args.group)  # one validation, one message
+    data = raw.copy()
+    status_col = f"{args.event} (status)"
+    data[status_col] = raw[args.event]
+    st = raw[args.event].map(lambda v: v if pd.isna(v) else code_label(v))
+    data[args.event] = np.where(st.isna(), np.nan, (st == code_label(codes.cause)).astype(float))
+    return data, args.time, args.event, codes
+
+
+def _num(x: object) -> float | int | None:
+    if x is None:
+        return None
+    if isinstance(x, int | np.integer):
+        return int(x)
+    value = float(x)  # type: ignore[arg-type]
+    return value if math.isfinite(value) else None
+
+
+def _nums(a: Sequence[float] | np.ndarray) -> list[float | int | None]:
+    return [_num(v) for v in np.asarray(a).tolist()]
+
+
+def blocks(
+    args: argparse.Namespace, data: pd.DataFrame, time: str, event: str, codes: EventCodes
+) -> dict[str, object]:
+    """The ``cif``, ``gray`` and ``finegray`` blocks."""
+    from hccdash.competing.cuminc import cif_at, cuminc
+    from hccdash.competing.finegray import crr
+
+    status = f"{event} (status)"
+    res = cuminc(
+        data,
+        time,
+        status,
+        args.group,
+        codes=codes,
+        conf_type=args.conf_type,
+        conf_level=args.conf_level,
+    )
+    cif = []
+    for c in res.curves:
+        entry: dict[str, object] = {
+            "group": c.group,
+            "cause": c.cause,
+            "cause_name": c.cause_name,
+            "n": c.n,
+            "n_event": c.n_event,
+            "time": _nums(c.time),
+            "est": _nums(c.est),
+            "var": _nums(c.var),
+            "lower": _nums(c.lower),
+            "upper": _nums(c.upper),
+            "at": [],
+        }
+        if args.times:
+            at = cif_at(c, args.times)
+            entry["at"] = [
+                {
+                    "time": _num(at.time[i]),
+                    "est": _num(at.est[i]),
+                    "var": _num(at.var[i]),
+                    "lower": _num(at.lower[i]),
+                    "upper": _num(at.upper[i]),
+                }
+                for i in range(at.time.size)
+            ]
+        cif.append(entry)
+    out: dict[str, object] = {
+        "cif": cif,
+        "gray": [
+            {"cause": t.cause, "stat": _num(t.stat), "df": t.df, "p_value": _num(t.p_value)}
+            for t in res.tests
+        ],
+    }
+    if args.covariates:
+        fit = crr(data, time, status, args.covariates, codes=codes, conf_level=args.conf_level)
+        out["finegray"] = {
+            "cause": fit.cause,
+            "cause_name": fit.cause_name,
+            "terms": [
+                {
+                    "term": t.term,
+                    "coef": _num(t.coef),
+                    "se": _num(t.se),
+                    "shr": _num(t.shr),
+                    "lower": _num(t.lower),
+                    "upper": _num(t.upper),
+                    "z": _num(t.z),
+                    "p_value": _num(t.p_value),
+                }
+                for t in fit.terms
+            ],
+            "n": fit.n,
+            "n_event": fit.n_event,
+            "n_competing": fit.n_competing,
+            "converged": fit.converged,
+            "loglik": _num(fit.loglik),
+        }
+    return out
+
+
+def table_lines(result: dict[str, object]) -> list[str]:
+    """Plain-text tables of the competing-risks blocks (``--format table``)."""
+    lines: list[str] = []
+    at = [
+        dict(a, group=c["group"], cause=c["cause_name"])  # type: ignore[arg-type]
+        for c in result.get("cif", [])  # type: ignore[union-attr]
+        for a in c["at"]  # type: ignore[index]
+    ]
+    if at:
+        lines += ["Cumulative incidence at times", pd.DataFrame(at).to_string(index=False), ""]
+    if result.get("gray"):
+        lines += ["Gray's test", pd.DataFrame(result["gray"]).to_string(index=False), ""]
+    fg = result.get("finegray")
+    if fg:
+        lines += [
+            f"Fine-Gray model of {fg['cause_name']}: n = {fg['n']}, events = {fg['n_event']}, "  # type: ignore[index]
+            f"competing = {fg['n_competing']}",  # type: ignore[index]
+            pd.DataFrame(fg["terms"]).to_string(index=False),  # type: ignore[index]
+            "",
+        ]
+    return lines

@@ -1,0 +1,237 @@
+"""The boundary of the competing-risks engine: one check of (time, status codes, group).
+
+An endpoint with several event types is a time column and a *status* column of codes: one
+code means censored (default ``0``), one is the cause of interest (default ``1``) and every
+other declared code is a competing event type. :func:`prepare` keeps the complete cases of the
+columns an analysis needs, checks every rule once and returns plain arrays sorted by time (as
+``cmprsk`` sorts them with R's stable ``order``), so the estimators never re-validate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hccdash.errors import AnalysisError, InputError
+from hccdash.validate import complete_cases
+
+__all__ = ["EventCodes", "Prepared", "code_label", "prepare"]
+
+
+def code_label(value: object) -> object:
+    """A status code as a plain value: integral numbers become ``int``, other numbers ``float``,
+    anything else ``str`` (so ``1``, ``1.0`` and ``"1"`` are the same code).
+
+    Examples
+    --------
+    >>> code_label(2.0), code_label("1"), code_label("relapse")
+    (2, 1, 'relapse')
+    """
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return int(value) if float(value).is_integer() else float(value)
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+@dataclass(frozen=True)
+class EventCodes:
+    """What the codes of a status column mean.
+
+    ``censor`` is the censoring code, ``cause`` the event of interest, ``competing`` the other
+    declared event codes (``None``: every other code present is a competing event), ``names``
+    optional display names per code.
+    """
+
+    censor: object = 0
+    cause: object = 1
+    competing: tuple[object, ...] | None = None
+    names: Mapping[object, str] | None = None
+
+    def name(self, code: object) -> str:
+        """Display name of a code: the declared name, else ``'cause 2'`` / ``'censored'``."""
+        code = code_label(code)
+        names = {code_label(k): v for k, v in (self.names or {}).items()}
+        if code in names:
+            return str(names[code])
+        return "censored" if code == code_label(self.censor) else f"cause {code}"
+
+    def declared(self) -> tuple[object, ...] | None:
+        """Every declared code, or ``None`` when any code other than censor is accepted."""
+        if self.competing is None:
+            return None
+        return tuple(
+            code_label(c) for c in (self.censor, self.cause, *self.competing) if c is not None
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Complete cases sorted by time (stable), as plain arrays."""
+
+    time: np.ndarray  # float64, sorted
+    status: np.ndarray  # object codes (code_label), aligned with time
+    censored: np.ndarray  # bool
+    group: np.ndarray  # int codes 0..k-1 (all zero without a group)
+    group_levels: tuple[str, ...]
+    strata: np.ndarray  # int codes 0..s-1
+    causes: tuple[object, ...]  # event codes present, sorted as R sorts unique(fstatus)
+    frame: pd.DataFrame  # the complete-case rows in the same (sorted) order
+    dropped: int
+
+    @property
+    def n(self) -> int:
+        return int(self.time.size)
+
+
+def _sort_codes(codes: Sequence[object]) -> tuple[object, ...]:
+    nums = [c for c in codes if not isinstance(c, str)]
+    texts = [c for c in codes if isinstance(c, str)]
+    return (*sorted(nums), *sorted(texts))  # type: ignore[type-var]
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _first_labels(frame: pd.DataFrame, mask: np.ndarray) -> str:
+    labels = [repr(x.item() if isinstance(x, np.generic) else x) for x in frame.index[mask][:5]]
+    more = int(mask.sum()) - len(labels)
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def _levels(col: pd.Series, column: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    # the same level rule as every other analysis (categorical order, numbers numerically,
+    # then strings: R's factor()); one home for it
+    from hccdash.cox import _level_str, _levels
+
+    order = _levels(col, column, None)
+    labels = np.array([_level_str(v) for v in col.to_numpy()], dtype=object)
+    pos = {lev: i for i, lev in enumerate(order)}
+    return np.array([pos[x] for x in labels], dtype=np.int64), tuple(order)
+
+
+def prepare(
+    data: pd.DataFrame,
+    time: str,
+    status: str,
+    codes: EventCodes | None = None,
+    *,
+    group: str | None = None,
+    strata: str | None = None,
+    extra: Sequence[str] = (),
+    need_cause: bool = True,
+) -> Prepared:
+    """Validate an endpoint with several event types and return sorted arrays.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per patient (never modified).
+    time, status : str
+        Follow-up time (numeric, finite, >= 0) and status code columns.
+    codes : EventCodes, optional
+        Meaning of the codes (default: 0 censored, 1 the event of interest, others competing).
+    group, strata : str, optional
+        Grouping column of the curves and tests; stratification column of Gray's test.
+    extra : sequence of str
+        Further columns that must be complete (model covariates).
+    need_cause : bool
+        Raise when the cause of interest has no event (Fine-Gray); curves do not need it.
+
+    Raises
+    ------
+    hccdash.errors.InputError
+        Missing columns, bad times, undeclared status codes.
+    hccdash.errors.AnalysisError
+        No complete rows, no event of any type, or (``need_cause``) no event of the cause.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t": [3, 1, 2, 5], "s": [1, 2, 0, 1]})
+    >>> p = prepare(df, "t", "s")
+    >>> p.time.tolist(), p.status.tolist(), p.causes
+    ([1.0, 2.0, 3.0, 5.0], [2, 0, 1, 1], (1, 2))
+    """
+    codes = codes or EventCodes()
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
+    needed = [time, status, *(c for c in (group, strata) if c), *extra]
+    missing_cols = [c for c in dict.fromkeys(needed) if c not in data.columns]
+    if missing_cols:
+        have = ", ".join(repr(c) for c in list(data.columns)[:12])
+        raise InputError(
+            f"Column {missing_cols[0]!r} is not in the data (columns: {have}); choose an "
+            "existing column."
+        )
+    frame, dropped = complete_cases(data, list(dict.fromkeys(needed)))
+    if len(frame) == 0:
+        raise AnalysisError(
+            f"No complete rows: all {len(data)} rows miss a value in one of "
+            f"{list(dict.fromkeys(needed))!r}. Fill in these columns, choose others or widen "
+            "the filters."
+        )
+    t = pd.to_numeric(frame[time], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(t) | (t < 0)
+    if bad.any():
+        raise InputError(
+            f"Column {time!r} (time) has {_rows(int(bad.sum()))} that are not a finite number "
+            f">= 0 (rows {_first_labels(frame, bad)}; values "
+            f"{', '.join(repr(v) for v in frame[time].to_numpy()[bad][:5])}); correct these "
+            "cells or choose another time column."
+        )
+    st = np.array([code_label(v) for v in frame[status].to_numpy()], dtype=object)
+    censor, cause = code_label(codes.censor), code_label(codes.cause)
+    declared = codes.declared()
+    if declared is not None:
+        undeclared = ~np.isin(st, np.array(declared, dtype=object))
+        if undeclared.any():
+            values = list(dict.fromkeys(st[undeclared].tolist()))[:5]
+            raise InputError(
+                f"Column {status!r} (status) has {_rows(int(undeclared.sum()))} with codes "
+                f"that are not declared ({', '.join(repr(v) for v in values)}; rows "
+                f"{_first_labels(frame, undeclared)}); declared codes are "
+                f"{', '.join(f'{c!r} = {codes.name(c)}' for c in declared)}. Declare the code "
+                "(censored, the event of interest or a competing event) or correct the cells."
+            )
+    if cause == censor:
+        raise InputError(
+            f"The event of interest and censoring have the same code {cause!r}; give "
+            "different codes."
+        )
+    censored = st == censor
+    if not (~censored).any():
+        raise AnalysisError(
+            f"All {len(frame)} patients are censored (code {censor!r} in {status!r}): no event "
+            "of any type, so no cumulative incidence can be estimated. Check the coding of "
+            f"{status!r} or widen the filters."
+        )
+    if need_cause and not (st == cause).any():
+        raise AnalysisError(
+            f"The event of interest {codes.name(cause)!r} (code {cause!r} in {status!r}) has "
+            f"no events among the {len(frame)} patients; choose another cause or widen the "
+            "filters."
+        )
+    order = np.argsort(t, kind="stable")
+    frame = frame.iloc[order]
+    t, st, censored = t[order], st[order], censored[order]
+    if group:
+        g, g_levels = _levels(frame[group], group)
+    else:
+        g, g_levels = np.zeros(t.size, dtype=np.int64), ("all",)
+    if strata:
+        s, _ = _levels(frame[strata], strata)
+    else:
+        s = np.zeros(t.size, dtype=np.int64)
+    causes = _sort_codes(list(dict.fromkeys(st[~censored].tolist())))
+    return Prepared(t, st, censored, g, g_levels, s, causes, frame, dropped)

@@ -1,0 +1,431 @@
+"""The competing-risks page's widgets and sections (the only streamlit code of the feature).
+
+The user chooses the endpoint: a *derived* one (a composite endpoint such as progression-free
+survival split by overall survival into "the non-fatal event first" and "death without it")
+or any time column with a status column and the meaning of its codes (default 0 censored,
+1 the event of interest, 2+ competing). Every number comes from :mod:`hccdash.competing`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from hccdash.competing import EventCodes, cif_at, code_label, cuminc, pairwise_gray, prepare
+from hccdash.competing import risk_table as cr_risk_table
+from hccdash.competing.derive import STATUS, TIME, first_event_split
+from hccdash.competing.figures import cif_figure, km_vs_cif_figure, stacked_figure
+from hccdash.competing.finegray import crr
+from hccdash.errors import HccdashError
+from hccdash.schema import PATIENT_ID, Cohort
+from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
+from hccdash.ui.downloads import download_all, show_figure, table_downloads
+
+DERIVED, STATUS_COLUMN = "derived", "status"
+CONF_LABELS = {"log-log": "log(−log)", "log": "log (survfit's default)", "plain": "plain"}
+
+
+@dataclass(frozen=True)
+class EndpointChoice:
+    """What the page analyses: a frame with a time and a status column, and the codes."""
+
+    data: pd.DataFrame
+    time: str
+    status: str
+    codes: EventCodes
+    label: str
+    unit: str = "months"
+
+
+def _event_name(label: str) -> str:
+    """'Progression-free survival' -> 'Progression'; other labels -> '<label> event'."""
+    low = label.lower()
+    for suffix in ("-free survival", " free survival", "-free interval"):
+        if low.endswith(suffix):
+            return label[: len(label) - len(suffix)]
+    return f"{label} event"
+
+
+def _parse_names(text: str) -> dict[object, str]:
+    names: dict[object, str] = {}
+    for part in text.split(","):
+        if "=" in part:
+            code, name = part.split("=", 1)
+            if code.strip() and name.strip():
+                names[code_label(code)] = name.strip()
+    return names
+
+
+def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None:
+    """The endpoint widgets; None (with a message) when nothing can be analysed."""
+    endpoints = list(cohort.endpoints())
+    death = [e for e in endpoints if e.key == "os"]
+    composite = [e for e in endpoints if e.key != "os"]
+    sources = ([DERIVED] if death and composite else []) + [STATUS_COLUMN]
+    c1, c2, c3 = st.columns([2, 2, 2])
+    source = c1.radio(
+        "Endpoint",
+        sources,
+        key="cr_source",
+        format_func=lambda s: (
+            "first event of a composite endpoint, death competing"
+            if s == DERIVED
+            else "a time and a status column"
+        ),
+    )
+    if source == DERIVED:
+        comp = c2.selectbox(
+            "Composite endpoint (event or death)",
+            composite,
+            key="cr_composite",
+            format_func=lambda e: e.label,
+        )
+        dth = death[0]
+        first = _event_name(comp.label)
+        c3.markdown(
+            f"Codes: **1** = {esc_md(first)} first, **2** = death without "
+            f"{esc_md(first.lower())}, **0** = censored (from {esc_md(comp.label)} and "
+            f"{esc_md(dth.label)})."
+        )
+        frame = first_event_split(data, comp.time, comp.event, dth.time, dth.event)
+        codes = EventCodes(0, 1, (2,), {1: first, 2: f"Death without {first.lower()}"})
+        return EndpointChoice(frame, TIME, STATUS, codes, f"{first} (death competing)", comp.unit)
+    numeric = [
+        c
+        for c in data.columns
+        if c != PATIENT_ID and pd.api.types.is_numeric_dtype(data[c]) and data[c].notna().any()
+    ]
+    status_cols = [c for c in numeric if cohort.data[c].dropna().nunique() <= 10]
+    if not numeric or not status_cols:
+        st.warning(
+            "The cohort has no numeric time column with a status column of a few codes "
+            "(e.g. 0 censored, 1 relapse, 2 death). Load such a file on the data page."
+        )
+        return None
+    time = c2.selectbox("Time column", numeric, key="cr_time")
+    status = c2.selectbox("Status column", status_cols, key="cr_status")
+    present = sorted(
+        {code_label(v) for v in cohort.data[status].dropna().unique()},
+        key=lambda v: (isinstance(v, str), v if not isinstance(v, str) else 0, str(v)),
+    )
+    censor = code_label(c3.text_input("Code of censored", "0", key="cr_censor"))
+    cause = code_label(c3.text_input("Code of the event of interest", "1", key="cr_cause"))
+    names = _parse_names(c3.text_input("Names (code=name, comma-separated)", "", key="cr_names"))
+    competing = tuple(c for c in present if c not in (censor, cause))
+    codes = EventCodes(censor, cause, competing, names)
+    st.caption(
+        "Codes in "
+        + esc_md(status)
+        + ": "
+        + "; ".join(esc_md(f"{c} = {codes.name(c)}") for c in present)
+        + " (every code other than censored and the event of interest is a competing event)."
+    )
+    units = {e.time: e.unit for e in endpoints}
+    unit = units.get(time, f"{time}")
+    return EndpointChoice(data, time, status, codes, codes.name(cause), unit)
+
+
+def _risk_times(tmax: float) -> list[float]:
+    for step in (1, 2, 3, 6, 12, 24, 60, 120, 365, 730, 1825):
+        if tmax / step <= 8:
+            return [float(x) for x in np.arange(0, tmax + 1e-9, step)]
+    return [float(x) for x in np.linspace(0, tmax, 7)]
+
+
+def _parse_times(text: str) -> list[float]:
+    out = []
+    for part in text.replace(";", ",").split(","):
+        try:
+            v = float(part)
+        except ValueError:
+            continue
+        if np.isfinite(v) and v >= 0:
+            out.append(v)
+    return sorted(set(out))
+
+
+def risk_wide(risk: pd.DataFrame) -> pd.DataFrame:
+    """Rows ``group · at risk`` and ``group · <cause> (cumulative)``, one column per time."""
+    value_cols = [c for c in risk.columns if c not in ("group", "time")]
+    rows = {}
+    for group, sub in risk.groupby("group", sort=False):
+        for c in value_cols:
+            label = "at risk" if c == "n_risk" else c.removeprefix("events: ") + " (cumulative)"
+            rows[f"{group} · {label}"] = sub[c].to_numpy()
+    times = risk["time"].drop_duplicates().to_numpy()
+    return pd.DataFrame(rows, index=[f"{t:g}" for t in times]).T
+
+
+def landmark_frame(result, times: list[float]) -> pd.DataFrame:
+    rows = []
+    pct = f"{round(result.conf_level * 100)}% CI"
+    for c in result.curves:
+        at = cif_at(c, times)
+        for i, t in enumerate(at.time):
+            est, lo, hi = at.est[i], at.lower[i], at.upper[i]
+            rows.append(
+                {
+                    "group": c.group,
+                    "cause": c.cause_name,
+                    "time": t,
+                    "CIF": est,
+                    "se": float(np.sqrt(at.var[i])),
+                    "lower": lo,
+                    "upper": hi,
+                    f"CIF ({pct})": "beyond follow-up"
+                    if np.isnan(est)
+                    else f"{est:.1%} ({lo:.1%}–{hi:.1%})",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def methods_text(result, stratified: bool) -> str:
+    """The methods paragraph of the ZIP (what was computed, and its R equivalent)."""
+    ci = CONF_LABELS[result.conf_type]
+    return (
+        "Cumulative incidence of each event type was estimated with the Aalen-Johansen "
+        "estimator, treating the other event types as competing events, with Gray's variance "
+        f"and pointwise {round(result.conf_level * 100)}% confidence intervals on the {ci} "
+        "scale; groups were compared with Gray's test"
+        + (" stratified as stated" if stratified else "")
+        + ". Subdistribution hazard ratios were estimated with the Fine-Gray model (censoring "
+        "weights from the Kaplan-Meier estimate of the censoring distribution, sandwich "
+        "standard errors), beside cause-specific Cox models. Computed with hccdash, whose "
+        "results equal R's cmprsk::cuminc and cmprsk::crr (version 2.2-11) to a relative "
+        "1e-6."
+    )
+
+
+def render(cohort: Cohort, data: pd.DataFrame) -> None:
+    """The whole page below the title."""
+    choice = choose_endpoint(cohort, data)
+    if choice is None:
+        return
+    factors = {f.column: f for f in cohort.factors() if f.column in data.columns}
+    g1, g2, g3, g4 = st.columns(4)
+    group = g1.selectbox(
+        "Compare groups",
+        ["(none)", *factors],
+        key="cr_group",
+        format_func=lambda c: c if c == "(none)" else f"{factors[c].label} ({c})",
+    )
+    group = None if group == "(none)" else group
+    strata = g2.selectbox(
+        "Stratify Gray's test by",
+        ["(none)", *(c for c in factors if c != group)],
+        key="cr_strata",
+        format_func=lambda c: c if c == "(none)" else factors[c].label,
+    )
+    strata = None if strata == "(none)" else strata
+    conf_type = g3.radio(
+        "CI transform", list(CONF_LABELS), key="cr_conf", format_func=CONF_LABELS.get
+    )
+    layout = g4.radio(
+        "Plot", ["by cause", "stacked"], key="cr_layout", help="Side-by-side panels per cause, "
+        "or the causes stacked per group (their sum is 1 − all-cause KM)",
+    )  # fmt: skip
+    h1, h2, h3 = st.columns([3, 1, 2])
+    times = _parse_times(h1.text_input("Landmark times", "12, 24", key="cr_times"))
+    style = h2.radio("Figure style", ["screen", "slide"], key="cr_style")
+    with_table = h3.checkbox(
+        "Numbers at risk under the plot", value=True, key="cr_table",
+        help="In the figure (and its exports); the by-cause plot only",
+    )  # fmt: skip
+    level_order = factors[group].level_order(data) if group else None
+    frame = choice.data.copy()
+    # groups and strata are the cohort's factors (cut points, level order, exclusions)
+    for col in (group, strata):
+        if col:
+            f = factors[col]
+            frame[col] = pd.Categorical(f.values(frame), categories=f.level_order(frame))
+    choice = replace(choice, data=frame)
+
+    try:
+        result = cuminc(
+            choice.data, choice.time, choice.status, group, strata=strata,
+            codes=choice.codes, conf_type=conf_type,
+        )  # fmt: skip
+    except HccdashError as exc:
+        show_error(exc, "The cumulative incidence")
+        return
+    figures: dict[str, object] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    cause = code_label(choice.codes.cause)
+    declared = [c for c in (choice.codes.declared() or ()) if c != code_label(choice.codes.censor)]
+    for code in declared:
+        if code not in result.causes:
+            st.warning(
+                esc_md(
+                    f"{choice.codes.name(code)} (code {code!r}) has no events among the "
+                    f"{result.n} patients left after the filters: its curve is 0 and it is "
+                    "left out of the plots and tests."
+                ),
+                icon=":material/filter_alt_off:",
+            )
+    st.markdown(
+        esc_md(
+            f"{result.n} patients"
+            + (f" ({result.dropped} with missing values left out)" if result.dropped else "")
+            + ". Events: "
+            + ", ".join(
+                f"{choice.codes.name(c)} {sum(cv.n_event for cv in result.curves if cv.cause == c)}"
+                for c in result.causes
+            )
+            + f". Pointwise {round(result.conf_level * 100)}% CIs on the "
+            + f"{CONF_LABELS[conf_type]} scale, variance of cmprsk::cuminc."
+        )
+    )
+    prepared = prepare(choice.data, choice.time, choice.status, choice.codes, group=group,
+                       need_cause=False)  # fmt: skip
+    risk = cr_risk_table(prepared, _risk_times(float(prepared.time.max())), choice.codes)
+    if layout == "stacked":
+        fig = stacked_figure(result, time_unit=choice.unit, style=style)
+    else:
+        fig = cif_figure(
+            result, levels=level_order, time_unit=choice.unit, style=style,
+            risk=risk if with_table else None,
+        )  # fmt: skip
+    figures["cumulative_incidence"] = fig
+    show_figure(fig, "cumulative_incidence", "cr_fig")
+    st.caption(esc_md(f"Numbers at risk and cumulative events per cause, by time ({choice.unit})"))
+    st.dataframe(risk_wide(risk), width="stretch")
+    tables["numbers_at_risk"] = risk
+    table_downloads(risk, "numbers_at_risk", "cr_risk")
+
+    st.subheader("Cumulative incidence at landmark times")
+    if times:
+        lm = landmark_frame(result, times)
+        st.dataframe(lm, width="stretch", hide_index=True)
+        tables["cif_landmarks"] = lm
+        table_downloads(lm, "cif_landmarks", "cr_lm")
+
+    if result.tests:
+        st.subheader("Gray's test")
+        gray = pd.DataFrame(
+            [
+                {
+                    "cause": choice.codes.name(t.cause),
+                    "chisq": t.stat,
+                    "df": t.df,
+                    "p": t.p_value,
+                    "p (shown)": fmt_p(t.p_value),
+                }
+                for t in result.tests
+            ]
+        )
+        st.dataframe(gray, width="stretch", hide_index=True)
+        if strata:
+            st.caption(esc_md(f"Stratified by {factors[strata].label}."))
+        tables["gray_test"] = gray
+        table_downloads(gray, "gray_test", "cr_gray")
+        if len(result.groups) > 2 and cause in result.causes:
+            adjust = st.radio("Pairwise p adjustment", ["holm", "BH"], key="cr_adjust",
+                              horizontal=True)  # fmt: skip
+            with guarded("The pairwise tests"):
+                pw = pairwise_gray(
+                    choice.data, choice.time, choice.status, group, cause=cause,
+                    strata=strata, codes=choice.codes, adjust=adjust,
+                ).to_frame()  # fmt: skip
+                st.dataframe(pw, width="stretch", hide_index=True)
+                tables["gray_pairwise"] = pw
+                table_downloads(pw, "gray_pairwise", "cr_pw")
+
+    st.subheader("1 − Kaplan-Meier vs cumulative incidence")
+    if cause in result.causes:
+        from hccdash.nonparametric import kaplan_meier
+
+        cs = choice.data.assign(
+            _cause_event=np.where(
+                choice.data[choice.status].isna(),
+                np.nan,
+                (choice.data[choice.status].map(code_label) == cause).astype(float),
+            )
+        )
+        with guarded("The 1 − KM comparison"):
+            km = kaplan_meier(cs, choice.time, "_cause_event", group)
+            overlay = km_vs_cif_figure(
+                result, km, cause, levels=level_order, time_unit=choice.unit, style=style
+            )
+            figures["km_vs_cif"] = overlay
+            show_figure(overlay, "km_vs_cif", "cr_kmfig")
+            st.caption(
+                "1 − KM treats competing events as censored and so overstates the incidence "
+                "of the event of interest; the Aalen-Johansen CIF does not."
+            )
+    else:
+        st.info(esc_md(f"No {choice.codes.name(cause)} events after the filters."))
+
+    st.subheader("Fine-Gray regression (subdistribution hazard)")
+    candidates = [c for c in data.columns if c not in (PATIENT_ID, choice.time, choice.status)]
+    default = [group] if group else []
+    covs = st.multiselect("Covariates", candidates, default=default, key="cr_covs")
+    if covs and cause in result.causes:
+        fg = _finegray_section(choice, covs, cause)
+        if fg is not None:
+            tables["fine_gray"] = fg
+    st.divider()
+    download_all(figures, tables, methods_text(result, bool(strata)), "cr_all",
+                 name="competing_risks")  # fmt: skip
+
+
+def _finegray_section(
+    choice: EndpointChoice, covs: list[str], cause: object
+) -> pd.DataFrame | None:
+    from hccdash.cox import cox_fit
+
+    try:
+        fit = crr(choice.data, choice.time, choice.status, covs, codes=choice.codes)
+    except HccdashError as exc:
+        show_error(exc, "The Fine-Gray model")
+        return None
+    cs = choice.data.assign(
+        _cause_event=np.where(
+            choice.data[choice.status].isna(),
+            np.nan,
+            (choice.data[choice.status].map(code_label) == cause).astype(float),
+        )
+    )
+    rows = []
+    cox_terms = {}
+    try:
+        cox = cox_fit(cs, choice.time, "_cause_event", covs)
+        cox_terms = {t.term: t for t in cox.terms}
+    except HccdashError as exc:
+        show_error(exc, "The cause-specific Cox model")
+    for t in fit.terms:
+        c = cox_terms.get(t.term)
+        rows.append(
+            {
+                "term": t.term,
+                "coef": t.coef,
+                "se": t.se,
+                "sHR": t.shr,
+                "sHR lower": t.lower,
+                "sHR upper": t.upper,
+                "sHR (95% CI)": f"{t.shr:.2f} ({t.lower:.2f}–{t.upper:.2f})",
+                "p": fmt_p(t.p_value),
+                "p_value": t.p_value,
+                "cause-specific HR (95% CI)": "–"
+                if c is None
+                else f"{c.hr:.2f} ({c.lower:.2f}–{c.upper:.2f})",
+                "cause-specific p": "–" if c is None else fmt_p(c.p_value),
+            }
+        )
+    table = pd.DataFrame(rows)
+    st.dataframe(table, width="stretch", hide_index=True)
+    st.caption(
+        esc_md(
+            f"{choice.codes.name(cause)}: {fit.n_event} events, {fit.n_competing} competing "
+            f"events, {fit.n_censored} censored, n = {fit.n}"
+            + (f" ({fit.dropped} with missing values left out)" if fit.dropped else "")
+            + ". cmprsk::crr (Fine & Gray 1999, sandwich SE); the cause-specific Cox model "
+            "(competing events censored, Efron ties) beside it."
+            + ("" if fit.converged else " The Fine-Gray fit did not converge.")
+        )
+    )
+    table_downloads(table, "fine_gray", "cr_fg")
+    return table

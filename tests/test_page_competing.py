@@ -1,0 +1,115 @@
+"""AppTest of the competing-risks page: numbers shown equal hccdash.competing's (which equal
+cmprsk's, see test_competing.py), bad input is a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hccdash.competing import EventCodes, cif_at, cuminc
+from hccdash.competing.derive import first_event_split
+from hccdash.competing.finegray import crr
+from hccdash.schema import Cohort, load_bundled_cohort
+from hccdash.ui.state import UPLOADED_KEY
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PBC = Path(__file__).resolve().parent / "reference" / "competing" / "pbc.csv"
+
+
+def open_competing(cohort: Cohort | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if cohort is not None:
+        at.session_state[UPLOADED_KEY] = cohort
+    at.run()
+    at.switch_page("pages/competing.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert frames, column
+    return frames[0]
+
+
+def pbc_cohort(**edits) -> Cohort:
+    pbc = pd.read_csv(PBC)
+    data = pd.DataFrame(
+        {
+            "patient_id": pbc["id"].astype(str),
+            "os_months": pbc["time"] / 30.4375,
+            "os_event": (pbc["status"] == 2).astype(int),
+            "status": pbc["status"],
+            "edema": pbc["edema"].astype(str),
+            "sex": pbc["sex"],
+        }
+    )
+    for k, v in edits.items():
+        data[k] = v(data)
+    return Cohort("pbc", data, "pbc.csv")
+
+
+def test_bundled_derived_endpoint_landmarks_and_gray():
+    at = open_competing()
+    at.selectbox(key="cr_group").set_value("treatment").run()
+    assert not at.exception
+    data = first_event_split(
+        load_bundled_cohort().data, "pfs_months", "pfs_event", "os_months", "os_event"
+    )
+    codes = EventCodes(0, 1, (2,), {1: "Progression", 2: "Death without progression"})
+    ref = cuminc(data, "cr_time", "cr_status", "treatment", codes=codes)
+    lm = frame_with(at, "CIF")
+    for _, row in lm.iterrows():
+        cause = 1 if row["cause"] == "Progression" else 2
+        want = cif_at(ref.curve(row["group"], cause), [row["time"]])
+        if np.isnan(want.est[0]):
+            assert pd.isna(row["CIF"])
+        else:
+            assert row["CIF"] == pytest.approx(want.est[0], rel=1e-12)
+            assert row["lower"] == pytest.approx(want.lower[0], rel=1e-12)
+    gray = frame_with(at, "chisq")
+    assert gray["chisq"].tolist() == pytest.approx([ref.test(1).stat, ref.test(2).stat])
+    assert gray["p"].tolist() == pytest.approx([ref.test(1).p_value, ref.test(2).p_value])
+
+
+def test_uploaded_status_column_finegray_beside_cause_specific_cox():
+    cohort = pbc_cohort()
+    at = open_competing(cohort)
+    at.selectbox(key="cr_status").set_value("status").run()
+    at.text_input(key="cr_cause").set_value("2").run()
+    at.multiselect(key="cr_covs").set_value(["sex", "edema"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    fg = frame_with(at, "sHR")
+    ref = crr(cohort.data, "os_months", "status", ["sex", "edema"], codes=EventCodes(cause=2))
+    assert fg["term"].tolist() == [t.term for t in ref.terms]
+    assert fg["coef"].tolist() == pytest.approx([t.coef for t in ref.terms], rel=1e-12)
+    assert fg["se"].tolist() == pytest.approx([t.se for t in ref.terms], rel=1e-12)
+    assert fg["cause-specific HR (95% CI)"].str.match(r"^\d+\.\d\d \(").all()
+
+
+def test_cause_without_events_is_a_message():
+    """No transplant (code 1) among the patients: a warning and no Fine-Gray, death shown."""
+    cohort = pbc_cohort(status=lambda d: d["status"].where(d["status"] != 1, 0))
+    at = open_competing(cohort)
+    at.selectbox(key="cr_status").set_value("status").run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "cause 1 (code 1) has no events among the 418 patients" in warnings
+    infos = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "No cause 1 events after the filters" in infos
+    assert frame_with(at, "CIF")["cause"].unique().tolist() == ["cause 2"]
+
+
+def test_undeclared_or_bad_codes_are_a_message_not_a_traceback():
+    cohort = pbc_cohort()
+    at = open_competing(cohort)
+    at.selectbox(key="cr_status").set_value("status").run()
+    at.text_input(key="cr_censor").set_value("2").run()
+    at.text_input(key="cr_cause").set_value("2").run()
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "same code 2" in text
