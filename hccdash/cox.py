@@ -796,14 +796,16 @@ def cox_fit(
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
     if not 0 < conf_level < 1:
         raise InputError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
-    des = _design(data, time, event, covariates, reference, categorical)
-    n, p = des.x.shape
-    events = int(des.event.sum())
-    rs = _RiskSets(des.time, des.event, des.x, ties)
+    des_all = _design(data, time, event, covariates, reference, categorical)
+    n = des_all.x.shape[0]
+    events = int(des_all.event.sum())
+    all_names = tuple(_term_name(*c) for c in des_all.columns)
+    des, rs, fit, aliased = _fit_dropping_flat(des_all, ties)
+    p = des.x.shape[1]
     names = tuple(_term_name(*c) for c in des.columns)
-    msgs: list[str] = []
+    msgs: list[str] = [_no_information_message(all_names, aliased)] if aliased else []
 
-    beta, loglik, loglik0, score, u, imat, converged, iters = _fit_or_raise(rs, p, names)
+    beta, loglik, loglik0, score, u, imat, converged, iters = fit
     var = _inverse(imat)
     separated = _separated(des, beta, u, var, converged)
     if penalized:
@@ -839,20 +841,25 @@ def cox_fit(
 
     zcrit = stats.norm.ppf(0.5 + conf_level / 2)
     terms = []
+    kept = [j for j in range(len(all_names)) if j not in aliased]
+    beta_all = np.full(len(all_names), np.nan)
+    beta_all[kept] = beta
+    se_all = np.full(len(all_names), np.nan)
+    se_all[kept] = se
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for j, (cov, lev, ref) in enumerate(des.columns):
-            z = beta[j] / se[j] if se[j] > 0 else float("nan")
+        for j, (cov, lev, ref) in enumerate(des_all.columns):
+            z = beta_all[j] / se_all[j] if se_all[j] > 0 else float("nan")
             terms.append(
                 CoxTerm(
-                    term=names[j],
+                    term=all_names[j],
                     covariate=cov,
                     level=lev,
                     reference=ref,
-                    coef=float(beta[j]),
-                    se=float(se[j]),
-                    hr=float(np.exp(beta[j])),
-                    lower=float(np.exp(beta[j] - zcrit * se[j])),
-                    upper=float(np.exp(beta[j] + zcrit * se[j])),
+                    coef=float(beta_all[j]),
+                    se=float(se_all[j]),
+                    hr=float(np.exp(beta_all[j])),
+                    lower=float(np.exp(beta_all[j] - zcrit * se_all[j])),
+                    upper=float(np.exp(beta_all[j] + zcrit * se_all[j])),
                     z=float(z),
                     p_value=float(2 * stats.norm.sf(abs(z))),
                 )
@@ -885,15 +892,57 @@ def cox_fit(
     )
 
 
-def _fit_or_raise(rs: _RiskSets, p: int, names: Sequence[str]):
-    try:
-        return _newton(rs, p)
-    except _NoInformation as exc:
-        raise AnalysisError(
-            f"Term {names[exc.index]!r} cannot be estimated: at every event time the patients "
-            "still at risk share the same value of it, so the data carry no information "
-            "about its hazard ratio. Drop it or merge its levels."
-        ) from None
+def _drop_columns(des: _Design, drop: Sequence[int]) -> _Design:
+    """The design without columns ``drop`` (indices into ``des.columns``)."""
+    keep = [j for j in range(len(des.columns)) if j not in set(drop)]
+    remap = {old: new for new, old in enumerate(keep)}
+    assign = tuple(
+        (cov, tuple(remap[j] for j in idx if j in remap))
+        for cov, idx in des.assign
+        if any(j in remap for j in idx)
+    )
+    return _Design(
+        des.time,
+        des.event,
+        des.x[:, keep],
+        tuple(des.columns[j] for j in keep),
+        assign,
+        des.dropped,
+    )
+
+
+def _fit_dropping_flat(des: _Design, ties: str):
+    """Fit; a column with no information (never varying in a risk set at an event time) is
+    left out and reported as NA, the rest fitted, as R's ``coxph`` does (issue 18, item 8).
+
+    Returns (reduced design, its risk sets, the ``_newton`` tuple, dropped column indices)."""
+    aliased: list[int] = []
+    current = des
+    while True:
+        rs = _RiskSets(current.time, current.event, current.x, ties)
+        try:
+            return current, rs, _newton(rs, current.x.shape[1]), aliased
+        except _NoInformation as exc:
+            kept = [j for j in range(len(des.columns)) if j not in aliased]
+            aliased = sorted([*aliased, kept[exc.index]])
+            if len(aliased) == len(des.columns):
+                name = _term_name(*des.columns[aliased[0]])
+                raise AnalysisError(
+                    f"Term {name!r} cannot be estimated: at every event time the patients "
+                    "still at risk share the same value of it, so the data carry no "
+                    "information about its hazard ratio. Drop it or merge its levels."
+                ) from None
+            current = _drop_columns(des, aliased)
+
+
+def _no_information_message(names: Sequence[str], aliased: Sequence[int]) -> str:
+    listed = ", ".join(repr(names[j]) for j in aliased)
+    return (
+        f"No information for {listed}: at every event time the patients still at risk "
+        "share the same value (e.g. a level whose patients all left follow-up before the "
+        "first event), so its hazard ratio is not estimable and is shown as NA, as R does; "
+        "the other terms are fitted without it. Merge that level or drop the covariate."
+    )
 
 
 def _separated(des: _Design, beta, u, var, converged: bool) -> list[int]:
@@ -976,11 +1025,11 @@ def cox_zph(
     """
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
-    des = _design(data, time, event, covariates, reference, categorical)
+    des, rs, fit, _aliased = _fit_dropping_flat(
+        _design(data, time, event, covariates, reference, categorical), ties
+    )
     p = des.x.shape[1]
-    rs = _RiskSets(des.time, des.event, des.x, ties)
-    names = tuple(_term_name(*c) for c in des.columns)
-    beta, _ll, _ll0, _sc, u, imat, converged, _it = _fit_or_raise(rs, p, names)
+    beta, _ll, _ll0, _sc, u, imat, converged, _it = fit
     msgs = []
     separated = _separated(des, beta, u, _inverse(imat), converged)
     if separated:
