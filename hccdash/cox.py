@@ -52,7 +52,10 @@ class CoxTerm:
         The level compared and the reference level (None for numeric covariates).
     coef, se, hr, lower, upper, z, p_value : float
         Log hazard ratio, its standard error, hazard ratio ``exp(coef)`` with its Wald
-        confidence interval, Wald z and two-sided p (R's ``summary(coxph)`` columns).
+        confidence interval, Wald z and two-sided p (R's ``summary(coxph)`` columns). With a
+        robust variance, z, p and the interval use ``robust_se`` as R's summary does.
+    robust_se : float or None
+        Sandwich (robust) standard error, R's ``robust se`` column; None when not computed.
     """
 
     term: str
@@ -66,6 +69,7 @@ class CoxTerm:
     upper: float
     z: float
     p_value: float
+    robust_se: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,18 @@ class CoxResult:
         Plain-language messages to show above the results.
     conf_level : float
         Level of the hazard-ratio intervals.
+    robust : bool
+        Whether a sandwich variance was computed (then ``wald`` is the robust Wald test).
+    robust_score : ChisqTest or None
+        R's robust score test (``fit$rscore``) when robust.
+    n_clusters : int or None
+        Clusters in the robust variance (rows when no cluster column).
+    strata : tuple of str
+        Stratum labels of ``+ strata(...)`` (empty when unstratified).
+    weighted : bool
+        Fitted with case weights.
+    start : str or None
+        The entry-time column of (start, stop] data.
     """
 
     ties: str
@@ -125,6 +141,12 @@ class CoxResult:
     events_per_variable: float
     warnings: tuple[str, ...]
     conf_level: float = 0.95
+    robust: bool = False
+    robust_score: ChisqTest | None = None
+    n_clusters: int | None = None
+    strata: tuple[str, ...] = ()
+    weighted: bool = False
+    start: str | None = None
 
     def term(self, name: str) -> CoxTerm:
         """The term called ``name``."""
@@ -149,6 +171,7 @@ class CoxResult:
                 "upper": t.upper,
                 "z": t.z,
                 "p_value": t.p_value,
+                "robust_se": t.robust_se,
                 "separated": t.term in self.separated_terms,
             }
             for t in self.terms
@@ -581,8 +604,8 @@ def _prefix_less(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out[:n]
 
 
-def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float]:
-    """Harrell's C of the linear predictor and R's infinitesimal-jackknife standard error.
+def _concordance_counts(time: np.ndarray, event: np.ndarray, lp: np.ndarray):
+    """Concordant, discordant and tied pair totals and per-subject counts (input order).
 
     Comparable pairs (R's ``concordancefit``, ``timewt = "n"``): an event at t_i against anyone
     with a longer time, or censored at t_i; two events at the same time are tied on y and
@@ -647,14 +670,54 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[f
     conc = b_greater + np.where(ds, a_less, 0.0)
     disc = b_less + np.where(ds, a_greater, 0.0)
     tied = b_eq + np.where(ds, a_eq, 0.0)
-    c_tot = a_less[ds].sum()
-    d_tot = a_greater[ds].sum()
-    t_tot = a_eq[ds].sum()
-    npair = c_tot + d_tot + t_tot
+    totals = np.array([a_less[ds].sum(), a_greater[ds].sum(), a_eq[ds].sum()])
+    infl = np.empty((n, 3))
+    infl[order] = np.column_stack([conc, disc, tied])  # back to the input row order
+    return totals, infl
+
+
+def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float]:
+    """Harrell's C of the linear predictor and R's infinitesimal-jackknife standard error.
+
+    Comparable pairs (R's ``concordancefit``, ``timewt = "n"``): an event at t_i against anyone
+    with a longer time, or censored at t_i; two events at the same time are tied on y and
+    excluded. The standard error is R's ``sqrt(var)``: the per-subject dfbeta of Somers' d
+    (concordant minus discordant pairs the subject takes part in, scaled), squared, summed,
+    divided by 4; ``summary(coxph)`` prints it as "Concordance= x (se = y)".
+    """
+    return _concordance_strata(time, event, lp, None)
+
+
+def _concordance_strata(
+    time: np.ndarray,
+    event: np.ndarray,
+    lp: np.ndarray,
+    strata: np.ndarray | None,
+    cluster: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """R's ``concordancefit`` with strata (pairs within a stratum only; counts summed over
+    strata) and cluster (dfbeta summed within cluster before squaring)."""
+    n = time.size
+    totals = np.zeros(3)
+    infl = np.zeros((n, 3))
+    groups = (
+        [np.arange(n)]
+        if strata is None
+        else [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    )
+    for idx in groups:
+        if idx.size < 2:
+            continue
+        tot, inf = _concordance_counts(time[idx], event[idx], lp[idx])
+        totals += tot
+        infl[idx] = inf
+    npair = totals.sum()
     if npair == 0:
         return float("nan"), float("nan")
-    somer = (c_tot - d_tot) / npair
-    dfbeta = (conc - disc) / npair - (somer / npair) * (conc + disc + tied)
+    somer = (totals[0] - totals[1]) / npair
+    dfbeta = (infl[:, 0] - infl[:, 1]) / npair - (somer / npair) * infl.sum(axis=1)
+    if cluster is not None:
+        dfbeta = np.bincount(cluster, weights=dfbeta)
     return float((somer + 1) / 2), float(np.sqrt((dfbeta**2).sum() / 4))
 
 
@@ -735,6 +798,11 @@ def cox_fit(
     categorical: Sequence[str] | None = None,
     conf_level: float = 0.95,
     penalized: bool = False,
+    strata: str | Sequence[str] | None = None,
+    start: str | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    robust: bool | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model as R's ``coxph`` does, fully converged.
 
@@ -770,6 +838,11 @@ def cox_fit(
         the ordinary one at b = 0. (coxphf is not installable here, so this refit is tested
         by finite differences of the penalised likelihood, not against R.)
 
+    strata, start, weights, cluster, robust : optional
+        Stratified, counting-process ``Surv(start, time, event)``, case-weighted and robust
+        (sandwich, ``cluster(id)``) fits as R's ``coxph``; see
+        :func:`hccdash.coxext.fit.cox_fit_ext`, which runs when any of them is given.
+
     Returns
     -------
     CoxResult
@@ -792,6 +865,29 @@ def cox_fit(
     Newton-Raphson from beta = 0 with R's step halving, stopping when
     ``|1 - loglik_old / loglik_new| <= 1e-12``.
     """
+    if any(v is not None for v in (strata, start, weights, cluster, robust)):
+        if penalized:
+            raise InputError(
+                "The penalised (Firth) refit is available for the plain model only; drop "
+                "strata, start, weights, cluster and robust, or the penalised option."
+            )
+        from hccdash.coxext.fit import cox_fit_ext  # late: coxext imports cox
+
+        return cox_fit_ext(
+            data,
+            time,
+            event,
+            covariates,
+            ties=ties,
+            reference=reference,
+            categorical=categorical,
+            conf_level=conf_level,
+            strata=strata,
+            start=start,
+            weights=weights,
+            cluster=cluster,
+            robust=robust,
+        )
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
     if not 0 < conf_level < 1:
@@ -997,6 +1093,8 @@ def cox_zph(
     reference: Mapping[str, object] | None = None,
     categorical: Sequence[str] | None = None,
     transform: str = "km",
+    strata: str | Sequence[str] | None = None,
+    start: str | None = None,
 ) -> PHTest:
     """Test proportional hazards as R >= 3.0 ``cox.zph(coxph(...), transform = "km")``.
 
@@ -1011,6 +1109,8 @@ def cox_zph(
         As :func:`cox_fit`.
     transform : {"km", "identity", "rank", "log"}
         Time transform.
+    strata, start : str, optional
+        Stratified and (start, stop] models (:func:`hccdash.coxext.zph.cox_zph_ext`).
 
     Returns
     -------
@@ -1023,6 +1123,21 @@ def cox_zph(
     hccdash.errors.InputError, hccdash.errors.AnalysisError
         As :func:`cox_fit`.
     """
+    if strata is not None or start is not None:
+        from hccdash.coxext.zph import cox_zph_ext  # late: coxext imports cox
+
+        return cox_zph_ext(
+            data,
+            time,
+            event,
+            covariates,
+            ties=ties,
+            reference=reference,
+            categorical=categorical,
+            transform=transform,
+            strata=strata,
+            start=start,
+        )
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
     des, rs, fit, _aliased = _fit_dropping_flat(
