@@ -154,6 +154,12 @@ def _collapse(m: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
     return out
 
 
+def robust_var(rs: AgRiskSets, beta, var, weight, cluster):
+    """R's sandwich: D'D, D the weighted dfbeta residuals summed within cluster."""
+    dfb = _collapse((rs.score_residuals(beta) * weight[:, None]) @ var, cluster)
+    return dfb.T @ dfb, dfb
+
+
 def _wtest(var: np.ndarray, b: np.ndarray) -> float:
     return float(b @ _cox._solve(var, b))
 
@@ -284,9 +290,7 @@ def cox_fit_ext(
     rscore = None
     nclus = None
     if robust:
-        wres = rs.score_residuals(beta) * ed.weight[:, None]
-        dfb = _collapse(wres @ var, ed.cluster)
-        rvar = dfb.T @ dfb
+        rvar, dfb = robust_var(rs, beta, var, ed.weight, ed.cluster)
         rse = np.sqrt(np.clip(np.diag(rvar), 0, None))
         s0 = _collapse(rs.score_residuals(np.zeros(p)) * ed.weight[:, None], ed.cluster)
         u0 = s0.sum(axis=0)
