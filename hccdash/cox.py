@@ -157,7 +157,7 @@ class CoxResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per term: term, covariate, level, reference, coef, se, hr, lower, upper, z,
-        p_value (plus ``separated``)."""
+        p_value (plus ``robust_se`` when computed, and ``separated``)."""
         rows = [
             {
                 "term": t.term,
@@ -176,7 +176,10 @@ class CoxResult:
             }
             for t in self.terms
         ]
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        if all(t.robust_se is None for t in self.terms):
+            frame = frame.drop(columns=["robust_se"])
+        return frame
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from hccdash.filters import describe, parse_by, parse_cut, parse_endpoint
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
+from hccdash.ui.cox_extras import render_km_extras
 from hccdash.ui.km_view import (
     ADJUST,
     TESTS,
@@ -148,3 +149,4 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
         "km_all",
         "kaplan_meier",
     )
+    render_km_extras(cohort, data, endpoints)
