@@ -67,6 +67,11 @@ for (ties in c("efron", "breslow")) {
   out[[paste0("cgd_strata_zph_", ties)]] <- zph_json(g)
 }
 
+# the CLI test's model: analyze cgd.csv --time tstop --event status --start tstart
+# --cluster id --covariates treat,age,steroids
+out$cgd_cli <- fit_json(coxph(Surv(tstart, tstop, status) ~ treat + age + steroids,
+                              cluster = id, data = cg, control = ctl))
+
 # ---- jasa1: time-varying transplant ----------------------------------------------------------
 write.csv(jasa1, file.path(here, "data", "jasa1.csv"), row.names = FALSE)
 for (ties in c("efron", "breslow")) {
