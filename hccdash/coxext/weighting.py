@@ -10,7 +10,9 @@
   ``(m1 - m0) / sqrt((s1^2 + s0^2) / 2)`` with weighted means and the unweighted pooled SD in
   both (cobalt's default for the pooled denominator), |SMD| < 0.1 read as balanced.
 * Overlap: propensity ranges per arm, patients outside the common support, extreme scores
-  and the effective sample size ``(sum w)^2 / sum w^2``; an honest note when poor.
+  and the effective sample size ``(sum w)^2 / sum w^2``; the note says overlap is poor when
+  more than 5% are outside the common support or have a score below 0.05 / above 0.95, or
+  when an arm's effective size is under half its size.
 * Outcome: weighted Kaplan-Meier (robust jackknife CIs, :func:`km_counting`) and weighted Cox
   with robust SE (:func:`hccdash.cox.cox_fit`), both as R with ``weights =``.
 """
@@ -193,9 +195,11 @@ def _overlap(ps: np.ndarray, t: np.ndarray, w: np.ndarray) -> tuple[str, tuple[f
         f"{ess[1]:.0f} of {int(one.sum())} treated, {ess[0]:.0f} of {int(zero.sum())} control."
     ]
     poor = []
+    n = ps.size
     if outside:
-        poor.append(f"{outside} patient(s) lie outside the common support ({lo:.2f}-{hi:.2f})")
-    if extreme:
+        msg = f"{outside} patient(s) lie outside the common support ({lo:.2f}-{hi:.2f})"
+        (poor if outside > 0.05 * n else parts).append(msg + ("" if outside > 0.05 * n else "."))
+    if extreme > 0.05 * n:
         poor.append(f"{extreme} have a score below 0.05 or above 0.95")
     if min(ess[0] / max(zero.sum(), 1), ess[1] / max(one.sum(), 1)) < 0.5:
         poor.append("a few patients carry most of the weight (effective size under half)")

@@ -272,7 +272,7 @@ def _ipw_tab(data, endpoint, labels, figures, tables):
     )
     arms = _two_level(data, [endpoint.time, endpoint.event])
     c1, c2, c3 = st.columns([1, 2, 1])
-    trt = _pick(c1, "Treatment (two arms)", arms, "coxx_ipw_trt", labels)
+    trt = _pick(c1, "Treated vs control (two levels)", arms, "coxx_ipw_trt", labels)
     cands = [c for c in covariate_candidates(data) if c != trt]
     covs = c2.multiselect("Propensity covariates", cands, key="coxx_ipw_covs",
                           format_func=lambda c: labels.get(c, c))  # fmt: skip
