@@ -338,11 +338,10 @@ def _cox_block(
         }
         for t in fit.terms
     ]
-    ph_rows = []
-    if not ext.get("weights"):  # R's cox.zph of the (stratified / counting) model
-        ph = cox_zph(data, time, event, covariates, ties=ties, strata=ext.get("strata"),
-                     start=ext.get("start"))  # fmt: skip
-        ph_rows = [{"term": r.term, **_chisq(r)} for r in ph.rows]
+    # R's cox.zph of the (stratified / counting / weighted) model
+    ph = cox_zph(data, time, event, covariates, ties=ties, strata=ext.get("strata"),
+                 start=ext.get("start"), weights=ext.get("weights"))  # fmt: skip
+    ph_rows = [{"term": r.term, **_chisq(r)} for r in ph.rows]
     extra = {"robust_score": _chisq(fit.robust_score)} if fit.robust_score else {}
     return {
         "ties": fit.ties,

@@ -1098,6 +1098,7 @@ def cox_zph(
     transform: str = "km",
     strata: str | Sequence[str] | None = None,
     start: str | None = None,
+    weights: str | None = None,
 ) -> PHTest:
     """Test proportional hazards as R >= 3.0 ``cox.zph(coxph(...), transform = "km")``.
 
@@ -1112,8 +1113,8 @@ def cox_zph(
         As :func:`cox_fit`.
     transform : {"km", "identity", "rank", "log"}
         Time transform.
-    strata, start : str, optional
-        Stratified and (start, stop] models (:func:`hccdash.coxext.zph.cox_zph_ext`).
+    strata, start, weights : str, optional
+        Stratified, (start, stop] and weighted models (:func:`hccdash.coxext.zph.cox_zph_ext`).
 
     Returns
     -------
@@ -1126,7 +1127,7 @@ def cox_zph(
     hccdash.errors.InputError, hccdash.errors.AnalysisError
         As :func:`cox_fit`.
     """
-    if strata is not None or start is not None:
+    if strata is not None or start is not None or weights is not None:
         from hccdash.coxext.zph import cox_zph_ext  # late: coxext imports cox
 
         return cox_zph_ext(
@@ -1140,6 +1141,7 @@ def cox_zph(
             transform=transform,
             strata=strata,
             start=start,
+            weights=weights,
         )
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")

@@ -49,11 +49,12 @@ def cox_zph_ext(
     transform: str = "km",
     strata: str | Sequence[str] | None = None,
     start: str | None = None,
+    weights: str | None = None,
 ) -> _cox.PHTest:
     """R ``cox.zph(coxph(Surv([start, ]time, event) ~ x + strata(s)), transform)``.
 
-    Parameters as :func:`hccdash.cox.cox_zph` plus ``strata`` and ``start`` (see
-    :func:`hccdash.coxext.fit.cox_fit_ext`).
+    Parameters as :func:`hccdash.cox.cox_zph` plus ``strata``, ``start`` and ``weights``
+    (see :func:`hccdash.coxext.fit.cox_fit_ext`; the "km" transform is unweighted, as R's).
 
     Returns
     -------
@@ -81,6 +82,7 @@ def cox_zph_ext(
         categorical=categorical,
         strata=strata,
         start=start,
+        weights=weights,
     )
     des, rs, fit, _aliased = fit_arrays(ed, ties)
     beta, _ll, _ll0, _sc, u, imat0, converged, _it = fit

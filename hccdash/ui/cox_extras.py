@@ -37,10 +37,10 @@ def _cox_ext(data, time, event, covariates, ties, reference, strata, start, weig
 
 
 @st.cache_data(**CACHE)
-def _zph_ext(data, time, event, covariates, ties, reference, strata, start):
+def _zph_ext(data, time, event, covariates, ties, reference, strata, start, weights):
     return cox.cox_zph(
         data, time, event, list(covariates), ties=ties, reference=dict(reference or {}) or None,
-        strata=strata, start=start,
+        strata=strata, start=start, weights=weights,
     )  # fmt: skip
 
 
@@ -197,13 +197,12 @@ def _extended_model(data, endpoint, covariates, ties, reference, others, labels,
         tests = tests_frame(fit)
         render_table(tests, "cox_extended_tests", "coxx_tests")
         tables["cox_extended_tests"] = tests
-        if weights is None:
-            with guarded("The proportional-hazards test"):
-                ph = _zph_ext(data, endpoint.time, endpoint.event, tuple(covariates), ties,
-                              reference or None, strata, start)  # fmt: skip
-                st.markdown("**Proportional hazards (R cox.zph of this model)**")
-                render_table(ph.to_frame(), "cox_extended_zph", "coxx_zph")
-                tables["cox_extended_zph"] = ph.to_frame()
+        with guarded("The proportional-hazards test"):
+            ph = _zph_ext(data, endpoint.time, endpoint.event, tuple(covariates), ties,
+                          reference or None, strata, start, weights)  # fmt: skip
+            st.markdown("**Proportional hazards (R cox.zph of this model)**")
+            render_table(ph.to_frame(), "cox_extended_zph", "coxx_zph")
+            tables["cox_extended_zph"] = ph.to_frame()
 
 
 def _adjusted_tab(data, endpoint, covariates, ties, labels, figures, tables):

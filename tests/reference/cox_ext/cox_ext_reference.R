@@ -100,3 +100,12 @@ for (ties in c("efron", "breslow")) {
 }
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
            file.path(here, "cox_ext.json"))
+# cox.zph of weighted fits (appended; reads the exported pbc data)
+out2 <- jsonlite::fromJSON(file.path(here, "cox_ext.json"), simplifyVector = FALSE)
+for (ties in c("efron", "breslow")) {
+  f <- coxph(Surv(time, death) ~ treated + age + log(bili), weights = ipw, data = pb,
+             ties = ties, control = ctl)
+  out2[[paste0("pbc_ipw_zph_", ties)]] <- zph_json(f)
+}
+writeLines(toJSON(out2, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
+           file.path(here, "cox_ext.json"))
