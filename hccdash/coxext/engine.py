@@ -104,19 +104,27 @@ class AgRiskSets:
 
     def dead_sums(self, v: np.ndarray) -> np.ndarray:
         """Per event set: sum of v over its deaths."""
-        out = np.zeros((self.nsets, v.shape[1]))
-        np.add.at(out, self.dinv, v[self.dead])
-        return out
+        vd = v[self.dead]
+        return np.column_stack(
+            [
+                np.bincount(self.dinv, weights=vd[:, j], minlength=self.nsets)
+                for j in range(v.shape[1])
+            ]
+        ).reshape(self.nsets, v.shape[1])
 
     def row_cumulate(self, per_term: np.ndarray) -> np.ndarray:
         """Per row: sum of ``per_term`` over the terms of the event sets it is at risk in,
         minus ``frac`` times the terms of its own event set if it died there (Efron)."""
         per_term = per_term.reshape(per_term.shape[0], -1)
         m = per_term.shape[1]
-        tot = np.zeros((self.nsets, m))
-        np.add.at(tot, self.term_set, per_term)
-        own = np.zeros((self.nsets, m))
-        np.add.at(own, self.term_set, self.frac[:, None] * per_term)
+        ts, ns = self.term_set, self.nsets
+        tot = np.column_stack(
+            [np.bincount(ts, weights=per_term[:, j], minlength=ns) for j in range(m)]
+        ).reshape(ns, m)
+        fp = self.frac[:, None] * per_term
+        own = np.column_stack(
+            [np.bincount(ts, weights=fp[:, j], minlength=ns) for j in range(m)]
+        ).reshape(ns, m)
         cum = np.zeros((self.nsets + 1, m))
         np.cumsum(tot, axis=0, out=cum[1:])
         out = cum[self._row_hi] - cum[self._row_lo]

@@ -72,10 +72,12 @@ def _aeq_intervals(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _codes(col: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
-    levels = _cox._sort_levels(col)
-    names = np.array([_cox._level_str(v) for v in col], dtype=object)
+    """Integer codes in R's level order (factorise once, name only the distinct values)."""
+    codes, uniques = pd.factorize(col)
+    levels = _cox._sort_levels(pd.Series(uniques, dtype=object))
     lookup = {lev: i for i, lev in enumerate(levels)}
-    return np.array([lookup[v] for v in names], dtype=np.int64), tuple(levels)
+    remap = np.array([lookup[_cox._level_str(v)] for v in uniques], dtype=np.int64)
+    return remap[codes], tuple(levels)
 
 
 def ext_data(
