@@ -105,6 +105,10 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--event", metavar="COL", help="event column (1/0, yes/no, dead/alive ...)")
     p.add_argument("--group", metavar="COL", help="compare groups of this column")
     p.add_argument("--covariates", metavar="A,B", type=_columns, help="Cox model covariates")
+    p.add_argument("--strata", metavar="COL", help="Cox: + strata(COL)")
+    p.add_argument("--start", metavar="COL", help="entry time: rows are (start, time]")
+    p.add_argument("--cluster", metavar="COL", help="Cox: robust SE by patient id")
+    p.add_argument("--weights", metavar="COL", help="case weights (KM and Cox)")
     p.add_argument("--times", metavar="T1,T2", type=_number_list, help="landmark times")
     p.add_argument("--tau", metavar="T", type=_positive, help="RMST horizon")
     p.add_argument("--conf-type", choices=("log-log", "log", "plain"), default="log-log")
@@ -183,6 +187,11 @@ def _chisq(t: object) -> dict[str, object]:
     return {"chisq": _num(t.chisq), "df": _num(t.df), "p_value": _num(t.p_value)}  # type: ignore[attr-defined]
 
 
+def _ext_columns(args: argparse.Namespace) -> dict[str, str | None]:
+    """The issue-18 columns: strata, start, cluster, weights (None when not given)."""
+    return {k: getattr(args, k, None) for k in ("strata", "start", "cluster", "weights")}
+
+
 def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]:
     """Read, map and check the file; return the frame and its time and event columns.
 
@@ -213,6 +222,7 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
         print(f"hccdash: warning: {_one_line(warning)}", file=sys.stderr)
     raw = table.data
     group_cols = ([args.group] if args.group else []) + list(args.covariates or [])
+    group_cols += [c for c in _ext_columns(args).values() if c]
     if args.mapping:
         try:
             with open(args.mapping, encoding="utf-8") as fh:
@@ -296,9 +306,17 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
         data, time, event, codes = competing_cli.load(args)
     else:
         data, time, event = load_for_analysis(args)
-    km = kaplan_meier(
-        data, time, event, args.group, conf_type=args.conf_type, conf_level=args.conf_level
-    )
+    ext = _ext_columns(args)
+    if ext["start"] or ext["weights"]:  # survfit(Surv(start, time, event) ~ g, weights)
+        from hccdash.coxext.counting import km_counting
+
+        km = km_counting(data, time, event, args.group, start=ext["start"],
+                         weights=ext["weights"], conf_type=args.conf_type,
+                         conf_level=args.conf_level)  # fmt: skip
+    else:
+        km = kaplan_meier(
+            data, time, event, args.group, conf_type=args.conf_type, conf_level=args.conf_level
+        )
     entries = []
     for curve in km.curves:
         med = median_survival(curve)
@@ -341,7 +359,12 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
         "conf_level": _num(km.conf_level),
         "km": entries,
     }
-    if args.group:
+    if args.group and ext["start"]:
+        from hccdash.coxext.counting import logrank_counting
+
+        res = logrank_counting(data, time, event, args.group, start=ext["start"])
+        out["test"] = {"method": "logrank (delayed entry)", **_chisq(res)}
+    elif args.group:
         res = survdiff(data, time, event, args.group, method=args.test, p=args.fh_p, q=args.fh_q)
         out["test"] = {"method": res.method, **_chisq(res)}
         if args.trend:
@@ -349,7 +372,9 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
     elif args.trend:
         raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
     if args.covariates:
-        out["cox"] = _cox_block(data, time, event, args.covariates, args.ties, args.conf_level)
+        out["cox"] = _cox_block(
+            data, time, event, args.covariates, args.ties, args.conf_level, **ext
+        )
     if competing:
         out.update(competing_cli.blocks(args, data, time, event, codes))
     return out
@@ -362,10 +387,11 @@ def _cox_block(
     covariates: Sequence[str],
     ties: str,
     conf_level: float,
+    **ext: str | None,
 ) -> dict[str, object]:
     from hccdash.cox import cox_fit, cox_zph
 
-    fit = cox_fit(data, time, event, covariates, ties=ties, conf_level=conf_level)
+    fit = cox_fit(data, time, event, covariates, ties=ties, conf_level=conf_level, **ext)
     terms = [
         {
             "term": t.term,
@@ -376,10 +402,16 @@ def _cox_block(
             "upper": _num(t.upper),
             "z": _num(t.z),
             "p_value": _num(t.p_value),
+            # only where R reports it (robust fits), so plain output keeps its keys
+            **({"robust_se": _num(t.robust_se)} if t.robust_se is not None else {}),
         }
         for t in fit.terms
     ]
-    ph = cox_zph(data, time, event, covariates, ties=ties)
+    # R's cox.zph of the (stratified / counting / weighted) model
+    ph = cox_zph(data, time, event, covariates, ties=ties, strata=ext.get("strata"),
+                 start=ext.get("start"), weights=ext.get("weights"))  # fmt: skip
+    ph_rows = [{"term": r.term, **_chisq(r)} for r in ph.rows]
+    extra = {"robust_score": _chisq(fit.robust_score)} if fit.robust_score else {}
     return {
         "ties": fit.ties,
         "n": _num(fit.n),
@@ -390,7 +422,8 @@ def _cox_block(
         "likelihood_ratio": _chisq(fit.likelihood_ratio),
         "wald": _chisq(fit.wald),
         "score": _chisq(fit.score),
-        "ph_test": [{"term": r.term, **_chisq(r)} for r in ph.rows],
+        "ph_test": ph_rows,
+        **extra,
     }
 
 

@@ -38,6 +38,7 @@ from hccdash.nonparametric import (
     _key_bits,
     _prepare,
     _runs,
+    aeq_times,
     group_codes,
     near_tie_merge,
 )
@@ -220,9 +221,12 @@ def _unpack(packed: np.ndarray, lo: int, hi: int, width: int) -> np.ndarray:
 
 
 def _event_table(
-    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
+    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int, merge: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """At each pooled distinct event time: events (k x D) and numbers at risk (k x D)."""
+    """At each pooled distinct event time: events (k x D) and numbers at risk (k x D).
+
+    ``merge=False`` when the times were already merged by :func:`aeq_times` (strata: R merges
+    near-ties once on the pooled times, before splitting by stratum)."""
     packed = _key_bits(time)
     gbits = max(int(k - 1).bit_length(), 0)
     shift = gbits + 1
@@ -245,7 +249,7 @@ def _event_table(
     first = _runs(key)
     # R's timefix: near-tied distinct times are one time (merge their runs)
     times = _decode_times(key[first], offset) if use_packed else key[first]
-    merged = near_tie_merge(times)
+    merged = near_tie_merge(times) if merge else None
     if merged is not None:
         first = first[~merged]
     ends = np.append(first[1:], n)
@@ -289,9 +293,10 @@ def _stat(
     method: str,
     p: float,
     q: float,
+    merge: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted observed, expected and variance matrix for one stratum."""
-    dk, nk = _event_table(time, event, codes, k)
+    dk, nk = _event_table(time, event, codes, k, merge)
     d = dk.sum(axis=0)
     n = nk.sum(axis=0)
     frac = nk
@@ -351,11 +356,14 @@ def _compute(
     if scodes is None:
         return _stat(t, e, codes, k, method, p, q)
     obs, exp, var = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    # R's survdiff applies timefix (aeqSurv) to the pooled times, then splits by stratum: a
+    # near-tie chain that crosses strata merges as it does in R (issue 18, item 8a)
+    t = aeq_times(t)
     for s in np.unique(scodes):
         sel = scodes == s
         if not e[sel].any():
             continue
-        o, x, v = _stat(t[sel], e[sel], codes[sel], k, method, p, q)
+        o, x, v = _stat(t[sel], e[sel], codes[sel], k, method, p, q, merge=False)
         obs, exp, var = obs + o, exp + x, var + v
     return obs, exp, var
 
@@ -583,19 +591,18 @@ def pairwise_survdiff(
         sel = (codes == a) | (codes == b)
         sub_e = e[sel]
         if not sub_e.any():
-            stat, pv = 0.0, float("nan")
+            stat = 0.0
         else:
             sub_codes = (codes[sel] == b).astype(np.int64)
             o, x, v = _stat(t[sel], sub_e, sub_codes, 2, method, p, q)
-            stat, df = _chisq(o, x, v)
-            pv = float(chi2.sf(stat, df)) if df > 0 else float("nan")
+            stat, _df = _chisq(o, x, v)
+        # survminer: pchisq(chisq, length(n) - 1): a pair where one group has expected = 0
+        # (R's survdiff sets chisq = 0) gets p = 1 and stays in the adjustment family
+        pv = float(chi2.sf(stat, 1))
         pairs.append((labels[b], labels[a]))
         stats.append(stat)
         pvals.append(pv)
-    pv_arr = np.array(pvals)
-    finite = ~np.isnan(pv_arr)
-    adj = np.full(pv_arr.size, np.nan)
-    adj[finite] = p_adjust(pv_arr[finite], adjust)
+    adj = p_adjust(np.array(pvals), adjust)
     rows = tuple(
         PairwiseRow(a, b, s, pv, float(pa))
         for (a, b), s, pv, pa in zip(pairs, stats, pvals, adj, strict=True)

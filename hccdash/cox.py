@@ -51,7 +51,10 @@ class CoxTerm:
         The level compared and the reference level (None for numeric covariates).
     coef, se, hr, lower, upper, z, p_value : float
         Log hazard ratio, its standard error, hazard ratio ``exp(coef)`` with its Wald
-        confidence interval, Wald z and two-sided p (R's ``summary(coxph)`` columns).
+        confidence interval, Wald z and two-sided p (R's ``summary(coxph)`` columns). With a
+        robust variance, z, p and the interval use ``robust_se`` as R's summary does.
+    robust_se : float or None
+        Sandwich (robust) standard error, R's ``robust se`` column; None when not computed.
     """
 
     term: str
@@ -65,6 +68,7 @@ class CoxTerm:
     upper: float
     z: float
     p_value: float
+    robust_se: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,18 @@ class CoxResult:
         Plain-language messages to show above the results.
     conf_level : float
         Level of the hazard-ratio intervals.
+    robust : bool
+        Whether a sandwich variance was computed (then ``wald`` is the robust Wald test).
+    robust_score : ChisqTest or None
+        R's robust score test (``fit$rscore``) when robust.
+    n_clusters : int or None
+        Clusters in the robust variance (rows when no cluster column).
+    strata : tuple of str
+        Stratum labels of ``+ strata(...)`` (empty when unstratified).
+    weighted : bool
+        Fitted with case weights.
+    start : str or None
+        The entry-time column of (start, stop] data.
     """
 
     ties: str
@@ -124,6 +140,12 @@ class CoxResult:
     events_per_variable: float
     warnings: tuple[str, ...]
     conf_level: float = 0.95
+    robust: bool = False
+    robust_score: ChisqTest | None = None
+    n_clusters: int | None = None
+    strata: tuple[str, ...] = ()
+    weighted: bool = False
+    start: str | None = None
 
     def term(self, name: str) -> CoxTerm:
         """The term called ``name``."""
@@ -134,7 +156,7 @@ class CoxResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per term: term, covariate, level, reference, coef, se, hr, lower, upper, z,
-        p_value (plus ``separated``)."""
+        p_value (plus ``robust_se`` when computed, and ``separated``)."""
         rows = [
             {
                 "term": t.term,
@@ -148,11 +170,15 @@ class CoxResult:
                 "upper": t.upper,
                 "z": t.z,
                 "p_value": t.p_value,
+                "robust_se": t.robust_se,
                 "separated": t.term in self.separated_terms,
             }
             for t in self.terms
         ]
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        if all(t.robust_se is None for t in self.terms):
+            frame = frame.drop(columns=["robust_se"])
+        return frame
 
 
 @dataclass(frozen=True)
@@ -572,8 +598,8 @@ def _prefix_less(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out[:n]
 
 
-def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float]:
-    """Harrell's C of the linear predictor and R's infinitesimal-jackknife standard error.
+def _concordance_counts(time: np.ndarray, event: np.ndarray, lp: np.ndarray):
+    """Concordant, discordant and tied pair totals and per-subject counts (input order).
 
     Comparable pairs (R's ``concordancefit``, ``timewt = "n"``): an event at t_i against anyone
     with a longer time, or censored at t_i; two events at the same time are tied on y and
@@ -638,14 +664,54 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[f
     conc = b_greater + np.where(ds, a_less, 0.0)
     disc = b_less + np.where(ds, a_greater, 0.0)
     tied = b_eq + np.where(ds, a_eq, 0.0)
-    c_tot = a_less[ds].sum()
-    d_tot = a_greater[ds].sum()
-    t_tot = a_eq[ds].sum()
-    npair = c_tot + d_tot + t_tot
+    totals = np.array([a_less[ds].sum(), a_greater[ds].sum(), a_eq[ds].sum()])
+    infl = np.empty((n, 3))
+    infl[order] = np.column_stack([conc, disc, tied])  # back to the input row order
+    return totals, infl
+
+
+def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float]:
+    """Harrell's C of the linear predictor and R's infinitesimal-jackknife standard error.
+
+    Comparable pairs (R's ``concordancefit``, ``timewt = "n"``): an event at t_i against anyone
+    with a longer time, or censored at t_i; two events at the same time are tied on y and
+    excluded. The standard error is R's ``sqrt(var)``: the per-subject dfbeta of Somers' d
+    (concordant minus discordant pairs the subject takes part in, scaled), squared, summed,
+    divided by 4; ``summary(coxph)`` prints it as "Concordance= x (se = y)".
+    """
+    return _concordance_strata(time, event, lp, None)
+
+
+def _concordance_strata(
+    time: np.ndarray,
+    event: np.ndarray,
+    lp: np.ndarray,
+    strata: np.ndarray | None,
+    cluster: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """R's ``concordancefit`` with strata (pairs within a stratum only; counts summed over
+    strata) and cluster (dfbeta summed within cluster before squaring)."""
+    n = time.size
+    totals = np.zeros(3)
+    infl = np.zeros((n, 3))
+    groups = (
+        [np.arange(n)]
+        if strata is None
+        else [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    )
+    for idx in groups:
+        if idx.size < 2:
+            continue
+        tot, inf = _concordance_counts(time[idx], event[idx], lp[idx])
+        totals += tot
+        infl[idx] = inf
+    npair = totals.sum()
     if npair == 0:
         return float("nan"), float("nan")
-    somer = (c_tot - d_tot) / npair
-    dfbeta = (conc - disc) / npair - (somer / npair) * (conc + disc + tied)
+    somer = (totals[0] - totals[1]) / npair
+    dfbeta = (infl[:, 0] - infl[:, 1]) / npair - (somer / npair) * infl.sum(axis=1)
+    if cluster is not None:
+        dfbeta = np.bincount(cluster, weights=dfbeta)
     return float((somer + 1) / 2), float(np.sqrt((dfbeta**2).sum() / 4))
 
 
@@ -726,6 +792,11 @@ def cox_fit(
     categorical: Sequence[str] | None = None,
     conf_level: float = 0.95,
     penalized: bool = False,
+    strata: str | Sequence[str] | None = None,
+    start: str | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    robust: bool | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model as R's ``coxph`` does, fully converged.
 
@@ -761,6 +832,11 @@ def cox_fit(
         the ordinary one at b = 0. (coxphf is not installable here, so this refit is tested
         by finite differences of the penalised likelihood, not against R.)
 
+    strata, start, weights, cluster, robust : optional
+        Stratified, counting-process ``Surv(start, time, event)``, case-weighted and robust
+        (sandwich, ``cluster(id)``) fits as R's ``coxph``; see
+        :func:`hccdash.coxext.fit.cox_fit_ext`, which runs when any of them is given.
+
     Returns
     -------
     CoxResult
@@ -783,18 +859,43 @@ def cox_fit(
     Newton-Raphson from beta = 0 with R's step halving, stopping when
     ``|1 - loglik_old / loglik_new| <= 1e-12``.
     """
+    if any(v is not None for v in (strata, start, weights, cluster, robust)):
+        if penalized:
+            raise InputError(
+                "The penalised (Firth) refit is available for the plain model only; drop "
+                "strata, start, weights, cluster and robust, or the penalised option."
+            )
+        from hccdash.coxext.fit import cox_fit_ext  # late: coxext imports cox
+
+        return cox_fit_ext(
+            data,
+            time,
+            event,
+            covariates,
+            ties=ties,
+            reference=reference,
+            categorical=categorical,
+            conf_level=conf_level,
+            strata=strata,
+            start=start,
+            weights=weights,
+            cluster=cluster,
+            robust=robust,
+        )
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
     if not 0 < conf_level < 1:
         raise InputError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
-    des = _design(data, time, event, covariates, reference, categorical)
-    n, p = des.x.shape
-    events = int(des.event.sum())
-    rs = _RiskSets(des.time, des.event, des.x, ties)
+    des_all = _design(data, time, event, covariates, reference, categorical)
+    n = des_all.x.shape[0]
+    events = int(des_all.event.sum())
+    all_names = tuple(_term_name(*c) for c in des_all.columns)
+    des, rs, fit, aliased = _fit_dropping_flat(des_all, ties)
+    p = des.x.shape[1]
     names = tuple(_term_name(*c) for c in des.columns)
-    msgs: list[str] = []
+    msgs: list[str] = [_no_information_message(all_names, aliased)] if aliased else []
 
-    beta, loglik, loglik0, score, u, imat, converged, iters = _fit_or_raise(rs, p, names)
+    beta, loglik, loglik0, score, u, imat, converged, iters = fit
     var = _inverse(imat)
     separated = _separated(des, beta, u, var, converged)
     if penalized:
@@ -830,20 +931,25 @@ def cox_fit(
 
     zcrit = stats.norm.ppf(0.5 + conf_level / 2)
     terms = []
+    kept = [j for j in range(len(all_names)) if j not in aliased]
+    beta_all = np.full(len(all_names), np.nan)
+    beta_all[kept] = beta
+    se_all = np.full(len(all_names), np.nan)
+    se_all[kept] = se
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for j, (cov, lev, ref) in enumerate(des.columns):
-            z = beta[j] / se[j] if se[j] > 0 else float("nan")
+        for j, (cov, lev, ref) in enumerate(des_all.columns):
+            z = beta_all[j] / se_all[j] if se_all[j] > 0 else float("nan")
             terms.append(
                 CoxTerm(
-                    term=names[j],
+                    term=all_names[j],
                     covariate=cov,
                     level=lev,
                     reference=ref,
-                    coef=float(beta[j]),
-                    se=float(se[j]),
-                    hr=float(np.exp(beta[j])),
-                    lower=float(np.exp(beta[j] - zcrit * se[j])),
-                    upper=float(np.exp(beta[j] + zcrit * se[j])),
+                    coef=float(beta_all[j]),
+                    se=float(se_all[j]),
+                    hr=float(np.exp(beta_all[j])),
+                    lower=float(np.exp(beta_all[j] - zcrit * se_all[j])),
+                    upper=float(np.exp(beta_all[j] + zcrit * se_all[j])),
                     z=float(z),
                     p_value=float(2 * stats.norm.sf(abs(z))),
                 )
@@ -876,15 +982,57 @@ def cox_fit(
     )
 
 
-def _fit_or_raise(rs: _RiskSets, p: int, names: Sequence[str]):
-    try:
-        return _newton(rs, p)
-    except _NoInformation as exc:
-        raise AnalysisError(
-            f"Term {names[exc.index]!r} cannot be estimated: at every event time the patients "
-            "still at risk share the same value of it, so the data carry no information "
-            "about its hazard ratio. Drop it or merge its levels."
-        ) from None
+def _drop_columns(des: _Design, drop: Sequence[int]) -> _Design:
+    """The design without columns ``drop`` (indices into ``des.columns``)."""
+    keep = [j for j in range(len(des.columns)) if j not in set(drop)]
+    remap = {old: new for new, old in enumerate(keep)}
+    assign = tuple(
+        (cov, tuple(remap[j] for j in idx if j in remap))
+        for cov, idx in des.assign
+        if any(j in remap for j in idx)
+    )
+    return _Design(
+        des.time,
+        des.event,
+        des.x[:, keep],
+        tuple(des.columns[j] for j in keep),
+        assign,
+        des.dropped,
+    )
+
+
+def _fit_dropping_flat(des: _Design, ties: str):
+    """Fit; a column with no information (never varying in a risk set at an event time) is
+    left out and reported as NA, the rest fitted, as R's ``coxph`` does (issue 18, item 8).
+
+    Returns (reduced design, its risk sets, the ``_newton`` tuple, dropped column indices)."""
+    aliased: list[int] = []
+    current = des
+    while True:
+        rs = _RiskSets(current.time, current.event, current.x, ties)
+        try:
+            return current, rs, _newton(rs, current.x.shape[1]), aliased
+        except _NoInformation as exc:
+            kept = [j for j in range(len(des.columns)) if j not in aliased]
+            aliased = sorted([*aliased, kept[exc.index]])
+            if len(aliased) == len(des.columns):
+                name = _term_name(*des.columns[aliased[0]])
+                raise AnalysisError(
+                    f"Term {name!r} cannot be estimated: at every event time the patients "
+                    "still at risk share the same value of it, so the data carry no "
+                    "information about its hazard ratio. Drop it or merge its levels."
+                ) from None
+            current = _drop_columns(des, aliased)
+
+
+def _no_information_message(names: Sequence[str], aliased: Sequence[int]) -> str:
+    listed = ", ".join(repr(names[j]) for j in aliased)
+    return (
+        f"No information for {listed}: at every event time the patients still at risk "
+        "share the same value (e.g. a level whose patients all left follow-up before the "
+        "first event), so its hazard ratio is not estimable and is shown as NA, as R does; "
+        "the other terms are fitted without it. Merge that level or drop the covariate."
+    )
 
 
 def _separated(des: _Design, beta, u, var, converged: bool) -> list[int]:
@@ -939,6 +1087,9 @@ def cox_zph(
     reference: Mapping[str, object] | None = None,
     categorical: Sequence[str] | None = None,
     transform: str = "km",
+    strata: str | Sequence[str] | None = None,
+    start: str | None = None,
+    weights: str | None = None,
 ) -> PHTest:
     """Test proportional hazards as R >= 3.0 ``cox.zph(coxph(...), transform = "km")``.
 
@@ -953,6 +1104,8 @@ def cox_zph(
         As :func:`cox_fit`.
     transform : {"km", "identity", "rank", "log"}
         Time transform.
+    strata, start, weights : str, optional
+        Stratified, (start, stop] and weighted models (:func:`hccdash.coxext.zph.cox_zph_ext`).
 
     Returns
     -------
@@ -965,13 +1118,29 @@ def cox_zph(
     hccdash.errors.InputError, hccdash.errors.AnalysisError
         As :func:`cox_fit`.
     """
+    if strata is not None or start is not None or weights is not None:
+        from hccdash.coxext.zph import cox_zph_ext  # late: coxext imports cox
+
+        return cox_zph_ext(
+            data,
+            time,
+            event,
+            covariates,
+            ties=ties,
+            reference=reference,
+            categorical=categorical,
+            transform=transform,
+            strata=strata,
+            start=start,
+            weights=weights,
+        )
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
-    des = _design(data, time, event, covariates, reference, categorical)
+    des, rs, fit, _aliased = _fit_dropping_flat(
+        _design(data, time, event, covariates, reference, categorical), ties
+    )
     p = des.x.shape[1]
-    rs = _RiskSets(des.time, des.event, des.x, ties)
-    names = tuple(_term_name(*c) for c in des.columns)
-    beta, _ll, _ll0, _sc, u, imat, converged, _it = _fit_or_raise(rs, p, names)
+    beta, _ll, _ll0, _sc, u, imat, converged, _it = fit
     msgs = []
     separated = _separated(des, beta, u, _inverse(imat), converged)
     if separated:

@@ -323,6 +323,23 @@ def near_tie_merge(unique_sorted: np.ndarray) -> np.ndarray | None:
     return merged
 
 
+def aeq_times(time: np.ndarray) -> np.ndarray:
+    """R's ``aeqSurv`` on an array of times: near-tied times (:func:`near_tie_merge`) are
+    replaced by the first time of their chain; exact otherwise (a copy only when needed).
+
+    Examples
+    --------
+    >>> aeq_times(np.array([1.1 + 2.2, 3.3, 5.0])).tolist()
+    [3.3, 3.3, 5.0]
+    """
+    y, inv = np.unique(time, return_inverse=True)
+    merged = near_tie_merge(y)
+    if merged is None:
+        return time
+    first = ~merged
+    return y[first][np.cumsum(first)[inv.ravel()] - 1]
+
+
 def _merge_near_ties(
     times: list[np.ndarray], firsts: list[np.ndarray], k: int
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -19,6 +19,7 @@ from hccdash.ui.common import (
     too_few_patients,
     url_choice,
 )
+from hccdash.ui.cox_extras import render_cox_extras
 from hccdash.ui.cox_view import (
     codebook_grouped,
     covariate_candidates,
@@ -196,6 +197,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 "A flat smooth means the hazard ratio is constant over time; p < 0.05 in the "
                 "table suggests it is not (R cox.zph, KM time transform)."
             )
+    render_cox_extras(cohort, model_data, endpoint, covariates, ties, reference, figures, tables)
 
 render_download_all(
     figures,

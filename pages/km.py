@@ -6,6 +6,7 @@ import streamlit as st
 from hccdash.filters import parse_by, parse_cut, parse_endpoint
 from hccdash.report.report import KM_LEGEND, ReportFigure, ReportSection, figure_legend
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
+from hccdash.ui.cox_extras import render_km_extras
 from hccdash.ui.figure_panel import figure_panel
 from hccdash.ui.km_view import (
     ADJUST,
@@ -182,3 +183,4 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
         cohort,
         "km_report",
     )
+    render_km_extras(cohort, data, endpoints)

@@ -1,0 +1,114 @@
+"""AppTest of the Cox and KM page sections of issue 18: the numbers shown are hccdash's.
+
+Cohort: R's ``pbc`` (primary biliary cholangitis, the 312 randomised), another disease than
+the bundled HCC cohort, loaded as an uploaded cohort (time in months).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hccdash.cox import cox_fit
+from hccdash.coxext.counting import km_counting
+from hccdash.coxext.subgroup import subgroup_hr
+from hccdash.schema import Cohort
+from hccdash.ui.state import UPLOADED_KEY
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+REF = Path(__file__).parent / "reference" / "cox_ext" / "data"
+
+
+def pbc_cohort() -> pd.DataFrame:
+    d = pd.read_csv(REF / "pbc.csv")
+    return pd.DataFrame(
+        {
+            "patient_id": [f"PBC{i:03d}" for i in d["id"]],
+            "os_months": d["time"] / 30.4375,
+            "os_event": d["death"],
+            "arm": np.where(d["treated"] == 1, "D-penicillamine", "placebo"),
+            "sex": d["sex"],
+            "age": d["age"],
+            "albumin": d["albumin"],
+            "edema": d["edema"].astype(str),
+            "ipw": d["ipw"],
+        }
+    )
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state[UPLOADED_KEY] = Cohort("pbc", pbc_cohort(), "pbc.csv")
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def frames_with(at: AppTest, column: str) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+@pytest.fixture(scope="module")
+def cox_page() -> AppTest:
+    at = open_page("cox")
+    at.multiselect(key="cox_covariates").set_value(["age", "albumin"]).run()
+    return at
+
+
+def test_stratified_weighted_model_shows_robust_se(cox_page):
+    at = cox_page
+    at.selectbox(key="coxx_strata").set_value("edema")
+    at.selectbox(key="coxx_weights").set_value("ipw").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = frames_with(at, "robust_se")
+    assert shown, "no term table with robust SE"
+    fit = cox_fit(pbc_cohort(), "os_months", "os_event", ["age", "albumin"], strata="edema",
+                  weights="ipw")  # fmt: skip
+    np.testing.assert_allclose(shown[0]["coef"], [t.coef for t in fit.terms], rtol=1e-9)
+    np.testing.assert_allclose(shown[0]["robust_se"], [t.robust_se for t in fit.terms], rtol=1e-9)
+    tests = [d for d in frames_with(at, "test") if "Robust score" in d["test"].tolist()]
+    assert tests and tests[0]["chisq"].iloc[3] == pytest.approx(fit.robust_score.chisq, rel=1e-9)
+
+
+def test_subgroup_forest_numbers(cox_page):
+    at = cox_page
+    at.selectbox(key="coxx_sub_trt").set_value("arm")
+    at.multiselect(key="coxx_sub_factors").set_value(["sex"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = frames_with(at, "p_interaction")
+    ref = subgroup_hr(pbc_cohort(), "os_months", "os_event", "arm", ["sex"]).to_frame()
+    assert shown and shown[0]["level"].tolist() == ["All", "f", "m"]
+    np.testing.assert_allclose(shown[0]["hr"], ref["hr"], rtol=1e-9)
+    assert shown[0]["p_interaction"].iloc[1] == pytest.approx(ref["p_interaction"].iloc[1])
+
+
+def test_ipw_and_landmark_tabs_show_messages_and_tables(cox_page):
+    at = cox_page
+    at.selectbox(key="coxx_ipw_trt").set_value("arm")
+    at.multiselect(key="coxx_ipw_covs").set_value(["age", "sex", "albumin"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert frames_with(at, "smd_after")
+    notes = [i.value for i in at.main.info] + [w.value for w in at.main.warning]
+    assert any("Propensity scores" in t for t in notes)
+    at.selectbox(key="coxx_lm_factor").set_value("edema").run()
+    assert not at.exception, [e.message for e in at.exception]
+    texts = [m.value for m in at.main.markdown]
+    assert any("patients followed beyond 3 months" in t for t in texts)
+    assert any("guarantee-time bias" in i.value for i in at.main.info)
+
+
+def test_km_page_weighted_curves_are_hccdash():
+    at = open_page("km")
+    at.selectbox(key="kmx_group").set_value("arm")
+    at.selectbox(key="kmx_weights").set_value("ipw").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = [d for d in frames_with(at, "surv") if "n_censor" in d.columns]
+    km = km_counting(pbc_cohort(), "os_months", "os_event", "arm", weights="ipw")
+    assert shown
+    np.testing.assert_allclose(shown[-1]["surv"], km.to_frame()["surv"], rtol=1e-9)
+    np.testing.assert_allclose(shown[-1]["lower"], km.to_frame()["lower"], rtol=1e-9)
