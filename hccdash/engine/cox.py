@@ -350,11 +350,19 @@ def _pattern_table(source: Source, des: Design) -> dict[str, np.ndarray]:
     """Categorical design: rows and events per (time, covariate pattern), one query."""
     keys = [exp.alias_(as_double(ident(des.time)), "t")]
     keys += [exp.alias_(t.sql.copy(), f"x{j}") for j, t in enumerate(des.terms)]
-    e = as_double(ident(des.event))
-    q = source.select(
-        *keys, exp.alias_(exp.Sum(this=e), "d"), exp.alias_(exp.Count(this=exp.Star()), "n")
-    ).where(des.cond.copy())
-    q = q.group_by(*(exp.column(k.alias) for k in keys))
+    inner = source.select(*keys, exp.alias_(as_double(ident(des.event)), "e")).where(
+        des.cond.copy()
+    )
+    names = [exp.column(k.alias) for k in keys]
+    q = (
+        exp.select(
+            *names,
+            exp.alias_(exp.Sum(this=exp.column("e")), "d"),
+            exp.alias_(exp.Count(this=exp.Star()), "n"),
+        )
+        .from_(inner.subquery("rows"))
+        .group_by(*(c.copy() for c in names))
+    )
     r = source.fetch(q)
     x = np.column_stack([r[f"x{j}"] for j in range(len(des.terms))]).astype(float) - des.mean
     return {"t": r["t"].astype(float), "x": x, "d": r["d"].astype(float), "n": r["n"].astype(float)}

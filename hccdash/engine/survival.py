@@ -188,18 +188,27 @@ def count_query(
 
     The one aggregation behind every KM curve and test (rendered per backend dialect).
     """
-    keys = [
+    inner = source.select(
         exp.alias_(ident(strata) if strata else exp.Literal.number(0), "s"),
         exp.alias_(ident(group) if group else exp.Literal.number(0), "g"),
         exp.alias_(as_double(ident(time)), "t"),
-    ]
-    ev = exp.Sum(this=exp.cast(as_double(ident(event)), exp.DataType.Type.BIGINT))
-    q = source.select(
-        *keys, exp.alias_(ev, "d"), exp.alias_(exp.Count(this=exp.Star()), "n")
+        exp.alias_(exp.cast(as_double(ident(event)), exp.DataType.Type.BIGINT), "e"),
     ).where(exp.and_(*(present(source, c) for c in (time, event, group, strata) if c)))
     if cond is not None:
-        q = q.where(cond.copy())
-    return q.group_by(exp.column("s"), exp.column("g"), exp.column("t"))
+        inner = inner.where(cond.copy())
+    # aggregate over a subquery: only the aliases are visible, whatever the table's columns
+    col = exp.column
+    return (
+        exp.select(
+            col("s"),
+            col("g"),
+            col("t"),
+            exp.alias_(exp.Sum(this=col("e")), "d"),
+            exp.alias_(exp.Count(this=exp.Star()), "n"),
+        )
+        .from_(inner.subquery("rows"))
+        .group_by(col("s"), col("g"), col("t"))
+    )
 
 
 def _codes(values: np.ndarray, numeric: bool, levels: Sequence[str] | None):
