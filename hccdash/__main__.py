@@ -17,6 +17,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from hccdash.errors import HccdashError, InputError
 # Subcommands that live in other modules; each exposes register(subparsers).
 PLUGIN_MODULES = ("hccdash.cli_figure", "hccdash.synth")
 TESTS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
+ENGINE_AUTO_ROWS = 200_000  # --engine auto: above this many rows, query the file in place
 
 
 class UsageError(Exception):
@@ -120,6 +122,12 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
         "page's confirm button)",
     )
     p.add_argument("--max-mb", type=_positive, default=None, help="file size limit in MB")
+    p.add_argument(
+        "--engine", choices=("auto", "memory", "duckdb", "spark"), default="auto",
+        help="where to compute: 'duckdb'/'spark' query the Parquet/CSV file in place, reading "
+        "only the columns used (Cox: no concordance or PH test); 'auto' (default) uses DuckDB "
+        f"above {ENGINE_AUTO_ROWS:,} rows when the columns allow it, else 'memory'",
+    )  # fmt: skip
     p.set_defaults(func=run_analyze)
 
 
@@ -226,12 +234,49 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
 def analyze(args: argparse.Namespace) -> dict[str, object]:
     """The JSON object of ``analyze`` (see the analysis issue's CLI contract)."""
     from hccdash.compare import survdiff, trend_test
-    from hccdash.nonparametric import kaplan_meier, median_survival, rmst, survival_at
+    from hccdash.engine.cli import engine_for
+    from hccdash.nonparametric import kaplan_meier
 
+    if engine_for(args, ENGINE_AUTO_ROWS):
+        return _analyze_on_engine(args)
     data, time, event = load_for_analysis(args)
     km = kaplan_meier(
         data, time, event, args.group, conf_type=args.conf_type, conf_level=args.conf_level
     )
+    out = _km_json(km, args)
+    if args.group:
+        res = survdiff(data, time, event, args.group, method=args.test, p=args.fh_p, q=args.fh_q)
+        out["test"] = {"method": res.method, **_chisq(res)}
+        if args.trend:
+            out["trend"] = _chisq(trend_test(data, time, event, args.group))
+    elif args.trend:
+        raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
+    if args.covariates:
+        out["cox"] = _cox_block(data, time, event, args.covariates, args.ties, args.conf_level)
+    return out
+
+
+def _analyze_on_engine(args: argparse.Namespace) -> dict[str, object]:
+    """``analyze`` with the counting pushed down to DuckDB/Spark (same JSON keys)."""
+    from hccdash.engine.cli import results_on_engine
+
+    if args.trend and not args.group:
+        raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
+    km, res, trend, fit = results_on_engine(args)
+    out = _km_json(km, args)
+    if res is not None:
+        out["test"] = {"method": res.method, **_chisq(res)}
+    if trend is not None:
+        out["trend"] = _chisq(trend)
+    if fit is not None:
+        out["cox"] = _cox_json(fit, None)
+    return out
+
+
+def _km_json(km: Any, args: argparse.Namespace) -> dict[str, object]:
+    """n, events, dropped, conf_type, conf_level and one ``km`` entry per curve."""
+    from hccdash.nonparametric import median_survival, rmst, survival_at
+
     entries = []
     for curve in km.curves:
         med = median_survival(curve)
@@ -266,7 +311,7 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
                 "rmst": rm,
             }
         )
-    out: dict[str, object] = {
+    return {
         "n": _num(km.n),
         "events": _num(km.events),
         "dropped": _num(km.dropped),
@@ -274,16 +319,6 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
         "conf_level": _num(km.conf_level),
         "km": entries,
     }
-    if args.group:
-        res = survdiff(data, time, event, args.group, method=args.test, p=args.fh_p, q=args.fh_q)
-        out["test"] = {"method": res.method, **_chisq(res)}
-        if args.trend:
-            out["trend"] = _chisq(trend_test(data, time, event, args.group))
-    elif args.trend:
-        raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
-    if args.covariates:
-        out["cox"] = _cox_block(data, time, event, args.covariates, args.ties, args.conf_level)
-    return out
 
 
 def _cox_block(
@@ -297,6 +332,11 @@ def _cox_block(
     from hccdash.cox import cox_fit, cox_zph
 
     fit = cox_fit(data, time, event, covariates, ties=ties, conf_level=conf_level)
+    return _cox_json(fit, cox_zph(data, time, event, covariates, ties=ties))
+
+
+def _cox_json(fit: Any, ph: Any | None) -> dict[str, object]:
+    """The ``cox`` block; ``ph`` None (engine fits): ``ph_test`` is []."""
     terms = [
         {
             "term": t.term,
@@ -310,7 +350,6 @@ def _cox_block(
         }
         for t in fit.terms
     ]
-    ph = cox_zph(data, time, event, covariates, ties=ties)
     return {
         "ties": fit.ties,
         "n": _num(fit.n),
@@ -321,7 +360,7 @@ def _cox_block(
         "likelihood_ratio": _chisq(fit.likelihood_ratio),
         "wald": _chisq(fit.wald),
         "score": _chisq(fit.score),
-        "ph_test": [{"term": r.term, **_chisq(r)} for r in ph.rows],
+        "ph_test": [{"term": r.term, **_chisq(r)} for r in ph.rows] if ph is not None else [],
     }
 
 
