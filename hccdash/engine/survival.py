@@ -184,31 +184,60 @@ def count_query(
     strata: str | None = None,
     cond: exp.Expression | None = None,
 ) -> exp.Select:
-    """SELECT stratum, grp, t, SUM(event) AS d, COUNT(*) AS n ... GROUP BY 1, 2, 3.
+    """The one aggregation behind every KM curve and test, rendered per backend dialect.
 
-    The one aggregation behind every KM curve and test (rendered per backend dialect).
+    ``SELECT s, g, t, d, n, n_ok, bad_e ... GROUP BY s, g, t`` over the filtered rows,
+    incomplete ones included (NULL/NaN keys), so the same single scan also counts the rows
+    left out and the invalid event codes: ``d`` events, ``n`` rows, ``n_ok`` rows with an
+    event coded 0/1, ``bad_e`` rows with any other (non-missing) code.
     """
     inner = source.select(
         exp.alias_(ident(strata) if strata else exp.Literal.number(0), "s"),
         exp.alias_(ident(group) if group else exp.Literal.number(0), "g"),
         exp.alias_(as_double(ident(time)), "t"),
-        exp.alias_(exp.cast(as_double(ident(event)), exp.DataType.Type.BIGINT), "e"),
-    ).where(exp.and_(*(present(source, c) for c in (time, event, group, strata) if c)))
+        exp.alias_(as_double(ident(event)), "e"),
+    )
     if cond is not None:
         inner = inner.where(cond.copy())
-    # aggregate over a subquery: only the aliases are visible, whatever the table's columns
     col = exp.column
+    e = col("e")
+    ok = exp.In(this=e.copy(), expressions=[literal(0.0), literal(1.0)])
+    bad = exp.and_(exp.not_(ok.copy()), exp.not_(exp.IsNan(this=e.copy())))
+    # aggregate over a subquery: only the aliases are visible, whatever the table's columns
     return (
         exp.select(
             col("s"),
             col("g"),
             col("t"),
-            exp.alias_(exp.Sum(this=col("e")), "d"),
+            _case_sum(exp.EQ(this=e.copy(), expression=literal(1.0)), "d"),
             exp.alias_(exp.Count(this=exp.Star()), "n"),
+            _case_sum(ok, "n_ok"),
+            _case_sum(bad, "bad_e"),
         )
         .from_(inner.subquery("rows"))
         .group_by(col("s"), col("g"), col("t"))
     )
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind == "O":
+        return np.array([v is None or (isinstance(v, float) and v != v) for v in values], bool)
+    return np.zeros(values.size, dtype=bool)
+
+
+def _check_time_event(source: Source, time: str, event: str) -> None:
+    for c, role in ((time, "time"), (event, "event")):
+        if not source.numeric(c) and source.columns[c].upper() != "BOOLEAN":
+            raise InputError(
+                f"Column {c!r} ({role}) of {source.name!r} is {source.columns[c]}, not numeric. "
+                + (
+                    "Times must be numbers such as 12.5."
+                    if role == "time"
+                    else "Code events as 1 (event) and 0 (censored)."
+                )
+            )
 
 
 def _codes(values: np.ndarray, numeric: bool, levels: Sequence[str] | None):
@@ -254,35 +283,54 @@ def count_table(
     """
     cond = where(source, filters)
     others = [c for c in (group, strata) if c]
-    n_all, incomplete = validate(source, time, event, others, cond)
+    source.require([time, event, *others])
+    _check_time_event(source, time, event)
+    r = source.fetch(count_query(source, time, event, group, strata, cond))
+    n_rows = r["n"].astype(np.int64)
+    n_all = int(n_rows.sum())
     if n_all == 0:
         raise InputError(
             f"No rows of {source.name!r} match the filters. Widen the filters."
             if cond is not None
             else f"{source.name!r} has 0 rows. Load a cohort with at least one patient."
         )
-    r = source.fetch(count_query(source, time, event, group, strata, cond))
-    if r["t"].size == 0:
+    t = np.asarray(r["t"], dtype=np.float64) + 0.0  # -0.0 -> 0.0, as survival_arrays
+    with np.errstate(invalid="ignore"):
+        bad_t = (t < 0) | np.isinf(t)
+    if bad_t.any():
+        vals = ", ".join(repr(float(v)) for v in np.unique(t[bad_t])[:5])
+        raise InputError(
+            f"Column {time!r} of {source.name!r} has {int(n_rows[bad_t].sum())} row(s) with a "
+            f"negative or infinite time (values {vals}). Times must be finite and >= 0; "
+            "correct these cells or choose another column."
+        )
+    bad_e = int(np.nan_to_num(r["bad_e"].astype(np.float64)).sum())
+    if bad_e:
+        validate(source, time, event, others, cond)  # names the values (error path only)
+    miss = np.isnan(t) | _missing(r["g"]) | _missing(r["s"])
+    n_ok = r["n_ok"].astype(np.int64)
+    complete = ~miss & (n_ok > 0)
+    if not complete.any():
         raise InputError(
             f"No complete rows: all {n_all} rows miss one of "
             f"{', '.join(map(repr, [time, event, *others]))}. Fill in the data, choose other "
             "columns, or widen the filters."
         )
+    incomplete = n_all - int(n_ok[complete].sum())
+    rg, rs, t = r["g"][complete], r["s"][complete], t[complete]
+    d, n = r["d"][complete].astype(np.int64), n_ok[complete]
     if group:
-        gcodes, glabels = _codes(r["g"], source.numeric(group), levels)
+        gcodes, glabels = _codes(rg, source.numeric(group), levels)
     else:
-        gcodes, glabels = np.zeros(r["t"].size, dtype=np.int64), (None,)
+        gcodes, glabels = np.zeros(t.size, dtype=np.int64), (None,)
     if strata:
-        scodes, slabels = _codes(r["s"], source.numeric(strata), None)
+        scodes, slabels = _codes(rs, source.numeric(strata), None)
     else:
-        scodes, slabels = np.zeros(r["t"].size, dtype=np.int64), (None,)
-    d = r["d"].astype(np.int64)
-    n = r["n"].astype(np.int64)
+        scodes, slabels = np.zeros(t.size, dtype=np.int64), (None,)
     keep = gcodes >= 0
     outside = int(n[~keep].sum())
     if not keep.all():
-        gcodes, scodes, d, n = gcodes[keep], scodes[keep], d[keep], n[keep]
-    t = r["t"][keep].astype(np.float64) + 0.0  # -0.0 -> 0.0, as survival_arrays
+        gcodes, scodes, d, n, t = gcodes[keep], scodes[keep], d[keep], n[keep], t[keep]
     order = np.lexsort((t, gcodes, scodes))
     if int(n.sum()) == 0:
         raise InputError(
