@@ -267,3 +267,33 @@ def test_bad_data_get_clear_messages(tmp_path):
         open_source(tmp_path / "x.duckdb")
     with pytest.raises(InputError, match="HCCDASH_ENGINE"):
         open_source(one, engine="oracle")
+
+
+def test_real_nan_times_and_events_are_missing_like_in_memory(tmp_path):
+    """IEEE NaN (not NULL) in a DuckDB table is missing, as NaN is in a frame; a 0.5 code is
+    an error even where sum(e) == sum(e^2) could not tell (exact recount)."""
+    import duckdb
+
+    frame = pd.DataFrame(
+        {
+            "t": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0, 7.0, 8.0],
+            "e": [1.0, np.nan, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0],
+            "g": ["a", "b", "a", "b", "a", "b", "a", "b"],
+        }
+    )
+    path = tmp_path / "nan.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE c (t DOUBLE, e DOUBLE, g VARCHAR)")
+    for row in frame.itertuples(index=False):
+        con.execute(
+            "INSERT INTO c VALUES (CAST(? AS DOUBLE), CAST(? AS DOUBLE), ?)",
+            ["NaN" if np.isnan(row.t) else row.t, "NaN" if np.isnan(row.e) else row.e, row.g],
+        )
+    con.close()
+    src = open_source(path, table="c")
+    ct = es.count_table(src, "t", "e", "g")
+    assert ct.dropped == 2
+    same_km(es.km(ct), nonparametric.kaplan_meier(frame, "t", "e", "g"))
+    half = pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [0.5, 0.5, 1.0], "g": list("aab")})
+    with pytest.raises(InputError, match=r"codes other than 0/1.*0\.5"):
+        es.count_table(open_source(half), "t", "e", "g")

@@ -183,13 +183,18 @@ def count_query(
     group: str | None = None,
     strata: str | None = None,
     cond: exp.Expression | None = None,
+    *,
+    exact: bool = False,
 ) -> exp.Select:
     """The one aggregation behind every KM curve and test, rendered per backend dialect.
 
-    ``SELECT s, g, t, d, n, n_ok, bad_e ... GROUP BY s, g, t`` over the filtered rows,
-    incomplete ones included (NULL/NaN keys), so the same single scan also counts the rows
-    left out and the invalid event codes: ``d`` events, ``n`` rows, ``n_ok`` rows with an
-    event coded 0/1, ``bad_e`` rows with any other (non-missing) code.
+    ``SELECT s, g, t, ... GROUP BY s, g, t`` over the filtered rows, incomplete ones included
+    (NULL/NaN keys), so the same single scan also counts the rows left out and checks the
+    event codes. Default (plain aggregates, as fast as a bare GROUP BY): ``d = SUM(e)``,
+    ``n = COUNT(*)``, ``ne = COUNT(e)``, ``sq = SUM(e * e)``, ``lo``/``hi`` = MIN/MAX(e); the
+    codes of a key are all 0/1 exactly when ``0 <= lo``, ``hi <= 1`` and ``d == sq`` (each
+    e (1 - e) >= 0 on [0, 1], and their sum is d - sq). ``exact=True`` (run only when that
+    check fails or an event is NaN) counts ``n_ok`` rows coded 0/1 and ``bad_e`` others.
     """
     inner = source.select(
         exp.alias_(ident(strata) if strata else exp.Literal.number(0), "s"),
@@ -201,19 +206,28 @@ def count_query(
         inner = inner.where(cond.copy())
     col = exp.column
     e = col("e")
-    ok = exp.In(this=e.copy(), expressions=[literal(0.0), literal(1.0)])
-    bad = exp.and_(exp.not_(ok.copy()), exp.not_(exp.IsNan(this=e.copy())))
-    # aggregate over a subquery: only the aliases are visible, whatever the table's columns
-    return (
-        exp.select(
-            col("s"),
-            col("g"),
-            col("t"),
+    n = exp.alias_(exp.Count(this=exp.Star()), "n")
+    if exact:
+        ok = exp.In(this=e.copy(), expressions=[literal(0.0), literal(1.0)])
+        bad = exp.and_(exp.not_(ok.copy()), exp.not_(exp.IsNan(this=e.copy())))
+        aggs = [
             _case_sum(exp.EQ(this=e.copy(), expression=literal(1.0)), "d"),
-            exp.alias_(exp.Count(this=exp.Star()), "n"),
+            n,
             _case_sum(ok, "n_ok"),
             _case_sum(bad, "bad_e"),
-        )
+        ]
+    else:
+        aggs = [
+            exp.alias_(exp.Sum(this=e.copy()), "d"),
+            n,
+            exp.alias_(exp.Count(this=e.copy()), "ne"),
+            exp.alias_(exp.Sum(this=exp.Mul(this=e.copy(), expression=e.copy())), "sq"),
+            exp.alias_(exp.Min(this=e.copy()), "lo"),
+            exp.alias_(exp.Max(this=e.copy()), "hi"),
+        ]
+    # aggregate over a subquery: only the aliases are visible, whatever the table's columns
+    return (
+        exp.select(col("s"), col("g"), col("t"), *aggs)
         .from_(inner.subquery("rows"))
         .group_by(col("s"), col("g"), col("t"))
     )
@@ -286,6 +300,15 @@ def count_table(
     source.require([time, event, *others])
     _check_time_event(source, time, event)
     r = source.fetch(count_query(source, time, event, group, strata, cond))
+    with np.errstate(invalid="ignore"):
+        ne = r["ne"].astype(np.int64)
+        d, sq = (np.asarray(r[k], dtype=np.float64) for k in ("d", "sq"))
+        lo, hi = (np.asarray(r[k], dtype=np.float64) for k in ("lo", "hi"))
+        codes_ok = (ne == 0) | ((lo >= 0) & (hi <= 1) & (d == sq))
+    if codes_ok.all():
+        r["d"], r["n_ok"], r["bad_e"] = np.rint(np.nan_to_num(d)), ne, np.zeros(ne.size)
+    else:  # a code other than 0/1, or a NaN event: count exactly (rare)
+        r = source.fetch(count_query(source, time, event, group, strata, cond, exact=True))
     n_rows = r["n"].astype(np.int64)
     n_all = int(n_rows.sum())
     if n_all == 0:
