@@ -297,3 +297,26 @@ def test_real_nan_times_and_events_are_missing_like_in_memory(tmp_path):
     half = pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [0.5, 0.5, 1.0], "g": list("aab")})
     with pytest.raises(InputError, match=r"codes other than 0/1.*0\.5"):
         es.count_table(open_source(half), "t", "e", "g")
+
+
+def test_km_view_is_the_page_interface():
+    """km_view bundles what the KM page shows; each piece equals the in-memory one."""
+    from hccdash.engine.view import EngineCohort
+
+    data = synth.generate(2000, seed=5)
+    cohort = EngineCohort(open_source(data))
+    assert cohort.options("child_pugh") == ["A", "B", "C"]
+    view = cohort.km_view(
+        "pfs_months", "pfs_event", "child_pugh", filters={"treatment": ["IMRT"]},
+        times=[6, 12], tau=24,
+    )  # fmt: skip
+    sub = data[data.treatment == "IMRT"]
+    ref = nonparametric.kaplan_meier(sub, "pfs_months", "pfs_event", "child_pugh")
+    same_km(view.km, ref)
+    same_test(view.test, compare.survdiff(sub, "pfs_months", "pfs_event", "child_pugh"))
+    np.testing.assert_array_equal(view.risk.n_risk, nonparametric.risk_table(ref, [6, 12]).n_risk)
+    assert view.rmst[0].estimate == pytest.approx(
+        nonparametric.rmst(ref.curves[0], 24).estimate, rel=REL
+    )
+    one = cohort.km_view("pfs_months", "pfs_event", "child_pugh", filters={"child_pugh": ["A"]})
+    assert one.test is None and one.km.levels == ("A",)
