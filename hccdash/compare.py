@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
+from hccdash.chisq import chi2
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import (
     _decode_times,

@@ -17,7 +17,6 @@ import argparse
 import os
 from pathlib import Path
 
-from hccdash.engine import cox as ecox
 from hccdash.engine import survival as es
 from hccdash.engine.source import is_numeric_type, open_source
 from hccdash.errors import InputError
@@ -112,6 +111,8 @@ def results_on_engine(args: argparse.Namespace):
         if args.trend:
             trend = es.trend(res if args.test == "logrank" else es.survdiff(counts))
     if args.covariates:
+        from hccdash.engine import cox as ecox  # scipy.stats only when a model is asked
+
         fit = ecox.cox_fit(
             src, args.time, args.event, args.covariates, ties=args.ties, conf_level=args.conf_level
         )

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.stats import chi2
 from sqlglot import exp
 
+from hccdash.chisq import chi2
 from hccdash.compare import (
     ADJUST,
     PairwiseResult,
