@@ -208,12 +208,15 @@ def case_cox(n: int, repeat: int) -> dict:
 
 
 def _process(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process."""
+    """Wall seconds and peak RSS (MB, this child alone) of a child process."""
     t0 = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return time.perf_counter() - t0, max(after, before) / 1024
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} failed: {proc.stderr.read().decode()[-500:]}")
+    return wall, usage.ru_maxrss / 1024
 
 
 def case_cli(n: int, repeat: int) -> dict:
@@ -225,17 +228,22 @@ def case_cli(n: int, repeat: int) -> dict:
            "--event", "os_event", "--group", "child_pugh", "--times", "12,24",
            "--engine", "duckdb"]  # fmt: skip
     runs: dict[str, list[float]] = {"cli": [], "floor": []}
+    rss: dict[str, list[float]] = {"cli": [], "floor": []}
     for r in range(repeat):
         for name, cmd in (
             (("cli", cli), ("floor", floor)) if r % 2 == 0 else (("floor", floor), ("cli", cli))
         ):
-            runs[name].append(_process(cmd)[0])
+            wall, peak = _process(cmd)
+            runs[name].append(wall)
+            rss[name].append(peak)
     return {
         "case": "cli",
         "n": n,
         "cli_s": med(runs["cli"]),
         "floor_s": med(runs["floor"]),
         "ratio": med(runs["cli"]) / med(runs["floor"]),
+        "cli_peak_rss_mb": max(rss["cli"]),
+        "floor_peak_rss_mb": max(rss["floor"]),
         "runs": runs,
     }
 
