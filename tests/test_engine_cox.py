@@ -37,9 +37,13 @@ def same_fit(ours: cox.CoxResult, ref: cox.CoxResult, rel: float = REL) -> None:
     assert ours.separated_terms == ref.separated_terms
 
 
+@pytest.mark.parametrize("path", ["patterns", "steps"])
 @pytest.mark.parametrize(("name", "ties"), CASES)
-def test_engine_cox_equals_cox_fit(name, ties):
-    """R: coxph(..., ties = ties) via cox_fit (test_cox checks it against cox_coef.csv)."""
+def test_engine_cox_equals_cox_fit(name, ties, path, monkeypatch):
+    """R: coxph(..., ties = ties) via cox_fit (test_cox checks it against cox_coef.csv), by
+    the pattern table and by one engine aggregation per Newton step."""
+    if path == "steps":
+        monkeypatch.setattr(ecox, "PATTERN_ROWS", 0)
     _csv, time, event, covs, ref_levels, _ = SPECS[name]
     data = load(name)
     ours = ecox.cox_fit(open_source(data), time, event, covs, ties=ties, reference=ref_levels)
@@ -76,8 +80,11 @@ def test_categorical_design_uses_patterns_and_matches(ties):
     assert rs.passes == 0
 
 
-def test_synthetic_cohort_with_filters():
-    """A synthetic cohort (unrounded and rounded times), filtered on the engine."""
+@pytest.mark.parametrize("limit", [0, 10, 1_000_000])
+def test_synthetic_cohort_with_filters(monkeypatch, limit):
+    """A synthetic cohort, filtered on the engine: per-step queries (limit 0, or more
+    patterns than the limit) and the pattern table give cox_fit's fit."""
+    monkeypatch.setattr(ecox, "PATTERN_ROWS", limit)
     data = synth.generate(4000, seed=11)
     src = open_source(data)
     covs = ["age_years", "kps", "child_pugh", "treatment"]

@@ -8,8 +8,10 @@ k/m of them for the k-th of m tied deaths). So:
 - the design (indicator terms, means, the collinearity check) comes from one aggregate query;
 - **numeric covariates**: each Newton step runs one GROUP BY time on the engine with exp(eta)
   computed in SQL (:func:`step_query`; the same SQLGlot expression on DuckDB and Spark);
-- **categorical designs** (every covariate categorical): one GROUP BY (time, covariate
-  pattern) fetches events and rows per pattern once; every step is then numpy on that table.
+- **few patterns** (every covariate categorical, or numeric ones with few values such as KPS,
+  integer age, registry codes: at most ``PATTERN_ROWS`` distinct (time, pattern) rows): one
+  GROUP BY (time, covariate pattern) fetches events and rows per pattern once; every step is
+  then numpy on that table.
 
 The per-time sums are finished by :func:`efron_sums` (log-likelihood, score, information),
 and the iteration is ``hccdash.cox``'s own (``_newton``: R's coxfit6 step halving and
@@ -47,7 +49,11 @@ from hccdash.engine.source import Source, as_double, ident, literal
 from hccdash.engine.survival import _merged_times, present, validate
 from hccdash.errors import AnalysisError, InputError
 
-__all__ = ["cox_fit", "efron_sums", "step_query"]
+__all__ = ["PATTERN_ROWS", "cox_fit", "efron_sums", "step_query"]
+
+# Up to this many distinct (time, covariate pattern) rows, one GROUP BY fetches them and every
+# Newton step is numpy; beyond it, each step is one GROUP BY time on the engine.
+PATTERN_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -328,7 +334,8 @@ class _EngineRiskSets:
         self.event = np.array([float(des.events)])
         self.x = np.sqrt(des.mean_sq)[None, :]
         self.passes = 0
-        self._patterns = _pattern_table(source, des) if des.categorical else None
+        limit = None if des.categorical else PATTERN_ROWS
+        self._patterns = _pattern_table(source, des, limit) if limit != 0 else None
 
     def shift(self, beta: np.ndarray) -> float:
         return float(np.sum(np.maximum(beta * self.des.lo, beta * self.des.hi)))
@@ -346,8 +353,12 @@ class _EngineRiskSets:
         return loglik, u, imat if info else None
 
 
-def _pattern_table(source: Source, des: Design) -> dict[str, np.ndarray]:
-    """Categorical design: rows and events per (time, covariate pattern), one query."""
+def _pattern_table(source: Source, des: Design, limit: int | None) -> dict | None:
+    """Rows and events per (time, covariate pattern), one query, sorted by time.
+
+    None when there are more than ``limit`` patterns (then every Newton step aggregates on
+    the engine instead); ``limit`` None (all-categorical design): always the table.
+    """
     keys = [exp.alias_(as_double(ident(des.time)), "t")]
     keys += [exp.alias_(t.sql.copy(), f"x{j}") for j, t in enumerate(des.terms)]
     inner = source.select(*keys, exp.alias_(as_double(ident(des.event)), "e")).where(
@@ -363,20 +374,40 @@ def _pattern_table(source: Source, des: Design) -> dict[str, np.ndarray]:
         .from_(inner.subquery("rows"))
         .group_by(*(c.copy() for c in names))
     )
+    if limit is not None:
+        q = q.limit(limit + 1)
     r = source.fetch(q)
-    x = np.column_stack([r[f"x{j}"] for j in range(len(des.terms))]).astype(float) - des.mean
-    return {"t": r["t"].astype(float), "x": x, "d": r["d"].astype(float), "n": r["n"].astype(float)}
+    if limit is not None and r["t"].size > limit:
+        return None
+    t = np.asarray(r["t"], dtype=np.float64)
+    order = np.argsort(t, kind="stable")
+    t = t[order]
+    x = np.column_stack([r[f"x{j}"] for j in range(len(des.terms))]).astype(float)[order]
+    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
+    return {
+        "t": t[starts],
+        "starts": starts,
+        "x": x - des.mean,
+        "d": np.asarray(r["d"], dtype=float)[order],
+        "n": np.asarray(r["n"], dtype=float)[order],
+    }
 
 
 def _pattern_sums(pt: Mapping[str, np.ndarray], beta: np.ndarray, shift: float):
-    x = pt["x"]
+    """Per-time sums of one Newton step from the pattern table (numpy, no engine query)."""
+    x, starts = pt["x"], pt["starts"]
+    p = x.shape[1]
     w = np.exp(x @ beta - shift)
-    out = {"t": pt["t"], "d": pt["d"]}
+    out = {"t": pt["t"], "d": np.add.reduceat(pt["d"], starts)}
     for pre, cnt in (("r", pt["n"]), ("d", pt["d"])):
         wr = w * cnt
-        out[f"{pre}0"] = wr
-        out[f"{pre}1"] = x * wr[:, None]
-        out[f"{pre}2"] = x[:, :, None] * x[:, None, :] * wr[:, None, None]
+        out[f"{pre}0"] = np.add.reduceat(wr, starts)
+        xw = x * wr[:, None]
+        out[f"{pre}1"] = np.add.reduceat(xw, starts, axis=0)
+        m = np.empty((starts.size, p, p))
+        for j, k in _pairs(p):
+            m[:, j, k] = m[:, k, j] = np.add.reduceat(xw[:, j] * x[:, k], starts)
+        out[f"{pre}2"] = m
     return out
 
 
