@@ -10,11 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # Debian's chromium: kaleido exports PNG/SVG/PDF through it; it is never downloaded at run time.
 # LibreOffice Writer (no GUI) converts the DOCX report to PDF (soffice --headless).
+# openjdk-17-jre-headless: Java for HCCDASH_ENGINE=spark (PySpark, registries beyond one machine).
 # Versions follow the Debian release of the base image, so they are not pinned here.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
        libreoffice-writer-nogui fonts-liberation \
+       openjdk-17-jre-headless \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

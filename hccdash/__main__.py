@@ -18,6 +18,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ from hccdash.errors import HccdashError, InputError
 # Subcommands that live in other modules; each exposes register(subparsers).
 PLUGIN_MODULES = ("hccdash.cli_figure", "hccdash.synth", "hccdash.serve")
 TESTS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
+ENGINE_AUTO_ROWS = 200_000  # --engine auto: above this many rows, query the file in place
 
 
 class UsageError(Exception):
@@ -140,6 +142,12 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
     from hccdash.competing.cli import add_arguments as add_competing_arguments
 
     add_competing_arguments(p)  # --competing, --cause, --censor-code, --cause-names
+    p.add_argument(
+        "--engine", choices=("auto", "memory", "duckdb", "spark"), default="auto",
+        help="where to compute: 'duckdb'/'spark' query the Parquet/CSV file in place, reading "
+        "only the columns used (Cox: no concordance or PH test); 'auto' (default) uses DuckDB "
+        f"above {ENGINE_AUTO_ROWS:,} rows when the columns allow it, else 'memory'",
+    )  # fmt: skip
     p.set_defaults(func=run_analyze)
 
 
@@ -297,16 +305,19 @@ def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, st
 def analyze(args: argparse.Namespace) -> dict[str, object]:
     """The JSON object of ``analyze`` (see the analysis issue's CLI contract)."""
     from hccdash.compare import survdiff, trend_test
-    from hccdash.nonparametric import kaplan_meier, median_survival, rmst, survival_at
+    from hccdash.engine.cli import engine_for
+    from hccdash.nonparametric import kaplan_meier
 
     competing = getattr(args, "competing", False)
+    ext = _ext_columns(args)
+    if not competing and not any(ext.values()) and engine_for(args, ENGINE_AUTO_ROWS):
+        return _analyze_on_engine(args)
     if competing:  # --event holds status codes; km/test/cox below are cause-specific
         from hccdash.competing import cli as competing_cli
 
         data, time, event, codes = competing_cli.load(args)
     else:
         data, time, event = load_for_analysis(args)
-    ext = _ext_columns(args)
     if ext["start"] or ext["weights"]:  # survfit(Surv(start, time, event) ~ g, weights)
         from hccdash.coxext.counting import km_counting
 
@@ -317,6 +328,49 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
         km = kaplan_meier(
             data, time, event, args.group, conf_type=args.conf_type, conf_level=args.conf_level
         )
+    out = _km_json(km, args)
+    if args.group and ext["start"]:
+        from hccdash.coxext.counting import logrank_counting
+
+        res = logrank_counting(data, time, event, args.group, start=ext["start"])
+        out["test"] = {"method": "logrank (delayed entry)", **_chisq(res)}
+    elif args.group:
+        res = survdiff(data, time, event, args.group, method=args.test, p=args.fh_p, q=args.fh_q)
+        out["test"] = {"method": res.method, **_chisq(res)}
+        if args.trend:
+            out["trend"] = _chisq(trend_test(data, time, event, args.group))
+    elif args.trend:
+        raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
+    if args.covariates:
+        out["cox"] = _cox_block(
+            data, time, event, args.covariates, args.ties, args.conf_level, **ext
+        )
+    if competing:
+        out.update(competing_cli.blocks(args, data, time, event, codes))
+    return out
+
+
+def _analyze_on_engine(args: argparse.Namespace) -> dict[str, object]:
+    """``analyze`` with the counting pushed down to DuckDB/Spark (same JSON keys)."""
+    from hccdash.engine.cli import results_on_engine
+
+    if args.trend and not args.group:
+        raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
+    km, res, trend, fit = results_on_engine(args)
+    out = _km_json(km, args)
+    if res is not None:
+        out["test"] = {"method": res.method, **_chisq(res)}
+    if trend is not None:
+        out["trend"] = _chisq(trend)
+    if fit is not None:
+        out["cox"] = _cox_json(fit, None)
+    return out
+
+
+def _km_json(km: Any, args: argparse.Namespace) -> dict[str, object]:
+    """n, events, dropped, conf_type, conf_level and one ``km`` entry per curve."""
+    from hccdash.nonparametric import median_survival, rmst, survival_at
+
     entries = []
     for curve in km.curves:
         med = median_survival(curve)
@@ -351,7 +405,7 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
                 "rmst": rm,
             }
         )
-    out: dict[str, object] = {
+    return {
         "n": _num(km.n),
         "events": _num(km.events),
         "dropped": _num(km.dropped),
@@ -359,25 +413,6 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
         "conf_level": _num(km.conf_level),
         "km": entries,
     }
-    if args.group and ext["start"]:
-        from hccdash.coxext.counting import logrank_counting
-
-        res = logrank_counting(data, time, event, args.group, start=ext["start"])
-        out["test"] = {"method": "logrank (delayed entry)", **_chisq(res)}
-    elif args.group:
-        res = survdiff(data, time, event, args.group, method=args.test, p=args.fh_p, q=args.fh_q)
-        out["test"] = {"method": res.method, **_chisq(res)}
-        if args.trend:
-            out["trend"] = _chisq(trend_test(data, time, event, args.group))
-    elif args.trend:
-        raise UsageError("analyze: --trend needs --group (the ordered levels to test)")
-    if args.covariates:
-        out["cox"] = _cox_block(
-            data, time, event, args.covariates, args.ties, args.conf_level, **ext
-        )
-    if competing:
-        out.update(competing_cli.blocks(args, data, time, event, codes))
-    return out
 
 
 def _cox_block(
@@ -392,6 +427,14 @@ def _cox_block(
     from hccdash.cox import cox_fit, cox_zph
 
     fit = cox_fit(data, time, event, covariates, ties=ties, conf_level=conf_level, **ext)
+    # R's cox.zph of the (stratified / counting / weighted) model
+    ph = cox_zph(data, time, event, covariates, ties=ties, strata=ext.get("strata"),
+                 start=ext.get("start"), weights=ext.get("weights"))  # fmt: skip
+    return _cox_json(fit, ph)
+
+
+def _cox_json(fit: Any, ph: Any | None) -> dict[str, object]:
+    """The ``cox`` block; ``ph`` None (engine fits): ``ph_test`` is []."""
     terms = [
         {
             "term": t.term,
@@ -407,11 +450,7 @@ def _cox_block(
         }
         for t in fit.terms
     ]
-    # R's cox.zph of the (stratified / counting / weighted) model
-    ph = cox_zph(data, time, event, covariates, ties=ties, strata=ext.get("strata"),
-                 start=ext.get("start"), weights=ext.get("weights"))  # fmt: skip
-    ph_rows = [{"term": r.term, **_chisq(r)} for r in ph.rows]
-    extra = {"robust_score": _chisq(fit.robust_score)} if fit.robust_score else {}
+    extra = {"robust_score": _chisq(fit.robust_score)} if getattr(fit, "robust_score", None) else {}
     return {
         "ties": fit.ties,
         "n": _num(fit.n),
@@ -422,7 +461,7 @@ def _cox_block(
         "likelihood_ratio": _chisq(fit.likelihood_ratio),
         "wald": _chisq(fit.wald),
         "score": _chisq(fit.score),
-        "ph_test": ph_rows,
+        "ph_test": [{"term": r.term, **_chisq(r)} for r in ph.rows] if ph is not None else [],
         **extra,
     }
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
+from hccdash.chisq import chi2
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import (
     _decode_times,
@@ -53,6 +53,7 @@ __all__ = [
     "pairwise_survdiff",
     "survdiff",
     "trend_test",
+    "weighted_stat",
 ]
 
 METHODS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
@@ -297,6 +298,28 @@ def _stat(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted observed, expected and variance matrix for one stratum."""
     dk, nk = _event_table(time, event, codes, k, merge)
+    return weighted_stat(dk, nk, method, p, q)
+
+
+def weighted_stat(
+    dk: np.ndarray, nk: np.ndarray, method: str = "logrank", p: float = 0.0, q: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted observed, expected and variance matrix from counts at the event times.
+
+    ``dk`` and ``nk`` are groups x pooled distinct event times (one stratum, R's near-tie
+    rule applied): events and numbers at risk. This is the whole statistic once the rows
+    are counted, so pre-aggregated counts (``hccdash.engine``) give the same test.
+
+    Examples
+    --------
+    >>> dk = np.array([[1.0, 0.0], [0.0, 1.0]])  # group 1 dies first, then group 2
+    >>> nk = np.array([[2.0, 1.0], [2.0, 1.0]])
+    >>> o, e, v = weighted_stat(dk, nk)
+    >>> o.tolist(), e.tolist()
+    ([1.0, 1.0], [1.0, 1.0])
+    """
+    dk = np.asarray(dk, dtype=np.float64)
+    nk = np.array(nk, dtype=np.float64)  # a copy: divided in place below
     d = dk.sum(axis=0)
     n = nk.sum(axis=0)
     frac = nk

@@ -41,6 +41,7 @@ __all__ = [
     "RiskTable",
     "SurvCurve",
     "SurvivalAt",
+    "curve_from_counts",
     "group_codes",
     "kaplan_meier",
     "km_curve",
@@ -510,6 +511,37 @@ def _curve_from_counts(
         conf_type=conf_type,
         conf_level=float(conf_level),
     )
+
+
+def curve_from_counts(
+    time: np.ndarray,
+    n_event: np.ndarray,
+    n_censor: np.ndarray,
+    *,
+    group: str | None = None,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+) -> SurvCurve:
+    """One Kaplan-Meier curve from counts per distinct time (pre-aggregated, e.g. by SQL).
+
+    ``time`` ascending and distinct, with R's near-tie rule (:func:`near_tie_merge`) already
+    applied; ``n_event``/``n_censor`` are the events and censorings at each time. The numbers
+    at risk are the reverse cumulative sum of both; the curve is the one ``kaplan_meier``
+    computes from the rows (same code from here on).
+
+    Examples
+    --------
+    >>> c = curve_from_counts(np.array([1.0, 2.0]), np.array([1, 1]), np.array([1, 0]))
+    >>> c.n_risk.tolist(), c.surv.tolist()
+    ([3, 1], [0.6666666666666667, 0.0])
+    """
+    _check_conf(conf_type, conf_level)
+    ne = np.asarray(n_event, dtype=np.int64)
+    nc = np.asarray(n_censor, dtype=np.int64)
+    n_risk = np.cumsum((ne + nc)[::-1])[::-1]
+    n = int(n_risk[0]) if n_risk.size else 0
+    c = _Counts(np.asarray(time, dtype=np.float64), n_risk, ne, nc, n)
+    return _curve_from_counts(c, group, conf_type, conf_level)
 
 
 def _level_label(value: object) -> str:

@@ -1,0 +1,106 @@
+"""Cox on the engine (per-time sums per Newton step, or per covariate pattern) equals
+``hccdash.cox.cox_fit`` to 1e-10, and so R's ``coxph``.
+
+Fixtures: ``tests/reference/cox/`` (``cox_reference.R``: ``coxph(Surv(time, status) ~ ...,
+ties = ties, control = coxph.control(eps = 1e-12, iter.max = 100))``), loaded as
+tests/test_cox.py loads them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_cox import CASES, SPECS, load
+
+from hccdash import cox, synth
+from hccdash.engine import cox as ecox
+from hccdash.engine import open_source
+from hccdash.errors import AnalysisError
+
+REL = 1e-10
+
+
+def same_fit(ours: cox.CoxResult, ref: cox.CoxResult, rel: float = REL) -> None:
+    assert [t.term for t in ours.terms] == [t.term for t in ref.terms]
+    assert (ours.n, ours.events, ours.dropped) == (ref.n, ref.events, ref.dropped)
+    assert ours.iterations == ref.iterations
+    assert ours.converged == ref.converged
+    for a, b in zip(ours.terms, ref.terms, strict=True):
+        assert a.coef == pytest.approx(b.coef, rel=rel, abs=1e-12)
+        assert a.se == pytest.approx(b.se, rel=rel)
+        assert a.p_value == pytest.approx(b.p_value, rel=1e-8, abs=1e-300)
+    assert ours.loglik == pytest.approx(ref.loglik, rel=rel)
+    assert ours.loglik_null == pytest.approx(ref.loglik_null, rel=rel)
+    for t in ("likelihood_ratio", "wald", "score"):
+        assert getattr(ours, t).chisq == pytest.approx(getattr(ref, t).chisq, rel=1e-9)
+    assert ours.separated_terms == ref.separated_terms
+
+
+@pytest.mark.parametrize("path", ["patterns", "steps"])
+@pytest.mark.parametrize(("name", "ties"), CASES)
+def test_engine_cox_equals_cox_fit(name, ties, path, monkeypatch):
+    """R: coxph(..., ties = ties) via cox_fit (test_cox checks it against cox_coef.csv), by
+    the pattern table and by one engine aggregation per Newton step."""
+    if path == "steps":
+        monkeypatch.setattr(ecox, "PATTERN_ROWS", 0)
+    _csv, time, event, covs, ref_levels, _ = SPECS[name]
+    data = load(name)
+    ours = ecox.cox_fit(open_source(data), time, event, covs, ties=ties, reference=ref_levels)
+    same_fit(ours, cox.cox_fit(data, time, event, covs, ties=ties, reference=ref_levels))
+    assert np.isnan(ours.concordance)
+    assert any("Concordance" in w for w in ours.warnings)
+
+
+def test_engine_cox_matches_r_directly():
+    """R: summary(coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro +
+    relevel(prio_group, "1-3"), rossi, ties = "efron"))$coefficients (cox_coef.csv)."""
+    r = pd.read_csv("tests/reference/cox/cox_coef.csv")
+    r = r[(r.dataset == "rossi") & (r.ties == "efron")]
+    _csv, time, event, covs, ref_levels, _ = SPECS["rossi"]
+    fit = ecox.cox_fit(open_source(load("rossi")), time, event, covs, reference=ref_levels)
+    np.testing.assert_allclose([t.coef for t in fit.terms], r.coef, rtol=1e-6)
+    np.testing.assert_allclose([t.se for t in fit.terms], r.se, rtol=1e-6)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_categorical_design_uses_patterns_and_matches(ties):
+    """All covariates categorical: one GROUP BY (time, pattern), no per-step query."""
+    data = load("rossi")
+    src = open_source(data)
+    des = ecox.design(src, "week", "arrest", ["fin", "prio_group"], categorical=["fin"])
+    assert des.categorical
+    rs = ecox._EngineRiskSets(src, des, ties)
+    ours = ecox.cox_fit(
+        src, "week", "arrest", ["fin", "prio_group"], categorical=["fin"], ties=ties
+    )
+    ref = cox.cox_fit(data, "week", "arrest", ["fin", "prio_group"], categorical=["fin"], ties=ties)
+    same_fit(ours, ref)
+    rs.derivs(np.zeros(len(des.terms)))
+    assert rs.passes == 0
+
+
+@pytest.mark.parametrize("limit", [0, 10, 1_000_000])
+def test_synthetic_cohort_with_filters(monkeypatch, limit):
+    """A synthetic cohort, filtered on the engine: per-step queries (limit 0, or more
+    patterns than the limit) and the pattern table give cox_fit's fit."""
+    monkeypatch.setattr(ecox, "PATTERN_ROWS", limit)
+    data = synth.generate(4000, seed=11)
+    src = open_source(data)
+    covs = ["age_years", "kps", "child_pugh", "treatment"]
+    ours = ecox.cox_fit(src, "os_months", "os_event", covs, filters={"ascites": ["No"]})
+    ref = cox.cox_fit(data[data.ascites == "No"], "os_months", "os_event", covs)
+    same_fit(ours, ref)
+
+
+def test_engine_cox_messages():
+    data = pd.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 0, 1, 0], "x": [1.0, 1, 1, 1]})
+    with pytest.raises(AnalysisError, match="constant"):
+        ecox.cox_fit(open_source(data), "t", "e", ["x"])
+    data["y"] = 2 * data["x"] + [0.0, 1, 0, 1]
+    data["z"] = data["y"] * 3
+    with pytest.raises(AnalysisError, match="collinear"):
+        ecox.cox_fit(open_source(data), "t", "e", ["y", "z"])
+    data["e"] = 0
+    with pytest.raises(AnalysisError, match="no events"):
+        ecox.cox_fit(open_source(data), "t", "e", ["y"])
