@@ -15,7 +15,10 @@ import plotly.graph_objects as go
 
 from hccdash.coxext.adjusted import AdjustedCurves, PredictedCurves
 from hccdash.coxext.subgroup import SubgroupResult
-from hccdash.figures import _add_caption, _log_ticks, _rgba, esc, format_p
+from hccdash.plotting.common import esc, format_p
+from hccdash.plotting.common import rgba as _rgba
+from hccdash.plotting.forest import log_ticks as _log_ticks
+from hccdash.plotting.response import _add_caption
 from hccdash.style import color_for, style_spec, template
 
 __all__ = ["adjusted_curves_figure", "balance_figure", "subgroup_forest_figure"]
