@@ -489,7 +489,9 @@ def case3(quick: bool) -> dict:
         test = compare.survdiff(df, TIME, EVENT, GROUP)
 
         def build(km=km, test=test):
-            fig = figures.km_figure(km, test=test, risk_times=RISK_TIMES)
+            # the risk table is computed by the caller (figures never compute statistics)
+            risk = nonparametric.risk_table(km, RISK_TIMES)
+            fig = figures.km_figure(km, risk=risk, test=test)
             return fig, fig.to_json()
 
         fig, text = build()

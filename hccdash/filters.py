@@ -47,6 +47,9 @@ RESERVED_KEYS: frozenset[str] = frozenset(
         "data",
     }
 )
+# Query keys of page options that are not filters: figure options of each figure's panel
+# (hccdash.plotting.spec.FigureSpec.to_query prefixes) and Streamlit's embed options.
+RESERVED_PREFIXES: tuple[str, ...] = ("fig_", "forest_", "zph_", "cif_", "embed")
 _YES = frozenset({"yes", "y", "true", "1", "1.0", "present"})
 _NO = frozenset({"no", "n", "false", "0", "0.0", "none", "absent"})
 _NUM = r"-?\d+(?:\.\d+)?"
@@ -183,7 +186,7 @@ class FilterSpec:
 
         extra: list[tuple[str, ExtraValue]] = []
         for key, raw in get.items():
-            if key in RESERVED_KEYS or key.startswith("embed"):
+            if key in RESERVED_KEYS or key.startswith(RESERVED_PREFIXES):
                 continue
             if key not in data.columns:
                 warnings.append(

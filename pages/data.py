@@ -13,7 +13,7 @@ upload.show_stored_message()
 if st.session_state.get(UPLOADED_KEY) is not None:
     st.success(
         f"Every page analyses **{esc_md(cohort.name)}** ({cohort.n} patients). It is held in "
-        "the server's memory for this tab only (a reload keeps it; unused for 2 hours, it is "
+        "the server's memory for this tab only (a reload keeps it; unused for 30 minutes, it is "
         "dropped).",
         icon=":material/upload_file:",
     )

@@ -5,8 +5,9 @@ import streamlit as st
 
 from hccdash import models as M
 from hccdash.errors import HccdashError
-from hccdash.figures import km_figure
+from hccdash.figures import FigureSpec, km_figure, km_ticks
 from hccdash.io import neutralise_formulas
+from hccdash.nonparametric import risk_table
 from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.summary_tables import models_model
 from hccdash.ui import models as U
@@ -247,6 +248,7 @@ if usable:
             )
             fig = km_figure(
                 rg.km,
+                risk=risk_table(rg.km, km_ticks(rg.km, FigureSpec())),
                 test=rg.test,
                 title=f"{endpoints[endpoint].label} by out-of-fold risk ({rg.label})",
                 levels=rg.levels,

@@ -29,6 +29,7 @@ import streamlit as st
 
 from hccdash import baseline, compare, cox, nonparametric, response, tables
 from hccdash.schema import Endpoint, Factor
+from hccdash.ui import state
 from hccdash.ui.state import UPLOADED_KEY
 
 _TTL = 3600
@@ -252,3 +253,7 @@ def baseline_table(data: pd.DataFrame, by: str | None):
 def response_rates(data: pd.DataFrame, columns: Sequence[str], by: str | None):
     """Cached ``hccdash.response.response_rates``."""
     return response.response_rates(data, tuple(columns), by=by)
+
+
+# "Forget this data" (hccdash.ui.state.forget_upload) also empties this session's caches.
+state.register_release_hook(release_session_caches)

@@ -31,7 +31,10 @@ UPLOADED_KEY = "hccdash_uploaded_cohort"
 TOKEN_KEY = "hccdash_upload_token"
 DROPPED_KEY = "hccdash_upload_dropped"
 TOKEN_PARAM = "data"
-IDLE_EXPIRY_S = 2 * 60 * 60  # an upload not used for 2 hours is dropped from memory
+# An upload not used for 30 minutes is dropped from server memory (a reload within that time
+# keeps it; the sweeper below releases it even when no other session comes by).
+IDLE_EXPIRY_S = 30 * 60
+SWEEP_EVERY_S = 60.0
 
 
 @dataclass
@@ -106,9 +109,30 @@ def _expire(now: float) -> None:
         del _STORE[token]
 
 
+_SWEEPER: threading.Thread | None = None
+
+
+def _sweep_forever() -> None:
+    while True:
+        time.sleep(SWEEP_EVERY_S)
+        with _LOCK:
+            _expire(time.monotonic())
+
+
+def _start_sweeper() -> None:
+    """One daemon thread per server that drops expired uploads (no session needs to call)."""
+    global _SWEEPER
+    with _LOCK:
+        if _SWEEPER is None or not _SWEEPER.is_alive():
+            _SWEEPER = threading.Thread(target=_sweep_forever, name="hccdash-upload-sweeper")
+            _SWEEPER.daemon = True
+            _SWEEPER.start()
+
+
 def remember_upload(cohort: Cohort) -> str:
     """Make ``cohort`` this session's cohort and keep it for a reload (returns the token)."""
     token = secrets.token_urlsafe(24)
+    _start_sweeper()
     with _LOCK:
         _expire(time.monotonic())
         _STORE[token] = _Held(cohort, time.monotonic())
@@ -165,7 +189,7 @@ def dropped_message() -> str | None:
         return None
     return (
         "The data uploaded in this tab are no longer in memory (unused for "
-        f"{IDLE_EXPIRY_S // 3600} hours, forgotten, or the server restarted): this page now "
+        f"{IDLE_EXPIRY_S // 60} minutes, forgotten, or the server restarted): this page now "
         f"shows {default_cohort().name}. Upload the file again on the data page."
     )
 
