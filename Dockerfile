@@ -10,13 +10,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # Debian's chromium: kaleido exports PNG/SVG/PDF through it; it is never downloaded at run time.
 # LibreOffice Writer (no GUI) converts the DOCX report to PDF (soffice --headless).
-# openjdk-17-jre-headless: Java for HCCDASH_ENGINE=spark (PySpark, registries beyond one machine).
+# default-jre-headless: Java for HCCDASH_ENGINE=spark (the [spark] extra, PySpark): Debian 12
+# gives OpenJDK 17, Debian 13 OpenJDK 21; PySpark 4 runs on both.
 # Versions follow the Debian release of the base image, so they are not pinned here.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
        libreoffice-writer-nogui fonts-liberation \
-       openjdk-17-jre-headless \
+       default-jre-headless \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
