@@ -19,7 +19,9 @@ if st.session_state.get(UPLOADED_KEY) is not None:
     )
     c1, c2 = st.columns(2)
     c1.button(
-        f"Back to {esc_md(default_cohort().name)}",
+        "Back to the bundled cohort"
+        if default_cohort().reconstructed
+        else "Back to the server's cohort",
         key="up_back",
         on_click=upload.back_to_bundled,
         icon=":material/undo:",
