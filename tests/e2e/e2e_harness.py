@@ -194,6 +194,11 @@ class App:
         """Wait until a run started after ``before`` state changes has finished and stayed idle."""
         self.page.wait_for_function(_SETTLED_JS, arg=[before, settle], timeout=timeout)
         self.page.wait_for_selector(IDLE, timeout=timeout)
+        # A fresh browser context loads each element type's frontend code on first use and
+        # shows skeletons meanwhile (seconds on a loaded machine): wait for the elements.
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout
+        )
 
     def goto(self, path: str = "", timeout: float = 90_000) -> None:
         """Open ``/<path>`` (may carry a query string) and wait until the page has run."""
