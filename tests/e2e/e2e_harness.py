@@ -245,6 +245,11 @@ class App:
             _SETTLED_JS, arg=[before, settle, signature], timeout=timeout, polling=100
         )
         self.page.wait_for_selector(IDLE, timeout=timeout)
+        # A fresh browser context loads each element type's frontend code on first use and
+        # shows skeletons meanwhile (seconds on a loaded machine): wait for the elements.
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout
+        )
 
     def goto(self, path: str = "", timeout: float = 90_000) -> None:
         """Open ``/<path>`` (may carry a query string) and wait until the page has run."""
