@@ -63,7 +63,7 @@ def _pairs(values: list[str] | None, flag: str) -> tuple[tuple[str, str], ...]:
     for item in values or ():
         level, sep, text = item.partition("=")
         if not sep or not level:
-            raise InputError(f"{flag} {item!r} is not LEVEL=VALUE (e.g. {flag} 'IMRT=RT alone').")
+            raise InputError(f"{flag} {item!r} is not LEVEL=VALUE (e.g. {flag} 'A=Standard arm').")
         out.append((level, text))
     return tuple(out)
 

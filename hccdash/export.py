@@ -499,14 +499,15 @@ def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "table") -> 
 
 # --------------------------------------------------------------------------------------------
 # everything at once
-def software_versions() -> str:
+def software_versions(models: bool = True) -> str:
     """One paragraph naming the software and versions behind the numbers and figures.
 
-    The list is :mod:`hccdash.versions` (the About page shows the same one).
+    The list is :mod:`hccdash.versions` (the About page shows the same one); ``models=False``
+    leaves out the risk-model packages.
     """
     from hccdash.versions import versions_sentence
 
-    return versions_sentence()
+    return versions_sentence(models)
 
 
 def bundle_zip(

@@ -29,7 +29,10 @@ COMPUTES: tuple[tuple[str, str], ...] = (
     ("statsmodels", "LOWESS smoother of the residual plots"),
     ("scikit-survival", "risk models: Cox, penalised Cox and random survival forest"),
     ("scikit-learn", "cross-validation, preprocessing and permutation importance"),
+    ("duckdb", "counting for registry-scale cohorts (analyze --engine duckdb)"),
 )
+# Named in a methods paragraph only where the risk models computed something of it.
+MODEL_PACKAGES: frozenset[str] = frozenset({"scikit-survival", "scikit-learn"})
 # Draws, reads, exports or serves what is shown; computes no statistic.
 PRESENTS: tuple[tuple[str, str], ...] = (
     ("plotly", "figures"),
@@ -37,6 +40,9 @@ PRESENTS: tuple[tuple[str, str], ...] = (
     ("streamlit", "the web application"),
     ("openpyxl", "XLSX import and export"),
     ("pyarrow", "Parquet import"),
+    ("pyreadstat", "SPSS, Stata and SAS import"),
+    ("python-docx", "Word tables and report"),
+    ("pillow", "TIFF export for journals, text measurement of figure layouts"),
 )
 
 
@@ -70,17 +76,27 @@ def package_versions() -> tuple[PackageVersion, ...]:
     return tuple(rows)
 
 
-def versions_sentence() -> str:
+def versions_sentence(models: bool = True) -> str:
     """The methods paragraph: every package that computed or drew what was exported.
+
+    ``models=False`` leaves out the risk-model packages (:data:`MODEL_PACKAGES`), for a
+    report whose sections used none of them.
 
     Examples
     --------
     >>> versions_sentence().startswith("Software: hccdash ")
     True
+    >>> "scikit-survival" in versions_sentence(models=False)
+    False
     """
-    parts = [f"{p.name} {p.version}" for p in package_versions() if p.version != "not installed"]
+    parts = [
+        f"{p.name} {p.version}"
+        for p in package_versions()
+        if p.version != "not installed" and (models or p.name not in MODEL_PACKAGES)
+    ]
+    tail = "; risk models use scikit-survival and scikit-learn." if models else "."
     return (
         "Software: " + ", ".join(parts) + ". Kaplan-Meier, log-rank and Cox estimates are "
         "hccdash's own code, checked against R's survival package (survfit, survdiff, coxph, "
-        "cox.zph); risk models use scikit-survival and scikit-learn."
+        "cox.zph)" + tail
     )

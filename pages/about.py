@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.cohort.bundled import codebook as bundled_codebook
+from hccdash.ui.common import esc_md
 from hccdash.ui.state import ensure_app_router
 from hccdash.versions import package_versions
 
@@ -60,7 +61,7 @@ st.markdown(
 )
 
 st.header("The bundled cohort")
-st.warning(bundled_codebook().notice or "", icon=":material/science:")
+st.warning(esc_md(bundled_codebook().notice or ""), icon=":material/science:")
 
 st.header("Privacy")
 st.markdown(

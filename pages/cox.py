@@ -67,7 +67,7 @@ covariates = c2.multiselect(
 )
 groupings = grouping_names(cohort, candidates)
 use_paper_cuts = bool(groupings) and c2.toggle(
-    f"Group numeric covariates at the codebook's cut points ({'; '.join(groupings)})",
+    esc_md(f"Group numeric covariates at the codebook's cut points ({'; '.join(groupings)})"),
     value=True,
     key="cox_paper_cuts",
 )

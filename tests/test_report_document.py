@@ -101,7 +101,7 @@ def test_report_docx_reads_back_with_tables_legends_methods(sections):
     assert "Figure 1. Overall survival by arm." in text
     assert f"scikit-survival {version('scikit-survival')}" in text
     assert f"scikit-learn {version('scikit-learn')}" in text
-    assert f"lifelines {version('lifelines')}" in text
+    assert "lifelines" not in text  # a test dependency: it computes nothing shown
     assert len(doc.tables) == 2
     assert len(doc.inline_shapes) == 1
     base = doc.tables[0]

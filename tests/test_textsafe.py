@@ -50,6 +50,32 @@ ALLOWED = {
     ("reproduce.py", 'f"**{i}. {row.inconsistency}**  \\n{row.explanation}"'),
     # counts of patients and events, and fixed sentences
     ("models.py", "M.validation_statement(md, int(n_splits))"),
+    # the e-mail is escaped just above (who = esc_md(email)); the rest is fixed text
+    (
+        "auth.py",
+        'f"Access refused: you are signed in as {who}, which is not on this dashboard\'s "\n'
+        "            \"list of allowed accounts. Ask the dashboard's administrator to add you, or "
+        'sign "\n            "out and sign in with another account."',
+    ),
+    # program constants: why landmark analysis, preset names, format labels, counts
+    ("cox_extras.py", "landmark.LANDMARK_WHY"),
+    (
+        "figure_panel.py",
+        'f"Download at {preset.label} ({export.layout.width} × {export.layout.height} px"\n'
+        '        f"{dpi}); change the size under Figure options."',
+    ),
+    (
+        "figure_panel.py",
+        "f\"Left out of the {preset.label} file for lack of room: {', '.join(omitted)}. \"\n"
+        '            "Choose a larger size, fewer or shorter labels, or turn parts off."',
+    ),
+    (
+        "report_view.py",
+        'f"{len(chosen)} section(s): {n_tables} table(s) and {n_figs} figure(s), numbered, "\n'
+        '            "with the filters in words and a methods paragraph."',
+    ),
+    ("table_view.py", "labels[fmt]"),
+    ("table_view.py", "helps[fmt]"),
 }
 
 

@@ -35,6 +35,7 @@ def _reader_options(args: argparse.Namespace) -> list[str]:
             ("--exclude-fatal", args.exclude_fatal),
             ("--max-mb", args.max_mb),
             ("--id", args.id),
+            ("--codebook", getattr(args, "codebook", None)),
         )
         if value
     ]
@@ -67,6 +68,13 @@ def _engine_name(args: argparse.Namespace) -> str:
 def engine_for(args: argparse.Namespace, auto_rows: int) -> bool:
     """Whether ``analyze`` runs on the engine (``--engine`` and, for auto, the file)."""
     if args.engine == "memory":
+        return False
+    if not getattr(args, "file", None):  # HCCDASH_DATA: the in-memory reader with its codebook
+        if args.engine in ("duckdb", "spark"):
+            raise InputError(
+                f"--engine {args.engine} needs the FILE argument (the cohort of HCCDASH_DATA is "
+                "read with its codebook in memory): name the file, or drop --engine."
+            )
         return False
     path = Path(args.file)
     explicit = args.engine in ("duckdb", "spark")

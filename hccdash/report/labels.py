@@ -17,14 +17,14 @@ _TOX_AFFIX = re.compile(r"(^tox(icity)?_|_tox(icity)?$|_grade$)", re.IGNORECASE)
 
 
 def humanise(column: str) -> str:
-    """A column name as words when no label is known: ``"tace_cycles" -> "Tace cycles"``.
+    """A column name as words when no label is known: ``"tumour_size" -> "Tumour size"``.
 
-    Names that are not snake_case (``"KPS"``, ``"Child-Pugh"``) are kept as they are.
+    Names that are not snake_case (``"ECOG"``, ``"Gleason-Score"``) are kept as they are.
 
     Examples
     --------
-    >>> humanise("tace_cycles"), humanise("KPS"), humanise("rt_dose_gy")
-    ('Tace cycles', 'KPS', 'Rt dose gy')
+    >>> humanise("tumour_size"), humanise("ECOG"), humanise("dose_gy")
+    ('Tumour size', 'ECOG', 'Dose gy')
     """
     text = str(column)
     if "_" not in text and not text.islower():

@@ -19,7 +19,6 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.metadata import PackageNotFoundError, version
 
 from docx.shared import Inches, Pt
 
@@ -100,24 +99,20 @@ def figure_legend(fig, fallback: str, detail: str = "") -> str:
 
 
 def software_paragraph(packages: Sequence[str] = ()) -> str:
-    """Software and versions: the one call site of the shared version list, plus ``packages``.
+    """Software and versions from the one shared list (:mod:`hccdash.versions`); the
+    risk-model packages are named only when a section used them (``packages``).
 
     Examples
     --------
     >>> "scikit-survival" in software_paragraph(["scikit-survival"])
     True
+    >>> "scikit-survival" in software_paragraph()
+    False
     """
-    text = software_versions()
-    extra = []
-    for name in dict.fromkeys(packages):
-        dist = _EXTRA_PACKAGES.get(name, name)
-        try:
-            extra.append(f"{name} {version(dist)}")
-        except PackageNotFoundError:
-            continue
-    if extra:
-        text += " Risk models: " + ", ".join(extra) + "."
-    return text
+    from hccdash.versions import MODEL_PACKAGES
+
+    used = {_EXTRA_PACKAGES.get(name, name) for name in packages} | set(packages)
+    return software_versions(models=bool(used & MODEL_PACKAGES))
 
 
 def _png(fig) -> bytes:

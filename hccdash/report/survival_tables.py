@@ -49,7 +49,7 @@ def univariate_model(
     p_style: str = "journal",
     key: str = "univariate_table",
 ) -> Table:
-    """The univariate survival table (the paper's Table 1 layout) as a table model.
+    """The univariate survival table (factor levels by endpoint) as a table model.
 
     Per endpoint: events, median survival (95% CI) per level and the factor's log-rank p on
     its header row. ``table`` is a :class:`hccdash.tables.UnivariateTable`.

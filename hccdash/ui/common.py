@@ -23,7 +23,7 @@ def reconstruction_notice(cohort: Cohort) -> None:
     with a link to the reproduce page while the bundled cohort is loaded."""
     notice = cohort.notice
     if notice:
-        st.info(notice, icon=":material/science:")
+        st.info(esc_md(notice), icon=":material/science:")
     if cohort.reconstructed:
         from hccdash.cohort.bundled import REPRODUCE_LINK
 

@@ -142,9 +142,9 @@ def figure_panel(
             for name, label in names.items():
                 t1, t2 = st.columns([4, 1])
                 t1.text_input(
-                    label,
+                    esc_md(label),
                     key=_wkey(key, name),
-                    placeholder=defaults.get(name) or "(default)",
+                    placeholder=esc_md(defaults.get(name) or "(default)"),
                     disabled=not ss.get(_wkey(key, f"show_{name}"), True),
                 )
                 t2.toggle("show", key=_wkey(key, f"show_{name}"))

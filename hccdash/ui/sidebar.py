@@ -228,7 +228,10 @@ def _widgets(cohort: Cohort) -> FilterSpec:
     if CHILD_PUGH in data.columns:
         options = _role_levels(cohort, CHILD_PUGH)
         chosen = sb.multiselect(
-            cohort.short_label(CHILD_PUGH), options, key="f_child_pugh", placeholder="any level"
+            esc_md(cohort.short_label(CHILD_PUGH)),
+            options,
+            key="f_child_pugh",
+            placeholder="any level",
         )
         if chosen:
             fields["child_pugh"] = tuple(o for o in options if o in chosen)
@@ -242,9 +245,9 @@ def _widgets(cohort: Cohort) -> FilterSpec:
         else:
             st.session_state["f_kps"] = _clamp_kps((int(current[0]), int(current[1])), bounds)
         short = cohort.short_label(KPS)
-        value = sb.slider(f"{short} (inclusive)", lo, hi, step=step, key="f_kps")
+        value = sb.slider(esc_md(f"{short} (inclusive)"), lo, hi, step=step, key="f_kps")
         for grouping in (g for g in cohort.groupings(KPS) if g.preset):
-            sb.caption(f"One click: {grouping.name}")
+            sb.caption(esc_md(f"One click: {grouping.name}"))
             presets = preset_ranges(grouping, lo, hi)
             cols = sb.columns(len(presets))
             for col, (label, rng) in zip(cols, presets.items(), strict=True):
@@ -254,7 +257,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
                     on_click=_set_kps,
                     args=(rng, bounds),
                     width="stretch",
-                    help=f"Set the {short} range to the group {label}",
+                    help=esc_md(f"Set the {short} range to the group {label}"),
                 )
         if tuple(value) != (lo, hi):
             fields["kps"] = (int(value[0]), int(value[1]))
@@ -271,7 +274,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
         if st.session_state.get("f_arm") not in {"any", *levels}:
             st.session_state["f_arm"] = "any"
         arm = sb.selectbox(
-            cohort.short_label(TREATMENT),
+            esc_md(cohort.short_label(TREATMENT)),
             ["any", *levels],
             key="f_arm",
             format_func=lambda s: "any" if s == "any" else levels[s],

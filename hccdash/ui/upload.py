@@ -205,9 +205,11 @@ def _coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> Event
     label = which.upper()
     if unknown:
         st.info(
-            f"{label} event column {column!r}: {len(unknown)} value(s) not recognised "
-            f"({', '.join(map(repr, unknown[:6]))}) are read as censored. If one is an event "
-            "(or another event type), move it to the event list.",
+            esc_md(
+                f"{label} event column {column!r}: {len(unknown)} value(s) not recognised "
+                f"({', '.join(map(repr, unknown[:6]))}) are read as censored. If one is an "
+                "event (or another event type), move it to the event list."
+            ),
             icon=":material/help:",
         )
     c1, c2 = st.columns(2)
@@ -288,9 +290,9 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         data, ColumnMapping(os_time=os_time, pfs_time=pfs_time, time_unit=time_unit)
     )
     if advice is not None:
-        st.warning(advice.message, icon=":material/schedule:")
+        st.warning(esc_md(advice.message), icon=":material/schedule:")
         st.button(
-            f"Read the times as {advice.suggested}",
+            esc_md(f"Read the times as {advice.suggested}"),
             key="map_unit_fix",
             on_click=_set_unit,
             args=(advice.suggested,),
@@ -422,7 +424,7 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
         try:
             loaded = Codebook.from_json(loaded_file.getvalue(), source=loaded_file.name)
         except HccdashError as exc:
-            st.warning(str(exc), icon=":material/warning:")
+            st.warning(esc_md(str(exc)), icon=":material/warning:")
     slots = [("os", "Overall survival")] if mapping.has_os() else []
     slots += [("pfs", "Progression-free survival")] if mapping.has_pfs() else []
     names: dict[str, tuple[str, str]] = {}
