@@ -124,15 +124,25 @@ def spec_from_args(args: argparse.Namespace, kind: str) -> FigureSpec:
 
 def _cohort_view(args: argparse.Namespace):
     """The file as a Cohort, filtered by ``--filter``, and the filters' description."""
-    from hccdash.filters import FilterSpec, apply_filters, describe
-    from hccdash.schema import Cohort
+    from hccdash.filters import FilterSpec, apply_filters, describe, filter_labels
+    from hccdash.schema import Cohort, codebook_path
 
-    full = _read(args.file)
-    cohort = Cohort(name=Path(args.file).name, data=full, source=Path(args.file).name)
+    codebook = getattr(args, "codebook", None)
+    beside = codebook_path(Path(args.file))
+    if codebook is None and beside.is_file():
+        codebook = str(beside)  # x.codebook.json next to x.csv: how a cohort ships its codebook
+    if codebook:
+        from hccdash.cohortfile import load_cohort_file
+
+        cohort = load_cohort_file(args.file, codebook)
+        full = cohort.data
+    else:
+        full = _read(args.file)
+        cohort = Cohort(name=Path(args.file).name, data=full, source=Path(args.file).name)
     fspec, warnings = FilterSpec.from_query(_query(args), full)
     for message in warnings:
         print(f"{PROG}: {message}", file=sys.stderr)
-    return cohort, apply_filters(full, fspec), describe(fspec)
+    return cohort, apply_filters(full, fspec), describe(fspec, filter_labels(cohort))
 
 
 def _km(args: argparse.Namespace, spec: FigureSpec):
@@ -240,6 +250,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event", required=True, help="event column (1 = event, 0 = censored)")
     p.add_argument("--out", required=True, help="output file: .png, .svg, .pdf or .tif")
     p.add_argument("--spec", default=None, help="figure options JSON (a page's 'Save options')")
+    p.add_argument(
+        "--codebook",
+        default=None,
+        help="the cohort's codebook (docs/codebook.md); default: FILE's sibling "
+        "<name>.codebook.json when there is one (the bundled cohort ships its own)",
+    )
     p.add_argument(
         "--filter",
         default=None,

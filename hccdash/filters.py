@@ -338,6 +338,12 @@ def apply_filters(data: pd.DataFrame, spec: FilterSpec) -> pd.DataFrame:
     return data.loc[mask.astype(bool)]
 
 
+def filter_labels(cohort) -> dict[str, str]:
+    """Display label per filterable column of a :class:`~hccdash.schema.Cohort`: the
+    codebook's short label, else the column name (for :func:`describe`, page and CLI)."""
+    return {str(c): cohort.short_label(str(c)) for c in cohort.data.columns}
+
+
 def describe(spec: FilterSpec, labels: Mapping[str, str] | None = None) -> str:
     """One line saying which filters are set, for captions and methods text.
 

@@ -151,8 +151,8 @@ def test_describe():
     text = describe(FilterSpec(child_pugh=("A",), kps=(60, 70), arm="imrt"))
     assert text == "child_pugh A; kps 60–70; arm imrt"
     # with a cohort's labels (the bundled codebook's short labels)
+    from hccdash.filters import filter_labels
     from hccdash.schema import load_bundled_cohort
-    from hccdash.ui.sidebar import filter_labels
 
     spec = FilterSpec(child_pugh=("A",), kps=(60, 70), arm="imrt")
     text = describe(spec, filter_labels(load_bundled_cohort()))

@@ -21,6 +21,7 @@ from hccdash.filters import (
     apply_filters,
     describe,
     events_per_endpoint,
+    filter_labels,
     slug,
 )
 from hccdash.schema import (
@@ -91,11 +92,6 @@ class FilteredView:
     def filters_text(self) -> str:
         """The filters in one line with the cohort's own labels (captions, methods)."""
         return describe(self.spec, filter_labels(self.cohort))
-
-
-def filter_labels(cohort: Cohort) -> dict[str, str]:
-    """Display label per filterable column: the codebook's short label, else its name."""
-    return {str(c): cohort.short_label(str(c)) for c in cohort.data.columns}
 
 
 def _cohort_id(cohort: Cohort) -> tuple[object, ...]:
