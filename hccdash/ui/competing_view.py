@@ -17,12 +17,15 @@ import streamlit as st
 from hccdash.competing import EventCodes, cif_at, code_label, cuminc, pairwise_gray, prepare
 from hccdash.competing import risk_table as cr_risk_table
 from hccdash.competing.derive import STATUS, TIME, first_event_split
-from hccdash.competing.figures import cif_figure, km_vs_cif_figure, stacked_figure
+from hccdash.competing.figures import km_vs_cif_figure, stacked_figure
 from hccdash.competing.finegray import crr
+from hccdash.competing.spec_figure import cif_risk_table, cif_spec_figure, cif_ticks
 from hccdash.errors import HccdashError
+from hccdash.export import PresetFigure, safe_filename
 from hccdash.schema import PATIENT_ID, Cohort
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
+from hccdash.ui.figure_panel import figure_panel, show_spec_figure
 
 DERIVED, STATUS_COLUMN = "derived", "status"
 CONF_LABELS = {"log-log": "log(−log)", "log": "log (survfit's default)", "plain": "plain"}
@@ -200,7 +203,7 @@ def methods_text(result, stratified: bool) -> str:
     )
 
 
-def render(cohort: Cohort, data: pd.DataFrame) -> None:
+def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> None:
     """The whole page below the title."""
     choice = choose_endpoint(cohort, data)
     if choice is None:
@@ -228,13 +231,8 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
         "Plot", ["by cause", "stacked"], key="cr_layout", help="Side-by-side panels per cause, "
         "or the causes stacked per group (their sum is 1 − all-cause KM)",
     )  # fmt: skip
-    h1, h2, h3 = st.columns([3, 1, 2])
-    times = _parse_times(h1.text_input("Landmark times", "12, 24", key="cr_times"))
-    style = h2.radio("Figure style", ["screen", "slide"], key="cr_style")
-    with_table = h3.checkbox(
-        "Numbers at risk under the plot", value=True, key="cr_table",
-        help="In the figure (and its exports); the by-cause plot only",
-    )  # fmt: skip
+    times = _parse_times(st.text_input("Landmark times", "12, 24", key="cr_times"))
+    style = "screen"
     level_order = factors[group].level_order(data) if group else None
     frame = choice.data.copy()
     # groups and strata are the cohort's factors (cut points, level order, exclusions)
@@ -284,13 +282,10 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
     risk = cr_risk_table(prepared, _risk_times(float(prepared.time.max())), choice.codes)
     if layout == "stacked":
         fig = stacked_figure(result, time_unit=choice.unit, style=style)
+        figures["cumulative_incidence"] = fig
+        show_figure(fig, "cumulative_incidence", "cr_fig")
     else:
-        fig = cif_figure(
-            result, levels=level_order, time_unit=choice.unit, style=style,
-            risk=risk if with_table else None,
-        )  # fmt: skip
-    figures["cumulative_incidence"] = fig
-    show_figure(fig, "cumulative_incidence", "cr_fig")
+        figures.update(_cif_figures(result, prepared, choice, group, factors, level_order, filters))
     st.caption(esc_md(f"Numbers at risk and cumulative events per cause, by time ({choice.unit})"))
     st.dataframe(risk_wide(risk), width="stretch")
     tables["numbers_at_risk"] = risk
@@ -370,6 +365,47 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
     st.divider()
     download_all(figures, tables, methods_text(result, bool(strata)), "cr_all",
                  name="competing_risks")  # fmt: skip
+
+
+def _cif_figures(result, prepared, choice, group, factors, level_order, filters) -> dict:
+    """One figure per cause on the figure specification (one options panel for all)."""
+    levels = [str(g) for g in result.groups] if len(result.groups) > 1 else []
+    colour_levels = [str(v) for v in level_order] if level_order else levels
+    legend = factors[group].label if group else None
+    spec = figure_panel(
+        f"cr_fig_{group or 'all'}",
+        "cif",
+        prefix="crfig",
+        levels=levels,
+        color_levels=colour_levels,
+        defaults={
+            "title": "Cumulative incidence of (the cause)",
+            "legend_title": legend or "",
+            "xlabel": f"Time ({choice.unit})",
+            "ylabel": "Cumulative incidence",
+        },
+    )
+    causes = list(result.causes)
+    out: dict[str, object] = {}
+    cols = st.columns(min(len(causes), 2)) if causes else []
+    for i, cause in enumerate(causes):
+        name = f"cif_{safe_filename(str(result.codes.name(cause)))}"
+
+        def build(s, width, cause=cause):
+            risk = None
+            if s.risk_table != "none":
+                ticks = cif_ticks(result, cause, s, data_unit=choice.unit)
+                risk = cif_risk_table(prepared, ticks, cause)
+            return cif_spec_figure(
+                result, cause, s, risk=risk, levels=colour_levels or None,
+                default_legend_title=legend, data_unit=choice.unit, filters=filters,
+                width=width,
+            )  # fmt: skip
+
+        with cols[i % len(cols)]:
+            fig = show_spec_figure(build, spec, name, f"cr_fig_{i}", screen_width=620)
+        out[name] = PresetFigure(fig, spec.preset)
+    return out
 
 
 def _finegray_section(
