@@ -3,6 +3,7 @@ cmprsk's, see test_competing.py), bad input is a message."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from hccdash.competing import EventCodes, cif_at, cuminc
 from hccdash.competing.derive import first_event_split
 from hccdash.competing.finegray import crr
+from hccdash.report.fmt import format_hr_ci, format_p, format_pct_ci
 from hccdash.schema import Cohort, load_bundled_cohort
 from hccdash.ui.state import UPLOADED_KEY
 
@@ -62,18 +64,38 @@ def test_bundled_derived_endpoint_landmarks_and_gray():
     )
     codes = EventCodes(0, 1, (2,), {1: "Progression", 2: "Death without progression"})
     ref = cuminc(data, "cr_time", "cr_status", "treatment", codes=codes)
-    lm = frame_with(at, "CIF")
+    shown = at.table[0].value
+    assert shown.columns.tolist() == ["Event type", "12 months", "24 months"]
+    labels = [str(x).replace("\u00a0", "").strip() for x in shown["Event type"]]
+    assert labels == [
+        "Progression", "IMRT+TACE", "IMRT", "Death without progression", "IMRT+TACE", "IMRT",
+    ]  # fmt: skip
+    for row, (cause, group) in zip(
+        [1, 2, 4, 5], [(1, "IMRT+TACE"), (1, "IMRT"), (2, "IMRT+TACE"), (2, "IMRT")], strict=True
+    ):
+        want = cif_at(ref.curve(group, cause), [12.0, 24.0])
+        for j, col in enumerate(["12 months", "24 months"]):
+            text = shown[col].iloc[row]
+            if np.isnan(want.est[j]):
+                assert text == "—"
+            else:
+                assert text == format_pct_ci(want.est[j], want.lower[j], want.upper[j])
+    assert shown["12 months"].iloc[1] == "57.1% (26.7–78.9)"  # the page's first number
+    lm = frame_with(at, "est")  # the raw numbers behind the table (Details expander)
     for _, row in lm.iterrows():
         cause = 1 if row["cause"] == "Progression" else 2
         want = cif_at(ref.curve(row["group"], cause), [row["time"]])
         if np.isnan(want.est[0]):
-            assert pd.isna(row["CIF"])
+            assert pd.isna(row["est"])
         else:
-            assert row["CIF"] == pytest.approx(want.est[0], rel=1e-12)
+            assert row["est"] == pytest.approx(want.est[0], rel=1e-12)
             assert row["lower"] == pytest.approx(want.lower[0], rel=1e-12)
-    gray = frame_with(at, "chisq")
-    assert gray["chisq"].tolist() == pytest.approx([ref.test(1).stat, ref.test(2).stat])
-    assert gray["p"].tolist() == pytest.approx([ref.test(1).p_value, ref.test(2).p_value])
+    gray_shown = at.table[1].value
+    assert gray_shown["Chi-square"].tolist() == [f"{ref.test(c).stat:.2f}" for c in (1, 2)]
+    assert gray_shown["p"].tolist() == [format_p(ref.test(c).p_value) for c in (1, 2)]
+    gray = frame_with(at, "stat")
+    assert gray["stat"].tolist() == pytest.approx([ref.test(1).stat, ref.test(2).stat])
+    assert gray["p_value"].tolist() == pytest.approx([ref.test(1).p_value, ref.test(2).p_value])
 
 
 def test_uploaded_status_column_finegray_beside_cause_specific_cox():
@@ -88,7 +110,12 @@ def test_uploaded_status_column_finegray_beside_cause_specific_cox():
     assert fg["term"].tolist() == [t.term for t in ref.terms]
     assert fg["coef"].tolist() == pytest.approx([t.coef for t in ref.terms], rel=1e-12)
     assert fg["se"].tolist() == pytest.approx([t.se for t in ref.terms], rel=1e-12)
-    assert fg["cause-specific HR (95% CI)"].str.match(r"^\d+\.\d\d \(").all()
+    shown = next(t.value for t in at.table if any("Fine-Gray" in c for c in t.value.columns))
+    cells = shown.iloc[:, 1].tolist()
+    for t in ref.terms:
+        assert format_hr_ci(t.shr, t.lower, t.upper) in cells
+    cs = shown.iloc[:, 3].tolist()
+    assert sum(bool(re.match(r"^\d+\.\d\d \(", c)) for c in cs) == len(ref.terms)
 
 
 def test_cause_without_events_is_a_message():
@@ -101,7 +128,7 @@ def test_cause_without_events_is_a_message():
     assert "cause 1 (code 1) has no events among the 418 patients" in warnings
     infos = " ".join(i.value for i in at.info).replace("\\", "")
     assert "No cause 1 events after the filters" in infos
-    assert frame_with(at, "CIF")["cause"].unique().tolist() == ["cause 2"]
+    assert frame_with(at, "est")["cause"].unique().tolist() == ["cause 2"]
 
 
 def test_undeclared_or_bad_codes_are_a_message_not_a_traceback():

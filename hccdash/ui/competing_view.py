@@ -22,10 +22,19 @@ from hccdash.competing.finegray import crr
 from hccdash.competing.spec_figure import cif_risk_table, cif_spec_figure, cif_ticks
 from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure, safe_filename
+from hccdash.report.competing_tables import (
+    cif_landmark_model,
+    finegray_model,
+    gray_model,
+    pairwise_gray_model,
+)
+from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.schema import PATIENT_ID, Cohort
-from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
+from hccdash.ui.common import esc_md, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
 from hccdash.ui.figure_panel import figure_panel, show_spec_figure
+from hccdash.ui.report_view import report_box
+from hccdash.ui.table_view import p_style, render_table_model
 
 DERIVED, STATUS_COLUMN = "derived", "status"
 CONF_LABELS = {"log-log": "log(−log)", "log": "log (survfit's default)", "plain": "plain"}
@@ -252,6 +261,7 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
         return
     figures: dict[str, object] = {}
     tables: dict[str, pd.DataFrame] = {}
+    report_tables: list = []
     cause = code_label(choice.codes.cause)
     declared = [c for c in (choice.codes.declared() or ()) if c != code_label(choice.codes.censor)]
     for code in declared:
@@ -294,29 +304,22 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
     st.subheader("Cumulative incidence at landmark times")
     if times:
         lm = landmark_frame(result, times)
-        st.dataframe(lm, width="stretch", hide_index=True)
+        model = cif_landmark_model(
+            result, cif_at, times, unit=choice.unit,
+            group_label=factors[group].label if group else None,
+        )  # fmt: skip
+        render_table_model(model, "cr_lm", title=False)
         tables["cif_landmarks"] = lm
-        table_downloads(lm, "cif_landmarks", "cr_lm")
+        report_tables.append(model)
 
     if result.tests:
         st.subheader("Gray's test")
-        gray = pd.DataFrame(
-            [
-                {
-                    "cause": choice.codes.name(t.cause),
-                    "chisq": t.stat,
-                    "df": t.df,
-                    "p": t.p_value,
-                    "p (shown)": fmt_p(t.p_value),
-                }
-                for t in result.tests
-            ]
+        gray = gray_model(
+            result, p_style=p_style(), strata=factors[strata].label if strata else None
         )
-        st.dataframe(gray, width="stretch", hide_index=True)
-        if strata:
-            st.caption(esc_md(f"Stratified by {factors[strata].label}."))
-        tables["gray_test"] = gray
-        table_downloads(gray, "gray_test", "cr_gray")
+        render_table_model(gray, "cr_gray", title=False)
+        tables["gray_test"] = gray.details
+        report_tables.append(gray)
         if len(result.groups) > 2 and cause in result.causes:
             adjust = st.radio("Pairwise p adjustment", ["holm", "BH"], key="cr_adjust",
                               horizontal=True)  # fmt: skip
@@ -324,10 +327,11 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
                 pw = pairwise_gray(
                     choice.data, choice.time, choice.status, group, cause=cause,
                     strata=strata, codes=choice.codes, adjust=adjust,
-                ).to_frame()  # fmt: skip
-                st.dataframe(pw, width="stretch", hide_index=True)
-                tables["gray_pairwise"] = pw
-                table_downloads(pw, "gray_pairwise", "cr_pw")
+                )  # fmt: skip
+                pw_model = pairwise_gray_model(pw, choice.codes.name(cause), p_style=p_style())
+                render_table_model(pw_model, "cr_pw")
+                tables["gray_pairwise"] = pw.to_frame()
+                report_tables.append(pw_model)
 
     st.subheader("1 − Kaplan-Meier vs cumulative incidence")
     if cause in result.causes:
@@ -359,12 +363,28 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
     default = [group] if group else []
     covs = st.multiselect("Covariates", candidates, default=default, key="cr_covs")
     if covs and cause in result.causes:
-        fg = _finegray_section(choice, covs, cause)
+        fg = _finegray_section(choice, covs, cause, cohort)
         if fg is not None:
-            tables["fine_gray"] = fg
+            tables["fine_gray"] = fg.details
+            report_tables.append(fg)
     st.divider()
     download_all(figures, tables, methods_text(result, bool(strata)), "cr_all",
                  name="competing_risks")  # fmt: skip
+    report_box(
+        ReportSection(
+            "competing",
+            f"Competing risks: {choice.label}" + (f" by {factors[group].label}" if group else ""),
+            filters or "none",
+            methods_text(result, bool(strata)),
+            tuple(report_tables),
+            tuple(
+                ReportFigure(n, f, figure_legend(f, n, "Cumulative incidence (Aalen-Johansen)."))
+                for n, f in figures.items()
+            ),
+        ),
+        cohort,
+        "cr_report",
+    )
 
 
 def _cif_figures(result, prepared, choice, group, factors, level_order, filters) -> dict:
@@ -408,9 +428,8 @@ def _cif_figures(result, prepared, choice, group, factors, level_order, filters)
     return out
 
 
-def _finegray_section(
-    choice: EndpointChoice, covs: list[str], cause: object
-) -> pd.DataFrame | None:
+def _finegray_section(choice: EndpointChoice, covs: list[str], cause: object, cohort: Cohort):
+    """The Fine-Gray table beside the cause-specific Cox model (a journal Table), or None."""
     from hccdash.cox import cox_fit
 
     try:
@@ -425,43 +444,11 @@ def _finegray_section(
             (choice.data[choice.status].map(code_label) == cause).astype(float),
         )
     )
-    rows = []
-    cox_terms = {}
+    cox = None
     try:
         cox = cox_fit(cs, choice.time, "_cause_event", covs)
-        cox_terms = {t.term: t for t in cox.terms}
     except HccdashError as exc:
         show_error(exc, "The cause-specific Cox model")
-    for t in fit.terms:
-        c = cox_terms.get(t.term)
-        rows.append(
-            {
-                "term": t.term,
-                "coef": t.coef,
-                "se": t.se,
-                "sHR": t.shr,
-                "sHR lower": t.lower,
-                "sHR upper": t.upper,
-                "sHR (95% CI)": f"{t.shr:.2f} ({t.lower:.2f}–{t.upper:.2f})",
-                "p": fmt_p(t.p_value),
-                "p_value": t.p_value,
-                "cause-specific HR (95% CI)": "–"
-                if c is None
-                else f"{c.hr:.2f} ({c.lower:.2f}–{c.upper:.2f})",
-                "cause-specific p": "–" if c is None else fmt_p(c.p_value),
-            }
-        )
-    table = pd.DataFrame(rows)
-    st.dataframe(table, width="stretch", hide_index=True)
-    st.caption(
-        esc_md(
-            f"{choice.codes.name(cause)}: {fit.n_event} events, {fit.n_competing} competing "
-            f"events, {fit.n_censored} censored, n = {fit.n}"
-            + (f" ({fit.dropped} with missing values left out)" if fit.dropped else "")
-            + ". cmprsk::crr (Fine & Gray 1999, sandwich SE); the cause-specific Cox model "
-            "(competing events censored, Efron ties) beside it."
-            + ("" if fit.converged else " The Fine-Gray fit did not converge.")
-        )
-    )
-    table_downloads(table, "fine_gray", "cr_fg")
+    table = finegray_model(fit, cox, labels={c: cohort.label(c) for c in covs}, p_style=p_style())
+    render_table_model(table, "cr_fg", title=False)
     return table
