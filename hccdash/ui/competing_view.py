@@ -16,6 +16,7 @@ import streamlit as st
 
 from hccdash.competing import EventCodes, cif_at, code_label, cuminc, pairwise_gray, prepare
 from hccdash.competing import risk_table as cr_risk_table
+from hccdash.competing.data import codes_for_endpoint
 from hccdash.competing.derive import STATUS, TIME, first_event_split
 from hccdash.competing.figures import km_vs_cif_figure, stacked_figure
 from hccdash.competing.finegray import crr
@@ -36,7 +37,7 @@ from hccdash.ui.figure_panel import figure_panel, show_spec_figure
 from hccdash.ui.report_view import report_box
 from hccdash.ui.table_view import p_style, render_table_model
 
-DERIVED, STATUS_COLUMN = "derived", "status"
+DERIVED, STATUS_COLUMN, CODEBOOK = "derived", "status", "codebook"
 CONF_LABELS = {"log-log": "log(−log)", "log": "log (survfit's default)", "plain": "plain"}
 
 
@@ -76,18 +77,37 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
     endpoints = list(cohort.endpoints())
     death = [e for e in endpoints if e.key == "os"]
     composite = [e for e in endpoints if e.key != "os"]
-    sources = ([DERIVED] if death and composite else []) + [STATUS_COLUMN]
+    declared = codebook_endpoints(cohort, data)
+    sources = (
+        ([CODEBOOK] if declared else [])
+        + ([DERIVED] if death and composite else [])
+        + [STATUS_COLUMN]
+    )
     c1, c2, c3 = st.columns([2, 2, 2])
     source = c1.radio(
         "Endpoint",
         sources,
         key="cr_source",
-        format_func=lambda s: (
-            "first event of a composite endpoint, death competing"
-            if s == DERIVED
-            else "a time and a status column"
-        ),
+        format_func={
+            CODEBOOK: "an endpoint with event types declared in the codebook",
+            DERIVED: "first event of a composite endpoint, death competing",
+            STATUS_COLUMN: "a time and a status column",
+        }.get,
     )
+    if source == CODEBOOK:
+        spec = c2.selectbox(
+            "Endpoint (codebook)", declared, key="cr_codebook", format_func=lambda e: e.label
+        )
+        codes = codes_for_endpoint(spec)
+        listed = [codes.censor, codes.cause, *codes.competing]
+        c3.markdown(
+            "Codes: "
+            + "; ".join(f"**{esc_md(c)}** = {esc_md(codes.name(c))}" for c in listed)
+            + f" (from the codebook's coding of {esc_md(spec.event)})."
+        )
+        return EndpointChoice(
+            data, spec.time, spec.status_column, codes, codes.name(codes.cause), "months"
+        )
     if source == DERIVED:
         comp = c2.selectbox(
             "Composite endpoint (event or death)",
@@ -138,6 +158,17 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
     units = {e.time: e.unit for e in endpoints}
     unit = units.get(time, f"{time}")
     return EndpointChoice(data, time, status, codes, codes.name(cause), unit)
+
+
+def codebook_endpoints(cohort: Cohort, data: pd.DataFrame) -> list:
+    """The codebook's endpoints with competing event types whose columns are in ``data``."""
+    if cohort.codebook is None:
+        return []
+    return [
+        e
+        for e in cohort.codebook.endpoints
+        if e.has_competing and e.time in data.columns and e.status_column in data.columns
+    ]
 
 
 def _risk_times(tmax: float) -> list[float]:
