@@ -105,3 +105,42 @@ def test_cause_without_events_after_filters_is_named_from_the_codebook():
     assert not at.exception, [e.message for e in at.exception]
     warnings = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "Liver transplant (code 1) has no events among the 418 patients" in warnings
+
+
+def test_cli_takes_codes_and_names_from_the_codebook(tmp_path, capsys):
+    """``analyze pbc.csv --competing --codebook pbc.codebook.json --group edema``: the codes
+    (censored 0, death 2 the event, transplant 1 competing) and names come from the codebook;
+    the numbers equal cuminc on the same frame (times in months, as every --codebook run)."""
+    import json
+
+    from hccdash.__main__ import main
+
+    raw = _raw()
+    csv, book = tmp_path / "pbc.csv", tmp_path / "pbc.codebook.json"
+    raw.to_csv(csv, index=False)
+    book.write_text(infer_codebook(raw, endpoints=[ENDPOINT]).to_json())
+    code = main(["analyze", str(csv), "--competing", "--codebook", str(book), "--group",
+                 "edema", "--format", "json"])  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    names = {(c["cause"], c["cause_name"]) for c in out["cif"]}
+    assert names == {(1, "Liver transplant"), (2, "Death")}
+    from hccdash.cohortfile import load_cohort_file
+
+    cohort = load_cohort_file(csv, book)  # the frame the CLI analyses
+    ref = cuminc(cohort.as_categorical(), "time", ENDPOINT.status_column, "edema",
+                 codes=codes_for_endpoint(ENDPOINT))  # fmt: skip
+    gray = {g["cause"]: g for g in out["gray"]}
+    for t in ref.tests:
+        assert gray[t.cause]["stat"] == pytest.approx(t.stat, rel=1e-12)
+        assert gray[t.cause]["p_value"] == pytest.approx(t.p_value, rel=1e-12)
+    c = next(c for c in out["cif"] if c["cause"] == 2 and c["group"] == ref.groups[0])
+    assert c["est"] == pytest.approx(ref.curve(ref.groups[0], 2).est.tolist(), rel=1e-12)
+    # --cause picks the other declared code; an undeclared one is one line, exit 2
+    assert main(["analyze", str(csv), "--competing", "--codebook", str(book), "--cause", "1",
+                 "--format", "json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["cif"][0]["cause_name"] == "Liver transplant"
+    assert main(["analyze", str(csv), "--competing", "--codebook", str(book), "--cause", "7",
+                 "--format", "json"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "--cause '7' is not an event code of endpoint 'death'" in err
