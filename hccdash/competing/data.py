@@ -93,6 +93,7 @@ def codes_for_endpoint(endpoint) -> EventCodes:
     >>> c.censor, c.cause, c.competing, c.name(2)
     (0, 1, (2,), 'Death')
     """
+
     def norm(code: str) -> object:
         return code_label(str(code).strip().lower())
 
