@@ -439,6 +439,7 @@ def _cif_figures(result, prepared, choice, group, factors, level_order, filters)
     causes = list(result.causes)
     out: dict[str, object] = {}
     cols = st.columns(min(len(causes), 2)) if causes else []
+    width = 1000 if len(cols) == 1 else 480  # the page column's width in CSS px
     for i, cause in enumerate(causes):
         name = f"cif_{safe_filename(str(result.codes.name(cause)))}"
 
@@ -454,7 +455,7 @@ def _cif_figures(result, prepared, choice, group, factors, level_order, filters)
             )  # fmt: skip
 
         with cols[i % len(cols)]:
-            fig = show_spec_figure(build, spec, name, f"cr_fig_{i}", screen_width=620)
+            fig = show_spec_figure(build, spec, name, f"cr_fig_{i}", screen_width=width)
         out[name] = PresetFigure(fig, spec.preset)
     return out
 
