@@ -140,3 +140,29 @@ def test_undeclared_or_bad_codes_are_a_message_not_a_traceback():
     assert not at.exception
     text = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "same code 2" in text
+
+
+def test_cif_figures_follow_the_figure_options_and_export_at_the_preset():
+    """The options panel (issue 13) drives the CIF files: preset size, title, % axis."""
+    import json
+
+    import plotly.io
+
+    from hccdash.style import SIZE_PRESETS
+
+    at = open_competing()
+    at.selectbox(key="cr_group").set_value("treatment").run()
+    exported = json.loads(at.session_state["cr_fig_0__export"])
+    assert (exported["layout"]["width"], exported["layout"]["height"]) == (1920, 1080)
+    at.text_input(key="cr_fig_treatment__title").set_value("Progression, death competing").run()
+    at.toggle(key="cr_fig_treatment__y_percent").set_value(True).run()
+    at.selectbox(key="cr_fig_treatment__preset").set_value("journal-1col-300").run()
+    assert not at.exception, [e.message for e in at.exception]
+    for i in (0, 1):  # one figure per cause, one panel for both
+        fig = plotly.io.from_json(at.session_state[f"cr_fig_{i}__export"])
+        texts = " ".join(a.text or "" for a in fig.layout.annotations)
+        assert "Progression, death competing" in texts
+        assert fig.layout.width == pytest.approx(SIZE_PRESETS["journal-1col-300"].width)
+        assert "100%" in fig.layout.yaxis.ticktext
+    assert at.query_params.get("cif_title") in ("Progression, death competing",
+                                                ["Progression, death competing"])  # fmt: skip

@@ -426,7 +426,7 @@ def _cif_figures(result, prepared, choice, group, factors, level_order, filters)
     spec = figure_panel(
         f"cr_fig_{group or 'all'}",
         "cif",
-        prefix="crfig",
+        prefix="cif",
         levels=levels,
         color_levels=colour_levels,
         defaults={
