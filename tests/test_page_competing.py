@@ -93,6 +93,13 @@ def test_bundled_derived_endpoint_landmarks_and_gray():
     gray_shown = at.table[1].value
     assert gray_shown["Chi-square"].tolist() == [f"{ref.test(c).stat:.2f}" for c in (1, 2)]
     assert gray_shown["p"].tolist() == [format_p(ref.test(c).p_value) for c in (1, 2)]
+    section = at.session_state["hccdash_report_sections"]["competing"]  # the one-click report
+    assert [t.key for t in section.tables] == ["cif_landmarks", "gray_test"]
+    assert section.tables[0].rows[1].cells[0] == "57.1% (26.7–78.9)"
+    assert [f.legend.split(" by ")[0] for f in section.figures[:2]] == [
+        "Cumulative incidence of Progression",
+        "Cumulative incidence of Death without progression",
+    ]
     gray = frame_with(at, "stat")
     assert gray["stat"].tolist() == pytest.approx([ref.test(1).stat, ref.test(2).stat])
     assert gray["p_value"].tolist() == pytest.approx([ref.test(1).p_value, ref.test(2).p_value])

@@ -401,6 +401,12 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
     st.divider()
     download_all(figures, tables, methods_text(result, bool(strata)), "cr_all",
                  name="competing_risks")  # fmt: skip
+    legends = {
+        f"cif_{safe_filename(str(result.codes.name(c)))}": "Cumulative incidence of "
+        + result.codes.name(c)
+        + (f" by {factors[group].label}" if group else "")
+        for c in result.causes
+    }
     report_box(
         ReportSection(
             "competing",
@@ -409,7 +415,13 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
             methods_text(result, bool(strata)),
             tuple(report_tables),
             tuple(
-                ReportFigure(n, f, figure_legend(f, n, "Cumulative incidence (Aalen-Johansen)."))
+                ReportFigure(
+                    n,
+                    f,
+                    figure_legend(
+                        f, legends.get(n, n), "Aalen-Johansen estimates, cmprsk's variance."
+                    ),
+                )
                 for n, f in figures.items()
             ),
         ),
