@@ -159,6 +159,9 @@ class EndpointSpec:
     event_values, censored_values, competing_values : tuple of str
         Codes of the event column: the event, censored, other event types (competing risks:
         censored in cause-specific analyses, as R's ``Surv(time, status == 1)``).
+    code_names : tuple of (code, name)
+        Display names of the codes (``("1", "Relapse"), ("2", "Death without relapse")``),
+        used by the competing-risks page and CLI; JSON ``coding.names``.
     start_date, end_date : str or None
         Date columns the time was computed from (documentation of the derivation).
     """
@@ -173,6 +176,7 @@ class EndpointSpec:
     competing_values: tuple[str, ...] = ()
     start_date: str | None = None
     end_date: str | None = None
+    code_names: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         sets = (self.event_values, self.censored_values, self.competing_values)
@@ -182,6 +186,28 @@ class EndpointSpec:
                 if v in seen and seen[v] != i:
                     raise _fail(f"endpoint {self.key!r}", f"code {v!r} is listed twice")
                 seen[v] = i
+        object.__setattr__(self, "code_names", tuple((str(k), str(v)) for k, v in self.code_names))
+        unknown = [k for k, _ in self.code_names if k not in seen]
+        if unknown:
+            raise _fail(
+                f"endpoint {self.key!r}",
+                f"coding.names has codes {preview_labels(unknown)} that its event, censored or "
+                "competing lists do not have; fix: name only listed codes",
+            )
+
+    @property
+    def has_competing(self) -> bool:
+        """True when the endpoint declares other event types (a competing-risks endpoint)."""
+        return bool(self.competing_values)
+
+    @property
+    def status_column(self) -> str:
+        """The cohort-frame column that keeps the event codes of a competing-risks endpoint
+        (written by :func:`apply_codebook`; the event column itself becomes 0/1)."""
+        return f"{self.event} (event type)"
+
+    def code_name(self, code: str) -> str | None:
+        return dict(self.code_names).get(str(code))
 
 
 @dataclass(frozen=True)
@@ -330,6 +356,8 @@ def _endpoint_dict(e: EndpointSpec) -> dict[str, object]:
             "competing": list(e.competing_values),
         },
     }  # fmt: skip
+    if e.code_names:
+        d["coding"]["names"] = dict(e.code_names)  # type: ignore[index]
     for k in ("start_date", "end_date"):
         if getattr(e, k) is not None:
             d[k] = getattr(e, k)
@@ -340,6 +368,12 @@ def _strs(values: object, where: str) -> tuple[str, ...]:
     if not isinstance(values, list):
         raise _fail(where, f"expected a list, got {values!r}")
     return tuple(str(x) for x in values)
+
+
+def _names(values: object, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(values, dict):
+        raise _fail(where, f"coding.names must be an object of code: name, got {values!r}")
+    return tuple((str(k), str(v)) for k, v in values.items())
 
 
 def _unknown(d: dict, allowed: set[str], where: str) -> None:
@@ -411,6 +445,7 @@ def _from_dict(doc: dict) -> Codebook:
                 competing_values=_strs(coding.get("competing", []), where),
                 start_date=ed.get("start_date"),
                 end_date=ed.get("end_date"),
+                code_names=_names(coding.get("names", {}), where),
             )
         )
     return Codebook(
@@ -571,6 +606,13 @@ def apply_codebook(data: pd.DataFrame, codebook: Codebook, source: str = "file")
             and "0" in other
             and set(codes.dropna()) <= {"0", "1"}
         )
+        if e.competing_values:
+            # the event types stay in their own column: censored codes as the first censored
+            # code, event codes as the first event code, competing codes as written
+            cen, evc = e.censored_values[0].lower(), e.event_values[0].lower()
+            kinds = {c: (cen if c in {x.lower() for x in e.censored_values} else
+                         evc if c in ev else c) for c in codes.dropna().unique()}  # fmt: skip
+            out[e.status_column] = codes.map(kinds)
         if not already:  # a 0/1 column coded 1 = event stays as it is (dtype too)
             coded = codes.map({c: float(c in ev) for c in codes.dropna().unique()})
             out[e.event] = coded.astype(float)

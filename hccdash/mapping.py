@@ -960,7 +960,13 @@ def merge_codebooks(base: Codebook, loaded: Codebook) -> Codebook:
             (x for x in loaded.endpoints if (x.time, x.event) == (e.time, e.event)), None
         ) or next((x for x in loaded.endpoints if x.key == e.key), None)
         endpoints.append(
-            replace(e, key=match.key, label=match.label, competing_values=match.competing_values)
+            replace(
+                e,
+                key=match.key,
+                label=match.label,
+                competing_values=match.competing_values,
+                code_names=match.code_names,
+            )
             if match is not None
             else e
         )

@@ -14,4 +14,4 @@ st.caption(
     "regression, exact to R's cmprsk::cuminc and cmprsk::crr."
 )
 if not too_few_patients(view.n, 2, "a cumulative incidence"):
-    render(view.cohort, view.data)
+    render(view.cohort, view.data, view.filters_text)

@@ -51,15 +51,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "adds cif, gray (with --group) and finegray (with --covariates); km/test/cox become "
         "cause-specific",
     )
-    g.add_argument("--cause", metavar="CODE", default="1", help="code of the event of interest")
-    g.add_argument("--censor-code", metavar="CODE", default="0", help="code of censoring")
+    g.add_argument(
+        "--cause",
+        metavar="CODE",
+        default=None,
+        help="code of the event of interest (default 1, or the codebook's event code)",
+    )
+    g.add_argument(
+        "--censor-code",
+        metavar="CODE",
+        default=None,
+        help="code of censoring (default 0, or the codebook's censored code)",
+    )
     g.add_argument(
         "--cause-names", metavar="1=A,2=B", type=_names, help="display names of the codes"
     )
 
 
 def _codes(args: argparse.Namespace, status: pd.Series) -> EventCodes:
-    censor, cause = code_label(args.censor_code), code_label(args.cause)
+    censor = code_label(args.censor_code if args.censor_code is not None else "0")
+    cause = code_label(args.cause if args.cause is not None else "1")
     present = [code_label(v) for v in pd.unique(status.dropna())]
     # declared: the censor code, the cause, and every other non-negative integer code
     competing = tuple(
@@ -77,6 +88,8 @@ def load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, EventCodes]:
     from hccdash import io
     from hccdash.competing.data import prepare
 
+    if getattr(args, "codebook", None):
+        return _load_with_codebook(args)
     if not args.time or not args.event:
         raise InputError("analyze --competing: give --time and --event (the status codes)")
     if args.mapping:
@@ -110,6 +123,64 @@ def load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, EventCodes]:
     st = raw[args.event].map(lambda v: v if pd.isna(v) else code_label(v))
     data[args.event] = np.where(st.isna(), np.nan, (st == code_label(codes.cause)).astype(float))
     return data, args.time, args.event, codes
+
+
+def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, EventCodes]:
+    """``--competing --codebook FILE``: the endpoint, its codes and names from the codebook.
+
+    The endpoint is the codebook's endpoint with ``coding.competing`` whose event column is
+    ``--event`` (or time column ``--time``), else its first one. Times are in months, as with
+    every ``--codebook`` analysis. ``--cause`` picks another declared code as the event of
+    interest; ``--cause-names`` override the codebook's names.
+    """
+    from dataclasses import replace
+
+    from hccdash.cohortfile import load_cohort_file
+    from hccdash.competing.data import codes_for_endpoint, prepare
+
+    cohort = load_cohort_file(args.file, args.codebook)
+    book = cohort.codebook
+    found = [e for e in (book.endpoints if book is not None else ()) if e.has_competing]
+    if args.event:
+        found = [e for e in found if args.event in (e.event, e.status_column)]
+    if args.time:
+        found = [e for e in found if e.time == args.time]
+    if not found:
+        which = f" with event column {args.event!r}" if args.event else ""
+        raise InputError(
+            f"codebook {args.codebook!r} has no endpoint{which} with competing event types; "
+            "fix: list the other event codes in its coding.competing (docs/codebook.md), or "
+            "leave out --codebook and give --cause and --censor-code."
+        )
+    e = found[0]
+    codes = codes_for_endpoint(e)
+    if args.cause is not None and code_label(args.cause) != codes.cause:
+        cause = code_label(args.cause)
+        declared = (codes.cause, *(codes.competing or ()))
+        if cause not in declared:
+            raise InputError(
+                f"--cause {args.cause!r} is not an event code of endpoint {e.key!r} (its codes: "
+                f"{', '.join(map(repr, declared))}); fix: use one of them."
+            )
+        codes = replace(codes, cause=cause, competing=tuple(c for c in declared if c != cause))
+    if args.cause_names:
+        codes = replace(codes, names={**dict(codes.names or {}), **args.cause_names})
+    data = cohort.as_categorical()
+    wanted = [*([args.group] if args.group else []), *(args.covariates or [])]
+    missing = [c for c in dict.fromkeys(wanted) if c not in data.columns]
+    if missing:
+        have = ", ".join(repr(c) for c in list(data.columns)[:12])
+        raise InputError(
+            f"file {cohort.source!r} has no column {missing[0]!r} (columns: {have}); fix: use "
+            "one of these names (they are case-sensitive)."
+        )
+    status_col = f"{e.event} (status)"
+    data[status_col] = data[e.status_column]
+    st = data[status_col].map(lambda v: v if pd.isna(v) else code_label(v))
+    data[e.event] = np.where(st.isna(), np.nan, (st == codes.cause).astype(float))
+    prepare(data, e.time, status_col, codes, group=args.group)  # one validation, one message
+    args.time, args.event = e.time, e.event
+    return data, e.time, e.event, codes
 
 
 def _num(x: object) -> float | int | None:

@@ -18,7 +18,7 @@ import pandas as pd
 from hccdash.errors import AnalysisError, InputError
 from hccdash.validate import complete_cases
 
-__all__ = ["EventCodes", "Prepared", "code_label", "prepare"]
+__all__ = ["EventCodes", "Prepared", "code_label", "codes_for_endpoint", "prepare"]
 
 
 def code_label(value: object) -> object:
@@ -73,6 +73,38 @@ class EventCodes:
         return tuple(
             code_label(c) for c in (self.censor, self.cause, *self.competing) if c is not None
         )
+
+
+def codes_for_endpoint(endpoint) -> EventCodes:
+    """The :class:`EventCodes` of a codebook endpoint with competing event types.
+
+    ``endpoint`` is a :class:`hccdash.codebook.EndpointSpec`; its codes are those of its
+    :attr:`~hccdash.codebook.EndpointSpec.status_column` (the first censored code stands for
+    every censored code, the first event code for every event code), its names
+    ``coding.names``.
+
+    Examples
+    --------
+    >>> from hccdash.codebook import EndpointSpec
+    >>> e = EndpointSpec("rfs", "Relapse", "t", "s", event_values=("1",),
+    ...                  censored_values=("0",), competing_values=("2",),
+    ...                  code_names=(("1", "Relapse"), ("2", "Death")))
+    >>> c = codes_for_endpoint(e)
+    >>> c.censor, c.cause, c.competing, c.name(2)
+    (0, 1, (2,), 'Death')
+    """
+
+    def norm(code: str) -> object:
+        return code_label(str(code).strip().lower())
+
+    names = {norm(k): v for k, v in endpoint.code_names}
+    cause = norm(endpoint.event_values[0])
+    return EventCodes(
+        censor=norm(endpoint.censored_values[0]),
+        cause=cause,
+        competing=tuple(norm(c) for c in endpoint.competing_values),
+        names=names,
+    )
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,28 @@ import streamlit as st
 
 from hccdash.competing import EventCodes, cif_at, code_label, cuminc, pairwise_gray, prepare
 from hccdash.competing import risk_table as cr_risk_table
+from hccdash.competing.data import codes_for_endpoint
 from hccdash.competing.derive import STATUS, TIME, first_event_split
-from hccdash.competing.figures import cif_figure, km_vs_cif_figure, stacked_figure
+from hccdash.competing.figures import km_vs_cif_figure, stacked_figure
 from hccdash.competing.finegray import crr
+from hccdash.competing.spec_figure import cif_risk_table, cif_spec_figure, cif_ticks
 from hccdash.errors import HccdashError
+from hccdash.export import PresetFigure, safe_filename
+from hccdash.report.competing_tables import (
+    cif_landmark_model,
+    finegray_model,
+    gray_model,
+    pairwise_gray_model,
+)
+from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.schema import PATIENT_ID, Cohort
-from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
+from hccdash.ui.common import esc_md, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
+from hccdash.ui.figure_panel import figure_panel, show_spec_figure
+from hccdash.ui.report_view import report_box
+from hccdash.ui.table_view import p_style, render_table_model
 
-DERIVED, STATUS_COLUMN = "derived", "status"
+DERIVED, STATUS_COLUMN, CODEBOOK = "derived", "status", "codebook"
 CONF_LABELS = {"log-log": "log(−log)", "log": "log (survfit's default)", "plain": "plain"}
 
 
@@ -64,18 +77,37 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
     endpoints = list(cohort.endpoints())
     death = [e for e in endpoints if e.key == "os"]
     composite = [e for e in endpoints if e.key != "os"]
-    sources = ([DERIVED] if death and composite else []) + [STATUS_COLUMN]
+    declared = codebook_endpoints(cohort, data)
+    sources = (
+        ([CODEBOOK] if declared else [])
+        + ([DERIVED] if death and composite else [])
+        + [STATUS_COLUMN]
+    )
     c1, c2, c3 = st.columns([2, 2, 2])
     source = c1.radio(
         "Endpoint",
         sources,
         key="cr_source",
-        format_func=lambda s: (
-            "first event of a composite endpoint, death competing"
-            if s == DERIVED
-            else "a time and a status column"
-        ),
+        format_func={
+            CODEBOOK: "an endpoint with event types declared in the codebook",
+            DERIVED: "first event of a composite endpoint, death competing",
+            STATUS_COLUMN: "a time and a status column",
+        }.get,
     )
+    if source == CODEBOOK:
+        spec = c2.selectbox(
+            "Endpoint (codebook)", declared, key="cr_codebook", format_func=lambda e: e.label
+        )
+        codes = codes_for_endpoint(spec)
+        listed = [codes.censor, codes.cause, *codes.competing]
+        c3.markdown(
+            "Codes: "
+            + "; ".join(f"**{esc_md(c)}** = {esc_md(codes.name(c))}" for c in listed)
+            + f" (from the codebook's coding of {esc_md(spec.event)})."
+        )
+        return EndpointChoice(
+            data, spec.time, spec.status_column, codes, codes.name(codes.cause), "months"
+        )
     if source == DERIVED:
         comp = c2.selectbox(
             "Composite endpoint (event or death)",
@@ -126,6 +158,17 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
     units = {e.time: e.unit for e in endpoints}
     unit = units.get(time, f"{time}")
     return EndpointChoice(data, time, status, codes, codes.name(cause), unit)
+
+
+def codebook_endpoints(cohort: Cohort, data: pd.DataFrame) -> list:
+    """The codebook's endpoints with competing event types whose columns are in ``data``."""
+    if cohort.codebook is None:
+        return []
+    return [
+        e
+        for e in cohort.codebook.endpoints
+        if e.has_competing and e.time in data.columns and e.status_column in data.columns
+    ]
 
 
 def _risk_times(tmax: float) -> list[float]:
@@ -200,7 +243,7 @@ def methods_text(result, stratified: bool) -> str:
     )
 
 
-def render(cohort: Cohort, data: pd.DataFrame) -> None:
+def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> None:
     """The whole page below the title."""
     choice = choose_endpoint(cohort, data)
     if choice is None:
@@ -228,13 +271,8 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
         "Plot", ["by cause", "stacked"], key="cr_layout", help="Side-by-side panels per cause, "
         "or the causes stacked per group (their sum is 1 − all-cause KM)",
     )  # fmt: skip
-    h1, h2, h3 = st.columns([3, 1, 2])
-    times = _parse_times(h1.text_input("Landmark times", "12, 24", key="cr_times"))
-    style = h2.radio("Figure style", ["screen", "slide"], key="cr_style")
-    with_table = h3.checkbox(
-        "Numbers at risk under the plot", value=True, key="cr_table",
-        help="In the figure (and its exports); the by-cause plot only",
-    )  # fmt: skip
+    times = _parse_times(st.text_input("Landmark times", "12, 24", key="cr_times"))
+    style = "screen"
     level_order = factors[group].level_order(data) if group else None
     frame = choice.data.copy()
     # groups and strata are the cohort's factors (cut points, level order, exclusions)
@@ -254,6 +292,7 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
         return
     figures: dict[str, object] = {}
     tables: dict[str, pd.DataFrame] = {}
+    report_tables: list = []
     cause = code_label(choice.codes.cause)
     declared = [c for c in (choice.codes.declared() or ()) if c != code_label(choice.codes.censor)]
     for code in declared:
@@ -284,13 +323,10 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
     risk = cr_risk_table(prepared, _risk_times(float(prepared.time.max())), choice.codes)
     if layout == "stacked":
         fig = stacked_figure(result, time_unit=choice.unit, style=style)
+        figures["cumulative_incidence"] = fig
+        show_figure(fig, "cumulative_incidence", "cr_fig")
     else:
-        fig = cif_figure(
-            result, levels=level_order, time_unit=choice.unit, style=style,
-            risk=risk if with_table else None,
-        )  # fmt: skip
-    figures["cumulative_incidence"] = fig
-    show_figure(fig, "cumulative_incidence", "cr_fig")
+        figures.update(_cif_figures(result, prepared, choice, group, factors, level_order, filters))
     st.caption(esc_md(f"Numbers at risk and cumulative events per cause, by time ({choice.unit})"))
     st.dataframe(risk_wide(risk), width="stretch")
     tables["numbers_at_risk"] = risk
@@ -299,29 +335,22 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
     st.subheader("Cumulative incidence at landmark times")
     if times:
         lm = landmark_frame(result, times)
-        st.dataframe(lm, width="stretch", hide_index=True)
+        model = cif_landmark_model(
+            result, cif_at, times, unit=choice.unit,
+            group_label=factors[group].label if group else None,
+        )  # fmt: skip
+        render_table_model(model, "cr_lm", title=False)
         tables["cif_landmarks"] = lm
-        table_downloads(lm, "cif_landmarks", "cr_lm")
+        report_tables.append(model)
 
     if result.tests:
         st.subheader("Gray's test")
-        gray = pd.DataFrame(
-            [
-                {
-                    "cause": choice.codes.name(t.cause),
-                    "chisq": t.stat,
-                    "df": t.df,
-                    "p": t.p_value,
-                    "p (shown)": fmt_p(t.p_value),
-                }
-                for t in result.tests
-            ]
+        gray = gray_model(
+            result, p_style=p_style(), strata=factors[strata].label if strata else None
         )
-        st.dataframe(gray, width="stretch", hide_index=True)
-        if strata:
-            st.caption(esc_md(f"Stratified by {factors[strata].label}."))
-        tables["gray_test"] = gray
-        table_downloads(gray, "gray_test", "cr_gray")
+        render_table_model(gray, "cr_gray", title=False)
+        tables["gray_test"] = gray.details
+        report_tables.append(gray)
         if len(result.groups) > 2 and cause in result.causes:
             adjust = st.radio("Pairwise p adjustment", ["holm", "BH"], key="cr_adjust",
                               horizontal=True)  # fmt: skip
@@ -329,10 +358,11 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
                 pw = pairwise_gray(
                     choice.data, choice.time, choice.status, group, cause=cause,
                     strata=strata, codes=choice.codes, adjust=adjust,
-                ).to_frame()  # fmt: skip
-                st.dataframe(pw, width="stretch", hide_index=True)
-                tables["gray_pairwise"] = pw
-                table_downloads(pw, "gray_pairwise", "cr_pw")
+                )  # fmt: skip
+                pw_model = pairwise_gray_model(pw, choice.codes.name(cause), p_style=p_style())
+                render_table_model(pw_model, "cr_pw")
+                tables["gray_pairwise"] = pw.to_frame()
+                report_tables.append(pw_model)
 
     st.subheader("1 − Kaplan-Meier vs cumulative incidence")
     if cause in result.causes:
@@ -364,17 +394,86 @@ def render(cohort: Cohort, data: pd.DataFrame) -> None:
     default = [group] if group else []
     covs = st.multiselect("Covariates", candidates, default=default, key="cr_covs")
     if covs and cause in result.causes:
-        fg = _finegray_section(choice, covs, cause)
+        fg = _finegray_section(choice, covs, cause, cohort)
         if fg is not None:
-            tables["fine_gray"] = fg
+            tables["fine_gray"] = fg.details
+            report_tables.append(fg)
     st.divider()
     download_all(figures, tables, methods_text(result, bool(strata)), "cr_all",
                  name="competing_risks")  # fmt: skip
+    legends = {
+        f"cif_{safe_filename(str(result.codes.name(c)))}": "Cumulative incidence of "
+        + result.codes.name(c)
+        + (f" by {factors[group].label}" if group else "")
+        for c in result.causes
+    }
+    report_box(
+        ReportSection(
+            "competing",
+            f"Competing risks: {choice.label}" + (f" by {factors[group].label}" if group else ""),
+            filters or "none",
+            methods_text(result, bool(strata)),
+            tuple(report_tables),
+            tuple(
+                ReportFigure(
+                    n,
+                    f,
+                    figure_legend(
+                        f, legends.get(n, n), "Aalen-Johansen estimates, cmprsk's variance."
+                    ),
+                )
+                for n, f in figures.items()
+            ),
+        ),
+        cohort,
+        "cr_report",
+    )
 
 
-def _finegray_section(
-    choice: EndpointChoice, covs: list[str], cause: object
-) -> pd.DataFrame | None:
+def _cif_figures(result, prepared, choice, group, factors, level_order, filters) -> dict:
+    """One figure per cause on the figure specification (one options panel for all)."""
+    levels = [str(g) for g in result.groups] if len(result.groups) > 1 else []
+    colour_levels = [str(v) for v in level_order] if level_order else levels
+    legend = factors[group].label if group else None
+    spec = figure_panel(
+        f"cr_fig_{group or 'all'}",
+        "cif",
+        prefix="cif",
+        levels=levels,
+        color_levels=colour_levels,
+        defaults={
+            "title": "Cumulative incidence of (the cause)",
+            "legend_title": legend or "",
+            "xlabel": f"Time ({choice.unit})",
+            "ylabel": "Cumulative incidence",
+        },
+    )
+    causes = list(result.causes)
+    out: dict[str, object] = {}
+    cols = st.columns(min(len(causes), 2)) if causes else []
+    width = 1000 if len(cols) == 1 else 480  # the page column's width in CSS px
+    for i, cause in enumerate(causes):
+        name = f"cif_{safe_filename(str(result.codes.name(cause)))}"
+
+        def build(s, width, cause=cause):
+            risk = None
+            if s.risk_table != "none":
+                ticks = cif_ticks(result, cause, s, data_unit=choice.unit)
+                risk = cif_risk_table(prepared, ticks, cause)
+            return cif_spec_figure(
+                result, cause, s, risk=risk, levels=colour_levels or None,
+                default_legend_title=legend, data_unit=choice.unit, filters=filters,
+                width=width,
+            )  # fmt: skip
+
+        with cols[i % len(cols)]:
+            fig = show_spec_figure(build, spec, name, f"cr_fig_{i}", screen_width=width)
+        out[name] = PresetFigure(fig, spec.preset)
+    return out
+
+
+def _finegray_section(choice: EndpointChoice, covs: list[str], cause: object, cohort: Cohort):
+    """The Fine-Gray table beside the cause-specific Cox model (a journal Table), or None."""
     from hccdash.cox import cox_fit
 
     try:
@@ -389,43 +488,11 @@ def _finegray_section(
             (choice.data[choice.status].map(code_label) == cause).astype(float),
         )
     )
-    rows = []
-    cox_terms = {}
+    cox = None
     try:
         cox = cox_fit(cs, choice.time, "_cause_event", covs)
-        cox_terms = {t.term: t for t in cox.terms}
     except HccdashError as exc:
         show_error(exc, "The cause-specific Cox model")
-    for t in fit.terms:
-        c = cox_terms.get(t.term)
-        rows.append(
-            {
-                "term": t.term,
-                "coef": t.coef,
-                "se": t.se,
-                "sHR": t.shr,
-                "sHR lower": t.lower,
-                "sHR upper": t.upper,
-                "sHR (95% CI)": f"{t.shr:.2f} ({t.lower:.2f}–{t.upper:.2f})",
-                "p": fmt_p(t.p_value),
-                "p_value": t.p_value,
-                "cause-specific HR (95% CI)": "–"
-                if c is None
-                else f"{c.hr:.2f} ({c.lower:.2f}–{c.upper:.2f})",
-                "cause-specific p": "–" if c is None else fmt_p(c.p_value),
-            }
-        )
-    table = pd.DataFrame(rows)
-    st.dataframe(table, width="stretch", hide_index=True)
-    st.caption(
-        esc_md(
-            f"{choice.codes.name(cause)}: {fit.n_event} events, {fit.n_competing} competing "
-            f"events, {fit.n_censored} censored, n = {fit.n}"
-            + (f" ({fit.dropped} with missing values left out)" if fit.dropped else "")
-            + ". cmprsk::crr (Fine & Gray 1999, sandwich SE); the cause-specific Cox model "
-            "(competing events censored, Efron ties) beside it."
-            + ("" if fit.converged else " The Fine-Gray fit did not converge.")
-        )
-    )
-    table_downloads(table, "fine_gray", "cr_fg")
+    table = finegray_model(fit, cox, labels={c: cohort.label(c) for c in covs}, p_style=p_style())
+    render_table_model(table, "cr_fg", title=False)
     return table

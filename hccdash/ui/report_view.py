@@ -24,7 +24,7 @@ from hccdash.schema import Cohort
 from hccdash.ui.table_view import p_style_picker
 
 SECTIONS_KEY = "hccdash_report_sections"
-PAGE_ORDER = ("cohort", "univariate", "km", "cox", "response", "models")
+PAGE_ORDER = ("cohort", "univariate", "km", "cox", "response", "models", "competing")
 
 
 def _build(title, cohort_name, sections, font, notice, fmt) -> bytes:
