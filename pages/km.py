@@ -52,12 +52,15 @@ endpoint = c1.radio(
     "Endpoint",
     ep_options,
     key="km_endpoint",
-    format_func=lambda k: "both" if k == "both" else k.upper(),
+    # Bound dict lookups, not lambdas: a lambda keeps this page's globals (the cohort) alive in
+    # Streamlit's widget metadata after the session has closed.
+    format_func={k: "both" if k == "both" else k.upper() for k in ep_options}.__getitem__,
     horizontal=True,
 )
 labels = {c: f"{cohort.label(c)} ({c})" for c in candidates if cohort.label(c) != c}
 labels |= {f.column: f"{f.label} ({f.column})" for f in cohort.factors()}
-by = c2.selectbox("Stratify by", by_options, key="km_by", format_func=lambda c: labels.get(c, c))
+by_text = {c: labels.get(c, c) for c in by_options}
+by = c2.selectbox("Stratify by", by_options, key="km_by", format_func=by_text.__getitem__)
 column = None if by == "(none)" else by
 cut = None
 # A numeric column with two distinct values (0/1) is binary: its two values are the groups.

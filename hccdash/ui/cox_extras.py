@@ -18,7 +18,7 @@ from hccdash import cox
 from hccdash.cox_figures import adjusted_curves_figure, balance_figure, subgroup_forest_figure
 from hccdash.coxext import adjusted, counting, landmark, subgroup, weighting
 from hccdash.figures import km_figure
-from hccdash.ui.cache import CACHE
+from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md, fmt_p, guarded
 from hccdash.ui.cox_view import covariate_candidates
 from hccdash.ui.km_view import render_figure, render_table
@@ -27,7 +27,7 @@ NONE = "(none)"
 
 
 # ---- cached computations --------------------------------------------------------------------
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _cox_ext(data, time, event, covariates, ties, reference, strata, start, weights, cluster,
              robust):  # fmt: skip
     return cox.cox_fit(
@@ -36,7 +36,7 @@ def _cox_ext(data, time, event, covariates, ties, reference, strata, start, weig
     )  # fmt: skip
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _zph_ext(data, time, event, covariates, ties, reference, strata, start, weights):
     return cox.cox_zph(
         data, time, event, list(covariates), ties=ties, reference=dict(reference or {}) or None,
@@ -44,17 +44,17 @@ def _zph_ext(data, time, event, covariates, ties, reference, strata, start, weig
     )  # fmt: skip
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _direct(data, time, event, arm, covariates, ties):
     return adjusted.direct_adjusted(data, time, event, arm, list(covariates), ties=ties)
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _subgroups(data, time, event, treatment, factors, reference):
     return subgroup.subgroup_hr(data, time, event, treatment, list(factors), reference=reference)
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _ipw(data, time, event, treatment, covariates, estimand, stabilized, trim):
     return weighting.ipw_analysis(
         data, time, event, treatment, list(covariates), estimand=estimand,
@@ -62,12 +62,12 @@ def _ipw(data, time, event, treatment, covariates, estimand, stabilized, trim):
     )  # fmt: skip
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _landmark(data, time, event, factor, at):
     return landmark.landmark_analysis(data, time, event, factor, at)
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _km_counting(data, time, event, group, start, weights, cluster, conf_type):
     return counting.km_counting(
         data, time, event, group, start=start, weights=weights, cluster=cluster,
@@ -75,7 +75,7 @@ def _km_counting(data, time, event, group, start, weights, cluster, conf_type):
     )  # fmt: skip
 
 
-@st.cache_data(**CACHE)
+@cohort_cache(**CACHE)
 def _logrank_counting(data, time, event, group, start):
     return counting.logrank_counting(data, time, event, group, start=start)
 

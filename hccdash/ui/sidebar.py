@@ -8,6 +8,7 @@ URL restores the view) and written back to it on every run (so the URL is always
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,7 +195,12 @@ def _spec_to_widgets(spec: FilterSpec, data: pd.DataFrame) -> None:
         st.session_state[key] = value
 
 
-def _reset(data: pd.DataFrame) -> None:
+def _reset(ref: weakref.ref[pd.DataFrame]) -> None:
+    """ "Reset filters" (the cohort by weak reference: Streamlit keeps a button's callback
+    arguments after its session has closed, and must not keep the cohort with them)."""
+    data = ref()
+    if data is None:
+        return
     for key in list(st.session_state.keys()):
         if str(key).startswith(_EXTRA_PREFIX):
             del st.session_state[key]
@@ -354,6 +360,8 @@ def render_sidebar() -> FilteredView:
     dropped = dropped_message()
     if dropped:
         sb.warning(esc_md(dropped), icon=":material/cloud_off:")
+        # In the page too (a collapsed sidebar must not hide a switch of cohort).
+        st.warning(esc_md(dropped), icon=":material/cloud_off:")
     _, server_error = server_cohort()
     if server_error:
         sb.error(esc_md(f"The server's cohort (HCCDASH_DATA) cannot be used: {server_error}"))
@@ -362,7 +370,13 @@ def render_sidebar() -> FilteredView:
     for message in st.session_state.get(_WARN_KEY, []):
         sb.warning(esc_md(message))
     spec = _widgets(cohort)
-    sb.button("Reset filters", key="f_reset", on_click=_reset, args=(data,), icon=":material/undo:")
+    sb.button(
+        "Reset filters",
+        key="f_reset",
+        on_click=_reset,
+        args=(weakref.ref(data),),
+        icon=":material/undo:",
+    )
 
     filtered = apply_filters(data, spec)
     counts.markdown(count_text(len(filtered), len(data)))

@@ -13,6 +13,10 @@ dropped. Nothing is written to disk. "Forget this data" calls :func:`forget_uplo
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import logging
+import os
 import secrets
 import threading
 import time
@@ -25,16 +29,29 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from hccdash.errors import HccdashError
 from hccdash.schema import Cohort, load_bundled_cohort
+from hccdash.ui import session_release
 
 # st.session_state key holding an uploaded Cohort: per browser session, never on disk.
 UPLOADED_KEY = "hccdash_uploaded_cohort"
 TOKEN_KEY = "hccdash_upload_token"
 DROPPED_KEY = "hccdash_upload_dropped"
 TOKEN_PARAM = "data"
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment, else ``default``."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 # An upload not used for 30 minutes is dropped from server memory (a reload within that time
-# keeps it; the sweeper below releases it even when no other session comes by).
-IDLE_EXPIRY_S = 30 * 60
-SWEEP_EVERY_S = 60.0
+# keeps it; the sweeper below releases it even when no other session comes by). Operators (and
+# the memory e2e test) may shorten both through the environment.
+IDLE_EXPIRY_S = int(_env_seconds("HCCDASH_UPLOAD_IDLE_S", 30 * 60))
+SWEEP_EVERY_S = _env_seconds("HCCDASH_UPLOAD_SWEEP_S", 60.0)
 
 
 @dataclass
@@ -43,6 +60,7 @@ class _Held:
     last_used: float
 
 
+_LOG = logging.getLogger(__name__)
 _STORE: dict[str, _Held] = {}
 _LOCK = threading.Lock()
 _RELEASE_HOOKS: list[Callable[[], None]] = []
@@ -104,23 +122,61 @@ def ensure_app_router() -> None:
         st.rerun()
 
 
-def _expire(now: float) -> None:
-    for token in [t for t, h in _STORE.items() if now - h.last_used > IDLE_EXPIRY_S]:
+def _expire(now: float) -> int:
+    """Drop the uploads idle for longer than :data:`IDLE_EXPIRY_S`; return how many."""
+    expired = [t for t, h in _STORE.items() if now - h.last_used > IDLE_EXPIRY_S]
+    for token in expired:
         del _STORE[token]
+    return len(expired)
 
 
 _SWEEPER: threading.Thread | None = None
 
 
+def _return_freed_memory() -> None:
+    """Give freed heap pages back to the system (glibc keeps them for reuse otherwise).
+
+    Hundreds of thousands of small strings (text columns) free memory in scattered pages that
+    glibc's ``free`` does not return; ``malloc_trim(0)`` does. A no-op off glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
+
+
+def sweep_once(now: float | None = None) -> int:
+    """Release closed sessions' state, keep connected sessions' uploads alive, drop idle
+    uploads; return how many sessions and uploads were released."""
+    now = time.monotonic() if now is None else now
+    released, live = session_release.release_closed_sessions(now, TOKEN_KEY)
+    with _LOCK:
+        for token in live:
+            held = _STORE.get(token)
+            if held is not None:
+                held.last_used = now  # an open tab, even a quiet one, keeps its upload
+        dropped = _expire(now)
+    if released or dropped:
+        # A cohort's frames sit in reference cycles (plotly figures, cached results):
+        # collect them now, not at the next allocation burst of some other session.
+        gc.collect()
+        _return_freed_memory()
+    return released + dropped
+
+
 def _sweep_forever() -> None:
     while True:
         time.sleep(SWEEP_EVERY_S)
-        with _LOCK:
-            _expire(time.monotonic())
+        try:
+            sweep_once()
+        except Exception:  # noqa: BLE001 - the sweeper must outlive one bad sweep
+            _LOG.exception("hccdash upload sweeper: one sweep failed; the next one retries")
 
 
 def _start_sweeper() -> None:
-    """One daemon thread per server that drops expired uploads (no session needs to call)."""
+    """One daemon thread per server that releases closed sessions and expired uploads (no
+    session needs to call)."""
     global _SWEEPER
     with _LOCK:
         if _SWEEPER is None or not _SWEEPER.is_alive():
@@ -183,13 +239,19 @@ def _restore_from_url() -> None:
     st.session_state[DROPPED_KEY] = True
 
 
+def _idle_text() -> str:
+    if IDLE_EXPIRY_S >= 120:
+        return f"{IDLE_EXPIRY_S // 60} minutes"
+    return f"{IDLE_EXPIRY_S} seconds"
+
+
 def dropped_message() -> str | None:
     """The plain message when this URL's uploaded data are no longer held, else None."""
     if not st.session_state.get(DROPPED_KEY):
         return None
     return (
         "The data uploaded in this tab are no longer in memory (unused for "
-        f"{IDLE_EXPIRY_S // 60} minutes, forgotten, or the server restarted): this page now "
+        f"{_idle_text()}, forgotten, or the server restarted): this page now "
         f"shows {default_cohort().name}. Upload the file again on the data page."
     )
 
@@ -197,6 +259,9 @@ def dropped_message() -> str | None:
 def active_cohort() -> Cohort:
     """The uploaded cohort of this session if any, else :func:`default_cohort`."""
     ensure_app_router()
+    session_release.track_session()
+    if _SWEEPER is None:
+        _start_sweeper()
     _restore_from_url()
     uploaded = st.session_state.get(UPLOADED_KEY)
     if uploaded is None:

@@ -154,11 +154,13 @@ class StreamlitServer:
         env: dict[str, str] | None = None,
         script: str = "app.py",
         command: Callable[[int], list[str]] | None = None,
+        port: int | None = None,
     ) -> None:
         """``wrapper``: a script run instead of ``-m streamlit`` that runs streamlit itself
         (e.g. ``netaudit.py``); ``env``: extra environment variables; ``script``: the app;
-        ``command``: the whole command line for a port (e.g. ``hccdash serve --port N``)."""
-        self.port = free_port()
+        ``command``: the whole command line for a port (e.g. ``hccdash serve --port N``);
+        ``port``: a given port (a restart on the same address), else a free one."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or ARTIFACTS / "streamlit.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
