@@ -24,6 +24,7 @@ __all__ = [
     "MAX_SHOWN",
     "defuse_cell",
     "is_formula",
+    "label",
     "md",
     "plain",
     "plotly_text",
@@ -102,6 +103,32 @@ def plain(text: object, limit: int | None = MAX_SHOWN) -> str:
     'a<U+202E>b'
     """
     return _visible(str(text), limit)
+
+
+# In a widget label only links and images can reach out (Streamlit labels take no HTML):
+# these characters are escaped there, so the label's accessible name stays readable.
+_LABEL_SPECIAL = re.compile(r"([\\\[\]<>`])")
+_LABEL_WWW = re.compile(r"(?i)www(?=\.)")
+
+
+def label(text: object, limit: int | None = 200) -> str:
+    """``text`` safe as a Streamlit widget label, tab or page-link label.
+
+    Escapes only what makes a link or an image (``[``, ``]``), code and tag brackets, and
+    breaks bare ``http://`` / ``www.`` / e-mail autolinks with a zero-width space, so the label
+    a screen reader announces (Streamlit's ``aria-label`` is the raw string) keeps its words:
+    ``"Child-Pugh class (A-C)"`` is unchanged, where :func:`md` would add backslashes.
+
+    Examples
+    --------
+    >>> label("Child-Pugh class (A-C)")
+    'Child-Pugh class (A-C)'
+    >>> label("![x](http://127.0.0.1/t)")
+    '!\\\\[x\\\\](http:\\u200b//127.0.0.1/t)'
+    """
+    escaped = _LABEL_SPECIAL.sub(r"\\\1", _visible(str(text), limit))
+    escaped = escaped.replace("://", ":\u200b//").replace("@", "\u200b@")
+    return _LABEL_WWW.sub("www\u200b", escaped)
 
 
 def plotly_text(text: object, limit: int | None = MAX_SHOWN) -> str:

@@ -12,6 +12,7 @@ from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.survival_tables import cox_merge_model
 from hccdash.ui import cache
 from hccdash.ui.common import (
+    esc_label,
     esc_md,
     fmt_p,
     guarded,
@@ -67,7 +68,7 @@ covariates = c2.multiselect(
 )
 groupings = grouping_names(cohort, candidates)
 use_paper_cuts = bool(groupings) and c2.toggle(
-    esc_md(f"Group numeric covariates at the codebook's cut points ({'; '.join(groupings)})"),
+    esc_label(f"Group numeric covariates at the codebook's cut points ({'; '.join(groupings)})"),
     value=True,
     key="cox_paper_cuts",
 )
@@ -81,7 +82,7 @@ if refs:
         ref_cols = st.columns(min(4, len(refs)))
         for i, (column, levels) in enumerate(refs.items()):
             reference[column] = ref_cols[i % len(ref_cols)].selectbox(
-                esc_md(cohort.label(column)), levels, key=f"cox_ref_{column}"
+                esc_label(cohort.label(column)), levels, key=f"cox_ref_{column}"
             )
 
 figures, tables = {}, {}

@@ -33,7 +33,18 @@ MARKDOWN_CALLS = {
 }  # fmt: skip
 MARKDOWN_KEYWORDS = {"help", "label", "body", "caption", "placeholder"}
 # Calls that make text safe, or that return numbers/fixed text only.
-SAFE_CALLS = {"esc_md", "md", "len", "int", "float", "round", "fmt_p", "fmt_ci", "count_text"}
+SAFE_CALLS = {
+    "esc_md",
+    "esc_label",
+    "md",
+    "len",
+    "int",
+    "float",
+    "round",
+    "fmt_p",
+    "fmt_ci",
+    "count_text",
+}
 # Names of values that are numbers or fixed program text (not user data), per file.
 SAFE_NAMES = {
     "n", "n_total", "minimum", "limit", "size", "excluded", "i", "v", "e", "ev", "total",
@@ -59,6 +70,8 @@ ALLOWED = {
     ),
     # program constants: why landmark analysis, preset names, format labels, counts
     ("cox_extras.py", "landmark.LANDMARK_WHY"),
+    # _pick's label is always a literal of cox_extras.py ("Strata", "Treatment (two arms)")
+    ("cox_extras.py", "label"),
     (
         "figure_panel.py",
         'f"Download at {preset.label} ({export.layout.width} × {export.layout.height} px"\n'

@@ -11,9 +11,10 @@ from hccdash.errors import HccdashError
 from hccdash.report.fmt import format_estimate_ci
 from hccdash.report.fmt import format_p as _format_p
 from hccdash.schema import Cohort
+from hccdash.textsafe import label as esc_label  # widget labels: readable accessible names
 from hccdash.textsafe import md as esc_md  # the one markdown escaper, for every page
 
-__all__ = ["esc_md"]
+__all__ = ["esc_label", "esc_md"]
 
 REPRODUCE_PAGE = "pages/reproduce.py"
 

@@ -83,7 +83,7 @@ def _logrank_counting(data, time, event, group, start):
 # ---- helpers ------------------------------------------------------------------------------
 def _pick(container, label: str, options: Sequence[str], key: str, labels: Mapping[str, str]):
     value = container.selectbox(
-        esc_md(label), [NONE, *options], key=key, format_func=lambda c: labels.get(c, c)
+        label, [NONE, *options], key=key, format_func=lambda c: labels.get(c, c)
     )
     return None if value == NONE else value
 

@@ -29,7 +29,7 @@ from hccdash.plotting.spec import (
     FigureSpec,
 )
 from hccdash.style import SIZE_PRESETS
-from hccdash.ui.common import esc_md
+from hccdash.ui.common import esc_label, esc_md
 
 EXPORT_KEY = "{key}__export"  # session state: the last exported figure's JSON (tests read it)
 _RISK = {"none": "none", "at-risk": "number at risk", "kmunicate": "at risk (events, censored)"}
@@ -142,9 +142,9 @@ def figure_panel(
             for name, label in names.items():
                 t1, t2 = st.columns([4, 1])
                 t1.text_input(
-                    esc_md(label),
+                    esc_label(label),
                     key=_wkey(key, name),
-                    placeholder=esc_md(defaults.get(name) or "(default)"),
+                    placeholder=esc_label(defaults.get(name) or "(default)"),
                     disabled=not ss.get(_wkey(key, f"show_{name}"), True),
                 )
                 t2.toggle("show", key=_wkey(key, f"show_{name}"))
@@ -157,7 +157,7 @@ def figure_panel(
             for i, level in enumerate(levels[:12]):
                 g1, g2 = st.columns([4, 1])
                 text = g1.text_input(
-                    f"Label of {esc_md(level)}",
+                    f"Label of {esc_label(level)}",
                     value=labels.get(level, level),
                     key=_wkey(key, f"label_{i}"),
                 )

@@ -36,7 +36,7 @@ from hccdash.schema import (
     Cohort,
 )
 from hccdash.ui.cache import cohort_cache
-from hccdash.ui.common import esc_md
+from hccdash.ui.common import esc_label, esc_md
 from hccdash.ui.state import active_cohort, dropped_message, ensure_app_router, server_cohort
 
 _VIEW_KEY = "hccdash_filtered_view"
@@ -230,7 +230,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
     if CHILD_PUGH in data.columns:
         options = _role_levels(cohort, CHILD_PUGH)
         chosen = sb.multiselect(
-            esc_md(cohort.short_label(CHILD_PUGH)),
+            esc_label(cohort.short_label(CHILD_PUGH)),
             options,
             key="f_child_pugh",
             placeholder="any level",
@@ -247,7 +247,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
         else:
             st.session_state["f_kps"] = _clamp_kps((int(current[0]), int(current[1])), bounds)
         short = cohort.short_label(KPS)
-        value = sb.slider(esc_md(f"{short} (inclusive)"), lo, hi, step=step, key="f_kps")
+        value = sb.slider(esc_label(f"{short} (inclusive)"), lo, hi, step=step, key="f_kps")
         for grouping in (g for g in cohort.groupings(KPS) if g.preset):
             sb.caption(esc_md(f"One click: {grouping.name}"))
             presets = preset_ranges(grouping, lo, hi)
@@ -267,7 +267,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
     for column, key in ((PVTT, "f_pvtt"), (ASCITES, "f_ascites")):
         if column in data.columns:
             label = cohort.short_label(column)
-            choice = sb.radio(esc_md(label), ["any", "yes", "no"], key=key, horizontal=True)
+            choice = sb.radio(esc_label(label), ["any", "yes", "no"], key=key, horizontal=True)
             if choice != "any":
                 fields[column] = choice
 
@@ -276,7 +276,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
         if st.session_state.get("f_arm") not in {"any", *levels}:
             st.session_state["f_arm"] = "any"
         arm = sb.selectbox(
-            esc_md(cohort.short_label(TREATMENT)),
+            esc_label(cohort.short_label(TREATMENT)),
             ["any", *levels],
             key="f_arm",
             format_func=lambda s: "any" if s == "any" else levels[s],
@@ -308,7 +308,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
                 else:  # keep a stale range inside this cohort's bounds
                     a, b = (max(lo_f, min(hi_f, float(v))) for v in cur)
                     st.session_state[key] = (min(a, b), max(a, b))
-                rng = st.slider(esc_md(cohort.short_label(column)), lo_f, hi_f, key=key)
+                rng = st.slider(esc_label(cohort.short_label(column)), lo_f, hi_f, key=key)
                 if (float(rng[0]), float(rng[1])) != (lo_f, hi_f):
                     extra.append((column, (float(rng[0]), float(rng[1]))))
             else:
@@ -316,7 +316,10 @@ def _widgets(cohort: Cohort) -> FilterSpec:
                 if key in st.session_state:
                     st.session_state[key] = [v for v in st.session_state[key] if v in levels_x]
                 picked = st.multiselect(
-                    esc_md(cohort.short_label(column)), levels_x, key=key, placeholder="any value"
+                    esc_label(cohort.short_label(column)),
+                    levels_x,
+                    key=key,
+                    placeholder="any value",
                 )
                 if picked:
                     extra.append((column, tuple(v for v in levels_x if v in picked)))

@@ -31,7 +31,7 @@ from hccdash.mapping import (
 )
 from hccdash.nonparametric import median_followup
 from hccdash.readstat import UPLOAD_TYPES
-from hccdash.ui.common import esc_md
+from hccdash.ui.common import esc_label, esc_md
 from hccdash.ui.state import forget_upload, remember_upload
 
 RAW_KEY = "hccdash_upload_raw"  # (file name, bytes, sha256)
@@ -292,7 +292,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
     if advice is not None:
         st.warning(esc_md(advice.message), icon=":material/schedule:")
         st.button(
-            esc_md(f"Read the times as {advice.suggested}"),
+            esc_label(f"Read the times as {advice.suggested}"),
             key="map_unit_fix",
             on_click=_set_unit,
             args=(advice.suggested,),
@@ -328,7 +328,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         key = f"map_cut_{col}"
         if key not in st.session_state:
             st.session_state[key] = float(pd.to_numeric(data[col], errors="coerce").median())
-        cuts.append((col, float(st.number_input(esc_md(f"Cut point of {col!r}"), key=key))))
+        cuts.append((col, float(st.number_input(esc_label(f"Cut point of {col!r}"), key=key))))
     mapping = ColumnMapping(
         patient_id=patient_id, os_time=os_time, os_event=os_event, pfs_time=pfs_time,
         pfs_event=pfs_event, time_unit=time_unit, os_coding=os_coding, pfs_coding=pfs_coding,
@@ -500,7 +500,9 @@ def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = N
         if view.n_excluded
         else "Use this cohort"
     )
-    if st.button(esc_md(label), key="up_confirm", type="primary", icon=":material/check_circle:"):
+    if st.button(
+        esc_label(label), key="up_confirm", type="primary", icon=":material/check_circle:"
+    ):
         try:
             cohort = to_cohort(
                 report,
