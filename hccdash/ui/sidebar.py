@@ -23,6 +23,7 @@ from hccdash.filters import (
     events_per_endpoint,
     slug,
 )
+from hccdash.identity import register
 from hccdash.schema import (
     ASCITES,
     CHILD_PUGH,
@@ -33,7 +34,7 @@ from hccdash.schema import (
     TREATMENT,
     Cohort,
 )
-from hccdash.ui.cache import cohort_cache
+from hccdash.ui.cache import SCAN, cohort_cache
 from hccdash.ui.common import esc_md
 from hccdash.ui.state import active_cohort, dropped_message, ensure_app_router, server_cohort
 
@@ -132,7 +133,7 @@ def _levels(data: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in data[column].dropna().unique()})
 
 
-@cohort_cache(show_spinner=False, max_entries=16)
+@cohort_cache(**SCAN)
 def _extra_candidates(data: pd.DataFrame) -> list[str]:
     """Columns offered under "More filters" (cached per cohort: it scans every column)."""
     skip = set(ROLE_COLUMNS) | {PATIENT_ID}
@@ -347,7 +348,7 @@ def render_sidebar() -> FilteredView:
     Call once per run, before the page (``app.py`` does).
     """
     cohort = active_cohort()
-    data = cohort.data
+    data = register(cohort.data, cohort.identity)  # caches key on the identity, no hashing
     if st.session_state.get(_INIT_KEY) != _cohort_id(cohort):
         spec, warnings = FilterSpec.from_query(st.query_params.to_dict(), data)
         _spec_to_widgets(spec, data)
@@ -368,7 +369,8 @@ def render_sidebar() -> FilteredView:
     spec = _widgets(cohort)
     sb.button("Reset filters", key="f_reset", on_click=_reset, args=(data,), icon=":material/undo:")
 
-    filtered = apply_filters(data, spec)
+    # a filtered view is identified by its cohort and its spec
+    filtered = register(apply_filters(data, spec), f"{cohort.identity}|filters={spec!r}")
     counts.markdown(count_text(len(filtered), len(data)))
     endpoints = cohort.endpoints()
     events = events_per_endpoint(filtered, endpoints)
