@@ -23,7 +23,7 @@ import pandas as pd
 __all__ = ["content_digest", "key_of", "register"]
 
 _KEYS: dict[int, tuple[weakref.ref, str]] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a weakref callback may run inside a locked block
 
 
 def content_digest(data: pd.DataFrame, extra: str = "") -> str:

@@ -95,8 +95,33 @@ CACHE = {
 # Per-cohort scans (sidebar filter candidates, stratification columns): keyed the same way.
 SCAN = {"show_spinner": False, "max_entries": 16, "hash_funcs": CACHE["hash_funcs"]}
 
-_SURV_KEY = "hccdash_surv_data"
-_SURV_MAX = 8
+_MEMO_KEY = "hccdash_view_memo"  # session_state: {name: {key: value}}
+_MEMO_MAX = 4
+
+
+def session_memo(name: str, key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()`` once per key in this session (the last few keys per ``name``).
+
+    For objects derived from a view that are cheap to keep and dear to rebuild on every rerun
+    (validated survival data, a grouping's derived frame): held in this session's state, not
+    pickled (st.cache_data copies its values), dropped with the session and by "Forget this
+    data". Keys start with the view's identity; entries of another cohort are dropped.
+    """
+    memo = st.session_state.get(_MEMO_KEY)
+    if not isinstance(memo, dict):
+        memo = {}
+        st.session_state[_MEMO_KEY] = memo
+    held = memo.setdefault(name, {})
+    if key in held:
+        return held[key]
+    value = build()
+    cohort = str(key[0]).split("|", 1)[0]
+    for old in [k for k in held if str(k[0]).split("|", 1)[0] != cohort]:
+        del held[old]  # another cohort's views: not kept alive
+    held[key] = value
+    while len(held) > _MEMO_MAX:
+        held.pop(next(iter(held)))
+    return value
 
 
 def frame_key(data: pd.DataFrame) -> str:
@@ -112,22 +137,14 @@ def frame_key(data: pd.DataFrame) -> str:
 def surv_data(data: pd.DataFrame, time: str, event: str, endpoint: str | None = None) -> SurvData:
     """The validated survival data of a view and endpoint, built once per session and key.
 
-    Keyed by the frame's identity (:func:`frame_key`) and the columns; held in this session's
-    state (the last few), so a rerun with the same view (a display-only toggle) validates
-    nothing and factorises no group again (``SurvData.group_codes`` memoises).
+    Keyed by the frame's identity (:func:`frame_key`) and the columns (:func:`session_memo`),
+    so a rerun with the same view (a display-only toggle) validates nothing and factorises no
+    group again (``SurvData.group_codes`` memoises).
     """
     key = (frame_key(data), time, event, endpoint)
-    held = st.session_state.get(_SURV_KEY)
-    if not isinstance(held, dict):
-        held = {}
-        st.session_state[_SURV_KEY] = held
-    hit = held.get(key)
-    if hit is None:
-        hit = survival_data(data, time, event, endpoint=endpoint, key=key[0])
-        held[key] = hit
-        while len(held) > _SURV_MAX:
-            held.pop(next(iter(held)))
-    return hit
+    return session_memo(
+        "surv", key, lambda: survival_data(data, time, event, endpoint=endpoint, key=key[0])
+    )
 
 
 # session_state keys whose presence means this session holds the user's own data: the
@@ -185,6 +202,7 @@ def release_session_caches() -> int:
     """
     for private in _SESSION_CACHES:
         private.clear()
+    st.session_state.pop(_MEMO_KEY, None)  # survival data and groupings of this session's views
     return len(_SESSION_CACHES)
 
 

@@ -89,6 +89,25 @@ def grouping_for(
     """
     if factor is None and column is None:
         return Grouping(data, None, None, None, "all patients")
+    parent, whole = key_of(data), key_of(full)
+    if parent is None or whole is None:
+        return _grouping(data, full, column, cut, factor, cohort, None)
+    # the view's identity + how the curves are split: derived once per session and view
+    key = (parent, whole, column, cut, repr(factor), cohort.identity if cohort else None)
+    return cache.session_memo(
+        "grouping", key, lambda: _grouping(data, full, column, cut, factor, cohort, parent)
+    )
+
+
+def _grouping(
+    data: pd.DataFrame,
+    full: pd.DataFrame,
+    column: str | None,
+    cut: float | None,
+    factor: Factor | None,
+    cohort: Cohort | None,
+    parent: str | None,
+) -> Grouping:
     if factor is None:
         known = {f.column: f for f in cohort.factors() if f.cut is None} if cohort else {}
         label = cohort.label(column) if cohort is not None else column
@@ -98,10 +117,13 @@ def grouping_for(
             factor = known[column]
         else:
             factor = Factor(column, label)
+    return _derive(data, full, factor, parent)
+
+
+def _derive(data: pd.DataFrame, full: pd.DataFrame, factor: Factor, parent: str | None):
     name = factor.label if factor.cut is None else f"{factor.label} (cut at {factor.cut:g})"
     derived = data.assign(**{name: factor.values(data)})
-    parent = key_of(data)
-    if parent is not None:  # the view's identity + how the curves were split
+    if parent is not None:
         register(derived, f"{parent}|group={factor!r}")
     full_levels = factor.level_order(full)
     levels = tuple(v for v in full_levels if v in set(factor.level_order(data)))
