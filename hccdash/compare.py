@@ -42,6 +42,7 @@ from hccdash.nonparametric import (
     group_codes,
     near_tie_merge,
 )
+from hccdash.survdata import SurvData
 
 __all__ = [
     "METHODS",
@@ -391,6 +392,12 @@ def _compute(
     return obs, exp, var
 
 
+def _need_group(group: str | None) -> str:
+    if group is None:
+        raise InputError("Comparing curves needs a group column; choose one.")
+    return group
+
+
 def _groups_or_raise(group: str, labels: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
     sizes = np.bincount(codes, minlength=len(labels))
     if int((sizes > 0).sum()) < 2:
@@ -404,10 +411,10 @@ def _groups_or_raise(group: str, labels: tuple[str, ...], codes: np.ndarray) -> 
 
 
 def survdiff(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
-    group: str,
+    data: pd.DataFrame | SurvData,
+    time: str | None = None,
+    event: str | None = None,
+    group: str | None = None,
     *,
     method: str = "logrank",
     p: float = 0.0,
@@ -419,8 +426,9 @@ def survdiff(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient.
+    data : pandas.DataFrame or hccdash.survdata.SurvData
+        One row per patient, or the validated survival data (``time`` and ``event`` may
+        then be left out; the group column comes from its frame).
     time, event, group : str
         Columns: follow-up time, event (1/0) and the grouping variable.
     method : {"logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington"}
@@ -445,8 +453,10 @@ def survdiff(
         Bad input or an unknown method.
     """
     _check_method(method, p, q)
+    group = _need_group(group)
     extra = [strata] if strata is not None else []
     t, e, codes, labels, _, keep = _prepare(data, time, event, group, levels, extra)
+    event = data.event_col if isinstance(data, SurvData) else event
     sizes = _groups_or_raise(group, labels, codes)
     events = np.bincount(codes, weights=e, minlength=len(labels))
     if events.sum() == 0:
@@ -454,7 +464,8 @@ def survdiff(
             f"Column {event!r} has no events among the {t.size} patients compared, so the "
             "curves cannot be compared. Check the event coding (1 = event)."
         )
-    scodes = group_codes(data[strata])[0][keep] if strata is not None else None
+    frame = data.frame if isinstance(data, SurvData) else data
+    scodes = group_codes(frame[strata])[0][keep] if strata is not None else None
     k = len(labels)
     obs, exp, var = _compute(t, e, codes, k, scodes, method, p, q)
     present = sizes > 0
@@ -478,10 +489,10 @@ def survdiff(
 
 
 def trend_test(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
-    group: str,
+    data: pd.DataFrame | SurvData,
+    time: str | None = None,
+    event: str | None = None,
+    group: str | None = None,
     *,
     scores: Sequence[float] | None = None,
     levels: Sequence[str] | None = None,
@@ -510,6 +521,7 @@ def trend_test(
     hccdash.errors.AnalysisError
         Fewer than 2 levels with data, no events, or scores with no spread.
     """
+    group = _need_group(group)
     res = survdiff(data, time, event, group, levels=levels)
     if scores is None:
         try:
@@ -519,7 +531,8 @@ def trend_test(
     else:
         all_levels = tuple(str(v) for v in levels) if levels is not None else None
         if all_levels is None:
-            _, all_levels = group_codes(data[group].dropna())
+            frame = data.frame if isinstance(data, SurvData) else data
+            _, all_levels = group_codes(frame[group].dropna())
         if len(scores) != len(all_levels):
             raise InputError(
                 f"{len(scores)} scores were given for {len(all_levels)} levels of {group!r} "
@@ -564,10 +577,10 @@ def p_adjust(p_values: Sequence[float], method: str = "holm") -> np.ndarray:
 
 
 def pairwise_survdiff(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
-    group: str,
+    data: pd.DataFrame | SurvData,
+    time: str | None = None,
+    event: str | None = None,
+    group: str | None = None,
     *,
     method: str = "logrank",
     adjust: str = "holm",
@@ -601,7 +614,9 @@ def pairwise_survdiff(
     if adjust not in ADJUST:
         raise InputError(f"adjust {adjust!r} is not supported; use 'holm', 'BH' or 'none'.")
     _check_method(method, p, q)
+    group = _need_group(group)
     t, e, codes, labels, _, _ = _prepare(data, time, event, group, levels)
+    event = data.event_col if isinstance(data, SurvData) else event
     sizes = _groups_or_raise(group, labels, codes)
     if not e.any():
         raise AnalysisError(

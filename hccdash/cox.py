@@ -23,7 +23,8 @@ from scipy import stats
 
 from hccdash.compare import ChisqTest
 from hccdash.errors import AnalysisError, InputError
-from hccdash.validate import complete_cases, validate_survival
+from hccdash.survdata import SurvData, as_surv
+from hccdash.validate import _require_columns, complete_cases, validate_survival
 
 __all__ = ["ChisqTest", "CoxResult", "CoxTerm", "PHRow", "PHTest", "cox_fit", "cox_zph"]
 
@@ -292,10 +293,33 @@ def _levels(col: pd.Series, column: str, reference: object | None) -> list[str]:
     return order
 
 
+def _no_complete_rows(n: int, columns: Sequence[str]) -> None:
+    raise AnalysisError(
+        f"No complete rows: all {n} rows miss a value in one of "
+        f"{list(columns)!r}. Fill in these columns or choose others."
+    )
+
+
+def _surv_rows(
+    surv: SurvData, covariates: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, int]:
+    """Times, events (float) and frame of the complete cases of validated survival data."""
+    data = surv.frame
+    _require_columns(data, covariates)
+    keep = ~surv.missing
+    for c in covariates:
+        keep = keep & data[c].notna().to_numpy()
+    dropped = int((~keep).sum())
+    if not keep.any():
+        _no_complete_rows(len(data), [surv.time_col, surv.event_col, *covariates])
+    frame = data if not dropped else data.loc[keep]
+    return surv.time[keep], surv.event[keep].astype(np.float64), frame, dropped
+
+
 def _design(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
+    data: pd.DataFrame | SurvData,
+    time: str | None,
+    event: str | None,
     covariates: Sequence[str],
     reference: Mapping[str, object] | None,
     categorical: Sequence[str] | None,
@@ -313,18 +337,20 @@ def _design(
             f"Columns {unknown!r} have a reference level or categorical flag but are not "
             f"among the covariates {covariates!r}; add them to the covariates or drop the option."
         )
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
-    frame, dropped = complete_cases(data, [time, event, *covariates])
-    if len(frame) == 0:
-        raise AnalysisError(
-            f"No complete rows: all {len(data)} rows miss a value in one of "
-            f"{[time, event, *covariates]!r}. Fill in these columns or choose others."
-        )
-    validate_survival(frame, time, event, covariates=covariates)
-    # validated above: numeric (or boolean), finite, times >= 0, events 0/1
-    t = _aeq_times(pd.to_numeric(frame[time].astype(object)).to_numpy(dtype=np.float64) + 0.0)
-    d = pd.to_numeric(frame[event].astype(object)).to_numpy(dtype=np.float64)
+    if isinstance(data, SurvData):
+        t, d, frame, dropped = _surv_rows(as_surv(data, time, event), covariates)
+        time, event = data.time_col, data.event_col
+    else:
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
+        frame, dropped = complete_cases(data, [time, event, *covariates])
+        if len(frame) == 0:
+            _no_complete_rows(len(data), [time, event, *covariates])
+        validate_survival(frame, time, event, covariates=covariates)
+        # validated above: numeric (or boolean), finite, times >= 0, events 0/1
+        t = pd.to_numeric(frame[time].astype(object)).to_numpy(dtype=np.float64) + 0.0
+        d = pd.to_numeric(frame[event].astype(object)).to_numpy(dtype=np.float64)
+    t = _aeq_times(t)
 
     blocks: list[np.ndarray] = []
     columns: list[tuple[str, str | None, str | None]] = []
@@ -782,10 +808,10 @@ def _firth(rs: _RiskSets, p: int, max_iter: int = 200):
 # cox_fit
 # --------------------------------------------------------------------------------------------
 def cox_fit(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
-    covariates: Sequence[str],
+    data: pd.DataFrame | SurvData,
+    time: str | None = None,
+    event: str | None = None,
+    covariates: Sequence[str] = (),
     *,
     ties: str = "efron",
     reference: Mapping[str, object] | None = None,
@@ -859,6 +885,10 @@ def cox_fit(
     Newton-Raphson from beta = 0 with R's step halving, stopping when
     ``|1 - loglik_old / loglik_new| <= 1e-12``.
     """
+    if isinstance(data, SurvData) and any(
+        v is not None for v in (strata, start, weights, cluster, robust)
+    ):
+        data, time, event = data.frame, data.time_col, data.event_col  # the extended path
     if any(v is not None for v in (strata, start, weights, cluster, robust)):
         if penalized:
             raise InputError(
@@ -1078,10 +1108,10 @@ def _km_left(time: np.ndarray, event: np.ndarray) -> np.ndarray:
 
 
 def cox_zph(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
-    covariates: Sequence[str],
+    data: pd.DataFrame | SurvData,
+    time: str | None = None,
+    event: str | None = None,
+    covariates: Sequence[str] = (),
     *,
     ties: str = "efron",
     reference: Mapping[str, object] | None = None,
@@ -1119,6 +1149,8 @@ def cox_zph(
         As :func:`cox_fit`.
     """
     if strata is not None or start is not None or weights is not None:
+        if isinstance(data, SurvData):
+            data, time, event = data.frame, data.time_col, data.event_col
         from hccdash.coxext.zph import cox_zph_ext  # late: coxext imports cox
 
         return cox_zph_ext(

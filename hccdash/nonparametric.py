@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash.errors import AnalysisError, InputError, preview_labels
+from hccdash.survdata import SurvData, as_surv
 from hccdash.validate import survival_arrays
 
 __all__ = [
@@ -629,9 +630,9 @@ def group_codes(
 
 
 def _prepare(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
+    data: pd.DataFrame | SurvData,
+    time: str | None,
+    event: str | None,
     group: str | None,
     levels: Sequence[str] | None,
     extra: Sequence[str] = (),
@@ -640,35 +641,40 @@ def _prepare(
 
     Rows missing the time, event, group or an ``extra`` column, or with a group value
     outside ``levels``, are dropped and counted. Present values must be valid (InputError).
+    A :class:`~hccdash.survdata.SurvData` is used as it is (validated when it was built); a
+    DataFrame is validated here.
     """
-    if not isinstance(data, pd.DataFrame):
+    if not isinstance(data, pd.DataFrame | SurvData):
         raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
+    frame = data.frame if isinstance(data, SurvData) else data
     cols = [c for c in [group, *extra] if c is not None]
-    missing_cols = [c for c in cols if c not in data.columns]
+    missing_cols = [c for c in cols if c not in frame.columns]
     if missing_cols:
         raise InputError(
             f"Column {missing_cols[0]!r} is not in the data. Choose an existing column or "
             "rename it in the column mapping."
         )
-    if len(data) == 0:
+    if len(frame) == 0:
         raise InputError(
             "The data have 0 rows. Load a file with at least one patient, or widen the filters."
         )
-    t, e, missing = survival_arrays(data, time, event)
+    surv = as_surv(data, time, event)
+    time, event = surv.time_col, surv.event_col
+    t, e, missing = surv.time, surv.event, surv.missing.copy()
     if group is None:
         codes, labels = np.zeros(t.size, dtype=np.int64), ()
     else:
-        codes, labels = group_codes(data[group], levels)  # -1: missing or outside levels
+        codes, labels = surv.group_codes(group, levels)  # -1: missing or outside levels
         missing |= codes < 0
     for c in extra:
-        missing |= data[c].isna().to_numpy()
+        missing |= frame[c].isna().to_numpy()
     dropped = int(missing.sum())
     keep = ~missing
     if dropped:
         t, e, codes = t[keep], e[keep], codes[keep]
     if t.size == 0:
         raise InputError(
-            f"No complete rows: all {len(data)} rows miss one of "
+            f"No complete rows: all {len(frame)} rows miss one of "
             f"{', '.join(map(repr, [time, event, *cols]))}"
             + (f" or have a {group!r} level outside {list(levels)!r}" if levels else "")
             + ". Fill in the data, choose other columns, or widen the filters."
@@ -677,9 +683,9 @@ def _prepare(
 
 
 def kaplan_meier(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
+    data: pd.DataFrame | SurvData,
+    time: str | None = None,
+    event: str | None = None,
     group: str | None = None,
     *,
     conf_type: str = "log-log",
@@ -690,8 +696,9 @@ def kaplan_meier(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient.
+    data : pandas.DataFrame or hccdash.survdata.SurvData
+        One row per patient, or the validated survival data (then ``time`` and ``event``
+        may be left out; the group column comes from its frame).
     time, event : str
         Follow-up time column and event column (1 = event, 0 = censored).
     group : str, optional

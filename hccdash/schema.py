@@ -9,6 +9,7 @@ defaults of a cohort without a codebook and the keys of the sidebar's filter rol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +175,22 @@ class Cohort:
     def n(self) -> int:
         return len(self.data)
 
+    @cached_property
+    def identity(self) -> str:
+        """The cohort's identity: a sha256 of every cell (:func:`hccdash.identity.content_digest`)
+        and the codebook's JSON, computed once per cohort object (memoised; a pickled copy,
+        as ``st.cache_data`` returns, keeps it). Caches key on it instead of hashing frames.
+
+        >>> a = Cohort("a", pd.DataFrame({"x": ["u", "v"]}), "a.csv")
+        >>> b = Cohort("a", pd.DataFrame({"x": ["u", "w"]}), "a.csv")
+        >>> a.identity == Cohort("b", a.data.copy(), "b.csv").identity, a.identity == b.identity
+        (True, False)
+        """
+        from hccdash.identity import content_digest
+
+        book = self.codebook.to_json() if self.codebook is not None else ""
+        return "cohort:" + content_digest(self.data, book)
+
     def endpoints(self) -> tuple[Endpoint, ...]:
         """Endpoints whose time and event columns are both present (the codebook's, in its
         order; without a codebook the canonical OS and PFS columns)."""
@@ -279,10 +296,12 @@ def load_bundled_cohort(path: Path = BUNDLED_CSV) -> Cohort:
         path, dtype={PATIENT_ID: str}, keep_default_na=False, na_values=sorted(NA_STRINGS)
     )
     codebook = Codebook.read(codebook_path(path))
-    return Cohort(
+    cohort = Cohort(
         name=codebook.name or path.stem,
         data=data,
         source=path.name,
         reconstructed=True,
         codebook=codebook,
     )
+    _ = cohort.identity  # computed now, so the cached (pickled) copies carry it
+    return cohort

@@ -7,9 +7,10 @@ and :func:`release_session_caches` empties on demand ("Forget this data"). The b
 server-side cohorts use caches shared by every session. :func:`cohort_cache` is the decorator
 that makes that choice; every cache of a cohort-derived value in ``hccdash.ui`` uses it.
 
-Keys are the argument values: the (filtered) DataFrame content, the column names and the
-options, so a filter or widget change recomputes and going back to a previous view is
-instant.
+Keys are the argument values: the (filtered) DataFrame's identity (the cohort's content
+digest + codebook and the filter spec, see :mod:`hccdash.identity`; a content hash for a frame
+nobody registered), the column names and the options, so a filter or widget change recomputes,
+going back to a previous view is instant, and a display-only rerun hashes no frame.
 
 DataFrames are keyed by :func:`frame_fingerprint`, not by Streamlit's default hash: for frames
 of 50,000 rows or more Streamlit hashes a 10,000-row sample, so two cohorts differing in a few
@@ -28,7 +29,9 @@ import pandas as pd
 import streamlit as st
 
 from hccdash import baseline, compare, cox, nonparametric, response, tables
+from hccdash.identity import key_of, register
 from hccdash.schema import Endpoint, Factor
+from hccdash.survdata import SurvData, survival_data
 from hccdash.ui import state
 from hccdash.ui.state import UPLOADED_KEY
 
@@ -49,7 +52,14 @@ def frame_fingerprint(data: pd.DataFrame) -> str:
     about 50 ms per 1e6 rows. Text levels that change only outside that sample, with the same
     rows and the same numbers, would still share a key; derived group labels (cut points,
     exclusions) change in every row, so they do not.
+
+    A frame registered with :func:`hccdash.identity.register` (the sidebar's filtered view:
+    cohort identity + filter spec; a grouping derived from it) is not hashed: its key is
+    returned as it is. The cohort identity hashes every cell, text included.
     """
+    known = key_of(data)
+    if known is not None:  # a registered view: its identity, no hashing
+        return known
     h = hashlib.blake2b(digest_size=20)
     h.update(
         repr((data.shape, [str(c) for c in data.columns], [str(t) for t in data.dtypes])).encode()
@@ -68,13 +78,74 @@ def frame_fingerprint(data: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
+def surv_fingerprint(surv: SurvData) -> str:
+    """Cache key of validated survival data: its frame's identity and its columns."""
+    key = surv.key if surv.key is not None else frame_fingerprint(surv.frame)
+    return f"{key}|surv={surv.time_col!r},{surv.event_col!r}"
+
+
 # Every cached analysis: keyed by frame_fingerprint for DataFrames.
 CACHE = {
     "show_spinner": False,
     "ttl": _TTL,
     "max_entries": _MAX,
-    "hash_funcs": {pd.DataFrame: frame_fingerprint},
+    "hash_funcs": {pd.DataFrame: frame_fingerprint, SurvData: surv_fingerprint},
 }
+
+# Per-cohort scans (sidebar filter candidates, stratification columns): keyed the same way.
+SCAN = {"show_spinner": False, "max_entries": 16, "hash_funcs": CACHE["hash_funcs"]}
+
+_MEMO_KEY = "hccdash_view_memo"  # session_state: {name: {key: value}}
+_MEMO_MAX = 4
+
+
+def session_memo(name: str, key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()`` once per key in this session (the last few keys per ``name``).
+
+    For objects derived from a view that are cheap to keep and dear to rebuild on every rerun
+    (validated survival data, a grouping's derived frame): held in this session's state, not
+    pickled (st.cache_data copies its values), dropped with the session and by "Forget this
+    data". Keys start with the view's identity; entries of another cohort are dropped.
+    """
+    memo = st.session_state.get(_MEMO_KEY)
+    if not isinstance(memo, dict):
+        memo = {}
+        st.session_state[_MEMO_KEY] = memo
+    held = memo.setdefault(name, {})
+    if key in held:
+        return held[key]
+    value = build()
+    cohort = str(key[0]).split("|", 1)[0]
+    for old in [k for k in held if str(k[0]).split("|", 1)[0] != cohort]:
+        del held[old]  # another cohort's views: not kept alive
+    held[key] = value
+    while len(held) > _MEMO_MAX:
+        held.pop(next(iter(held)))
+    return value
+
+
+def frame_key(data: pd.DataFrame) -> str:
+    """The frame's registered identity; an unregistered frame is fingerprinted once and
+    registered, so later cache lookups of this object in the run do not hash it again."""
+    known = key_of(data)
+    if known is None:
+        known = frame_fingerprint(data)
+        register(data, known)
+    return known
+
+
+def surv_data(data: pd.DataFrame, time: str, event: str, endpoint: str | None = None) -> SurvData:
+    """The validated survival data of a view and endpoint, built once per session and key.
+
+    Keyed by the frame's identity (:func:`frame_key`) and the columns (:func:`session_memo`),
+    so a rerun with the same view (a display-only toggle) validates nothing and factorises no
+    group again (``SurvData.group_codes`` memoises).
+    """
+    key = (frame_key(data), time, event, endpoint)
+    return session_memo(
+        "surv", key, lambda: survival_data(data, time, event, endpoint=endpoint, key=key[0])
+    )
+
 
 # session_state keys whose presence means this session holds the user's own data: the
 # uploaded cohort (hccdash.ui.state) and the upload's raw bytes (hccdash.ui.upload).
@@ -131,12 +202,13 @@ def release_session_caches() -> int:
     """
     for private in _SESSION_CACHES:
         private.clear()
+    st.session_state.pop(_MEMO_KEY, None)  # survival data and groupings of this session's views
     return len(_SESSION_CACHES)
 
 
 @cohort_cache(**CACHE)
 def kaplan_meier(
-    data: pd.DataFrame,
+    data: pd.DataFrame | SurvData,
     time: str,
     event: str,
     group: str | None = None,
@@ -152,7 +224,7 @@ def kaplan_meier(
 
 @cohort_cache(**CACHE)
 def survdiff(
-    data: pd.DataFrame,
+    data: pd.DataFrame | SurvData,
     time: str,
     event: str,
     group: str,
@@ -167,7 +239,11 @@ def survdiff(
 
 @cohort_cache(**CACHE)
 def trend_test(
-    data: pd.DataFrame, time: str, event: str, group: str, levels: tuple[str, ...] | None = None
+    data: pd.DataFrame | SurvData,
+    time: str,
+    event: str,
+    group: str,
+    levels: tuple[str, ...] | None = None,
 ):
     """Cached ``hccdash.compare.trend_test``."""
     return compare.trend_test(data, time, event, group, levels=levels)
@@ -175,7 +251,7 @@ def trend_test(
 
 @cohort_cache(**CACHE)
 def pairwise_survdiff(
-    data: pd.DataFrame,
+    data: pd.DataFrame | SurvData,
     time: str,
     event: str,
     group: str,
@@ -193,7 +269,7 @@ def pairwise_survdiff(
 
 @cohort_cache(**CACHE)
 def cox_fit(
-    data: pd.DataFrame,
+    data: pd.DataFrame | SurvData,
     time: str,
     event: str,
     covariates: tuple[str, ...],

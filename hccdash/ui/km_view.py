@@ -15,6 +15,7 @@ import streamlit as st
 
 from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
+from hccdash.identity import key_of, register
 from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import landmark_table, median_table
 from hccdash.plotting.common import hr_block
@@ -88,6 +89,25 @@ def grouping_for(
     """
     if factor is None and column is None:
         return Grouping(data, None, None, None, "all patients")
+    parent, whole = key_of(data), key_of(full)
+    if parent is None or whole is None:
+        return _grouping(data, full, column, cut, factor, cohort, None)
+    # the view's identity + how the curves are split: derived once per session and view
+    key = (parent, whole, column, cut, repr(factor), cohort.identity if cohort else None)
+    return cache.session_memo(
+        "grouping", key, lambda: _grouping(data, full, column, cut, factor, cohort, parent)
+    )
+
+
+def _grouping(
+    data: pd.DataFrame,
+    full: pd.DataFrame,
+    column: str | None,
+    cut: float | None,
+    factor: Factor | None,
+    cohort: Cohort | None,
+    parent: str | None,
+) -> Grouping:
     if factor is None:
         known = {f.column: f for f in cohort.factors() if f.cut is None} if cohort else {}
         label = cohort.label(column) if cohort is not None else column
@@ -97,8 +117,14 @@ def grouping_for(
             factor = known[column]
         else:
             factor = Factor(column, label)
+    return _derive(data, full, factor, parent)
+
+
+def _derive(data: pd.DataFrame, full: pd.DataFrame, factor: Factor, parent: str | None):
     name = factor.label if factor.cut is None else f"{factor.label} (cut at {factor.cut:g})"
     derived = data.assign(**{name: factor.values(data)})
+    if parent is not None:
+        register(derived, f"{parent}|group={factor!r}")
     full_levels = factor.level_order(full)
     levels = tuple(v for v in full_levels if v in set(factor.level_order(data)))
     return Grouping(derived, name, levels, full_levels, name)
@@ -210,8 +236,10 @@ def render_km(
     divisor = TIME_DIVISOR[opts.time_unit]
     st.subheader(esc_md(endpoint.label))
     try:
+        # validated once per view and endpoint; every analysis below takes this object
+        sd = cache.surv_data(g.data, endpoint.time, endpoint.event, endpoint.key)
         km = cache.kaplan_meier(
-            g.data, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels
+            sd, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels
         )
     except HccdashError as exc:
         show_error(exc)
@@ -228,7 +256,7 @@ def render_km(
     spec = spec if spec is not None else spec_from_options(opts)
     spec = replace(spec, time_unit=spec.time_unit or opts.time_unit)
     inputs = km_inputs(
-        g.data,
+        sd,
         endpoint.time,
         endpoint.event,
         g.column,
@@ -317,7 +345,7 @@ def render_km(
     if grouped and len(levels) > 2:
         with guarded("Pairwise comparisons"):
             pw = cache.pairwise_survdiff(
-                g.data,
+                sd,
                 endpoint.time,
                 endpoint.event,
                 g.column,
@@ -335,7 +363,7 @@ def render_km(
             render_table(pw, f"pairwise_{endpoint.key}", f"{key}_pairwise")
         if opts.trend:
             with guarded("The trend test"):
-                tr = cache.trend_test(g.data, endpoint.time, endpoint.event, g.column, g.levels)
+                tr = cache.trend_test(sd, endpoint.time, endpoint.event, g.column, g.levels)
                 st.markdown(
                     f"Log-rank test for trend (levels in order {esc_md(', '.join(levels))}): "
                     f"chi-square = {tr.chisq:.2f}, df = {tr.df}, p = {fmt_p(tr.p_value)}"
@@ -343,7 +371,7 @@ def render_km(
     return out
 
 
-@cache.cohort_cache(show_spinner=False, max_entries=16)
+@cache.cohort_cache(**cache.SCAN)
 def stratify_candidates(
     data: pd.DataFrame, max_levels: int = 20, skip_columns: tuple[str, ...] = ()
 ) -> list[str]:

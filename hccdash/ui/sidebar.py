@@ -25,6 +25,7 @@ from hccdash.filters import (
     filter_labels,
     slug,
 )
+from hccdash.identity import register
 from hccdash.schema import (
     ASCITES,
     CHILD_PUGH,
@@ -35,7 +36,7 @@ from hccdash.schema import (
     TREATMENT,
     Cohort,
 )
-from hccdash.ui.cache import cohort_cache
+from hccdash.ui.cache import SCAN, cohort_cache
 from hccdash.ui.common import esc_label, esc_md
 from hccdash.ui.state import active_cohort, dropped_message, ensure_app_router, server_cohort
 
@@ -129,7 +130,7 @@ def _levels(data: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in data[column].dropna().unique()})
 
 
-@cohort_cache(show_spinner=False, max_entries=16)
+@cohort_cache(**SCAN)
 def _extra_candidates(data: pd.DataFrame) -> list[str]:
     """Columns offered under "More filters" (cached per cohort: it scans every column)."""
     skip = set(ROLE_COLUMNS) | {PATIENT_ID}
@@ -352,7 +353,7 @@ def render_sidebar() -> FilteredView:
     Call once per run, before the page (``app.py`` does).
     """
     cohort = active_cohort()
-    data = cohort.data
+    data = register(cohort.data, cohort.identity)  # caches key on the identity, no hashing
     if st.session_state.get(_INIT_KEY) != _cohort_id(cohort):
         spec, warnings = FilterSpec.from_query(st.query_params.to_dict(), data)
         _spec_to_widgets(spec, data)
@@ -381,7 +382,8 @@ def render_sidebar() -> FilteredView:
         icon=":material/undo:",
     )
 
-    filtered = apply_filters(data, spec)
+    # a filtered view is identified by its cohort and its spec
+    filtered = register(apply_filters(data, spec), f"{cohort.identity}|filters={spec!r}")
     counts.markdown(count_text(len(filtered), len(data)))
     endpoints = cohort.endpoints()
     events = events_per_endpoint(filtered, endpoints)
