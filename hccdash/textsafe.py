@@ -117,12 +117,12 @@ def label(text: object, limit: int | None = 200) -> str:
     Escapes only what makes a link or an image (``[``, ``]``), code and tag brackets, and
     breaks bare ``http://`` / ``www.`` / e-mail autolinks with a zero-width space, so the label
     a screen reader announces (Streamlit's ``aria-label`` is the raw string) keeps its words:
-    ``"Child-Pugh class (A-C)"`` is unchanged, where :func:`md` would add backslashes.
+    ``"Gleason grade group (1-5)"`` is unchanged, where :func:`md` would add backslashes.
 
     Examples
     --------
-    >>> label("Child-Pugh class (A-C)")
-    'Child-Pugh class (A-C)'
+    >>> label("Gleason grade group (1-5)")
+    'Gleason grade group (1-5)'
     >>> label("![x](http://127.0.0.1/t)")
     '!\\\\[x\\\\](http:\\u200b//127.0.0.1/t)'
     """
