@@ -19,7 +19,7 @@ from hccdash.io import neutralise_formulas
 from hccdash.report.exports import table_file
 from hccdash.report.fmt import P_STYLES
 from hccdash.report.table import Table
-from hccdash.ui.common import esc_md
+from hccdash.ui.common import esc_label, esc_md
 
 P_STYLE_KEY = "hccdash_p_style"
 NBSP_INDENT = "\u00a0" * 5
@@ -91,6 +91,12 @@ def render_table_model(
     if title:
         st.markdown(f"**{esc_md(table.title)}**")
     frame = display_frame(table)
+    # st.table renders markdown in its cells and headers: a level such as ![x](http://host)
+    # would make the browser fetch; esc_label breaks links, images and autolinks only, so the
+    # numbers read as formatted ("0.043", "1.20 (0.80–1.81)").
+    frame = frame.rename(columns=lambda c: esc_label(c)).map(
+        lambda v: esc_label(v) if isinstance(v, str) else v
+    )
     st.table(_styler(table, frame))
     if table.footnotes:
         st.caption("  \n".join(esc_md(n) for n in table.footnotes))
