@@ -26,6 +26,7 @@ DOMAIN = "hospital.example"
 @pytest.fixture(scope="module")
 def provider():
     port = free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = (ARTIFACTS / "oidc_provider.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1"],

@@ -19,6 +19,7 @@ TITLES = [
     "Kaplan-Meier",
     "Univariate",
     "Cox model",
+    "Competing risks",
     "Response & toxicity",
     "Reproduce the paper",
     "Your data",
