@@ -299,6 +299,8 @@ def figure_bytes(
         raise InputError(f"Figure format {fmt!r} is not supported: use one of {FIGURE_FORMATS}.")
     dw, dh = PRESETS[DEFAULT_PRESET]
     w, h, sc = _check_size(width if width is not None else dw, height or dh, scale)
+    if isinstance(fig, PresetFigure):  # a page's figure built for a preset: the figure itself
+        fig = fig.figure
     fig_dict = fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
     # The export size wins over a height set for the screen.
     layout = dict(fig_dict.get("layout", {}))

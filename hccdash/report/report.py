@@ -23,7 +23,13 @@ from datetime import date
 from docx.shared import Inches, Pt
 
 from hccdash.errors import HccdashError
-from hccdash.export import ExportUnavailable, figure_bytes, safe_filename, software_versions
+from hccdash.export import (
+    ExportUnavailable,
+    PresetFigure,
+    figure_bytes,
+    safe_filename,
+    software_versions,
+)
 from hccdash.report.docx import add_table, new_document, table_docx
 from hccdash.report.exports import table_csv, table_xlsx
 from hccdash.report.table import Table
@@ -92,6 +98,8 @@ def figure_legend(fig, fallback: str, detail: str = "") -> str:
     >>> figure_legend(fig, "x", "By arm.")
     'Overall survival. By arm.'
     """
+    if isinstance(fig, PresetFigure):  # the pages hand over figures built for a size preset
+        fig = fig.figure
     title = getattr(getattr(getattr(fig, "layout", None), "title", None), "text", None)
     title = re.sub(r"<[^>]+>", " ", str(title or fallback)).strip()
     title = re.sub(r"\s+", " ", title).rstrip(".")

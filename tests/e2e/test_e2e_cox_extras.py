@@ -69,13 +69,13 @@ def test_weighted_km_and_ipw_on_an_uploaded_pbc_cohort(app, tmp_path):
     app.page.get_by_text("Delayed entry and weights").click()
     app.screenshot("cox_extras_km_expander_pbc")
     _type_choose(app, "Weights column", "ipw")
-    _type_choose(app, "Group", "Combination therapy")  # the arm column, mapped to treatment
+    _type_choose(app, "Group", "arm")  # the arm column, labelled as the file names it
     app.screenshot("cox_extras_weighted_km_pbc")
     assert not app.problems(), app.problems()
     assert "weighted" in app.main_text()
     app.navigate("Cox model")
     app.page.get_by_role("tab", name="Weighting (IPW)").click()
-    _type_choose(app, "Treated vs control (two levels)", "Combination therapy")
+    _type_choose(app, "Treated vs control (two levels)", "arm")
     app.multiselect_pick("Propensity covariates", "age")
     app.multiselect_pick("Propensity covariates", "albumin")
     app.screenshot("cox_extras_ipw_pbc")

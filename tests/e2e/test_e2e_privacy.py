@@ -125,8 +125,9 @@ def download(app, name: re.Pattern[str]) -> int:
     return Path(info.value.path()).stat().st_size
 
 
-def tour(app) -> None:
-    for title in PAGES:
+def tour(app, uploaded: bool = False) -> None:
+    # the Reproduce page is in the menu only while the bundled cohort is loaded (issue 12)
+    for title in [t for t in PAGES if not (uploaded and t == "Reproduce the paper")]:
         app.navigate(title)
         assert not app.problems(), f"{title}: {app.problems()}"
     app.navigate("Kaplan-Meier")
@@ -162,7 +163,7 @@ def test_a_full_tour_touches_only_loopback_and_private_caches_leave_with_the_ses
         )
         app.rerun(app.page.get_by_role("button", name=re.compile(r"use this cohort", re.I)).click)
         app.wait_n((N_UPLOAD, N_UPLOAD))
-        tour(app)
+        tour(app, uploaded=True)
         app.screenshot("privacy_tour_uploaded_km")
         during = metrics(server)
 
