@@ -74,6 +74,8 @@ def test_weighted_km_and_ipw_on_an_uploaded_pbc_cohort(app, tmp_path):
     assert not app.problems(), app.problems()
     assert "weighted" in app.main_text()
     app.navigate("Cox model")
+    # an upload has no default model (its codebook names none): choose the covariate first
+    app.multiselect_pick("Covariates", "arm")
     app.page.get_by_role("tab", name="Weighting (IPW)").click()
     _type_choose(app, "Treated vs control (two levels)", "arm")
     app.multiselect_pick("Propensity covariates", "age")
