@@ -316,14 +316,13 @@ def _surv_rows(
     return surv.time[keep], surv.event[keep].astype(np.float64), frame, dropped
 
 
-def _design(
-    data: pd.DataFrame | SurvData,
-    time: str | None,
-    event: str | None,
-    covariates: Sequence[str],
+def model_terms(
+    covariates: Sequence[str] | str,
     reference: Mapping[str, object] | None,
     categorical: Sequence[str] | None,
-) -> _Design:
+) -> tuple[list[str], dict[str, object], set[str]]:
+    """The one check of a model's terms (in memory and on the engine): covariates without
+    repeats, the reference levels and the forced-categorical columns, each among them."""
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
@@ -337,6 +336,18 @@ def _design(
             f"Columns {unknown!r} have a reference level or categorical flag but are not "
             f"among the covariates {covariates!r}; add them to the covariates or drop the option."
         )
+    return covariates, reference, forced
+
+
+def _design(
+    data: pd.DataFrame | SurvData,
+    time: str | None,
+    event: str | None,
+    covariates: Sequence[str],
+    reference: Mapping[str, object] | None,
+    categorical: Sequence[str] | None,
+) -> _Design:
+    covariates, reference, forced = model_terms(covariates, reference, categorical)
     if isinstance(data, SurvData):
         t, d, frame, dropped = _surv_rows(as_surv(data, time, event), covariates)
         time, event = data.time_col, data.event_col

@@ -43,6 +43,7 @@ from hccdash.cox import (
     _NoInformation,
     _solve,
     _term_name,
+    model_terms,
 )
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
@@ -103,19 +104,7 @@ def design(
     filters: Filters = None,
 ) -> Design:
     """Terms, means and checks of a Cox model, as ``hccdash.cox._design`` builds them."""
-    if isinstance(covariates, str):
-        covariates = [covariates]
-    covariates = list(dict.fromkeys(covariates))
-    if not covariates:
-        raise AnalysisError("A Cox model needs at least one covariate; choose one or more.")
-    reference = dict(reference or {})
-    forced = set(categorical or ())
-    unknown = [c for c in (*reference, *forced) if c not in covariates]
-    if unknown:
-        raise InputError(
-            f"Columns {unknown!r} have a reference level or categorical flag but are not "
-            f"among the covariates {covariates!r}; add them to the covariates or drop the option."
-        )
+    covariates, reference, forced = model_terms(covariates, reference, categorical)
     filt = where(source, filters)
     n_all, _ = validate(source, time, event, covariates, filt)
     cond = exp.and_(*(present(source, c) for c in (time, event, *covariates)))
