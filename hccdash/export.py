@@ -3,8 +3,10 @@
 Static images are rendered by kaleido 1.x driving Debian's chromium (``BROWSER_PATH``, default
 ``/usr/bin/chromium``); we never download a browser. One kaleido browser is started on first use
 and kept warm on a background event loop, so repeated exports skip chromium's start-up
-(~2-3 s) and cost only the render (~0.1-0.3 s). MathJax is disabled so rendering never fetches
-anything from the network.
+(~2-3 s) and cost only the render (~0.1-0.3 s). MathJax is disabled and plotly.js is read from
+the plotly package, so rendering needs nothing from the network; chromium is started through
+:func:`offline_launcher`, which also switches off its own background requests (Debian's
+launcher leaves them on) and resolves no host name at all.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import csv
 import io
 import os
 import re
+import shlex
 import shutil
+import stat
+import tempfile
 import threading
 import zipfile
 from collections.abc import Mapping
@@ -41,6 +46,7 @@ __all__ = [
     "export_problem",
     "figure_bytes",
     "modebar_config",
+    "offline_launcher",
     "safe_filename",
     "table_bytes",
 ]
@@ -70,6 +76,25 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # kaleido reads BROWSER_PATH when it starts chromium; set it before kaleido is imported.
 os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
 
+# Chromium's own traffic, off: background networking (variations, component and safe-browsing
+# updates, which Debian's /usr/bin/chromium leaves on because it passes
+# --enable-remote-extensions), pings, domain reliability reports, and every DNS lookup. The
+# kaleido page is a local file that reads plotly.js from disk, so it needs no host name; with
+# ``MAP * ~NOTFOUND`` a stray lookup fails inside chromium instead of reaching the network.
+OFFLINE_CHROMIUM_FLAGS = (
+    "--disable-background-networking",
+    "--disable-client-side-phishing-detection",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-features=OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,"
+    "AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+    "--no-pings",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
+)
+_LAUNCHER_LOCK = threading.Lock()
+_LAUNCHERS: dict[str, str] = {}
+
 
 class PresetFigure(NamedTuple):
     """A figure built for a size preset: exported at that preset's size, dpi and formats."""
@@ -94,6 +119,47 @@ def chromium_available() -> bool:
     """True when an executable chromium is at ``BROWSER_PATH`` (server-side export possible)."""
     path = chromium_path()
     return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def offline_launcher(browser: str | None = None) -> str:
+    """An executable that starts ``browser`` with :data:`OFFLINE_CHROMIUM_FLAGS` added.
+
+    kaleido (through choreographer) starts chromium with a fixed list of flags and no way to add
+    one, so kaleido is given this launcher as its browser path. It is a two-line shell script in
+    a private temporary directory (mode 0700), written once per process and removed at exit.
+
+    Parameters
+    ----------
+    browser : str, optional
+        The chromium to start; default :func:`chromium_path`.
+
+    Returns
+    -------
+    str
+        The launcher's path; ``browser`` itself on Windows, which has no ``sh``.
+
+    Examples
+    --------
+    >>> path = offline_launcher("/usr/bin/chromium")
+    >>> "--disable-background-networking" in open(path).read()
+    True
+    """
+    browser = browser or chromium_path()
+    if os.name == "nt":
+        return browser
+    with _LAUNCHER_LOCK:
+        path = _LAUNCHERS.get(browser)
+        if path is not None and os.path.isfile(path):
+            return path
+        folder = tempfile.mkdtemp(prefix="hccdash-chromium-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = os.path.join(folder, "chromium-offline")
+        flags = " ".join(shlex.quote(f) for f in OFFLINE_CHROMIUM_FLAGS)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(f'#!/bin/sh\nexec {shlex.quote(browser)} {flags} "$@"\n')
+        os.chmod(path, stat.S_IRWXU)
+        _LAUNCHERS[browser] = path
+        return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,7 +204,9 @@ class _WarmKaleido:
 
             async def start():
                 # mathjax=False: never fetch MathJax from a CDN (no external URLs).
-                k = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT, mathjax=False)
+                k = kaleido.Kaleido(
+                    n=1, timeout=RENDER_TIMEOUT, mathjax=False, path=offline_launcher()
+                )
                 await k.open()
                 return k
 

@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def sync_pw() -> Iterator[object]:
+    """The one Playwright (sync API) of the whole run.
+
+    A running sync Playwright keeps an asyncio loop running on the main thread, so a second
+    ``sync_playwright()`` started while the first is alive fails ("using Playwright Sync API
+    inside the asyncio loop"). The browser tests and the SVG layout tests all use this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -99,14 +99,13 @@ class SvgLayout:
 class SvgMeasurer:
     """One chromium page reused for every SVG (a new page per SVG would cost ~100 ms)."""
 
-    def __init__(self) -> None:
-        from playwright.sync_api import sync_playwright
-
+    def __init__(self, playwright) -> None:
         exe = shutil.which("chromium") or shutil.which("chromium-browser")
         if exe is None:
             pytest.fail("the SVG layout test needs Debian's chromium (apt-get install chromium)")
-        self._pw = sync_playwright().start()
-        self._browser = self._pw.chromium.launch(
+        # ``playwright`` is the run's one sync Playwright (fixture ``sync_pw``): a second one
+        # cannot start while the browser tests' is alive.
+        self._browser = playwright.chromium.launch(
             executable_path=exe, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
         )
         self._page = self._browser.new_page()
@@ -126,4 +125,3 @@ class SvgMeasurer:
 
     def close(self) -> None:
         self._browser.close()
-        self._pw.stop()

@@ -104,7 +104,7 @@ def test_preset_sizes_and_text_sizes_in_the_figure():
 
 
 @pytest.mark.needs_chromium
-def test_slide_svg_has_no_text_under_22_px():
+def test_slide_svg_has_no_text_under_22_px(sync_pw):
     """The exported SVG measured by chromium (as tests/test_figure_layout.py): one figure."""
     from figure_boxes import SvgMeasurer
 
@@ -114,7 +114,7 @@ def test_slide_svg_has_no_text_under_22_px():
         pytest.fail(f"chromium not found at {export.chromium_path()!r} (apt-get install chromium)")
     _, _, fig = _build("slide-1920", group_labels={"Arm A": "A" * 40})
     svg = export.preset_figure_bytes(fig, "svg", "slide-1920")
-    m = SvgMeasurer()
+    m = SvgMeasurer(sync_pw)
     try:
         lay = m.measure(svg)
     finally:

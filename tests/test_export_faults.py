@@ -106,3 +106,26 @@ def test_the_page_says_so_in_one_line_and_keeps_working(monkeypatch):
     assert lines and all("\n" not in line for line in lines), [w.value for w in at.warning]
     assert "/bin/false" in lines[0].replace("\\", "")
     assert len(at.get("plotly_chart")) >= 1  # the figures are still drawn
+
+
+@pytest.mark.needs_chromium
+def test_kaleidos_chromium_runs_with_background_networking_and_dns_off(fig):
+    """The real chromium process (not only the launcher) carries every offline flag.
+
+    CI once saw kaleido's chromium send a DNS query to the machine's resolver: Debian's
+    /usr/bin/chromium leaves background networking on. This reads the running browser's
+    command line from /proc, so it fails if kaleido stops using the launcher.
+    """
+    export.figure_bytes(fig, "png", 400, 300)
+    cmdlines = []
+    for pid in _chromium_children():
+        try:
+            cmdlines.append(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+    browsers = [c for c in cmdlines if any(a.endswith(b"/chromium") for a in c[:1])]
+    assert browsers, f"no chromium browser process among {len(cmdlines)} children"
+    for argv in browsers:
+        args = {a.decode() for a in argv}
+        missing = [f for f in export.OFFLINE_CHROMIUM_FLAGS if f not in args]
+        assert not missing, f"chromium {argv[0]!r} started without {missing}"

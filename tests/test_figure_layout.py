@@ -123,11 +123,11 @@ CASES = (
 
 
 @pytest.fixture(scope="module")
-def layouts():
+def layouts(sync_pw):
     """Every case rendered to SVG by kaleido, measured by chromium (once per module)."""
     if not export.chromium_available():
         pytest.fail(f"chromium not found at {export.chromium_path()!r} (apt-get install chromium)")
-    measurer = SvgMeasurer()
+    measurer = SvgMeasurer(sync_pw)
     out = {}
     try:
         for kind, k, preset in CASES:
