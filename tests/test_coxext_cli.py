@@ -36,6 +36,8 @@ def test_counting_process_cluster_cli_matches_r(capsys):
     np.testing.assert_allclose([t["robust_se"] for t in terms], r["robust_se"], rtol=REL)
     assert out["cox"]["wald"]["chisq"] == pytest.approx(r["wald"], rel=REL)
     assert out["cox"]["robust_score"]["chisq"] == pytest.approx(r["rscore"], rel=REL)
+    assert out["cox"]["concordance"] == pytest.approx(r["concordance"], rel=REL)
+    assert out["cox"]["concordance_se"] == pytest.approx(r["concordance_se"], rel=REL)
     assert out["test"]["chisq"] == pytest.approx(RK["cgd_logrank"]["chisq"], rel=REL)
 
 

@@ -13,6 +13,7 @@ MODULES = [
     "hccdash.coxext.subgroup",
     "hccdash.coxext.weighting",
     "hccdash.coxext.landmark",
+    "hccdash.coxext.concordance",
     "hccdash.nonparametric",
 ]
 

@@ -25,6 +25,7 @@ from scipy import stats
 
 from hccdash import cox as _cox
 from hccdash.compare import ChisqTest
+from hccdash.coxext.concordance import concordance_ag
 from hccdash.coxext.engine import AgRiskSets
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import near_tie_merge
@@ -337,11 +338,15 @@ def cox_fit_ext(
                     robust_se=None if rfull is None else float(rfull[j]),
                 )
             )
-    conc, conc_se = (float("nan"), float("nan"))
     if start is None and weights is None:
         conc, conc_se = _cox._concordance_strata(
             des.time, des.event, des.x @ beta, ed.strata, ed.cluster
         )
+    else:  # R's concordance4 / weighted concordance3
+        cres = concordance_ag(
+            ed.start, ed.stop, des.event, des.x @ beta, ed.weight, ed.strata, ed.cluster
+        )
+        conc, conc_se = cres.concordance, cres.std
     lr = 2 * (loglik - loglik0)
     return _cox.CoxResult(
         ties=ties,
