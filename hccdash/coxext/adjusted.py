@@ -29,7 +29,14 @@ from hccdash.coxext.fit import ext_data, fit_arrays, robust_var
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import _check_conf, _confint
 
-__all__ = ["AdjustedCurves", "PredictedCurves", "cox_survfit", "direct_adjusted"]
+__all__ = [
+    "AdjustedCurves",
+    "PredictedCurves",
+    "StrataCurves",
+    "cox_survfit",
+    "cox_survfit_strata",
+    "direct_adjusted",
+]
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,28 @@ class PredictedCurves:
                 )
             )
         return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class StrataCurves:
+    """Curves of a stratified Cox model: blocks of :class:`PredictedCurves`, each on the
+    baseline hazard (and time grid) of one stratum, as R's ``survfit(fit, newdata)$strata``.
+
+    Without the stratum column in ``newdata`` every stratum has one block with a curve per
+    newdata row; with it, each newdata row is its own one-curve block in its own stratum.
+    """
+
+    strata_column: str
+    strata: tuple[str, ...]  # the stratum of each block
+    blocks: tuple[PredictedCurves, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long format: stratum, curve, time, n_risk, n_event, surv, std_err, lower, upper."""
+        parts = [
+            b.to_frame().assign(stratum=s) for s, b in zip(self.strata, self.blocks, strict=True)
+        ]
+        out = pd.concat(parts, ignore_index=True)
+        return out[["stratum", *[c for c in out.columns if c != "stratum"]]]
 
 
 @dataclass(frozen=True)
@@ -122,7 +151,9 @@ def _baseline(rs, beta):
     return haz, varh, xbar
 
 
-def _fit_for_curves(data, time, event, covariates, ties, reference, categorical, start, weights):
+def _fit_for_curves(
+    data, time, event, covariates, ties, reference, categorical, start, weights, strata=None
+):
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
     ed = ext_data(
@@ -134,6 +165,7 @@ def _fit_for_curves(data, time, event, covariates, ties, reference, categorical,
         categorical=categorical,
         start=start,
         weights=weights,
+        strata=strata,
     )
     des, rs, fit, _aliased = fit_arrays(ed, ties)
     beta = fit[0]
@@ -143,13 +175,21 @@ def _fit_for_curves(data, time, event, covariates, ties, reference, categorical,
     return ed, des, rs, beta, var
 
 
-def _predict(ed, des, rs, beta, var, xnew, conf_type, conf_level, se_fit=True):
+def _predict(ed, des, rs, beta, var, xnew, conf_type, conf_level, se_fit=True, stratum=None):
+    """Curves for the rows of ``xnew`` on the baseline of one stratum (R's agsurv per
+    stratum, centred on the whole cohort's means as coxph's ``means``)."""
     haz, varh, xbar = _baseline(rs, beta)
-    # R reports every distinct stop time; hazard increments are 0 at censor-only times
-    grid = np.unique(ed.stop)
     first = np.zeros(rs.nsets, dtype=np.int64)
     first[rs.dinv[::-1]] = rs.dead[::-1]
     set_time = ed.stop[first]
+    if stratum is None:
+        stops = ed.stop
+    else:
+        stops = ed.stop[ed.strata == stratum]
+        keep = rs.set_stratum == stratum
+        haz, varh, xbar, set_time = haz[keep], varh[keep], xbar[keep], set_time[keep]
+    # R reports every distinct stop time; hazard increments are 0 at censor-only times
+    grid = np.unique(stops)
     pos = np.searchsorted(grid, set_time)
     h0 = np.zeros(grid.size)
     v0 = np.zeros(grid.size)
@@ -175,13 +215,13 @@ def _predict(ed, des, rs, beta, var, xnew, conf_type, conf_level, se_fit=True):
     return grid, surv, se, lower, upper
 
 
-def _counts(ed, grid):
+def _counts(ed, grid, stratum=None):
     from hccdash.coxext.counting import _at_risk  # late: counting imports fit
 
-    nr = _at_risk(ed.start, ed.stop, ed.weight, grid)
-    ne = np.bincount(
-        np.searchsorted(grid, ed.stop), weights=ed.weight * ed.des.event, minlength=grid.size
-    )
+    rows = slice(None) if stratum is None else ed.strata == stratum
+    start, stop, w, ev = ed.start[rows], ed.stop[rows], ed.weight[rows], ed.des.event[rows]
+    nr = _at_risk(start, stop, w, grid)
+    ne = np.bincount(np.searchsorted(grid, stop), weights=w * ev, minlength=grid.size)
     return nr, ne
 
 
@@ -240,6 +280,108 @@ def cox_survfit(
     if len(labs) != len(newdata):
         raise InputError(f"{len(labs)} labels for {len(newdata)} newdata rows; give one each.")
     return PredictedCurves(labs, grid, nr, ne, surv, se, lower, upper, conf_type, conf_level)
+
+
+def _strata_key(frame: pd.DataFrame, scols: list[str]) -> pd.Series:
+    """The stratum label of each row, as :func:`hccdash.coxext.fit.ext_data` names it."""
+    if len(scols) > 1:
+        return frame[scols].astype(str).agg(", ".join, axis=1)
+    return frame[scols[0]].map(_cox._level_str)
+
+
+def cox_survfit_strata(
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    covariates: Sequence[str],
+    newdata: pd.DataFrame,
+    *,
+    strata: str | Sequence[str],
+    ties: str = "efron",
+    reference: Mapping[str, object] | None = None,
+    categorical: Sequence[str] | None = None,
+    start: str | None = None,
+    weights: str | None = None,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    labels: Sequence[str] | None = None,
+) -> StrataCurves:
+    """Predicted survival from a stratified Cox model, as
+    ``survfit(coxph(Surv(t, e) ~ x + strata(s)), newdata)``.
+
+    Each stratum has its own baseline hazard (R's ``agsurv`` on the stratum's rows), the
+    coefficients and their variance are shared (the robust variance for non-integer
+    weights, as R). If ``newdata`` holds the stratum column(s), each row gets the curve of
+    its own stratum; otherwise every stratum gets a curve for every row.
+
+    Parameters
+    ----------
+    data, time, event, covariates, ties, reference, categorical, start, weights
+        The model, as :func:`hccdash.cox.cox_fit`.
+    newdata : pandas.DataFrame
+        One row per covariate profile, with a value for every covariate (and optionally
+        the stratum column(s)).
+    strata : str or list of str
+        The ``strata()`` column(s) of the model.
+    conf_type, conf_level, labels
+        As :func:`cox_survfit`.
+
+    Returns
+    -------
+    StrataCurves
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9], "e": [1, 1, 0, 1, 1, 0, 1, 1],
+    ...                   "x": [0, 1, 0, 1, 1, 0, 1, 0], "s": [1, 1, 1, 1, 2, 2, 2, 2]})
+    >>> sc = cox_survfit_strata(d, "t", "e", ["x"], pd.DataFrame({"x": [0, 1]}), strata="s")
+    >>> sc.strata, [b.surv.shape for b in sc.blocks]
+    (('1', '2'), [(4, 2), (4, 2)])
+    """
+    _check_conf(conf_type, conf_level)
+    if not isinstance(newdata, pd.DataFrame) or len(newdata) == 0:
+        raise InputError("newdata must be a DataFrame with at least one row (one per curve).")
+    scols = [strata] if isinstance(strata, str) else list(strata)
+    if not scols:
+        raise InputError("strata: name the stratum column(s) of the model.")
+    ed, des, rs, beta, var = _fit_for_curves(
+        data, time, event, covariates, ties, reference, categorical, start, weights, scols
+    )
+    labs = tuple(labels) if labels is not None else tuple(str(i + 1) for i in range(len(newdata)))
+    if len(labs) != len(newdata):
+        raise InputError(f"{len(labs)} labels for {len(newdata)} newdata rows; give one each.")
+    xnew = _new_x(des, newdata)
+    lookup = {lab: k for k, lab in enumerate(ed.strata_labels)}
+
+    def block(k: int, rows: np.ndarray) -> PredictedCurves:
+        grid, surv, se, lo, up = _predict(
+            ed, des, rs, beta, var, xnew[rows], conf_type, conf_level, stratum=k
+        )
+        nr, ne = _counts(ed, grid, k)
+        return PredictedCurves(
+            tuple(labs[i] for i in rows), grid, nr, ne, surv, se, lo, up, conf_type, conf_level
+        )
+
+    if all(c in newdata.columns for c in scols):
+        if newdata[scols].isna().any().any():
+            raise InputError(f"newdata column(s) {scols!r} have missing values; fill them in.")
+        keys = _strata_key(newdata, scols)
+        unknown = sorted(set(keys) - set(lookup))
+        if unknown:
+            raise InputError(
+                f"newdata stratum value(s) {unknown!r} of {scols!r} are not strata of the "
+                f"model ({list(ed.strata_labels)!r}); choose one of those, or leave the "
+                "column out to get a curve in every stratum."
+            )
+        ks = [lookup[k] for k in keys]
+        blocks = tuple(block(k, np.array([i])) for i, k in enumerate(ks))
+        names = tuple(ed.strata_labels[k] for k in ks)
+    else:
+        rows = np.arange(len(newdata))
+        present = [k for k in range(len(ed.strata_labels)) if np.any(ed.strata == k)]
+        blocks = tuple(block(k, rows) for k in present)
+        names = tuple(ed.strata_labels[k] for k in present)
+    return StrataCurves(", ".join(scols), names, blocks)
 
 
 def direct_adjusted(
