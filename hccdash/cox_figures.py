@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from hccdash.coxext.adjusted import AdjustedCurves, PredictedCurves
+from hccdash.coxext.adjusted import AdjustedCurves, PredictedCurves, StrataCurves
 from hccdash.coxext.subgroup import SubgroupResult
 from hccdash.plotting.common import esc, format_p
 from hccdash.plotting.common import rgba as _rgba
@@ -173,8 +173,37 @@ def subgroup_forest_figure(
     return fig
 
 
+_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def _curve_series(curves, labels):
+    """(name, colour key, dash, time, surv, lower, upper) for every curve to draw."""
+    if isinstance(curves, AdjustedCurves):
+        return [
+            (lev, lev, "solid", curves.time, curves.surv[:, j], None, None)
+            for j, lev in enumerate(curves.levels)
+        ]
+    if isinstance(curves, PredictedCurves):
+        return [
+            (lab, lab, "solid", curves.time, curves.surv[:, j], curves.lower[:, j],
+             curves.upper[:, j])
+            for j, lab in enumerate(curves.labels)
+        ]  # fmt: skip
+    out = []
+    skey = labels.get(curves.strata_column, curves.strata_column)
+    single = all(b.surv.shape[1] == 1 for b in curves.blocks)
+    strata_order = list(dict.fromkeys(curves.strata))
+    for stratum, b in zip(curves.strata, curves.blocks, strict=True):
+        dash = "solid" if single else _DASHES[strata_order.index(stratum) % len(_DASHES)]
+        for j, lab in enumerate(b.labels):
+            name = f"{labels.get(lab, lab)}, {skey} {stratum}"
+            out.append((name, name if single else lab, dash, b.time, b.surv[:, j],
+                        b.lower[:, j], b.upper[:, j]))  # fmt: skip
+    return out
+
+
 def adjusted_curves_figure(
-    curves: AdjustedCurves | PredictedCurves,
+    curves: AdjustedCurves | PredictedCurves | StrataCurves,
     *,
     labels: Mapping[str, str] | None = None,
     levels: Sequence[object] | None = None,
@@ -185,13 +214,14 @@ def adjusted_curves_figure(
     style: str = "screen",
 ) -> go.Figure:
     """Step curves of directly adjusted survival (one per arm) or of predicted survival for
-    chosen covariate values (with their confidence bands).
+    chosen covariate values (with their confidence bands), also per stratum of a stratified
+    model (one line style per stratum, one colour per covariate profile).
 
     Parameters
     ----------
-    curves : AdjustedCurves or PredictedCurves
+    curves : AdjustedCurves, PredictedCurves or StrataCurves
     labels : mapping, optional
-        Display name per level / curve label.
+        Display name per level / curve label / strata column.
     levels : sequence, optional
         Full level order for colours fixed across pages.
     show_ci : bool
@@ -202,16 +232,18 @@ def adjusted_curves_figure(
     s = style_spec(style)
     labels = dict(labels or {})
     div = 12.0 if time_unit == "years" else 1.0
-    names = curves.levels if isinstance(curves, AdjustedCurves) else curves.labels
-    t = np.concatenate([[0.0], curves.time / div])
+    series = _curve_series(curves, labels)
+    keys = list(dict.fromkeys(k for _n, k, *_ in series))
+    banded = show_ci and not isinstance(curves, AdjustedCurves)
     fig = go.Figure()
-    for j, name in enumerate(names):
-        col = color_for(name, levels or names)
-        surv = np.concatenate([[1.0], curves.surv[:, j]])
+    for name, key, dash, time, surv_j, lower, upper in series:
+        col = color_for(key, levels or keys)
+        t = np.concatenate([[0.0], time / div])
+        surv = np.concatenate([[1.0], surv_j])
         shown = esc(labels.get(name, name))
-        if isinstance(curves, PredictedCurves) and show_ci:
-            lo = np.concatenate([[1.0], np.nan_to_num(curves.lower[:, j], nan=0.0)])
-            up = np.concatenate([[1.0], np.nan_to_num(curves.upper[:, j], nan=1.0)])
+        if banded:
+            lo = np.concatenate([[1.0], np.nan_to_num(lower, nan=0.0)])
+            up = np.concatenate([[1.0], np.nan_to_num(upper, nan=1.0)])
             fig.add_trace(go.Scatter(x=t, y=up, line={"shape": "hv", "width": 0},
                                      hoverinfo="skip", showlegend=False))  # fmt: skip
             fig.add_trace(
@@ -223,18 +255,25 @@ def adjusted_curves_figure(
                 x=t,
                 y=surv,
                 name=shown,
-                line={"shape": "hv", "color": col, "width": s.line_width},
+                line={"shape": "hv", "color": col, "width": s.line_width, "dash": dash},
                 hovertemplate=f"{shown}: %{{y:.3f}} at %{{x:.1f}}<extra></extra>",
             )
         )
-    kind = (
-        "Directly adjusted survival (average of every patient's Cox-predicted curve with the "
-        "arm set)"
-        if isinstance(curves, AdjustedCurves)
-        else "Survival predicted by the Cox model for the covariate values shown"
-        + (" with 95% CIs" if show_ci else "")
-    )
-    _add_caption(fig, " ".join(p for p in (caption, kind + ".") if p), [], s)
+    if isinstance(curves, AdjustedCurves):
+        kind = (
+            "Directly adjusted survival (average of every patient's Cox-predicted curve with "
+            "the arm set)"
+        )
+    else:
+        kind = "Survival predicted by the Cox model for the covariate values shown"
+        if isinstance(curves, StrataCurves):
+            skey = labels.get(curves.strata_column, curves.strata_column)
+            kind = (
+                "Survival predicted by the Cox model stratified by "
+                f"{skey} (one baseline hazard per stratum) for the covariate values shown"
+            )
+        kind += " with 95% CIs" if show_ci else ""
+    _add_caption(fig, " ".join(p for p in (caption, kind + ".") if p), [], s)  # wrap_text escapes
     fig.update_layout(
         template=template(style),
         xaxis={"title": {"text": f"Time ({time_unit})"}, "rangemode": "tozero"},

@@ -11,7 +11,7 @@ from PIL import Image
 
 from hccdash import export
 from hccdash.cox_figures import adjusted_curves_figure, balance_figure, subgroup_forest_figure
-from hccdash.coxext.adjusted import cox_survfit, direct_adjusted
+from hccdash.coxext.adjusted import cox_survfit, cox_survfit_strata, direct_adjusted
 from hccdash.coxext.subgroup import subgroup_hr
 from hccdash.coxext.weighting import ipw_analysis
 from hccdash.style import PRESETS
@@ -56,6 +56,29 @@ def test_adjusted_and_predicted_curves_are_monotone_steps(pbc):
     assert names == ["age 40", "age 60"]
 
 
+def _strata_curves(pbc):
+    nd = pd.DataFrame({"age": [40, 60]})
+    return cox_survfit_strata(pbc, "time", "death", ["age"], nd, strata="edema",
+                              labels=["age 40", "age 60"])  # fmt: skip
+
+
+def test_stratified_predicted_curves_one_dash_per_stratum(pbc):
+    sc = _strata_curves(pbc)
+    fig = adjusted_curves_figure(sc, labels={"edema": "Oedema <i>"})
+    lines = [t for t in fig.data if t.name]
+    assert len(lines) == 6  # 3 strata x 2 profiles, each with its band
+    assert len(fig.data) == 18
+    assert lines[0].name == "age 40, Oedema &lt;i&gt; 0"  # user text escaped
+    assert {t.line.dash for t in lines} == {"solid", "dash", "dot"}
+    # one colour per covariate profile across strata
+    assert lines[0].line.color == lines[2].line.color != lines[1].line.color
+    for t, (k, j) in zip(lines, [(k, j) for k in range(3) for j in range(2)], strict=True):
+        np.testing.assert_array_equal(np.asarray(t.y)[1:], sc.blocks[k].surv[:, j])
+        np.testing.assert_array_equal(np.asarray(t.x)[1:], sc.blocks[k].time)
+    caption = " ".join(a.text for a in fig.layout.annotations)
+    assert "stratified by Oedema &lt;i&gt;" in caption
+
+
 def test_balance_plot_shows_both_smds(pbc):
     res = ipw_analysis(pbc, "time", "death", "arm", ["age", "sex", "albumin"])
     fig = balance_figure(res.balance)
@@ -71,7 +94,8 @@ def test_forest_and_adjusted_curves_export_at_the_slide_preset(forest, pbc, tmp_
     slide = subgroup_forest_figure(res, style="slide", title="Death by subgroup")
     adj = direct_adjusted(pbc, "time", "death", "arm", ["age", "logbili"])
     curves = adjusted_curves_figure(adj, style="slide", title="Adjusted survival")
-    for name, fig in (("forest", slide), ("adjusted", curves)):
+    strat = adjusted_curves_figure(_strata_curves(pbc), style="slide", title="By oedema")
+    for name, fig in (("forest", slide), ("adjusted", curves), ("adjusted_strata", strat)):
         data = export.figure_bytes(fig, "png", w, h)
         img = Image.open(io.BytesIO(data))
         assert img.size == (1920, 1080)

@@ -14,6 +14,7 @@ MODULES = [
     "hccdash.coxext.weighting",
     "hccdash.coxext.landmark",
     "hccdash.coxext.concordance",
+    "hccdash.coxext.profiles",
     "hccdash.nonparametric",
 ]
 

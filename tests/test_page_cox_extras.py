@@ -14,7 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hccdash.cox import cox_fit
+from hccdash.coxext.adjusted import cox_survfit_strata
 from hccdash.coxext.counting import km_counting
+from hccdash.coxext.profiles import covariate_profiles
 from hccdash.coxext.subgroup import subgroup_hr
 from hccdash.schema import Cohort
 from hccdash.ui.state import UPLOADED_KEY
@@ -73,6 +75,34 @@ def test_stratified_weighted_model_shows_robust_se(cox_page):
     np.testing.assert_allclose(shown[0]["robust_se"], [t.robust_se for t in fit.terms], rtol=1e-9)
     tests = [d for d in frames_with(at, "test") if "Robust score" in d["test"].tolist()]
     assert tests and tests[0]["chisq"].iloc[3] == pytest.approx(fit.robust_score.chisq, rel=1e-9)
+
+
+def test_extended_model_shows_weighted_concordance(cox_page):
+    at = cox_page  # strata = edema, weights = ipw from the test above
+    fit = cox_fit(pbc_cohort(), "os_months", "os_event", ["age", "albumin"], strata="edema",
+                  weights="ipw")  # fmt: skip
+    shown = [m.value for m in at.metric if m.label == "Concordance (C)"]
+    assert f"{fit.concordance:.3f}" in shown
+
+
+def test_predicted_curves_per_stratum_are_hccdash(cox_page):
+    """The "Curves for" profiles (albumin quartiles, age at its median) on the baseline of
+    each edema stratum: the table is cox_survfit_strata's (R-checked in
+    test_coxext_adjusted_strata)."""
+    at = cox_page
+    at.selectbox(key="coxx_pred_vary").set_value("albumin")
+    at.selectbox(key="coxx_pred_strata").set_value("edema").run()
+    assert not at.exception, [e.message for e in at.exception]
+    d = pbc_cohort()
+    nd, names = covariate_profiles(d, ["age", "albumin"], "albumin")
+    ref = cox_survfit_strata(d, "os_months", "os_event", ["age", "albumin"], nd,
+                             strata="edema", labels=names).to_frame()  # fmt: skip
+    shown = [f for f in frames_with(at, "stratum") if "std_err" in f.columns]
+    assert shown and shown[0]["stratum"].unique().tolist() == ["0.0", "0.5", "1.0"]
+    np.testing.assert_allclose(shown[0]["surv"], ref["surv"], rtol=1e-9)
+    np.testing.assert_allclose(shown[0]["upper"], ref["upper"], rtol=1e-9, equal_nan=True)
+    prof = frames_with(at, "curve")
+    assert any(p["albumin"].tolist() == nd["albumin"].tolist() for p in prof)
 
 
 def test_subgroup_forest_numbers(cox_page):

@@ -16,7 +16,7 @@ import streamlit as st
 
 from hccdash import cox
 from hccdash.cox_figures import adjusted_curves_figure, balance_figure, subgroup_forest_figure
-from hccdash.coxext import adjusted, counting, landmark, subgroup, weighting
+from hccdash.coxext import adjusted, counting, landmark, profiles, subgroup, weighting
 from hccdash.figures import km_figure
 from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md, fmt_p, guarded
@@ -47,6 +47,16 @@ def _zph_ext(data, time, event, covariates, ties, reference, strata, start, weig
 @cohort_cache(**CACHE)
 def _direct(data, time, event, arm, covariates, ties):
     return adjusted.direct_adjusted(data, time, event, arm, list(covariates), ties=ties)
+
+
+@cohort_cache(**CACHE)
+def _predicted(data, time, event, covariates, newdata, labels, ties, reference, strata):
+    kw = {"ties": ties, "reference": dict(reference or {}) or None, "labels": list(labels)}
+    if strata is None:
+        return adjusted.cox_survfit(data, time, event, list(covariates), newdata, **kw)
+    return adjusted.cox_survfit_strata(
+        data, time, event, list(covariates), newdata, strata=strata, **kw
+    )
 
 
 @cohort_cache(**CACHE)
@@ -155,7 +165,7 @@ def render_cox_extras(
         _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures,
                         tables)  # fmt: skip
     with tabs[1]:
-        _adjusted_tab(data, endpoint, covariates, ties, labels, figures, tables)
+        _adjusted_tab(data, endpoint, covariates, ties, reference, labels, figures, tables)
     with tabs[2]:
         _subgroup_tab(data, endpoint, labels, figures, tables)
     with tabs[3]:
@@ -187,10 +197,16 @@ def _extended_model(data, endpoint, covariates, ties, reference, others, labels,
                        True if robust else None)  # fmt: skip
         for message in fit.warnings:
             st.warning(esc_md(message), icon=":material/warning:")
-        m1, m2, m3 = st.columns(3)
+        m1, m2, m3, m4 = st.columns(4)
         m1.metric("Rows used", fit.n, help=f"{fit.dropped} rows with missing values dropped")
         m2.metric("Events", fit.events)
         m3.metric("Clusters" if fit.n_clusters else "Strata", fit.n_clusters or len(fit.strata))
+        m4.metric(
+            "Concordance (C)",
+            "NA" if not np.isfinite(fit.concordance) else f"{fit.concordance:.3f}",
+            help=f"SE {fit.concordance_se:.3f} (R coxph: pairs within strata and risk sets, "
+            "weighted, SE summed by cluster)",
+        )
         terms = terms_frame(fit)
         render_table(terms, "cox_extended_terms", "coxx_terms")
         tables["cox_extended_terms"] = terms
@@ -205,7 +221,9 @@ def _extended_model(data, endpoint, covariates, ties, reference, others, labels,
             tables["cox_extended_zph"] = ph.to_frame()
 
 
-def _adjusted_tab(data, endpoint, covariates, ties, labels, figures, tables):
+def _adjusted_tab(data, endpoint, covariates, ties, reference, labels, figures, tables):
+    _predicted_section(data, endpoint, covariates, ties, reference, labels, figures, tables)
+    st.markdown("**Direct adjustment (cohort-average curve per arm)**")
     st.caption(
         "Direct adjustment: the Cox model of arm + covariates predicts every patient's curve "
         "with the arm set to each level; the average per arm compares the arms as if the whole "
@@ -235,6 +253,41 @@ def _adjusted_tab(data, endpoint, covariates, ties, labels, figures, tables):
         table = pd.DataFrame(rows)
         render_table(table, f"adjusted_{arm}", "coxx_adj_tab")
         tables[f"adjusted_{arm}"] = res.to_frame()
+
+
+def _predicted_section(data, endpoint, covariates, ties, reference, labels, figures, tables):
+    st.markdown("**Curves for chosen covariate values**")
+    st.caption(
+        "Survival predicted by the Cox model above for each value of one covariate (its "
+        "quartiles when continuous), the others held at their median (continuous) or most "
+        "common value, with 95% CIs (R: survfit(coxph_fit, newdata)). With strata, each "
+        "stratum has its own baseline hazard and its own curves (R: + strata(s))."
+    )
+    c1, c2 = st.columns(2)
+    vary = _pick(c1, "Curves for", list(covariates), "coxx_pred_vary", labels)
+    scands = [c for c in data.columns if c not in (endpoint.time, endpoint.event, *covariates)
+              and 2 <= data[c].dropna().nunique() <= 6]  # fmt: skip
+    strata = _pick(c2, "Stratify by (one baseline per stratum)", scands, "coxx_pred_strata",
+                   labels)  # fmt: skip
+    if vary is None:
+        st.info("Choose the covariate whose values the curves show.")
+        return
+    with guarded("The predicted curves"):
+        newdata, names = profiles.covariate_profiles(data, covariates, vary, labels=labels)
+        res = _predicted(data, endpoint.time, endpoint.event, tuple(covariates), newdata,
+                         names, ties, reference or None, strata)  # fmt: skip
+        title = f"{endpoint.label}: predicted by {labels.get(vary, vary)}" + (
+            f", stratified by {labels.get(strata, strata)}" if strata else ""
+        )
+        fig = adjusted_curves_figure(res, labels=labels, title=title)
+        name = f"predicted_{vary}" + (f"_by_{strata}" if strata else "")
+        render_figure(fig, name, "coxx_pred_fig")
+        figures[name] = fig
+        shown = newdata.assign(curve=list(names))
+        render_table(shown[["curve", *covariates]], f"{name}_profiles", "coxx_pred_prof")
+        table = res.to_frame()
+        render_table(table, name, "coxx_pred_tab")
+        tables[name] = table
 
 
 def _subgroup_tab(data, endpoint, labels, figures, tables):
