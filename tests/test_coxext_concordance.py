@@ -33,9 +33,9 @@ MODELS = {
     # coxph(Surv(start, stop, event) ~ surgery + transplant, heart): tied linear predictors
     "heart_ties": ("heart", "stop", "event", ["surgery", "transplant"], {"start": "start"}),
     # coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, weights = w, heart)
-    # (R's robust variance per row; we ask for the id instead, the concordance is the same)
+    # (R's robust variance with every row its own cluster; the fit says so in a warning)
     "heart_weights": ("heart", "stop", "event", ["age", "year", "surgery", "transplant"],
-                      {"start": "start", "weights": "w", "robust": False}),
+                      {"start": "start", "weights": "w"}),
     # coxph(Surv(start, stop, event) ~ age + surgery + transplant, weights = w,
     #       cluster = id, heart)
     "heart_weights_cluster": ("heart", "stop", "event", ["age", "surgery", "transplant"],
@@ -63,13 +63,19 @@ def test_concordance_matches_r(key, ties):
     np.testing.assert_allclose([term.coef for term in res.terms], r["coef"], rtol=REL)
     assert res.concordance == pytest.approx(r["concordance"], rel=REL)
     assert res.concordance_se == pytest.approx(r["std"], rel=REL)
+    if r.get("robust_se"):  # R's default robust variance (cluster, or non-integer weights)
+        assert res.robust
+        np.testing.assert_allclose([t.robust_se for t in res.terms], r["robust_se"], rtol=REL)
+    else:
+        assert not res.robust
+    rows_as_patients = any("its own patient" in w for w in res.warnings)
+    assert rows_as_patients == (key == "heart_weights")
 
 
 def _arrays(key: str, ties: str = "efron"):
     from hccdash.coxext.fit import ext_data, fit_arrays
 
     name, t, e, covs, kw = MODELS[key]
-    kw = {k: v for k, v in kw.items() if k != "robust"}
     ed = ext_data(pd.read_csv(REF / "data" / f"{name}.csv"), t, e, covs, **kw)
     des, _rs, fit, _al = fit_arrays(ed, ties)
     return ed, des, des.x @ fit[0]

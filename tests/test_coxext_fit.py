@@ -148,7 +148,9 @@ def test_bad_intervals_weights_and_roles_are_clear_errors():
         cox_fit(w, "time", "death", ["age"], weights="ipw")
     with pytest.raises(InputError, match="one role"):
         cox_fit(_data("colon"), "time", "status", ["age", "etype"], strata="etype")
-    with pytest.raises(InputError, match="cluster column"):
-        cox_fit(d, "stop", "event", ["age"], start="start", robust=True)
+    # robust (start, stop] without an id: R's rows-as-clusters variance, with a warning
+    rows = cox_fit(d, "stop", "event", ["age"], start="start", robust=True)
+    assert rows.robust and rows.n_clusters == rows.n
+    assert any("cluster column" in w for w in rows.warnings)
     with pytest.raises(InputError, match="Firth"):
         cox_fit(_data("colon"), "time", "status", ["age"], strata="etype", penalized=True)

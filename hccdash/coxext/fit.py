@@ -260,11 +260,6 @@ def cox_fit_ext(
     has_rwt = bool(np.any(ed.weight != np.floor(ed.weight)))
     if robust is None:
         robust = ed.cluster is not None or has_rwt
-    if robust and ed.cluster is None and start is not None:
-        raise InputError(
-            "A robust variance with (start, stop] rows needs the patient id: choose the "
-            "cluster column (rows of one patient are not independent)."
-        )
     des, rs, fit, aliased = fit_arrays(ed, ties)
     beta, loglik, loglik0, score, u, imat, converged, iters = fit
     p = beta.size
@@ -288,6 +283,12 @@ def cox_fit_ext(
         msgs.append(
             f"Only {epv:.1f} events per variable ({events} events, {p} coefficients); below "
             "10 the estimates are unstable. Use fewer covariates."
+        )
+    if robust and ed.cluster is None and start is not None:
+        msgs.append(
+            "The robust SE treats every (start, stop] row as its own patient (as R's coxph "
+            "does without a cluster); when a patient has several rows, choose the patient id "
+            "as the cluster column."
         )
     rse = None
     rscore = None

@@ -15,7 +15,8 @@ cj <- function(f) {
   cc <- f$concordance
   list(count = unname(cc[c("concordant", "discordant", "tied.x", "tied.y", "tied.xy")]),
        concordance = unname(cc["concordance"]), std = unname(cc["std"]),
-       coef = unname(coef(f)), n = f$n)
+       coef = unname(coef(f)), n = f$n,
+       robust_se = if (is.null(f$naive.var)) NULL else unname(sqrt(diag(f$var))))
 }
 out <- list()
 
