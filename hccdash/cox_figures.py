@@ -196,7 +196,7 @@ def _curve_series(curves, labels):
     for stratum, b in zip(curves.strata, curves.blocks, strict=True):
         dash = "solid" if single else _DASHES[strata_order.index(stratum) % len(_DASHES)]
         for j, lab in enumerate(b.labels):
-            name = f"{labels.get(lab, lab)}, {skey} {stratum}"
+            name = f"{labels.get(lab, lab)}; {skey}: {stratum}"
             out.append((name, name if single else lab, dash, b.time, b.surv[:, j],
                         b.lower[:, j], b.upper[:, j]))  # fmt: skip
     return out
@@ -279,6 +279,13 @@ def adjusted_curves_figure(
         xaxis={"title": {"text": f"Time ({time_unit})"}, "rangemode": "tozero"},
         yaxis={"title": {"text": "Survival probability"}, "range": [0, 1.02]},
     )
+    fig.update_layout(legend={"traceorder": "normal"})  # bands (fill) would reverse it
+    if len(series) > 2 or sum(len(n) for n, *_ in series) > 60:
+        # more curves than one legend row holds: a column at the right, clear of the title
+        fig.update_layout(
+            legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0,
+                    "yanchor": "top", "tracegroupgap": 2, "traceorder": "normal"}
+        )  # fmt: skip
     if title:
         fig.update_layout(title={"text": esc(title)})
     if style == "screen":

@@ -68,7 +68,7 @@ def test_stratified_predicted_curves_one_dash_per_stratum(pbc):
     lines = [t for t in fig.data if t.name]
     assert len(lines) == 6  # 3 strata x 2 profiles, each with its band
     assert len(fig.data) == 18
-    assert lines[0].name == "age 40, Oedema &lt;i&gt; 0"  # user text escaped
+    assert lines[0].name == "age 40; Oedema &lt;i&gt;: 0"  # user text escaped
     assert {t.line.dash for t in lines} == {"solid", "dash", "dot"}
     # one colour per covariate profile across strata
     assert lines[0].line.color == lines[2].line.color != lines[1].line.color

@@ -207,7 +207,8 @@ def _predict(ed, des, rs, beta, var, xnew, conf_type, conf_level, se_fit=True, s
     se = np.empty_like(cumhaz)
     for j in range(zc.shape[0]):
         dt = np.outer(h0, zc[j]) - xb
-        se[:, j] = risk[j] * np.sqrt(v0 + np.einsum("ij,jk,ik->i", dt, var, dt))
+        with np.errstate(invalid="ignore"):  # NaN as R when V is not positive definite
+            se[:, j] = risk[j] * np.sqrt(v0 + np.einsum("ij,jk,ik->i", dt, var, dt))
     lower = np.empty_like(surv)
     upper = np.empty_like(surv)
     for j in range(zc.shape[0]):

@@ -12,15 +12,18 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from hccdash import cox
 from hccdash.cox_figures import adjusted_curves_figure, balance_figure, subgroup_forest_figure
 from hccdash.coxext import adjusted, counting, landmark, profiles, subgroup, weighting
+from hccdash.export import PresetFigure, modebar_config
 from hccdash.figures import km_figure
 from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md, fmt_p, guarded
 from hccdash.ui.cox_view import covariate_candidates
+from hccdash.ui.downloads import figure_downloads, figure_size
 from hccdash.ui.km_view import render_figure, render_table
 
 NONE = "(none)"
@@ -91,6 +94,27 @@ def _logrank_counting(data, time, event, group, start):
 
 
 # ---- helpers ------------------------------------------------------------------------------
+SLIDE_PRESET = "slide-1920"
+
+
+@st.fragment
+def _show_for_slides(screen: go.Figure, slide: go.Figure, name: str, key: str) -> None:
+    """The screen figure on the page; its downloads are the same figure drawn in the slide
+    style (text and lines sized for 16:9 slides), at the size chosen."""
+    w, h, scale = figure_size(key)
+    st.plotly_chart(screen, width="stretch", theme=None, key=f"{key}_chart",
+                    config=modebar_config(name, w, h, scale))  # fmt: skip
+    st.caption("The downloads are drawn in the slide style (larger text and lines).")
+    figure_downloads(slide, name, key)
+
+
+def _slide_figure(build, name: str, key: str, figures: dict) -> None:
+    """Draw ``build(style)`` on the page; the exports and the ZIP take the slide style."""
+    slide = build("slide")
+    _show_for_slides(build("screen"), slide, name, key)
+    figures[name] = PresetFigure(slide, SLIDE_PRESET)
+
+
 def _pick(container, label: str, options: Sequence[str], key: str, labels: Mapping[str, str]):
     value = container.selectbox(
         label, [NONE, *options], key=key, format_func=lambda c: labels.get(c, c)
@@ -238,12 +262,12 @@ def _adjusted_tab(data, endpoint, covariates, ties, reference, labels, figures, 
         return
     with guarded("The adjusted curves"):
         res = _direct(data, endpoint.time, endpoint.event, arm, tuple(adj), ties)
-        fig = adjusted_curves_figure(
-            res, title=f"{endpoint.label} by {labels.get(arm, arm)}, adjusted for "
-            f"{', '.join(labels.get(c, c) for c in adj)}",
+        title = (f"{endpoint.label} by {labels.get(arm, arm)}, adjusted for "
+                 f"{', '.join(labels.get(c, c) for c in adj)}")  # fmt: skip
+        _slide_figure(
+            lambda style: adjusted_curves_figure(res, title=title, style=style),
+            f"adjusted_{arm}", "coxx_adj_fig", figures,
         )  # fmt: skip
-        render_figure(fig, f"adjusted_{arm}", "coxx_adj_fig")
-        figures[f"adjusted_{arm}"] = fig
         at = [t for t in (12.0, 24.0, 36.0) if t <= res.time.max()]
         rows = []
         for t in at:
@@ -265,8 +289,8 @@ def _predicted_section(data, endpoint, covariates, ties, reference, labels, figu
     )
     c1, c2 = st.columns(2)
     vary = _pick(c1, "Curves for", list(covariates), "coxx_pred_vary", labels)
-    scands = [c for c in data.columns if c not in (endpoint.time, endpoint.event, *covariates)
-              and 2 <= data[c].dropna().nunique() <= 6]  # fmt: skip
+    scands = [c for c in covariate_candidates(data)
+              if c not in covariates and 2 <= data[c].dropna().nunique() <= 6]  # fmt: skip
     strata = _pick(c2, "Stratify by (one baseline per stratum)", scands, "coxx_pred_strata",
                    labels)  # fmt: skip
     if vary is None:
@@ -279,13 +303,22 @@ def _predicted_section(data, endpoint, covariates, ties, reference, labels, figu
         title = f"{endpoint.label}: predicted by {labels.get(vary, vary)}" + (
             f", stratified by {labels.get(strata, strata)}" if strata else ""
         )
-        fig = adjusted_curves_figure(res, labels=labels, title=title)
-        name = f"predicted_{vary}" + (f"_by_{strata}" if strata else "")
-        render_figure(fig, name, "coxx_pred_fig")
-        figures[name] = fig
-        shown = newdata.assign(curve=list(names))
-        render_table(shown[["curve", *covariates]], f"{name}_profiles", "coxx_pred_prof")
         table = res.to_frame()
+        if table["std_err"].isna().any():
+            st.warning(
+                "Part of the confidence bands cannot be computed: the model's variance is not "
+                "positive definite there (too few events for the covariates, or separation; "
+                "see the model's warnings above). Use fewer covariates.",
+                icon=":material/warning:",
+            )
+        name = f"predicted_{vary}" + (f"_by_{strata}" if strata else "")
+        _slide_figure(
+            lambda style: adjusted_curves_figure(res, labels=labels, title=title, style=style),
+            name, "coxx_pred_fig", figures,
+        )  # fmt: skip
+        shown = newdata.assign(curve=list(names))
+        shown = shown[["curve", *covariates]].rename(columns=labels)
+        render_table(shown, f"{name}_profiles", "coxx_pred_prof")
         render_table(table, name, "coxx_pred_tab")
         tables[name] = table
 
@@ -306,11 +339,11 @@ def _subgroup_tab(data, endpoint, labels, figures, tables):
         return
     with guarded("The subgroup forest"):
         res = _subgroups(data, endpoint.time, endpoint.event, trt, tuple(factors), None)
-        fig = subgroup_forest_figure(
-            res, labels=labels, title=f"{endpoint.label}: {labels.get(trt, trt)} by subgroup"
-        )
-        render_figure(fig, f"subgroups_{trt}", "coxx_sub_fig")
-        figures[f"subgroups_{trt}"] = fig
+        title = f"{endpoint.label}: {labels.get(trt, trt)} by subgroup"
+        _slide_figure(
+            lambda style: subgroup_forest_figure(res, labels=labels, title=title, style=style),
+            f"subgroups_{trt}", "coxx_sub_fig", figures,
+        )  # fmt: skip
         table = res.to_frame()
         render_table(table, f"subgroups_{trt}", "coxx_sub_tab")
         tables[f"subgroups_{trt}"] = table

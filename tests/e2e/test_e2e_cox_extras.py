@@ -83,3 +83,10 @@ def test_weighted_km_and_ipw_on_an_uploaded_pbc_cohort(app, tmp_path):
     app.screenshot("cox_extras_ipw_pbc")
     assert not app.problems(), app.problems()
     assert "Propensity scores" in app.main_text()
+    # predicted curves of the model (arm) stratified by sex: one baseline per stratum
+    app.page.get_by_role("tab", name="Adjusted curves").click()
+    _type_choose(app, "Curves for", "arm")
+    _type_choose(app, "Stratify by", "sex")
+    app.screenshot("cox_extras_predicted_strata_pbc")
+    assert not app.problems(), app.problems()
+    assert "stratified by sex" in app.main_text()
