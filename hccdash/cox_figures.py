@@ -244,16 +244,18 @@ def adjusted_curves_figure(
         if banded:
             lo = np.concatenate([[1.0], np.nan_to_num(lower, nan=0.0)])
             up = np.concatenate([[1.0], np.nan_to_num(upper, nan=1.0)])
-            fig.add_trace(go.Scatter(x=t, y=up, line={"shape": "hv", "width": 0},
+            fig.add_trace(go.Scatter(x=t, y=up, line={"shape": "hv", "width": 0}, mode="lines",
                                      hoverinfo="skip", showlegend=False))  # fmt: skip
             fig.add_trace(
                 go.Scatter(x=t, y=lo, line={"shape": "hv", "width": 0}, fill="tonexty",
-                           fillcolor=_rgba(col, 0.15), hoverinfo="skip", showlegend=False)
+                           mode="lines", fillcolor=_rgba(col, 0.15), hoverinfo="skip",
+                           showlegend=False)
             )  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 x=t,
                 y=surv,
+                mode="lines",  # plotly adds markers to short traces otherwise
                 name=shown,
                 line={"shape": "hv", "color": col, "width": s.line_width, "dash": dash},
                 hovertemplate=f"{shown}: %{{y:.3f}} at %{{x:.1f}}<extra></extra>",

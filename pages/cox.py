@@ -20,7 +20,7 @@ from hccdash.ui.common import (
     too_few_patients,
     url_choice,
 )
-from hccdash.ui.cox_extras import render_cox_extras
+from hccdash.ui.cox_extras import extras_legend, render_cox_extras
 from hccdash.ui.cox_view import (
     codebook_grouped,
     covariate_candidates,
@@ -228,10 +228,13 @@ report_box(
                 figure_legend(
                     f,
                     n,
-                    "Hazard ratios with 95% Wald confidence intervals (log scale)."
-                    if n.startswith("forest")
-                    else "Scaled Schoenfeld residuals against Kaplan-Meier-transformed time "
-                    "with a lowess smooth; a flat smooth means a constant hazard ratio.",
+                    extras_legend(n)
+                    or (
+                        "Hazard ratios with 95% Wald confidence intervals (log scale)."
+                        if n.startswith("forest")
+                        else "Scaled Schoenfeld residuals against Kaplan-Meier-transformed "
+                        "time with a lowess smooth; a flat smooth means a constant hazard ratio."
+                    ),
                 ),
             )
             for n, f in figures.items()

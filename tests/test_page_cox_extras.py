@@ -142,3 +142,14 @@ def test_km_page_weighted_curves_are_hccdash():
     assert shown
     np.testing.assert_allclose(shown[-1]["surv"], km.to_frame()["surv"], rtol=1e-9)
     np.testing.assert_allclose(shown[-1]["lower"], km.to_frame()["lower"], rtol=1e-9)
+
+
+def test_report_legends_of_more_models_figures():
+    """The one-click report names each "More models" figure for what it is (not as a
+    Schoenfeld plot, the Cox page's fallback legend)."""
+    from hccdash.ui.cox_extras import extras_legend
+
+    assert "interaction" in extras_legend("subgroups_arm")
+    assert "one baseline hazard per stratum" in extras_legend("predicted_age_by_edema")
+    assert "Directly adjusted" in extras_legend("adjusted_arm")
+    assert extras_legend("forest_os") is None and extras_legend("schoenfeld_os_age") is None

@@ -165,6 +165,25 @@ def tests_frame(fit: cox.CoxResult) -> pd.DataFrame:
     )
 
 
+_LEGENDS = {
+    "predicted_": "Survival predicted by the Cox model for the covariate values shown (the "
+    "other covariates at typical values) with 95% confidence bands; a stratified model has "
+    "one baseline hazard per stratum.",
+    "adjusted_": "Directly adjusted survival: the mean of every patient's Cox-predicted curve "
+    "with the arm set to each level.",
+    "subgroups_": "Treatment hazard ratio within each subgroup with 95% confidence intervals "
+    "(log scale); interaction p by likelihood-ratio test of treatment x factor.",
+    "ipw_balance_": "Absolute standardised mean differences before and after inverse-"
+    "probability weighting; below 0.1 is usually taken as balanced.",
+    "ipw_km_": "Inverse-probability-weighted Kaplan-Meier curves with robust confidence intervals.",
+}
+
+
+def extras_legend(name: str) -> str | None:
+    """The report legend of a "More models" figure (by its name), None for other figures."""
+    return next((text for prefix, text in _LEGENDS.items() if name.startswith(prefix)), None)
+
+
 # ---- Cox page -----------------------------------------------------------------------------
 def render_cox_extras(
     cohort,
@@ -297,6 +316,11 @@ def _predicted_section(data, endpoint, covariates, ties, reference, labels, figu
         st.info("Choose the covariate whose values the curves show.")
         return
     with guarded("The predicted curves"):
+        if strata is not None:  # the stratified model's own warnings (the main one's are above)
+            sfit = _cox_ext(data, endpoint.time, endpoint.event, tuple(covariates), ties,
+                            reference or None, strata, None, None, None, None)  # fmt: skip
+            for message in sfit.warnings:
+                st.warning(esc_md(message), icon=":material/warning:")
         newdata, names = profiles.covariate_profiles(data, covariates, vary, labels=labels)
         res = _predicted(data, endpoint.time, endpoint.event, tuple(covariates), newdata,
                          names, ties, reference or None, strata)  # fmt: skip
@@ -308,7 +332,7 @@ def _predicted_section(data, endpoint, covariates, ties, reference, labels, figu
             st.warning(
                 "Part of the confidence bands cannot be computed: the model's variance is not "
                 "positive definite there (too few events for the covariates, or separation; "
-                "see the model's warnings above). Use fewer covariates.",
+                "see the model's warnings). Use fewer covariates.",
                 icon=":material/warning:",
             )
         name = f"predicted_{vary}" + (f"_by_{strata}" if strata else "")
