@@ -111,3 +111,20 @@ def test_unknown_stratum_in_newdata_is_named():
         cox_survfit_strata(
             _data("veteran"), "time", "status", ["trt", "karno", "age"], nd, strata="celltype"
         )
+
+
+def test_stratified_curves_with_cluster_use_the_robust_variance():
+    """R: ``k <- coxph(Surv(tstart, tstop, status) ~ treat + age + strata(sex), cluster = id,
+    cgd)``; ``survfit(k, newdata = data.frame(treat = c("placebo", "rIFN-g"), age = 20))``
+    (R's survfit takes ``fit$var``, the robust cluster variance)."""
+    nd = pd.DataFrame({"treat": ["placebo", "rIFN-g"], "age": [20, 20]})
+    sc = cox_survfit_strata(
+        _data("cgd"), "tstop", "status", ["treat", "age"], nd, strata="sex", start="tstart",
+        cluster="id",
+    )  # fmt: skip
+    ref = R["cgd_cluster"]
+    _check(sc, ref, [r["stratum"] for r in ref])
+    naive = cox_survfit_strata(
+        _data("cgd"), "tstop", "status", ["treat", "age"], nd, strata="sex", start="tstart"
+    )
+    assert not np.allclose(naive.blocks[0].std_err[-1], sc.blocks[0].std_err[-1], rtol=1e-3)

@@ -152,7 +152,17 @@ def _baseline(rs, beta):
 
 
 def _fit_for_curves(
-    data, time, event, covariates, ties, reference, categorical, start, weights, strata=None
+    data,
+    time,
+    event,
+    covariates,
+    ties,
+    reference,
+    categorical,
+    start,
+    weights,
+    strata=None,
+    cluster=None,
 ):
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
@@ -166,12 +176,14 @@ def _fit_for_curves(
         start=start,
         weights=weights,
         strata=strata,
+        cluster=cluster,
     )
     des, rs, fit, _aliased = fit_arrays(ed, ties)
     beta = fit[0]
     var = _cox._inverse(fit[5])
-    if bool(np.any(ed.weight != np.floor(ed.weight))):  # R's default robust variance
-        var = robust_var(rs, beta, var, ed.weight, None)[0]
+    # R's survfit takes fit$var: the robust one with a cluster or non-integer weights
+    if ed.cluster is not None or bool(np.any(ed.weight != np.floor(ed.weight))):
+        var = robust_var(rs, beta, var, ed.weight, ed.cluster)[0]
     return ed, des, rs, beta, var
 
 
@@ -238,6 +250,7 @@ def cox_survfit(
     categorical: Sequence[str] | None = None,
     start: str | None = None,
     weights: str | None = None,
+    cluster: str | None = None,
     conf_type: str = "log",
     conf_level: float = 0.95,
     labels: Sequence[str] | None = None,
@@ -246,9 +259,10 @@ def cox_survfit(
 
     Parameters
     ----------
-    data, time, event, covariates, ties, reference, categorical, start, weights
-        The model, as :func:`hccdash.cox.cox_fit` (stratified models are not supported
-        here: a stratified fit has one baseline per stratum).
+    data, time, event, covariates, ties, reference, categorical, start, weights, cluster
+        The model, as :func:`hccdash.cox.cox_fit`; the band uses the robust variance with a
+        cluster or non-integer weights, as R (stratified models:
+        :func:`cox_survfit_strata`).
     newdata : pandas.DataFrame
         One row per curve, with a value for every covariate.
     conf_type, conf_level
@@ -272,8 +286,9 @@ def cox_survfit(
     if not isinstance(newdata, pd.DataFrame) or len(newdata) == 0:
         raise InputError("newdata must be a DataFrame with at least one row (one per curve).")
     ed, des, rs, beta, var = _fit_for_curves(
-        data, time, event, covariates, ties, reference, categorical, start, weights
-    )
+        data, time, event, covariates, ties, reference, categorical, start, weights,
+        cluster=cluster,
+    )  # fmt: skip
     xnew = _new_x(des, newdata)
     grid, surv, se, lower, upper = _predict(ed, des, rs, beta, var, xnew, conf_type, conf_level)
     nr, ne = _counts(ed, grid)
@@ -303,6 +318,7 @@ def cox_survfit_strata(
     categorical: Sequence[str] | None = None,
     start: str | None = None,
     weights: str | None = None,
+    cluster: str | None = None,
     conf_type: str = "log",
     conf_level: float = 0.95,
     labels: Sequence[str] | None = None,
@@ -317,7 +333,7 @@ def cox_survfit_strata(
 
     Parameters
     ----------
-    data, time, event, covariates, ties, reference, categorical, start, weights
+    data, time, event, covariates, ties, reference, categorical, start, weights, cluster
         The model, as :func:`hccdash.cox.cox_fit`.
     newdata : pandas.DataFrame
         One row per covariate profile, with a value for every covariate (and optionally
@@ -346,8 +362,9 @@ def cox_survfit_strata(
     if not scols:
         raise InputError("strata: name the stratum column(s) of the model.")
     ed, des, rs, beta, var = _fit_for_curves(
-        data, time, event, covariates, ties, reference, categorical, start, weights, scols
-    )
+        data, time, event, covariates, ties, reference, categorical, start, weights, scols,
+        cluster,
+    )  # fmt: skip
     labs = tuple(labels) if labels is not None else tuple(str(i + 1) for i in range(len(newdata)))
     if len(labs) != len(newdata):
         raise InputError(f"{len(labs)} labels for {len(newdata)} newdata rows; give one each.")

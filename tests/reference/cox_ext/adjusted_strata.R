@@ -5,6 +5,8 @@
 #   veteran  (Veterans' Administration lung cancer trial; strata(celltype))
 #   bladder2 (bladder cancer recurrences, (start, stop] rows; strata(enum), exported by
 #             concordance.R)
+#   cgd      (chronic granulomatous disease, repeated infections; cluster(id), strata(sex),
+#             exported by cox_ext_reference.R)
 # Run from the repository root: Rscript tests/reference/cox_ext/adjusted_strata.R
 library(survival)
 library(jsonlite)
@@ -50,5 +52,10 @@ for (ties in c("efron", "breslow")) {
 h <- coxph(Surv(time, status) ~ trt + karno + strata(celltype), weights = w, data = ve,
            control = ctl)
 out$veteran_weights <- per_curve(h, data.frame(trt = 1:2, karno = 70))
+# (start, stop] rows, strata and cluster: survfit uses the robust (cluster) variance
+cg <- read.csv(file.path(here, "data", "cgd.csv"))
+k <- coxph(Surv(tstart, tstop, status) ~ treat + age + strata(sex), cluster = id, data = cg,
+           control = ctl)
+out$cgd_cluster <- per_curve(k, data.frame(treat = c("placebo", "rIFN-g"), age = 20))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = FALSE),
            file.path(here, "adjusted_strata.json"))
