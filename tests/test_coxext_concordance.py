@@ -117,16 +117,25 @@ def test_brute_force_pairs_on_random_intervals():
     lp = rng.integers(0, 4, n).astype(float)
     w = rng.uniform(0.2, 2.0, n)
     s = rng.integers(0, 2, n)
-    c = concordance_ag(start, stop, event, lp, w, s)
+    cl = rng.integers(0, 20, n)
+    c = concordance_ag(start, stop, event, lp, w, s, cl)
     cnt = np.zeros(3)
+    infl = np.zeros((n, 3))  # weighted pairs each row takes part in (as event or at risk)
     for j in np.flatnonzero(event):
         t = stop[j]
         risk = (s == s[j]) & (start < t) & ((stop > t) | ((stop == t) & (event == 0)))
-        cnt += w[j] * np.array([w[risk & (lp < lp[j])].sum(), w[risk & (lp > lp[j])].sum(),
-                                w[risk & (lp == lp[j])].sum()])  # fmt: skip
+        kinds = np.column_stack([lp < lp[j], lp > lp[j], lp == lp[j]]) & risk[:, None]
+        pairs = (w[:, None] * kinds).sum(axis=0)  # as the event: weights of those at risk
+        infl[j] += pairs
+        infl += w[j] * kinds  # as the one at risk: the event's weight
+        cnt += w[j] * pairs
     np.testing.assert_allclose([c.concordant, c.discordant, c.tied_x], cnt, rtol=1e-12)
-    assert c.concordance == pytest.approx((cnt[0] + cnt[2] / 2) / cnt.sum(), rel=1e-12)
-    assert 0 < c.std < 1
+    npair = cnt.sum()
+    somer = (cnt[0] - cnt[1]) / npair
+    assert c.concordance == pytest.approx((somer + 1) / 2, rel=1e-12)
+    # R's dfbeta: w_k ((c_k - d_k) - (c_k + d_k + t_k) somer) / (2 npair), summed by cluster
+    dfb = w * ((infl[:, 0] - infl[:, 1]) - infl.sum(axis=1) * somer) / (2 * npair)
+    assert c.std == pytest.approx(np.sqrt((np.bincount(cl, weights=dfb) ** 2).sum()), rel=1e-12)
 
 
 def test_no_events_gives_nan():
