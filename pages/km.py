@@ -135,6 +135,17 @@ opts = KMOptions(
     filters=view.filters_text,
 )
 
+for ep_key in list(endpoints) if endpoint == "both" else [endpoint]:
+    entry = cohort.entry_column(ep_key)
+    if entry is not None:  # the codebook's delayed entry (R survfit(Surv(entry, time, event)))
+        st.warning(
+            esc_md(
+                f"{endpoints[ep_key].label} has delayed entry ({cohort.label(entry)}): the "
+                "curves under 'Delayed entry and weights' at the foot of this page count each "
+                "patient at risk from entry on; the main curves here count everyone from time 0."
+            ),
+            icon=":material/login:",
+        )
 if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
     g = grouping_for(data, full, column, cut=cut, cohort=cohort)
     chosen = list(endpoints) if endpoint == "both" else [endpoint]

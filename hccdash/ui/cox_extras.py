@@ -81,6 +81,16 @@ def _logrank_counting(data, time, event, group, start):
 
 
 # ---- helpers ------------------------------------------------------------------------------
+def _default_entry(key: str, entry: str | None, options: Sequence[str], marker=None) -> None:
+    """Preselect the codebook's entry column once per endpoint (the user may change it)."""
+    seen = f"{key}_entry_for"
+    if st.session_state.get(seen) == (marker, entry):
+        return
+    st.session_state[seen] = (marker, entry)
+    if entry is not None and entry in options:
+        st.session_state[key] = entry
+
+
 def _pick(container, label: str, options: Sequence[str], key: str, labels: Mapping[str, str]):
     value = container.selectbox(
         label, [NONE, *options], key=key, format_func=lambda c: labels.get(c, c)
@@ -153,7 +163,7 @@ def render_cox_extras(
     others = [c for c in data.columns if c not in used]
     with tabs[0]:
         _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures,
-                        tables)  # fmt: skip
+                        tables, entry=cohort.entry_column(endpoint.key))  # fmt: skip
     with tabs[1]:
         _adjusted_tab(data, endpoint, covariates, ties, labels, figures, tables)
     with tabs[2]:
@@ -164,7 +174,8 @@ def render_cox_extras(
         _landmark_tab(data, endpoint, labels, tables)
 
 
-def _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures, tables):
+def _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures, tables,
+                    entry=None):  # fmt: skip
     st.caption(
         "As R's coxph: `+ strata(s)` gives each level its own baseline hazard; a start column "
         "makes rows (start, stop] intervals (time-varying covariates, delayed entry); weights "
@@ -174,6 +185,7 @@ def _extended_model(data, endpoint, covariates, ties, reference, others, labels,
     c1, c2, c3, c4 = st.columns(4)
     strata = _pick(c1, "Strata", others, "coxx_strata", labels)
     numeric = _numeric_columns(data, [endpoint.time, endpoint.event, *covariates])
+    _default_entry("coxx_start", entry, numeric, endpoint.key)
     start = _pick(c2, "Start (entry) time column", numeric, "coxx_start", labels)
     weights = _pick(c3, "Case weights column", numeric, "coxx_weights", labels)
     cluster = _pick(c4, "Cluster (patient id)", others, "coxx_cluster", labels)
@@ -334,7 +346,8 @@ def _landmark_tab(data, endpoint, labels, tables):
 def render_km_extras(cohort, data: pd.DataFrame, endpoints: Mapping[str, object]) -> None:
     """KM page expander: curves with delayed entry (left truncation) and/or case weights."""
     labels = {f.column: f.label for f in cohort.factors()}
-    with st.expander("Delayed entry and weights"):
+    declared = any(cohort.entry_column(k) for k in endpoints)
+    with st.expander("Delayed entry and weights", expanded=declared):
         st.caption(
             "With a start (entry) column a patient counts as at risk only after entry "
             "(registries with late entry: R survfit(Surv(start, stop, event))); the log-rank "
@@ -348,6 +361,7 @@ def render_km_extras(cohort, data: pd.DataFrame, endpoints: Mapping[str, object]
         groups = [c for c in covariate_candidates(data) if data[c].dropna().nunique() <= 8]
         group = _pick(c2, "Group", groups, "kmx_group", labels)
         numeric = _numeric_columns(data, [ep.time, ep.event])
+        _default_entry("kmx_start", cohort.entry_column(key), numeric, key)
         start = _pick(c3, "Start (entry) column", numeric, "kmx_start", labels)
         weights = _pick(c4, "Weights column", numeric, "kmx_weights", labels)
         cluster = _pick(c5, "Cluster (patient id)", list(data.columns), "kmx_cluster", labels)
