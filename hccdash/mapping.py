@@ -950,12 +950,21 @@ def unit_check(data: pd.DataFrame, mapping: ColumnMapping) -> UnitAdvice | None:
     >>> unit_check(d, m).suggested
     'days'
     """
-    cols = [c for c in (mapping.os_time, mapping.pfs_time) if c is not None and c in data]
+    both = ((mapping.os_time, mapping.os_entry), (mapping.pfs_time, mapping.pfs_entry))
+    pairs = [(t, e) for t, e in both if t is not None and t in data]
+    cols = [t for t, _ in pairs]
     if not cols:
         return None
     unit = mapping.time_unit
     named = time_unit_of(mapping)
-    times = pd.concat([to_number(data[c]) for c in cols]).dropna()
+
+    def span(t: str, e: str | None) -> pd.Series:
+        # with delayed entry the time scale may be age: the follow-up is time - entry
+        if e is None or e not in data:
+            return to_number(data[t])
+        return to_number(data[t]) - to_number(data[e]).fillna(0.0).clip(lower=0.0)
+
+    times = pd.concat([span(t, e) for t, e in pairs]).dropna()
     if named is not None and named != unit:
         return UnitAdvice(
             f"The time column {cols[0]!r} is named in {named}, but the times are read as "

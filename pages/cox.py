@@ -78,8 +78,8 @@ entry = cohort.entry_column(key)
 if entry is not None:
     st.info(
         esc_md(
-            f"Delayed entry: each patient is at risk from {cohort.label(entry)} on (rows "
-            f"(entry, time], R coxph(Surv({entry}, {endpoint.time}, {endpoint.event}) ~ ...))."
+            f"{endpoint.label} has delayed entry: each patient is at risk only from entry on "
+            "(rows (entry, time], R coxph(Surv(entry, time, event) ~ ...)) in every model below."
         ),
         icon=":material/login:",
     )

@@ -140,9 +140,10 @@ for ep_key in list(endpoints) if endpoint == "both" else [endpoint]:
     if entry is not None:  # the codebook's delayed entry (R survfit(Surv(entry, time, event)))
         st.warning(
             esc_md(
-                f"{endpoints[ep_key].label} has delayed entry ({cohort.label(entry)}): the "
-                "curves under 'Delayed entry and weights' at the foot of this page count each "
-                "patient at risk from entry on; the main curves here count everyone from time 0."
+                f"{endpoints[ep_key].label} has delayed entry: the curves under 'Delayed entry "
+                "and weights' at the foot of this page count each patient at risk from entry on "
+                "(R survfit(Surv(entry, time, event))); the main curves here count everyone from "
+                "time 0."
             ),
             icon=":material/login:",
         )

@@ -81,6 +81,16 @@ def _logrank_counting(data, time, event, group, start):
 
 
 # ---- helpers ------------------------------------------------------------------------------
+def entry_labels(cohort, endpoints: Mapping[str, object]) -> dict[str, str]:
+    """Entry column -> "<endpoint label>: entry time" for the codebook's delayed entries."""
+    out = {}
+    for k, ep in endpoints.items():
+        entry = cohort.entry_column(k)
+        if entry is not None:
+            out[entry] = f"{ep.label}: entry time"
+    return out
+
+
 def _default_entry(key: str, entry: str | None, options: Sequence[str], marker=None) -> None:
     """Preselect the codebook's entry column once per endpoint (the user may change it)."""
     seen = f"{key}_entry_for"
@@ -154,6 +164,7 @@ def render_cox_extras(
 ) -> None:
     """The Cox page's "More models" tabs (called once, below the main model)."""
     labels = {f.column: f.label for f in cohort.factors()}
+    labels |= entry_labels(cohort, {endpoint.key: endpoint})
     st.subheader("More models")
     tabs = st.tabs(
         ["Strata, time-varying, weights", "Adjusted curves", "Subgroup forest", "Weighting (IPW)",
@@ -345,7 +356,7 @@ def _landmark_tab(data, endpoint, labels, tables):
 # ---- KM page ------------------------------------------------------------------------------
 def render_km_extras(cohort, data: pd.DataFrame, endpoints: Mapping[str, object]) -> None:
     """KM page expander: curves with delayed entry (left truncation) and/or case weights."""
-    labels = {f.column: f.label for f in cohort.factors()}
+    labels = {f.column: f.label for f in cohort.factors()} | entry_labels(cohort, endpoints)
     declared = any(cohort.entry_column(k) for k in endpoints)
     with st.expander("Delayed entry and weights", expanded=declared):
         st.caption(

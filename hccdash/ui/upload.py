@@ -232,8 +232,22 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         fmt_labels = [AUTO, *(label for _, label in DATE_FORMATS)]
         fmt_label = st.selectbox("Date format", fmt_labels, key="map_date_format")
         date_format = next((f for f, lab in DATE_FORMATS if lab == fmt_label), None)
+    entry_set = any(st.session_state.get(f"map_{f}", NONE) != NONE
+                    for f in ("os_entry", "pfs_entry", "entry_date"))  # fmt: skip
+    with st.expander("Delayed entry (left truncation)", expanded=entry_set):
+        st.info(ENTRY_RULE, icon=":material/login:")
+        c1, c2, c3 = st.columns(3)
+        os_entry, pfs_entry = pick("os_entry", c1), pick("pfs_entry", c2)
+        entry_date = pick("entry_date", c3)
     advice = unit_check(
-        data, ColumnMapping(os_time=os_time, pfs_time=pfs_time, time_unit=time_unit)
+        data,
+        ColumnMapping(
+            os_time=os_time,
+            pfs_time=pfs_time,
+            os_entry=os_entry,
+            pfs_entry=pfs_entry,
+            time_unit=time_unit,
+        ),
     )
     if advice is not None:
         st.warning(esc_md(advice.message), icon=":material/schedule:")
@@ -244,13 +258,6 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
             args=(advice.suggested,),
             icon=":material/schedule:",
         )
-    entry_set = any(st.session_state.get(f"map_{f}", NONE) != NONE
-                    for f in ("os_entry", "pfs_entry", "entry_date"))  # fmt: skip
-    with st.expander("Delayed entry (left truncation)", expanded=entry_set):
-        st.info(ENTRY_RULE, icon=":material/login:")
-        c1, c2, c3 = st.columns(3)
-        os_entry, pfs_entry = pick("os_entry", c1), pick("pfs_entry", c2)
-        entry_date = pick("entry_date", c3)
     st.markdown(
         "**Event codes**: each code of an event column is the event of interest, censored or "
         "a competing event type (competing risks)."
