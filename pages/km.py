@@ -138,12 +138,11 @@ opts = KMOptions(
 for ep_key in list(endpoints) if endpoint == "both" else [endpoint]:
     entry = cohort.entry_column(ep_key)
     if entry is not None:  # the codebook's delayed entry (R survfit(Surv(entry, time, event)))
-        st.warning(
+        st.info(
             esc_md(
-                f"{endpoints[ep_key].label} has delayed entry: the curves under 'Delayed entry "
-                "and weights' at the foot of this page count each patient at risk from entry on "
-                "(R survfit(Surv(entry, time, event))); the main curves here count everyone from "
-                "time 0."
+                f"{endpoints[ep_key].label} has delayed entry: each patient is at risk only from "
+                "entry on (R survfit(Surv(entry, time, event)) and the log-rank test on those "
+                "risk sets)."
             ),
             icon=":material/login:",
         )
@@ -171,6 +170,7 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
             out = render_km(
                 g, endpoints[key], opts, key=f"km_{key}", spec=spec,
                 screen_width=1100 if len(chosen) == 1 else 620, report=report_tables,
+                entry=cohort.entry_column(key),
             )  # fmt: skip
         for name, obj in out.items():
             (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj

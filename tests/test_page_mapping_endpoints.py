@@ -142,6 +142,15 @@ def test_entry_column_drives_the_km_and_cox_pages():
     at.switch_page("pages/km.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Overall survival has delayed entry" in shown_text(at)
+    # the page's own curves: landmarks at ages 70, 80, 90 (months) by sex equal R's survfit
+    at.selectbox(key="km_by").set_value("sex").run()
+    at.text_input(key="km_landmarks_months").set_value("840, 960, 1080").run()
+    assert not at.exception, [e.value for e in at.exception]
+    lm = frame(at, "time (months)")
+    for r in R_AGE["km"]:
+        row = lm[(lm["group"] == r["strata"]) & (lm["time (months)"] == 12.0 * r["time"])]
+        assert row["n_risk"].tolist() == [r["n_risk"]]
+        assert row["surv"].tolist() == pytest.approx([r["surv"]], rel=1e-6)
     assert at.selectbox(key="kmx_start").value == schema.OS_ENTRY
     at.selectbox(key="kmx_group").set_value("sex").run()
     km = frame(at, "std_err")
@@ -154,6 +163,7 @@ def test_entry_column_drives_the_km_and_cox_pages():
                             start=schema.OS_ENTRY)  # fmt: skip
     shown = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert f"Log-rank with delayed entry: chisq {test.chisq:.3f} on 1 df" in shown
+    assert f"Log-rank test: chi-square = {test.chisq:.2f}, df = 1" in shown  # the main section
 
     at.switch_page("pages/cox.py").run()
     at.multiselect(key="cox_covariates").set_value(["sex", "hgb"]).run()
