@@ -198,3 +198,27 @@ def test_codebook_entry_through_apply_codebook_converts_units():
     assert data["age"].tolist() == (raw["age"] * 12.0).tolist()
     assert data["age_exit"].tolist() == pytest.approx((raw["age_exit"] * 12.0).tolist())
     assert "age" in cb.endpoint_columns()
+
+
+def test_a_loaded_codebook_names_the_declared_codes_but_never_contradicts_the_mapping():
+    from hccdash.codebook import EndpointSpec
+
+    raw = pd.read_csv(MGUS2)
+    loaded = Codebook(
+        endpoints=(
+            EndpointSpec("pcm", "Progression", schema.OS_TIME, schema.OS_EVENT,
+                         competing_values=("2",), code_names=(("1", "PCM"), ("2", "Death"))),
+        )
+    )  # fmt: skip
+    plain = EventCoding(event=("1",), censored=("0",), competing=("2",))
+    m = ColumnMapping(os_time="etime", os_event="event", os_coding=plain)
+    (ep,) = mapping_codebook(raw, m, apply_mapping(raw, m), loaded=loaded).endpoints
+    assert (ep.key, ep.competing_values, dict(ep.code_names)) == (
+        "pcm", ("2",), {"1": "PCM", "2": "Death"},
+    )  # fmt: skip
+    # the mapping reads 2 as censored: the loaded codebook's competing 2 is not taken over
+    m2 = ColumnMapping(os_time="etime", os_event="event",
+                       os_coding=EventCoding(event=("1",), censored=("0", "2")))  # fmt: skip
+    (ep2,) = mapping_codebook(raw, m2, apply_mapping(raw, m2), loaded=loaded).endpoints
+    assert ep2.competing_values == () and ep2.censored_values == ("0", "2")
+    assert dict(ep2.code_names) == {"1": "PCM", "2": "Death"}
