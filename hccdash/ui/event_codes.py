@@ -97,10 +97,10 @@ def coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> EventC
             icon=":material/help:",
         )
     c1, c2, c3 = st.columns(3)
-    event = c1.multiselect(f"{label}: values meaning event", codes, key=ev_key)
-    censored = c2.multiselect(f"{label}: values meaning censored", codes, key=ce_key)
+    event = c1.multiselect(esc_label(f"{label}: values meaning event"), codes, key=ev_key)
+    censored = c2.multiselect(esc_label(f"{label}: values meaning censored"), codes, key=ce_key)
     competing = c3.multiselect(
-        f"{label}: values meaning a competing event", codes, key=cr_key,
+        esc_label(f"{label}: values meaning a competing event"), codes, key=cr_key,
         help="Other event types (e.g. death without relapse): censored in the Kaplan-Meier "
         "and Cox pages (cause-specific), kept apart on the competing-risks page.",
     )  # fmt: skip
