@@ -222,3 +222,16 @@ def test_a_loaded_codebook_names_the_declared_codes_but_never_contradicts_the_ma
     (ep2,) = mapping_codebook(raw, m2, apply_mapping(raw, m2), loaded=loaded).endpoints
     assert ep2.competing_values == () and ep2.censored_values == ("0", "2")
     assert dict(ep2.code_names) == {"1": "PCM", "2": "Death"}
+
+
+@pytest.mark.parametrize(
+    "name", ["hccdash.mapping", "hccdash.datacheck_entry", "hccdash.ui.event_codes"]
+)
+def test_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.attempted > 0 and result.failed == 0
