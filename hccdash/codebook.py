@@ -139,6 +139,12 @@ class Variable:
         return (ref, *(v for v in self.levels if v != ref))
 
 
+def status_column_name(event: str) -> str:
+    """The cohort-frame column keeping the event codes of a competing-risks endpoint whose
+    event column is ``event``."""
+    return f"{event} (event type)"
+
+
 @dataclass(frozen=True)
 class EndpointSpec:
     """A time-to-event endpoint.
@@ -164,6 +170,9 @@ class EndpointSpec:
         used by the competing-risks page and CLI; JSON ``coding.names``.
     start_date, end_date : str or None
         Date columns the time was computed from (documentation of the derivation).
+    entry : str or None
+        Column of the entry (delayed-entry start) time, same unit and origin as ``time``:
+        rows are ``(entry, time]`` (R ``Surv(entry, time, event)``); JSON ``entry``.
     """
 
     key: str
@@ -177,6 +186,7 @@ class EndpointSpec:
     start_date: str | None = None
     end_date: str | None = None
     code_names: tuple[tuple[str, str], ...] = ()
+    entry: str | None = None
 
     def __post_init__(self) -> None:
         sets = (self.event_values, self.censored_values, self.competing_values)
@@ -204,7 +214,7 @@ class EndpointSpec:
     def status_column(self) -> str:
         """The cohort-frame column that keeps the event codes of a competing-risks endpoint
         (written by :func:`apply_codebook`; the event column itself becomes 0/1)."""
-        return f"{self.event} (event type)"
+        return status_column_name(self.event)
 
     def code_name(self, code: str) -> str | None:
         return dict(self.code_names).get(str(code))
@@ -244,7 +254,10 @@ class Codebook:
         return next((v for v in self.variables if v.role == role), None)
 
     def endpoint_columns(self) -> set[str]:
-        return {c for e in self.endpoints for c in (e.time, e.event)}
+        """Time, event, entry and event-type columns of the endpoints."""
+        cols = {c for e in self.endpoints for c in (e.time, e.event)}
+        cols |= {e.entry for e in self.endpoints if e.entry is not None}
+        return cols | {e.status_column for e in self.endpoints if e.has_competing}
 
     # -- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, object]:
@@ -312,7 +325,7 @@ _VAR_KEYS = {
     "groupings",
 }  # fmt: skip
 _EP_KEYS = {
-    "key", "label", "time", "event", "unit", "start_date", "end_date", "coding",
+    "key", "label", "time", "event", "unit", "start_date", "end_date", "coding", "entry",
 }  # fmt: skip
 _TOP_KEYS = {
     "format", "version", "name", "description", "notice", "default_model", "id_column",
@@ -358,7 +371,7 @@ def _endpoint_dict(e: EndpointSpec) -> dict[str, object]:
     }  # fmt: skip
     if e.code_names:
         d["coding"]["names"] = dict(e.code_names)  # type: ignore[index]
-    for k in ("start_date", "end_date"):
+    for k in ("start_date", "end_date", "entry"):
         if getattr(e, k) is not None:
             d[k] = getattr(e, k)
     return d
@@ -446,6 +459,7 @@ def _from_dict(doc: dict) -> Codebook:
                 start_date=ed.get("start_date"),
                 end_date=ed.get("end_date"),
                 code_names=_names(coding.get("names", {}), where),
+                entry=None if ed.get("entry") is None else str(ed["entry"]),
             )
         )
     return Codebook(
@@ -565,6 +579,7 @@ def apply_codebook(data: pd.DataFrame, codebook: Codebook, source: str = "file")
     cols = {str(c) for c in data.columns}
     named = [v.name for v in codebook.variables if v.kind != "id"]
     named += [c for e in codebook.endpoints for c in (e.time, e.event)]
+    named += [e.entry for e in codebook.endpoints if e.entry is not None]
     missing = [c for c in dict.fromkeys(named) if c not in cols]
     if missing:
         raise InputError(
@@ -616,7 +631,8 @@ def apply_codebook(data: pd.DataFrame, codebook: Codebook, source: str = "file")
         if not already:  # a 0/1 column coded 1 = event stays as it is (dtype too)
             coded = codes.map({c: float(c in ev) for c in codes.dropna().unique()})
             out[e.event] = coded.astype(float)
-        if e.unit != "months" and e.time not in converted:
-            out[e.time] = pd.to_numeric(out[e.time], errors="coerce") * TO_MONTHS[e.unit]
-            converted.add(e.time)
+        for c in (e.time, e.entry):  # the entry time is in the unit of the time
+            if c is not None and e.unit != "months" and c not in converted:
+                out[c] = pd.to_numeric(out[c], errors="coerce") * TO_MONTHS[e.unit]
+                converted.add(c)
     return out

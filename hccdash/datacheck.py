@@ -22,6 +22,7 @@ import pandas as pd
 from hccdash import io as hio
 from hccdash import schema
 from hccdash.codebook import Codebook
+from hccdash.datacheck_entry import UNKNOWN_FIX, entry_problems, unknown_codes_text
 from hccdash.errors import InputError, preview_labels
 from hccdash.io import map_unique
 from hccdash.mapping import (
@@ -39,6 +40,7 @@ MIN_PATIENTS = 2  # below this nothing can be estimated
 FEW_PATIENTS = 10  # below this estimates are very uncertain: warn
 FEW_EVENTS = 10  # below this per endpoint: warn (Cox needs ~10 events per variable)
 PLAUSIBLE_MONTHS = 1200.0  # 100 years: longer durations are a unit or date error
+ENTRY_COLUMNS = {schema.OS_TIME: schema.OS_ENTRY, schema.PFS_TIME: schema.PFS_ENTRY}
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ class _Collector:
         *,
         fatal: bool,
         kind: str,
+        show_values: bool = True,
     ) -> None:
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
@@ -220,7 +223,7 @@ class _Collector:
         vals = tuple(_text(v) for v in values[mask])
         n = len(ids)
         shown = preview_labels(_distinct(vals), 3)
-        value_part = f" (values {shown})" if any(vals) else ""
+        value_part = f" (values {shown})" if any(vals) and show_values else ""
         verb = "has" if n == 1 else "have"
         message = (
             f"column {column!r}: {n} row{'s' if n > 1 else ''} {verb} {what}{value_part}: "
@@ -380,8 +383,11 @@ def check(
         if plausible_months is not None:
             limit = plausible_months / TIME_UNITS[unit] if src_t is not None else None
             shown = f"{limit:g} {unit}" if limit is not None else f"{plausible_months:g} months"
+            # With delayed entry the time scale may be age: the follow-up is time - entry.
+            entry = data.get(ENTRY_COLUMNS[tcol])
+            span = months - entry.fillna(0.0).clip(lower=0.0) if entry is not None else months
             col.rows(
-                np.isfinite(months) & (months > plausible_months), where, values,
+                np.isfinite(months) & (span > plausible_months), where, values,
                 f"{_a(label)} time above {shown} (100 years)",
                 "check the time unit (days entered as months?) or the dates",
                 fatal=True, kind="time_implausible",
@@ -389,18 +395,20 @@ def check(
         if src_e is not None:
             ev = raw[src_e]
             unknown = coding.unknown(ev)
-            known = preview_labels(list(coding.event[:3]) + list(coding.censored[:3]), 6)
-            col.rows(
-                unknown, src_e, ev, f"{_a(label)} event code outside the mapping",
-                f"code events as 1 and censored as 0, or add these values to the event coding "
-                f"(it reads {known} ...)", fatal=True, kind="event_unknown",
-            )  # fmt: skip
+            if unknown.any():
+                col.rows(
+                    unknown, src_e, ev,
+                    f"{_a(label)} event code outside the mapping "
+                    f"({unknown_codes_text(src_e, ev, coding)})", UNKNOWN_FIX,
+                    fatal=True, kind="event_unknown", show_values=False,
+                )  # fmt: skip
             col.rows(
                 ev.pipe(map_unique, norm_code).isna(), src_e, ev, f"no {label} event status",
                 f"fill in 1 (event) or 0 (censored); until then these patients are left out "
                 f"of {label} analyses", fatal=False, kind="event_missing",
             )  # fmt: skip
 
+    entry_problems(raw, data, mapping, col)
     if mapping.has_os() and mapping.has_pfs():
         pfs, os_ = data[schema.PFS_TIME], data[schema.OS_TIME]
         mask = pfs > os_ + 1e-9

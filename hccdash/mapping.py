@@ -26,7 +26,13 @@ import numpy as np
 import pandas as pd
 
 from hccdash import schema
-from hccdash.codebook import Codebook, EndpointSpec, Variable, infer_variable
+from hccdash.codebook import (
+    Codebook,
+    EndpointSpec,
+    Variable,
+    infer_variable,
+    status_column_name,
+)
 from hccdash.cohort.roles import ROLE_ALIASES
 from hccdash.errors import InputError, preview_labels
 from hccdash.io import map_unique
@@ -45,6 +51,13 @@ DERIVATION_RULE = (
     "follow-up date (censored). PFS runs from the start date to the earlier of progression "
     "and death (event) or, without either, to the last follow-up date (censored). "
     "An event column, if mapped, overrides the event status derived from the dates."
+)
+ENTRY_FROM_DATES = "(dates)"
+ENTRY_RULE = (
+    "Delayed entry: a patient counts as at risk only after entry (counting-process rows "
+    "(entry, time], R Surv(entry, time, event)). The entry time is the entry column (same "
+    "unit and origin as the time), or months from the start date to the entry date "
+    "(days / 30.4375); it must be below the endpoint's time."
 )
 DATE_FORMATS: tuple[tuple[str, str], ...] = (
     ("%Y-%m-%d", "YYYY-MM-DD"),
@@ -95,50 +108,111 @@ def norm_code(value: object) -> str | None:
 
 @dataclass(frozen=True)
 class EventCoding:
-    """Which cell values mean "event" and which mean "censored" (compared after
-    :func:`norm_code`: case-insensitive, ``1.0`` equals ``1``)."""
+    """Which cell values mean "event", "censored" and another (competing) event type
+    (compared after :func:`norm_code`: case-insensitive, ``1.0`` equals ``1``).
+
+    ``competing`` codes are other event types (competing risks: R's ``cmprsk`` status codes);
+    a cause-specific analysis reads them as censored (``Surv(time, status == 1)``), the
+    competing-risks page keeps them apart. ``names`` gives codes display names
+    (``(("2", "Death without relapse"),)``).
+
+    >>> c = EventCoding(event=("1",), censored=("0",), competing=("2",),
+    ...                 names=(("2", "Death"),))
+    >>> [c.code(v) for v in (1, 0, 2.0)], c.kind("2"), c.kind(7)
+    ([1.0, 0.0, 0.0], 'competing', None)
+    """
 
     event: tuple[str, ...] = EVENT_VALUES
     censored: tuple[str, ...] = CENSOR_VALUES
+    competing: tuple[str, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         ev = {norm_code(v) for v in self.event}
         ce = {norm_code(v) for v in self.censored}
-        both = sorted(x for x in ev & ce if x is not None)
-        if both:
-            raise InputError(
-                f"event coding: {preview_labels(both)} listed both as event and as censored; "
-                "fix: put each value in one list only."
-            )
+        cr = {norm_code(v) for v in self.competing}
+        for a, b, sa, sb in (("event", "censored", ev, ce), ("event", "competing", ev, cr),
+                             ("censored", "competing", ce, cr)):  # fmt: skip
+            both = sorted(x for x in sa & sb if x is not None)
+            if both:
+                raise InputError(
+                    f"event coding: {preview_labels(both)} listed both as {a} and as {b}; "
+                    "fix: put each value in one list only."
+                )
+        names = tuple((str(norm_code(k)), str(v).strip()) for k, v in self.names)
+        object.__setattr__(self, "names", tuple((k, v) for k, v in names if v))
 
     @cached_property
-    def _sets(self) -> tuple[frozenset[str | None], frozenset[str | None]]:
+    def _sets(self) -> tuple[frozenset[str | None], frozenset[str | None], frozenset[str | None]]:
         return (
             frozenset(norm_code(v) for v in self.event),
             frozenset(norm_code(v) for v in self.censored),
+            frozenset(norm_code(v) for v in self.competing),
         )
 
-    def code(self, value: object) -> float:
-        """1.0 for an event, 0.0 for censored, NaN when missing or not in the coding."""
+    def kind(self, value: object) -> str | None:
+        """``"event"``, ``"censored"``, ``"competing"``, or None (missing or not coded)."""
         key = norm_code(value)
         if key is None:
-            return np.nan
-        events, censored = self._sets
+            return None
+        events, censored, competing = self._sets
         if key in events:
-            return 1.0
+            return "event"
         if key in censored:
-            return 0.0
-        return np.nan
+            return "censored"
+        if key in competing:
+            return "competing"
+        return None
+
+    def code(self, value: object) -> float:
+        """1.0 for an event, 0.0 for censored or a competing event type (cause-specific),
+        NaN when missing or not in the coding."""
+        kind = self.kind(value)
+        return np.nan if kind is None else float(kind == "event")
 
     def codes(self, values: pd.Series) -> pd.Series:
         """:meth:`code` of a whole column (float, NaN when missing or unknown)."""
         return map_unique(values, self.code).astype(float)
 
     def unknown(self, values: pd.Series) -> pd.Series:
-        """Boolean mask of present values that are in neither list."""
-        events, censored = self._sets
+        """Boolean mask of present values that are in none of the lists."""
+        events, censored, competing = self._sets
         keys = map_unique(values, norm_code)
-        return keys.notna() & ~keys.isin(events | censored)
+        return keys.notna() & ~keys.isin(events | censored | competing)
+
+    def present(self, values: pd.Series) -> EventCoding:
+        """The coding restricted to the codes ``values`` hold (``1``/``0`` when none), in
+        the coding's order: what the cohort's codebook lists."""
+        have = set(map_unique(values, norm_code).dropna())
+
+        def keep(codes: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(str(norm_code(v)) for v in codes if norm_code(v) in have))
+
+        event, censored = keep(self.event) or ("1",), keep(self.censored) or ("0",)
+        competing = keep(self.competing)
+        listed = {*event, *censored, *competing}
+        return EventCoding(
+            event=event,
+            censored=censored,
+            competing=competing,
+            names=tuple((k, v) for k, v in self.names if k in listed),
+        )
+
+    def status(self, values: pd.Series) -> pd.Series:
+        """The event-type column of a competing-risks endpoint (codebook
+        :attr:`~hccdash.codebook.EndpointSpec.status_column`): censored codes as the first
+        censored code present, event codes as the first event code present, competing codes
+        as written (normalised); missing or unknown cells missing."""
+        book = self.present(values)
+        cen, ev = book.censored[0], book.event[0]
+
+        def one(v: object) -> object:
+            kind = self.kind(v)
+            if kind is None:
+                return pd.NA
+            return cen if kind == "censored" else ev if kind == "event" else norm_code(v)
+
+        return map_unique(values, one).astype(object)
 
 
 @dataclass(frozen=True)
@@ -154,9 +228,15 @@ class ColumnMapping:
     time_unit : str
         Unit of the duration columns: ``"days"``, ``"weeks"``, ``"months"`` or ``"years"``.
     os_coding, pfs_coding : EventCoding
-        Event codes of the event columns.
+        Event codes of the event columns (with competing event types, if any).
+    os_entry, pfs_entry : str or None
+        Entry (start) time columns, same unit and origin as the time: rows are counting-process
+        intervals ``(entry, time]`` (delayed entry, R ``Surv(entry, time, event)``).
     start_date, progression_date, death_date, last_followup_date : str or None
         Date columns used when a time column is not given (rule: :data:`DERIVATION_RULE`).
+    entry_date : str or None
+        Date of entry (e.g. registry enrolment): the entry time of every endpoint without an
+        entry column is ``entry_date - start_date`` in months (:data:`ENTRY_RULE`).
     date_format : str or None
         ``strftime`` format of the date cells; None = detect (one format per column).
     child_pugh, kps, pvtt, ascites, treatment : str or None
@@ -179,6 +259,9 @@ class ColumnMapping:
     progression_date: str | None = None
     death_date: str | None = None
     last_followup_date: str | None = None
+    os_entry: str | None = None
+    pfs_entry: str | None = None
+    entry_date: str | None = None
     date_format: str | None = None
     child_pugh: str | None = None
     kps: str | None = None
@@ -225,15 +308,26 @@ class ColumnMapping:
 
     def date_columns(self) -> dict[str, str]:
         """Date role -> user column, for the dates that are mapped."""
-        names = ("start_date", "progression_date", "death_date", "last_followup_date")
+        names = ("start_date", "progression_date", "death_date", "last_followup_date",
+                 "entry_date")  # fmt: skip
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+    def entry_of(self, which: str) -> str | None:
+        """How endpoint ``which`` (``"os"``/``"pfs"``) gets its entry time: its entry column,
+        ``"(dates)"`` (entry date - start date), or None (everyone at risk from time 0)."""
+        col = getattr(self, f"{which}_entry")
+        if col is not None:
+            return col
+        if self.entry_date is not None and self.start_date is not None:
+            return ENTRY_FROM_DATES
+        return None
 
     def source_columns(self) -> tuple[str, ...]:
         """Every user column the mapping reads, in a stable order without repeats."""
         cols = [
             self.patient_id, self.os_time, self.os_event, self.pfs_time, self.pfs_event,
-            *self.date_columns().values(), *self.roles().values(), *self.extra_factors,
-            *(c for c, _ in self.cuts),
+            self.os_entry, self.pfs_entry, *self.date_columns().values(),
+            *self.roles().values(), *self.extra_factors, *(c for c, _ in self.cuts),
         ]  # fmt: skip
         return tuple(dict.fromkeys(c for c in cols if c is not None))
 
@@ -242,6 +336,8 @@ class ColumnMapping:
         """The mapping as a JSON document (save it next to the spreadsheet)."""
         doc = asdict(self)
         doc["cuts"] = [[c, v] for c, v in self.cuts]
+        for k in ("os_coding", "pfs_coding"):
+            doc[k]["names"] = dict(getattr(self, k).names)
         return json.dumps({"hccdash_mapping": 1, **doc}, indent=2, ensure_ascii=False)
 
     @classmethod
@@ -275,9 +371,14 @@ class ColumnMapping:
         try:
             for k, v in doc.items():
                 if k in ("os_coding", "pfs_coding"):
+                    names = v.get("names", {})  # competing and names: optional (older files)
+                    if not isinstance(names, dict):
+                        raise TypeError(f"{k}.names must be an object of code: name")
                     kwargs[k] = EventCoding(
                         event=tuple(str(x) for x in v["event"]),
                         censored=tuple(str(x) for x in v["censored"]),
+                        competing=tuple(str(x) for x in v.get("competing", [])),
+                        names=tuple((str(c), str(n)) for c, n in names.items()),
                     )
                 elif k == "extra_factors":
                     kwargs[k] = tuple(str(x) for x in v)
@@ -640,6 +741,12 @@ def check_columns(data: pd.DataFrame, mapping: ColumnMapping) -> None:
             "mapping defines no endpoint; fix: choose an OS or PFS time and event column, or "
             "the start date with the death/last follow-up dates to compute them."
         )
+    if mapping.entry_date is not None and mapping.start_date is None:
+        raise InputError(
+            f"entry date column {mapping.entry_date!r} needs the start date the times count "
+            "from; fix: choose the start date column too (entry time = entry date - start "
+            "date), or an entry time column instead."
+        )
     canonical = _canonical_names(mapping)
     clash = [c for c in mapping.extra_factors if c in canonical]
     if clash:
@@ -652,9 +759,11 @@ def check_columns(data: pd.DataFrame, mapping: ColumnMapping) -> None:
 def _canonical_names(mapping: ColumnMapping) -> set[str]:
     names = {schema.PATIENT_ID}
     if mapping.has_os():
-        names |= {schema.OS_TIME, schema.OS_EVENT}
+        names |= {schema.OS_TIME, schema.OS_EVENT, schema.OS_ENTRY,
+                  status_column_name(schema.OS_EVENT)}  # fmt: skip
     if mapping.has_pfs():
-        names |= {schema.PFS_TIME, schema.PFS_EVENT}
+        names |= {schema.PFS_TIME, schema.PFS_EVENT, schema.PFS_ENTRY,
+                  status_column_name(schema.PFS_EVENT)}  # fmt: skip
     return names | set(mapping.roles())
 
 
@@ -722,7 +831,20 @@ def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
         else:
             ev = first.notna().astype(float)
             out[schema.PFS_EVENT] = ev.where(first.notna() | last.notna(), np.nan)
-    return Derived(out.astype(float), dates)
+    for which, ecol, entry_col in (("os", schema.OS_EVENT, schema.OS_ENTRY),
+                                   ("pfs", schema.PFS_EVENT, schema.PFS_ENTRY)):  # fmt: skip
+        how = mapping.entry_of(which) if ecol in out else None
+        if how == ENTRY_FROM_DATES:
+            out[entry_col] = months(date("entry_date"))
+        elif how is not None:
+            out[entry_col] = to_months(to_number(data[how]), mapping.time_unit)
+    out = out.astype(float)
+    for which, ecol in (("os", schema.OS_EVENT), ("pfs", schema.PFS_EVENT)):
+        coding: EventCoding = getattr(mapping, f"{which}_coding")
+        src = getattr(mapping, f"{which}_event")
+        if ecol in out and src is not None and coding.competing:
+            out[status_column_name(ecol)] = coding.status(data[src])
+    return Derived(out, dates)
 
 
 def apply_mapping(data: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
@@ -778,6 +900,10 @@ def _column_order(data: pd.DataFrame, mapping: ColumnMapping, names: list[str]) 
         schema.OS_EVENT: mapping.os_event or mapping.death_date,
         schema.PFS_TIME: mapping.pfs_time or mapping.start_date,
         schema.PFS_EVENT: mapping.pfs_event or mapping.progression_date,
+        schema.OS_ENTRY: mapping.os_entry or mapping.entry_date,
+        schema.PFS_ENTRY: mapping.pfs_entry or mapping.entry_date,
+        status_column_name(schema.OS_EVENT): mapping.os_event,
+        status_column_name(schema.PFS_EVENT): mapping.pfs_event,
         **mapping.roles(),
         **{c: c for c in mapping.extra_factors},
     }
@@ -824,12 +950,21 @@ def unit_check(data: pd.DataFrame, mapping: ColumnMapping) -> UnitAdvice | None:
     >>> unit_check(d, m).suggested
     'days'
     """
-    cols = [c for c in (mapping.os_time, mapping.pfs_time) if c is not None and c in data]
+    both = ((mapping.os_time, mapping.os_entry), (mapping.pfs_time, mapping.pfs_entry))
+    pairs = [(t, e) for t, e in both if t is not None and t in data]
+    cols = [t for t, _ in pairs]
     if not cols:
         return None
     unit = mapping.time_unit
     named = time_unit_of(mapping)
-    times = pd.concat([to_number(data[c]) for c in cols]).dropna()
+
+    def span(t: str, e: str | None) -> pd.Series:
+        # with delayed entry the time scale may be age: the follow-up is time - entry
+        if e is None or e not in data:
+            return to_number(data[t])
+        return to_number(data[t]) - to_number(data[e]).fillna(0.0).clip(lower=0.0)
+
+    times = pd.concat([span(t, e) for t, e in pairs]).dropna()
     if named is not None and named != unit:
         return UnitAdvice(
             f"The time column {cols[0]!r} is named in {named}, but the times are read as "
@@ -900,15 +1035,15 @@ def mapping_codebook(
     if mapping.has_pfs():
         slots.append(("pfs", "Progression-free survival", schema.PFS_TIME, schema.PFS_EVENT,
                       mapping.pfs_time, mapping.pfs_event, mapping.pfs_coding))  # fmt: skip
+    entries = {schema.OS_TIME: schema.OS_ENTRY, schema.PFS_TIME: schema.PFS_ENTRY}
     endpoints = []
     for slot, label, tcol, ecol, src_t, src_e, coding in slots:
         key, lab = names.get(slot, (slot, label))
         if src_e is not None:  # the codebook lists the codes the file uses
-            present = set(map_unique(raw[src_e], norm_code).dropna())
-            coding = EventCoding(
-                event=tuple(v for v in coding.event if norm_code(v) in present) or ("1",),
-                censored=tuple(v for v in coding.censored if norm_code(v) in present) or ("0",),
-            )
+            coding = coding.present(raw[src_e])
+        else:  # event status from the dates: 1 = the event, 0 = censored
+            coding = EventCoding(event=("1",), censored=("0",))
+        entry = entries[tcol] if entries[tcol] in data.columns else None
         endpoints.append(
             EndpointSpec(
                 key=key or slot,
@@ -918,15 +1053,19 @@ def mapping_codebook(
                 unit=mapping.time_unit if src_t is not None else "days",
                 event_values=tuple(dict.fromkeys(str(norm_code(v)) for v in coding.event)),
                 censored_values=tuple(dict.fromkeys(str(norm_code(v)) for v in coding.censored)),
+                competing_values=coding.competing,
+                code_names=coding.names,
                 start_date=mapping.start_date if src_t is None else None,
                 end_date=(src_e if src_t is None else None),
+                entry=entry,
             )
         )
     roles = dict(mapping.roles())
     file_labels, file_levels = dict(file_labels or {}), dict(file_levels or {})
     variables = []
+    described = Codebook(endpoints=tuple(endpoints)).endpoint_columns()
     for c in data.columns:
-        if c in {e.time for e in endpoints} | {e.event for e in endpoints}:
+        if c in described:
             continue
         if c == schema.PATIENT_ID:
             variables.append(Variable(c, mapping.patient_id or "row", kind="id"))
@@ -959,16 +1098,22 @@ def merge_codebooks(base: Codebook, loaded: Codebook) -> Codebook:
         match = next(
             (x for x in loaded.endpoints if (x.time, x.event) == (e.time, e.event)), None
         ) or next((x for x in loaded.endpoints if x.key == e.key), None)
+        if match is None:
+            endpoints.append(e)
+            continue
+        # The mapping's declaration of event types wins; the loaded codebook's names fill in.
+        own = {*e.event_values, *e.censored_values}
+        competing = e.competing_values or tuple(c for c in match.competing_values if c not in own)
+        listed = own | set(competing)
+        code_names = {**dict(match.code_names), **dict(e.code_names)}
         endpoints.append(
             replace(
                 e,
                 key=match.key,
                 label=match.label,
-                competing_values=match.competing_values,
-                code_names=match.code_names,
+                competing_values=competing,
+                code_names=tuple((k, v) for k, v in code_names.items() if k in listed),
             )
-            if match is not None
-            else e
         )
     return replace(
         base,

@@ -34,6 +34,8 @@ NA_STRINGS: frozenset[str] = frozenset(
 PATIENT_ID = "patient_id"
 OS_TIME, OS_EVENT = "os_months", "os_event"
 PFS_TIME, PFS_EVENT = "pfs_months", "pfs_event"
+# Entry (delayed-entry start) times of an uploaded cohort's endpoints, in months.
+OS_ENTRY, PFS_ENTRY = "os_entry_months", "pfs_entry_months"
 # Columns with a sidebar filter of their own (when present in the cohort).
 CHILD_PUGH, KPS, PVTT, ASCITES, TREATMENT = "child_pugh", "kps", "pvtt", "ascites", "treatment"
 ROLE_COLUMNS: tuple[str, ...] = (CHILD_PUGH, KPS, PVTT, ASCITES, TREATMENT)
@@ -201,6 +203,16 @@ class Cohort:
             found = iter(ENDPOINTS)
         return tuple(e for e in found if e.time in cols and e.event in cols)
 
+    def entry_column(self, key: str) -> str | None:
+        """The delayed-entry (start) column the codebook declares for endpoint ``key``, when
+        the cohort has it (rows are ``(entry, time]``; R ``Surv(entry, time, event)``)."""
+        if self.codebook is None:
+            return None
+        spec = next((e for e in self.codebook.endpoints if e.key == key), None)
+        if spec is None or spec.entry is None or spec.entry not in self.data.columns:
+            return None
+        return spec.entry
+
     def label(self, column: str) -> str:
         """The display label of a column (its name when nothing describes it)."""
         return self.codebook.label(column) if self.codebook is not None else column
@@ -229,6 +241,7 @@ class Cohort:
             described
             | {PATIENT_ID}
             | {c for e in self.endpoints() for c in (e.time, e.event)}
+            | (self.codebook.endpoint_columns() if self.codebook is not None else set())
             | {c for e in ENDPOINTS for c in (e.time, e.event)}
         )
         extra = []

@@ -73,6 +73,16 @@ use_paper_cuts = bool(groupings) and c2.toggle(
     key="cox_paper_cuts",
 )
 model_data = codebook_grouped(cohort, data, covariates) if use_paper_cuts else data
+# The codebook's delayed entry of this endpoint: every model below is Surv(entry, time, event).
+entry = cohort.entry_column(key)
+if entry is not None:
+    st.info(
+        esc_md(
+            f"{endpoint.label} has delayed entry: each patient is at risk only from entry on "
+            "(rows (entry, time], R coxph(Surv(entry, time, event) ~ ...)) in every model below."
+        ),
+        icon=":material/login:",
+    )
 full_data = codebook_grouped(cohort, full, covariates) if use_paper_cuts else full
 
 reference = {}
@@ -100,6 +110,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             reference or None,
             None,
             penalized,
+            entry,
         )
         # Warnings (few events per variable, separation) come before any number.
         for message in fit.warnings:
@@ -117,8 +128,9 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             ref = {cov: reference[cov]} if cov in reference else None
             try:
                 univariable[cov] = cache.cox_fit(
-                    model_data, endpoint.time, endpoint.event, (cov,), ties, ref, None, penalized
-                )
+                    model_data, endpoint.time, endpoint.event, (cov,), ties, ref, None, penalized,
+                    entry,
+                )  # fmt: skip
             except HccdashError:
                 univariable[cov] = None
         merged = cox_merge_model(
@@ -173,6 +185,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 tuple(covariates),
                 ties,
                 reference or None,
+                entry,
             )
             for message in ph.warnings:
                 st.warning(esc_md(message), icon=":material/warning:")

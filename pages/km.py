@@ -135,6 +135,17 @@ opts = KMOptions(
     filters=view.filters_text,
 )
 
+for ep_key in list(endpoints) if endpoint == "both" else [endpoint]:
+    entry = cohort.entry_column(ep_key)
+    if entry is not None:  # the codebook's delayed entry (R survfit(Surv(entry, time, event)))
+        st.info(
+            esc_md(
+                f"{endpoints[ep_key].label} has delayed entry: each patient is at risk only from "
+                "entry on (R survfit(Surv(entry, time, event)) and the log-rank test on those "
+                "risk sets)."
+            ),
+            icon=":material/login:",
+        )
 if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
     g = grouping_for(data, full, column, cut=cut, cohort=cohort)
     chosen = list(endpoints) if endpoint == "both" else [endpoint]
@@ -159,6 +170,7 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
             out = render_km(
                 g, endpoints[key], opts, key=f"km_{key}", spec=spec,
                 screen_width=1100 if len(chosen) == 1 else 620, report=report_tables,
+                entry=cohort.entry_column(key),
             )  # fmt: skip
         for name, obj in out.items():
             (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj

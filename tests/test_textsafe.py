@@ -55,8 +55,6 @@ ALLOWED = {
     # KPS group labels and the endpoint code ("OS"/"PFS") are program constants.
     ("sidebar.py", "label"),
     ("sidebar.py", 'f"Set the KPS range to the paper\'s group KPS {label}"'),
-    ("upload.py", 'f"{label}: values meaning event"'),
-    ("upload.py", 'f"{label}: values meaning censored"'),
     # the paper's own inconsistencies, transcribed in hccdash's published.json (not user data)
     ("reproduce.py", 'f"**{i}. {row.inconsistency}**  \\n{row.explanation}"'),
     # counts of patients and events, and fixed sentences

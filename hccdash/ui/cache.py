@@ -277,8 +277,9 @@ def cox_fit(
     reference: Mapping[str, str] | None = None,
     categorical: tuple[str, ...] | None = None,
     penalized: bool = False,
+    start: str | None = None,
 ):
-    """Cached ``hccdash.cox.cox_fit``."""
+    """Cached ``hccdash.cox.cox_fit`` (``start``: delayed entry, ``Surv(start, time, event)``)."""
     return cox.cox_fit(
         data,
         time,
@@ -288,6 +289,7 @@ def cox_fit(
         reference=dict(reference) if reference else None,
         categorical=list(categorical) if categorical is not None else None,
         penalized=penalized,
+        **({"start": start} if start is not None else {}),
     )
 
 
@@ -299,8 +301,9 @@ def cox_zph(
     covariates: tuple[str, ...],
     ties: str = "efron",
     reference: Mapping[str, str] | None = None,
+    start: str | None = None,
 ):
-    """Cached ``hccdash.cox.cox_zph``."""
+    """Cached ``hccdash.cox.cox_zph`` (``start``: delayed entry)."""
     return cox.cox_zph(
         data,
         time,
@@ -308,6 +311,7 @@ def cox_zph(
         list(covariates),
         ties=ties,
         reference=dict(reference) if reference else None,
+        **({"start": start} if start is not None else {}),
     )
 
 

@@ -115,6 +115,26 @@ def _slide_figure(build, name: str, key: str, figures: dict) -> None:
     figures[name] = PresetFigure(slide, SLIDE_PRESET)
 
 
+def entry_labels(cohort, endpoints: Mapping[str, object]) -> dict[str, str]:
+    """Entry column -> "<endpoint label>: entry time" for the codebook's delayed entries."""
+    out = {}
+    for k, ep in endpoints.items():
+        entry = cohort.entry_column(k)
+        if entry is not None:
+            out[entry] = f"{ep.label}: entry time"
+    return out
+
+
+def _default_entry(key: str, entry: str | None, options: Sequence[str], marker=None) -> None:
+    """Preselect the codebook's entry column once per endpoint (the user may change it)."""
+    seen = f"{key}_entry_for"
+    if st.session_state.get(seen) == (marker, entry):
+        return
+    st.session_state[seen] = (marker, entry)
+    if entry is not None and entry in options:
+        st.session_state[key] = entry
+
+
 def _pick(container, label: str, options: Sequence[str], key: str, labels: Mapping[str, str]):
     value = container.selectbox(
         label, [NONE, *options], key=key, format_func=lambda c: labels.get(c, c)
@@ -197,6 +217,7 @@ def render_cox_extras(
 ) -> None:
     """The Cox page's "More models" tabs (called once, below the main model)."""
     labels = {f.column: f.label for f in cohort.factors()}
+    labels |= entry_labels(cohort, {endpoint.key: endpoint})
     st.subheader("More models")
     tabs = st.tabs(
         ["Strata, time-varying, weights", "Adjusted curves", "Subgroup forest", "Weighting (IPW)",
@@ -206,7 +227,7 @@ def render_cox_extras(
     others = [c for c in data.columns if c not in used]
     with tabs[0]:
         _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures,
-                        tables)  # fmt: skip
+                        tables, entry=cohort.entry_column(endpoint.key))  # fmt: skip
     with tabs[1]:
         _adjusted_tab(data, endpoint, covariates, ties, reference, labels, figures, tables)
     with tabs[2]:
@@ -217,7 +238,8 @@ def render_cox_extras(
         _landmark_tab(data, endpoint, labels, tables)
 
 
-def _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures, tables):
+def _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures, tables,
+                    entry=None):  # fmt: skip
     st.caption(
         "As R's coxph: `+ strata(s)` gives each level its own baseline hazard; a start column "
         "makes rows (start, stop] intervals (time-varying covariates, delayed entry); weights "
@@ -227,6 +249,7 @@ def _extended_model(data, endpoint, covariates, ties, reference, others, labels,
     c1, c2, c3, c4 = st.columns(4)
     strata = _pick(c1, "Strata", others, "coxx_strata", labels)
     numeric = _numeric_columns(data, [endpoint.time, endpoint.event, *covariates])
+    _default_entry("coxx_start", entry, numeric, endpoint.key)
     start = _pick(c2, "Start (entry) time column", numeric, "coxx_start", labels)
     weights = _pick(c3, "Case weights column", numeric, "coxx_weights", labels)
     cluster = _pick(c4, "Cluster (patient id)", others, "coxx_cluster", labels)
@@ -443,8 +466,9 @@ def _landmark_tab(data, endpoint, labels, tables):
 # ---- KM page ------------------------------------------------------------------------------
 def render_km_extras(cohort, data: pd.DataFrame, endpoints: Mapping[str, object]) -> None:
     """KM page expander: curves with delayed entry (left truncation) and/or case weights."""
-    labels = {f.column: f.label for f in cohort.factors()}
-    with st.expander("Delayed entry and weights"):
+    labels = {f.column: f.label for f in cohort.factors()} | entry_labels(cohort, endpoints)
+    declared = any(cohort.entry_column(k) for k in endpoints)
+    with st.expander("Delayed entry and weights", expanded=declared):
         st.caption(
             "With a start (entry) column a patient counts as at risk only after entry "
             "(registries with late entry: R survfit(Surv(start, stop, event))); the log-rank "
@@ -458,6 +482,7 @@ def render_km_extras(cohort, data: pd.DataFrame, endpoints: Mapping[str, object]
         groups = [c for c in covariate_candidates(data) if data[c].dropna().nunique() <= 8]
         group = _pick(c2, "Group", groups, "kmx_group", labels)
         numeric = _numeric_columns(data, [ep.time, ep.event])
+        _default_entry("kmx_start", cohort.entry_column(key), numeric, key)
         start = _pick(c3, "Start (entry) column", numeric, "kmx_start", labels)
         weights = _pick(c4, "Weights column", numeric, "kmx_weights", labels)
         cluster = _pick(c5, "Cluster (patient id)", list(data.columns), "kmx_cluster", labels)

@@ -15,6 +15,8 @@ def covariate_candidates(
     """Columns usable as covariates: numbers, or categories with 2..max_levels levels."""
     endpoints = cohort.endpoints() if cohort is not None else ()
     skip = {PATIENT_ID} | {c for e in endpoints for c in (e.time, e.event)}
+    if cohort is not None and cohort.codebook is not None:  # entry and event-type columns
+        skip |= cohort.codebook.endpoint_columns()
     if cohort is None:
         from hccdash.schema import ENDPOINTS
 

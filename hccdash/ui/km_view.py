@@ -225,22 +225,30 @@ def render_km(
     spec: FigureSpec | None = None,
     screen_width: float | None = None,
     report: list | None = None,
+    entry: str | None = None,
 ) -> dict[str, object]:
     """Draw one endpoint's Kaplan-Meier section; return its figures and tables for export.
 
     Sections: figure (test, HR for two groups), median table, landmark table, pairwise tests
     and trend. Each section shows its own message when it cannot be computed. The median and
-    landmark tables (table models) are appended to ``report`` when given.
+    landmark tables (table models) are appended to ``report`` when given. ``entry``: the
+    endpoint's delayed-entry column (:mod:`hccdash.ui.km_entry`: curves, log-rank and HR on
+    ``Surv(entry, time, event)``; no pairwise or trend tests).
     """
+    from hccdash.ui.km_entry import entry_functions
+
+    km_fn, test_fn, cox_fn = (
+        entry_functions(entry)
+        if entry is not None
+        else (cache.kaplan_meier, cache.survdiff, cache.cox_fit)
+    )
     out: dict[str, object] = {}
     divisor = TIME_DIVISOR[opts.time_unit]
     st.subheader(esc_md(endpoint.label))
     try:
         # validated once per view and endpoint; every analysis below takes this object
         sd = cache.surv_data(g.data, endpoint.time, endpoint.event, endpoint.key)
-        km = cache.kaplan_meier(
-            sd, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels
-        )
+        km = km_fn(sd, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels)
     except HccdashError as exc:
         show_error(exc)
         return out
@@ -266,9 +274,9 @@ def render_km(
         method=opts.method,
         p=opts.p,
         q=opts.q,
-        kaplan_meier=cache.kaplan_meier,
-        survdiff=cache.survdiff,
-        cox_fit=cache.cox_fit,
+        kaplan_meier=km_fn,
+        survdiff=test_fn,
+        cox_fit=cox_fn,
     )
     test = inputs.test
     hr = hr_block(inputs.cox, spec.label_for) if inputs.cox is not None else ()
@@ -342,7 +350,9 @@ def render_km(
             if report is not None:
                 report.append(lm_table)
 
-    if grouped and len(levels) > 2:
+    if grouped and len(levels) > 2 and entry is not None:
+        st.info("Pairwise and trend tests are not computed with delayed entry.")
+    elif grouped and len(levels) > 2:
         with guarded("Pairwise comparisons"):
             pw = cache.pairwise_survdiff(
                 sd,

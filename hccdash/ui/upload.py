@@ -8,6 +8,7 @@ point for file bytes, so tests can feed bytes without a browser.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -21,17 +22,17 @@ from hccdash.errors import HccdashError
 from hccdash.mapping import (
     DATE_FORMATS,
     DERIVATION_RULE,
+    ENTRY_RULE,
     TIME_UNITS,
     ColumnMapping,
-    EventCoding,
     guess_mapping,
     mapping_codebook,
-    norm_code,
     unit_check,
 )
 from hccdash.nonparametric import median_followup
 from hccdash.readstat import UPLOAD_TYPES
 from hccdash.ui.common import esc_label, esc_md
+from hccdash.ui.event_codes import coding_widgets, reset_coding
 from hccdash.ui.state import forget_upload, remember_upload
 
 RAW_KEY = "hccdash_upload_raw"  # (file name, bytes, sha256)
@@ -46,7 +47,6 @@ STAT_TYPES = UPLOAD_TYPES  # .sav, .zsav, .dta, .sas7bdat: the uploader accepts 
 NONE = "(none)"
 AUTO = "detect"
 PREVIEW_ROWS = 20
-MAX_CODES = 30  # distinct event values offered in the coding widgets
 
 
 def upload_limit_mb() -> float:
@@ -141,6 +141,9 @@ _COLUMN_FIELDS = {
     "progression_date": "Progression date",
     "death_date": "Death date",
     "last_followup_date": "Last follow-up date",
+    "os_entry": "OS entry time (delayed entry)",
+    "pfs_entry": "PFS entry time (delayed entry)",
+    "entry_date": "Entry date (e.g. registry enrolment)",
     # The design card's sidebar roles (optional; a role column keeps its own name as label).
     "child_pugh": "Filter role: class A/B/C",
     "kps": "Filter role: performance 0-100",
@@ -167,64 +170,7 @@ def _init_widgets(mapping: ColumnMapping, columns: list[str]) -> None:
     for c, v in mapping.cuts:
         st.session_state[f"map_cut_{c}"] = float(v)
     for which in ("os", "pfs"):
-        coding: EventCoding = getattr(mapping, f"{which}_coding")
-        st.session_state[f"map_{which}_coding_init"] = coding
-        for k in (f"map_{which}_ev", f"map_{which}_ce"):
-            st.session_state.pop(k, None)
-
-
-def _codes(values: pd.Series) -> list[str]:
-    codes = [c for c in dict.fromkeys(values.map(norm_code)) if c is not None]
-    return sorted(codes)[:MAX_CODES]
-
-
-def _is_number_text(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> EventCoding:
-    init: EventCoding = st.session_state.get(f"map_{which}_coding_init", EventCoding())
-    if column is None:
-        return init
-    codes = _codes(data[column])
-    ev_init = {norm_code(v) for v in init.event}
-    ce_init = {norm_code(v) for v in init.censored}
-    ev_key, ce_key = f"map_{which}_ev", f"map_{which}_ce"
-    # Unknown words (not numeric codes such as R's 1/2: those stay for the user to assign)
-    unknown = [c for c in codes if c not in ev_init and c not in ce_init and not _is_number_text(c)]
-    if ev_key not in st.session_state or set(st.session_state[ev_key]) - set(codes):
-        st.session_state[ev_key] = [c for c in codes if c in ev_init]
-    if ce_key not in st.session_state or set(st.session_state[ce_key]) - set(codes):
-        # Words the coding does not know ("lost to follow-up", "LTFU", "alive at last
-        # contact") are asked about below, read as censored until the user says otherwise.
-        st.session_state[ce_key] = [c for c in codes if c in ce_init or c in unknown]
-    label = which.upper()
-    if unknown:
-        st.info(
-            esc_md(
-                f"{label} event column {column!r}: {len(unknown)} value(s) not recognised "
-                f"({', '.join(map(repr, unknown[:6]))}) are read as censored. If one is an "
-                "event (or another event type), move it to the event list."
-            ),
-            icon=":material/help:",
-        )
-    c1, c2 = st.columns(2)
-    event = c1.multiselect(f"{label}: values meaning event", codes, key=ev_key)
-    censored = c2.multiselect(f"{label}: values meaning censored", codes, key=ce_key)
-    both = set(event) & set(censored)
-    if both:
-        st.warning(
-            esc_md(
-                f"{label} values {', '.join(map(repr, sorted(both)))} are marked both as event "
-                "and censored; they are read as events. Remove them from one list."
-            )
-        )
-        censored = [c for c in censored if c not in both]
-    return EventCoding(event=tuple(event), censored=tuple(censored))
+        reset_coding(which, getattr(mapping, f"{which}_coding"))
 
 
 def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
@@ -286,8 +232,22 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         fmt_labels = [AUTO, *(label for _, label in DATE_FORMATS)]
         fmt_label = st.selectbox("Date format", fmt_labels, key="map_date_format")
         date_format = next((f for f, lab in DATE_FORMATS if lab == fmt_label), None)
+    entry_set = any(st.session_state.get(f"map_{f}", NONE) != NONE
+                    for f in ("os_entry", "pfs_entry", "entry_date"))  # fmt: skip
+    with st.expander("Delayed entry (left truncation)", expanded=entry_set):
+        st.info(ENTRY_RULE, icon=":material/login:")
+        c1, c2, c3 = st.columns(3)
+        os_entry, pfs_entry = pick("os_entry", c1), pick("pfs_entry", c2)
+        entry_date = pick("entry_date", c3)
     advice = unit_check(
-        data, ColumnMapping(os_time=os_time, pfs_time=pfs_time, time_unit=time_unit)
+        data,
+        ColumnMapping(
+            os_time=os_time,
+            pfs_time=pfs_time,
+            os_entry=os_entry,
+            pfs_entry=pfs_entry,
+            time_unit=time_unit,
+        ),
     )
     if advice is not None:
         st.warning(esc_md(advice.message), icon=":material/schedule:")
@@ -298,14 +258,18 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
             args=(advice.suggested,),
             icon=":material/schedule:",
         )
-    os_coding = _coding_widgets("os", os_event, data)
-    pfs_coding = _coding_widgets("pfs", pfs_event, data)
+    st.markdown(
+        "**Event codes**: each code of an event column is the event of interest, censored or "
+        "a competing event type (competing risks)."
+    )
+    os_coding = coding_widgets("os", os_event, data)
+    pfs_coding = coding_widgets("pfs", pfs_event, data)
 
     st.markdown("**Roles** (the sidebar filters) and **factors**")
     c = st.columns(5)
     roles = {r: pick(r, c[i]) for i, r in enumerate(schema.ROLE_COLUMNS)}
     taken = {patient_id, os_time, os_event, pfs_time, pfs_event, start, prog, death, last,
-             *roles.values()}  # fmt: skip
+             os_entry, pfs_entry, entry_date, *roles.values()}  # fmt: skip
     extra_options = [c for c in columns if c not in taken]
     if "map_extra" in st.session_state:
         st.session_state["map_extra"] = [
@@ -333,7 +297,8 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         patient_id=patient_id, os_time=os_time, os_event=os_event, pfs_time=pfs_time,
         pfs_event=pfs_event, time_unit=time_unit, os_coding=os_coding, pfs_coding=pfs_coding,
         start_date=start, progression_date=prog, death_date=death, last_followup_date=last,
-        date_format=date_format, extra_factors=tuple(extra), cuts=tuple(cuts), **roles,
+        os_entry=os_entry, pfs_entry=pfs_entry, entry_date=entry_date, date_format=date_format,
+        extra_factors=tuple(extra), cuts=tuple(cuts), **roles,
     )  # fmt: skip
     st.download_button(
         "Save this mapping (JSON)",
@@ -396,12 +361,18 @@ def endpoint_summary(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 fu = median_followup(t.to_numpy(), ev.to_numpy().astype(int)).median
             except HccdashError:
                 fu = None
+        competing = 0
+        if e.has_competing and e.status_column in data:
+            kinds = data.loc[ok[ok].index, e.status_column].astype(str)
+            competing = int(kinds.isin([c.lower() for c in e.competing_values]).sum())
         rows.append(
             {
                 "endpoint": f"{e.label} ({e.key})",
                 "patients": int(ok.sum()),
                 "events": int((ev == 1).sum()),
-                "censored": int((ev == 0).sum()),
+                "competing events": competing,
+                "censored": int((ev == 0).sum()) - competing,
+                "delayed entry": "yes" if e.entry is not None and e.entry in data else "no",
                 "shortest": float(t.min()) if ok.any() else None,
                 "longest": float(t.max()) if ok.any() else None,
                 "median follow-up": fu,
@@ -485,6 +456,23 @@ def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = N
         st.error(
             "This table cannot be analysed as it is: fix the file and upload it again.",
             icon=":material/block:",
+        )
+        return
+    undeclared = [p for p in report.fatal if p.kind == "event_unknown"]
+    if undeclared:
+        # A coding problem is never fixed by dropping rows: the codes are declared instead.
+        parts = []
+        for p in undeclared:
+            counts = Counter(p.values).most_common(8)
+            codes = ", ".join(f"{c!r} ({n} row{'s' if n != 1 else ''})" for c, n in counts)
+            parts.append(f"column {p.column!r}: {codes}")
+        st.error(
+            esc_md(
+                f"Event codes not declared ({'; '.join(parts)}). Declare each code in step 2 "
+                "as the event of interest, censored or a competing event type; patients are "
+                "not excluded for their codes."
+            ),
+            icon=":material/rule:",
         )
         return
     if any(p.kind == "time_implausible" for p in report.fatal):

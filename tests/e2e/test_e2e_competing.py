@@ -53,6 +53,8 @@ def test_competing_page_on_an_uploaded_pbc_cohort(app, tmp_path):
         )
     )
     app.screenshot("competing_pbc_upload")
+    # the mapping step's per-code table of the event column (issue 17 item 1) is drawn
+    assert "OS event column 'os_event': rows per code" in app.main_text(), app.problems()
     confirm = app.page.get_by_role("button", name=re.compile(r"use this cohort", re.I))
     assert confirm.count() == 1, app.main_text()[:1500]
     app.rerun(confirm.click)
