@@ -230,3 +230,46 @@ def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
                 key=f"{key}_{f}_{lo:g}_{hi:g}",
             )
     return patient
+
+
+# Page copy: what the sample size lets the page claim (plain sentences, no streamlit).
+def events_per_variable_message(md: M.ModelData) -> tuple[str, str]:
+    """A severity (``"error"``/``"warning"``/``"info"``) and a plain events-per-variable note."""
+    epv = md.events_per_variable
+    base = (
+        f"{md.events} events for {md.n_parameters} model parameter(s) among {md.n} patients: "
+        f"{epv:.1f} events per variable."
+    )
+    if epv < 5:
+        return "error", (
+            base + " Below 5 a Cox model's coefficients are badly biased and unstable; treat "
+            "every estimate here as a description of this sample, not a prognostic score."
+        )
+    if epv < 10:
+        return "warning", (
+            base + " Below the usual 10-20, coefficients are inflated and validation "
+            "estimates are noisy; keep the feature set small."
+        )
+    return "info", base + " Enough for a modest model; validation still decides."
+
+
+def validation_statement(md: M.ModelData, folds: int = 3) -> str:
+    """What cross-validation can and cannot say at this sample size (plain language)."""
+    per_fold = md.n / folds
+    ev_fold = md.events / folds
+    if md.n < 50:
+        return (
+            f"With {md.n} patients and {md.events} events, each test fold holds about "
+            f"{per_fold:.0f} patients and {ev_fold:.0f} events. The concordance of a fold rests on "
+            "a few dozen patient pairs, so the spread over repeats is wide and a C of 0.7 is "
+            "compatible with no real discrimination. Validation here can reveal a model that "
+            "fails badly; it cannot show that a model works, and no model fitted to these data "
+            "should be used to make decisions for individual patients. External validation in "
+            "a larger cohort is needed."
+        )
+    return (
+        f"With {md.n} patients and {md.events} events, repeated cross-validation gives a usable "
+        "estimate of discrimination (C, AUC) and calibration-in-the-large (Brier score against "
+        "the Kaplan-Meier null). It is internal validation: it does not show the model "
+        "transports to other centres or periods."
+    )
