@@ -791,11 +791,6 @@ def _column_order(data: pd.DataFrame, mapping: ColumnMapping, names: list[str]) 
     return sorted(names, key=key)
 
 
-def with_changes(mapping: ColumnMapping, **changes: object) -> ColumnMapping:
-    """A copy of ``mapping`` with some fields changed (frozen dataclasses are not edited)."""
-    return replace(mapping, **changes)  # type: ignore[arg-type]
-
-
 # -- unit check and codebook -------------------------------------------------------------
 PLAUSIBLE_MAX_MONTHS = 360.0  # 30 years of follow-up: longer maxima suggest a unit error
 

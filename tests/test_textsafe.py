@@ -42,7 +42,6 @@ SAFE_CALLS = {
     "float",
     "round",
     "fmt_p",
-    "fmt_ci",
     "count_text",
 }
 # Names of values that are numbers or fixed program text (not user data), per file.
