@@ -57,7 +57,16 @@ __all__ = [
     "weighted_stat",
 ]
 
-METHODS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
+# The one registry of the tests: key -> display name (pages, tables, figures and the CLI all
+# read it; ``SurvdiffResult.label`` adds Fleming-Harrington's exponents).
+METHOD_NAMES: dict[str, str] = {
+    "logrank": "Log-rank",
+    "wilcoxon": "Gehan-Breslow (generalized Wilcoxon)",
+    "tarone-ware": "Tarone-Ware",
+    "peto": "Peto-Peto",
+    "fleming-harrington": "Fleming-Harrington",
+}
+METHODS = tuple(METHOD_NAMES)
 ADJUST = ("holm", "BH", "none")
 
 
@@ -106,13 +115,9 @@ class SurvdiffResult:
     def label(self) -> str:
         """Readable name, e.g. ``"Log-rank"``, ``"Fleming-Harrington(1, 0)"`` or
         ``"Log-rank, stratified by site"``."""
-        name = {
-            "logrank": "Log-rank",
-            "wilcoxon": "Gehan-Breslow (generalized Wilcoxon)",
-            "tarone-ware": "Tarone-Ware",
-            "peto": "Peto-Peto",
-            "fleming-harrington": f"Fleming-Harrington({self.p:g}, {self.q:g})",
-        }[self.method]
+        name = METHOD_NAMES[self.method]
+        if self.method == "fleming-harrington":
+            name = f"{name}({self.p:g}, {self.q:g})"
         return f"{name}, stratified by {self.strata}" if self.strata else name
 
     def to_frame(self) -> pd.DataFrame:

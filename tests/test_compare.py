@@ -241,3 +241,32 @@ def test_counting_kernel_equals_definition(seed, k):
     np.testing.assert_array_equal(dk, want_d)
     np.testing.assert_array_equal(nk, want_n)
     assert dk.dtype == nk.dtype == np.float64
+
+
+def test_one_registry_of_test_names():
+    """The page, the journal tables, the figures and both CLIs name the tests from
+    compare.METHOD_NAMES: a test added there appears everywhere with the same name."""
+    import hccdash.__main__ as cli
+    from hccdash.compare import METHOD_NAMES, METHODS, SurvdiffResult
+    from hccdash.plotting.common import TEST_NAMES as FIGURE_NAMES
+    from hccdash.report.survival_tables import TEST_NAMES as TABLE_NAMES
+    from hccdash.ui.km_view import TESTS as PAGE_NAMES
+
+    assert METHODS == tuple(METHOD_NAMES) == cli.TESTS
+    for registry in (FIGURE_NAMES, TABLE_NAMES, PAGE_NAMES):
+        assert tuple(registry) == METHODS
+    for key, name in METHOD_NAMES.items():
+        assert FIGURE_NAMES[key] == name
+        assert PAGE_NAMES[key].startswith(name)
+        assert TABLE_NAMES[key].lower() == f"{name} test".lower()
+    assert METHOD_NAMES["wilcoxon"] == "Gehan-Breslow (generalized Wilcoxon)"
+    res = survdiff(
+        pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 1, 0], "g": list("abab")}),
+        "t",
+        "e",
+        "g",
+        method="fleming-harrington",
+        p=1,
+        q=0,
+    )
+    assert isinstance(res, SurvdiffResult) and res.label == "Fleming-Harrington(1, 0)"

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from hccdash import models as M
+from hccdash.timetext import ignored_text
+from hccdash.timetext import parse_times as _parse_times
 from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md
 
@@ -161,29 +162,9 @@ def _summarise_bootstrap(
 
 def parse_times(text: str) -> tuple[tuple[float, ...], list[str]]:
     """Parse ``"12, 24"`` into positive times; bad entries come back as messages."""
-    out: list[float] = []
-    bad: list[str] = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            value = float(part)
-        except ValueError:
-            bad.append(part)
-            continue
-        if value > 0 and np.isfinite(value):
-            out.append(value)
-        else:
-            bad.append(part)
-    msgs = []
-    if bad:
-        msgs.append(
-            f"AUC times: {len(bad)} entr{'y' if len(bad) == 1 else 'ies'} ignored "
-            f"({', '.join(repr(b) for b in bad[:5])}): enter positive numbers separated by "
-            "commas, e.g. 12, 24."
-        )
-    return tuple(sorted(set(out))), msgs
+    times, bad = _parse_times(text, positive=True)
+    msg = ignored_text(bad, "AUC times", positive=True)
+    return times, [msg] if msg else []
 
 
 def show_messages(messages: Sequence[str]) -> None:
