@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from hccdash import __version__, schema
+from hccdash.compare import METHODS
 from hccdash.errors import HccdashError, InputError
 
 # Subcommands that live in other modules; each exposes register(subparsers).
 PLUGIN_MODULES = ("hccdash.cli_figure", "hccdash.synth", "hccdash.serve")
-TESTS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
+TESTS = METHODS
 ENGINE_AUTO_ROWS = 200_000  # --engine auto: above this many rows, query the file in place
 
 

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 
+from hccdash.compare import METHODS
 from hccdash.errors import HccdashError, InputError
 from hccdash.export import FIGURE_FORMATS, figure_bytes, preset_figure_bytes
 from hccdash.plotting.spec import (
@@ -295,7 +296,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     km.add_argument("--conf-type", choices=["log-log", "log", "plain"], default="log-log")
     km.add_argument(
         "--test",
-        choices=["logrank", "wilcoxon", "tarone-ware", "peto"],
+        choices=[m for m in METHODS if m != "fleming-harrington"],  # no --p/--q here
         default="logrank",
         help="test written on the plot (with --by)",
     )

@@ -553,6 +553,7 @@ def complete(codebook: Codebook, data: pd.DataFrame) -> Codebook:
 
 
 # -- applying a codebook to a file's table -----------------------------------------------
+# Months per unit (a month is 365.25 / 12 = 30.4375 days): the one table of time divisors.
 TO_MONTHS: dict[str, float] = {
     "days": 1 / 30.4375, "weeks": 7 / 30.4375, "months": 1.0, "years": 12.0,
 }  # fmt: skip

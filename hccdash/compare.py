@@ -57,7 +57,16 @@ __all__ = [
     "weighted_stat",
 ]
 
-METHODS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
+# The one registry of the tests: key -> display name (pages, tables, figures and the CLI all
+# read it; ``SurvdiffResult.label`` adds Fleming-Harrington's exponents).
+METHOD_NAMES: dict[str, str] = {
+    "logrank": "Log-rank",
+    "wilcoxon": "Gehan-Breslow (generalized Wilcoxon)",
+    "tarone-ware": "Tarone-Ware",
+    "peto": "Peto-Peto",
+    "fleming-harrington": "Fleming-Harrington",
+}
+METHODS = tuple(METHOD_NAMES)
 ADJUST = ("holm", "BH", "none")
 
 
@@ -106,13 +115,9 @@ class SurvdiffResult:
     def label(self) -> str:
         """Readable name, e.g. ``"Log-rank"``, ``"Fleming-Harrington(1, 0)"`` or
         ``"Log-rank, stratified by site"``."""
-        name = {
-            "logrank": "Log-rank",
-            "wilcoxon": "Gehan-Breslow (generalized Wilcoxon)",
-            "tarone-ware": "Tarone-Ware",
-            "peto": "Peto-Peto",
-            "fleming-harrington": f"Fleming-Harrington({self.p:g}, {self.q:g})",
-        }[self.method]
+        name = METHOD_NAMES[self.method]
+        if self.method == "fleming-harrington":
+            name = f"{name}({self.p:g}, {self.q:g})"
         return f"{name}, stratified by {self.strata}" if self.strata else name
 
     def to_frame(self) -> pd.DataFrame:
@@ -186,42 +191,6 @@ class PairwiseResult:
 # ----------------------------------------------------------------------------------------
 # The statistic
 # ----------------------------------------------------------------------------------------
-def _packed_cumsums(
-    gl: np.ndarray, ev: np.ndarray, k: int
-) -> list[tuple[int, int, int, np.ndarray, np.ndarray]]:
-    """Running counts of rows and of events per group, several groups packed per int64.
-
-    Each group gets a ``width``-bit field of one int64 (counts never exceed n, so fields
-    never carry into each other): one cumsum counts every group at once. Returns chunks
-    (first group, last group + 1, width, cumulative rows, cumulative events), each cumulative
-    array with a leading 0 so ``cum[i]`` counts rows before position i.
-    """
-    n = gl.size
-    width = max(int(n).bit_length(), 1)
-    per = max(62 // width, 1)
-    neg_ev = -ev  # all bits set for events, 0 for censored
-    chunks = []
-    for lo in range(0, k, per):
-        hi = min(k, lo + per)
-        inc = np.left_shift(1, (gl - lo) * width if lo else gl * width)
-        if lo or hi < k:
-            inc[(gl < lo) | (gl >= hi)] = 0
-        cum = np.empty(n + 1, dtype=np.int64)
-        cum[0] = 0
-        np.cumsum(inc, out=cum[1:])
-        inc &= neg_ev
-        cum_ev = np.empty(n + 1, dtype=np.int64)
-        cum_ev[0] = 0
-        np.cumsum(inc, out=cum_ev[1:])
-        chunks.append((lo, hi, width, cum, cum_ev))
-    return chunks
-
-
-def _unpack(packed: np.ndarray, lo: int, hi: int, width: int) -> np.ndarray:
-    mask = (1 << width) - 1
-    return np.stack([(packed >> ((g - lo) * width)) & mask for g in range(lo, hi)])
-
-
 def _event_table(
     time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int, merge: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -247,28 +216,58 @@ def _event_table(
         order = np.argsort(time, kind="stable")
         key = time[order]
         low = (codes.astype(np.int64) << 1 | event)[order]
-    n = key.size
     first = _runs(key)
     # R's timefix: near-tied distinct times are one time (merge their runs)
     times = _decode_times(key[first], offset) if use_packed else key[first]
     merged = near_tie_merge(times) if merge else None
     if merged is not None:
         first = first[~merged]
-    ends = np.append(first[1:], n)
     ev = low & 1
     low >>= 1  # now the group code
-    chunks = _packed_cumsums(low, ev, k)
-    # distinct times with an event: some group's packed event count grows over the run
-    has = np.zeros(first.size, dtype=bool)
-    for *_, cum_ev in chunks:
-        has |= cum_ev[ends] != cum_ev[first]
-    first, ends = first[has], ends[has]
-    nk = np.empty((k, first.size), dtype=np.float64)
-    dk = np.empty((k, first.size), dtype=np.float64)
-    for lo, hi, width, cum, cum_ev in chunks:
-        sizes = _unpack(cum[-1:], lo, hi, width)
-        nk[lo:hi] = sizes - _unpack(cum[first], lo, hi, width)
-        dk[lo:hi] = _unpack(cum_ev[ends], lo, hi, width) - _unpack(cum_ev[first], lo, hi, width)
+    return _counts_at_event_times(first, low, ev, k)
+
+
+def _counts_at_event_times(
+    first: np.ndarray, group: np.ndarray, event: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Events and numbers at risk per group at each distinct time with an event.
+
+    Parameters
+    ----------
+    first : numpy.ndarray
+        Start index of each run of one distinct time in the time-sorted rows.
+    group, event : numpy.ndarray
+        Group code (0..k-1) and event indicator (0/1) of the time-sorted rows.
+    k : int
+        Number of groups.
+
+    Returns
+    -------
+    dk, nk : numpy.ndarray
+        ``(k, D)`` float arrays over the ``D`` runs holding an event: events in each group at
+        that time, and patients of each group still at risk (time >= that time).
+
+    Two ``bincount`` calls on (group, event-time index) pairs: a row is at risk at every
+    event time up to and including its own, so the numbers at risk are reverse cumulative
+    sums of the rows counted at their last event time.
+
+    Examples
+    --------
+    >>> first = np.array([0, 2, 3])  # times 1, 1 | 2 | 3 (sorted rows)
+    >>> dk, nk = _counts_at_event_times(first, np.array([0, 1, 1, 0]), np.array([1, 0, 0, 1]), 2)
+    >>> dk.tolist(), nk.tolist()
+    ([[1.0, 1.0], [0.0, 0.0]], [[2.0, 1.0], [2.0, 0.0]])
+    """
+    n = event.size
+    ev_run = np.add.reduceat(event, first) > 0 if n else np.zeros(0, dtype=bool)
+    d = int(ev_run.sum())
+    # per row: how many event times are <= its time (its run's place among the event runs)
+    m = np.repeat(np.cumsum(ev_run), np.diff(np.append(first, n)))
+    rows = np.bincount(group * (d + 1) + m, minlength=k * (d + 1)).reshape(k, d + 1)
+    nk = np.cumsum(rows[:, ::-1], axis=1)[:, ::-1][:, 1:].astype(np.float64)
+    hit = event.astype(bool)
+    dk = np.bincount(group[hit] * d + m[hit] - 1, minlength=k * d).reshape(k, d)
+    return dk.astype(np.float64), nk
     return dk, nk
 
 
@@ -558,22 +557,29 @@ def trend_test(
 
 
 def p_adjust(p_values: Sequence[float], method: str = "holm") -> np.ndarray:
-    """Adjust p-values as R ``p.adjust`` ("holm", "BH" or "none")."""
+    """Adjust p-values as R ``p.adjust`` ("holm", "BH" or "none").
+
+    Computed by ``statsmodels.stats.multitest.multipletests`` (``holm``, ``fdr_bh``),
+    which gives R's values.
+
+    Examples
+    --------
+    R: ``p.adjust(c(0.01, 0.03, 0.04, 0.2), "holm")`` is 0.04 0.09 0.09 0.20.
+
+    >>> p_adjust([0.01, 0.03, 0.04, 0.2], "holm").round(6).tolist()
+    [0.04, 0.09, 0.09, 0.2]
+    """
     p = np.asarray(p_values, dtype=np.float64)
-    m = p.size
-    if method == "none" or m == 0:
-        return p.copy()
-    if method == "holm":
-        o = np.argsort(p, kind="stable")
-        adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[o]))
-    elif method == "BH":
-        o = np.argsort(p, kind="stable")[::-1]
-        adj = np.minimum(1.0, np.minimum.accumulate(m / np.arange(m, 0, -1) * p[o]))
-    else:
+    if method not in _MULTITEST:
         raise InputError(f"adjust {method!r} is not supported; use 'holm', 'BH' or 'none'.")
-    out = np.empty(m)
-    out[o] = adj
-    return out
+    if method == "none" or p.size == 0:
+        return p.copy()
+    from statsmodels.stats.multitest import multipletests  # seconds to import: only when used
+
+    return multipletests(p, method=_MULTITEST[method])[1]
+
+
+_MULTITEST = {"holm": "holm", "BH": "fdr_bh", "none": None}
 
 
 def pairwise_survdiff(

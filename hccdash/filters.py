@@ -30,6 +30,7 @@ import pandas as pd
 
 from hccdash.errors import InputError, preview_labels
 from hccdash.schema import ASCITES, CHILD_PUGH, ENDPOINTS, KPS, PVTT, TREATMENT
+from hccdash.vocab import yes_no  # the one yes/no vocabulary (also the mapping's)
 
 # Query keys that are not filters on a column of the same name.
 RESERVED_KEYS: frozenset[str] = frozenset(
@@ -50,8 +51,6 @@ RESERVED_KEYS: frozenset[str] = frozenset(
 # Query keys of page options that are not filters: figure options of each figure's panel
 # (hccdash.plotting.spec.FigureSpec.to_query prefixes) and Streamlit's embed options.
 RESERVED_PREFIXES: tuple[str, ...] = ("fig_", "forest_", "zph_", "cif_", "embed")
-_YES = frozenset({"yes", "y", "true", "1", "1.0", "present"})
-_NO = frozenset({"no", "n", "false", "0", "0.0", "none", "absent"})
 _NUM = r"-?\d+(?:\.\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUM})\s*(?:-|–|\.\.)\s*({_NUM})\s*$")
 
@@ -64,18 +63,6 @@ def slug(value: object) -> str:
     ``"Arm B+C"`` -> ``"arm_b_c"``, ``"Control"`` -> ``"control"``.
     """
     return re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_")
-
-
-def yes_no(value: object) -> str | None:
-    """Read a yes/no cell (``"Yes"``, ``"None"``, ``True``, ``1`` ...) as ``"yes"``/``"no"``."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value).strip().lower()
-    if text in _YES:
-        return "yes"
-    if text in _NO:
-        return "no"
-    return None
 
 
 def _is_range(values: ExtraValue) -> bool:

@@ -36,6 +36,7 @@ from hccdash.codebook import (
 from hccdash.cohort.roles import ROLE_ALIASES
 from hccdash.errors import InputError, preview_labels
 from hccdash.io import map_unique
+from hccdash.vocab import NO_VALUES, YES_VALUES  # the one yes/no vocabulary
 
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 # Multiply a time in this unit by the factor to get months.
@@ -82,8 +83,6 @@ CENSOR_VALUES: tuple[str, ...] = (
     "0", "no", "n", "false", "f", "alive", "censored", "living", "no event", "否", "无",
     "存活", "生存", "未进展", "无进展", "删失",
 )  # fmt: skip
-YES_VALUES = frozenset({"yes", "y", "1", "true", "t", "present", "positive", "+", "是", "有"})
-NO_VALUES = frozenset({"no", "n", "0", "false", "f", "absent", "negative", "-", "否", "无"})
 
 
 def norm_code(value: object) -> str | None:
@@ -915,11 +914,6 @@ def _column_order(data: pd.DataFrame, mapping: ColumnMapping, names: list[str]) 
         return float(pos.get(source.get(name) or "", end))
 
     return sorted(names, key=key)
-
-
-def with_changes(mapping: ColumnMapping, **changes: object) -> ColumnMapping:
-    """A copy of ``mapping`` with some fields changed (frozen dataclasses are not edited)."""
-    return replace(mapping, **changes)  # type: ignore[arg-type]
 
 
 # -- unit check and codebook -------------------------------------------------------------

@@ -18,7 +18,6 @@ lifelines (``bench/`` measures it).
 
 from __future__ import annotations
 
-import ctypes
 import math
 import numbers
 from collections.abc import Sequence
@@ -561,26 +560,43 @@ def _factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
 
 
-def _pointer_factorize(values: np.ndarray, limit: int = 4096) -> tuple[np.ndarray, list] | None:
-    """Factorize an object array by object identity: codes and the distinct objects.
+def _identity_factorize(
+    values: np.ndarray, limit: int = 4096
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Factorize an object array by object identity: codes and one object per code.
 
-    Group columns of strings usually hold a few shared objects (pandas' CSV reader and
-    pyarrow deduplicate them; one-character strings are singletons), so hashing the 8-byte
-    pointers (an int64 factorize) is ~5x faster than hashing the strings. The caller then
-    factorizes the few distinct objects by value, so equal strings held in distinct objects
-    still get one code. None (caller hashes values) when the array is not contiguous or has
-    more than ``limit`` distinct objects.
+    Group columns of text usually hold a few shared objects (pandas' CSV reader and pyarrow
+    deduplicate them; short strings are often interned), so factorizing the references as
+    integers is several times faster than hashing every string. The references are read
+    through the array's buffer (an object array exports its items as ``"O"``, one machine
+    word each: the identity of each item, never dereferenced); each code's object is taken
+    from the array itself at its first row. The caller then factorizes those few objects by
+    value, so equal strings held in distinct objects still get one code. None (the caller
+    hashes values) for small or non-contiguous arrays, or more than ``limit`` distinct
+    objects.
+
+    Examples
+    --------
+    >>> a, b = "Child A", "".join(["Child", " ", "A"])  # equal text, two objects
+    >>> codes, objects = _identity_factorize(np.array([a, "B", b, a] * 5000, dtype=object))
+    >>> codes[:4].tolist(), list(objects)
+    ([0, 1, 2, 0], ['Child A', 'B', 'Child A'])
     """
     n = values.size
     if n < 10_000 or values.dtype != object or not values.flags.c_contiguous:
         return None
-    # the pointers are read, never written; ``values`` keeps every object alive meanwhile
-    pointers = np.ctypeslib.as_array((ctypes.c_int64 * n).from_address(values.ctypes.data))
-    pcodes, puniques = pd.factorize(pointers)
-    if len(puniques) > limit:
+    refs = memoryview(values)
+    if refs.itemsize != np.dtype(np.intp).itemsize:
         return None
-    objects = [ctypes.cast(int(p), ctypes.py_object).value for p in puniques]
-    return np.asarray(pcodes, dtype=np.int64), objects
+    words = np.frombuffer(refs.cast("B"), dtype=np.intp)
+    codes, uniques = pd.factorize(words)
+    if len(uniques) > limit:
+        return None
+    codes = np.asarray(codes, dtype=np.int64)
+    # codes are numbered in order of first appearance, so the running maximum is sorted and
+    # code j first appears where it reaches j
+    first = np.searchsorted(np.maximum.accumulate(codes), np.arange(len(uniques)))
+    return codes, values[first]
 
 
 def group_codes(
@@ -608,7 +624,7 @@ def group_codes(
         codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
         uniques = uniques[used]
     else:
-        fast = _pointer_factorize(col.to_numpy()) if col.dtype == object else None
+        fast = _identity_factorize(col.to_numpy()) if col.dtype == object else None
         if fast is not None:
             # factorize the few distinct objects by value, then map every row through them
             pcodes, objects = fast

@@ -54,7 +54,7 @@ st.download_button(
 limit = upload.upload_limit_mb()
 uploaded = st.file_uploader(
     f"Cohort file (up to {limit:g} MB)",
-    type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet", "pq", *upload.STAT_TYPES],
+    type=list(upload.FILE_TYPES),
     key="up_file",
     max_upload_size=int(limit),
 )

@@ -8,6 +8,7 @@ from hccdash.errors import HccdashError
 from hccdash.figures import FigureSpec, km_figure, km_ticks
 from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import risk_table
+from hccdash.plotting.models import predicted_survival_figure
 from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.summary_tables import models_model
 from hccdash.ui import models as U
@@ -108,7 +109,7 @@ opts = {
 }
 
 # ---- honesty banner ------------------------------------------------------------------------
-severity, epv_text = M.events_per_variable_message(md)
+severity, epv_text = U.events_per_variable_message(md)
 {"error": st.error, "warning": st.warning, "info": st.info}[severity](
     epv_text, icon=":material/balance:"
 )
@@ -116,7 +117,7 @@ for note in md.messages:
     st.warning(esc_md(note))
 if md.dropped:
     st.caption(f"{md.dropped} patient(s) left out: missing a feature or the endpoint.")
-st.markdown(M.validation_statement(md, int(n_splits)))
+st.markdown(U.validation_statement(md, int(n_splits)))
 
 tables: dict[str, pd.DataFrame] = {}
 report_tables = []
@@ -282,7 +283,7 @@ if ok_models:
     patient = U.patient_widgets(md, key="models_whatif")
     with guarded("What-if prediction"):
         pred = M.predict_patient(ok_models, md, patient, times=(12.0, 24.0))
-        fig = M.predicted_survival_figure(pred, time_unit=endpoints[endpoint].unit)
+        fig = predicted_survival_figure(pred, time_unit=endpoints[endpoint].unit)
         show_figure(fig, "what_if_patient", key="models_whatif_fig")
         figures["what_if"] = fig
         table = pred.to_frame().rename(

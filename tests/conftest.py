@@ -32,3 +32,28 @@ def pytest_sessionfinish(session, exitstatus):
     app_test = sys.modules.get("streamlit.testing.v1.app_test")
     if app_test is not None:
         app_test.TMP_DIR.cleanup()
+
+
+@pytest.fixture()
+def router_on_every_run(monkeypatch):
+    """Every AppTest run goes through app.py's router, as every run after a server's first does.
+
+    AppTest clears Streamlit's legacy-``pages/`` flag before each run (a real server decides it
+    once per process), so each run starts like a fresh server's first request and the page
+    reruns itself through app.py (:func:`hccdash.ui.state.ensure_app_router`, proven needed
+    by ``tests/test_app.py``). That rerun drops a button click, so tests that click buttons
+    use this fixture: it applies the same switch, through the same one function, as soon as
+    AppTest has set the flag. The only place in the tests that reaches into Streamlit's
+    page manager.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from hccdash.ui.state import leave_legacy_pages_mode
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        leave_legacy_pages_mode()
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -95,3 +95,27 @@ def test_filters_follow_the_user_across_pages():
         counts = [m.value for m in at.sidebar.markdown if m.value.startswith("n = ")]
         assert counts == ["n = 14 of 21 patients"], page
         assert at.query_params["child_pugh"] == "A"
+
+
+@pytest.mark.parametrize("workaround", [True, False])
+def test_the_router_workaround_is_what_draws_the_sidebar_on_a_first_request(
+    monkeypatch, workaround
+):
+    """Why ``hccdash.ui.state.ensure_app_router`` exists: AppTest, like a fresh server's
+    first request, runs a switched-to page in Streamlit's legacy ``pages/`` mode. With the
+    workaround the page reruns through app.py and the shared sidebar (its count line) is
+    drawn; with it switched off the page runs alone and the sidebar is missing. The day
+    Streamlit routes such a request through ``st.navigation`` by itself, the second case
+    fails and the workaround can go."""
+    import hccdash.ui.sidebar as sidebar
+    import hccdash.ui.state as state
+
+    if not workaround:
+        monkeypatch.setattr(state, "ensure_app_router", lambda: None)
+        monkeypatch.setattr(sidebar, "ensure_app_router", lambda: None)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/about.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    counts = [m.value for m in at.sidebar.markdown if m.value.startswith("n = ")]
+    assert counts == (["n = 21 of 21 patients"] if workaround else [])

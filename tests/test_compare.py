@@ -196,3 +196,77 @@ def test_survdiff_frame_and_chisq_test():
     assert isinstance(res.test, ChisqTest)
     assert res.test.chisq == res.chisq
     assert math.isclose(res.test.to_frame().loc[0, "p_value"], res.p_value)
+
+
+# ----------------------------------------------------------------------------------------
+# The one counting kernel of the tests (compare._event_table)
+# ----------------------------------------------------------------------------------------
+def _brute_event_table(time, event, codes, k):
+    """Events and numbers at risk per group at each distinct event time, by definition."""
+    times = np.unique(time[event == 1])
+    dk = np.array(
+        [[np.sum((time == t) & (event == 1) & (codes == g)) for t in times] for g in range(k)]
+    )
+    nk = np.array([[np.sum((time >= t) & (codes == g)) for t in times] for g in range(k)])
+    return dk.reshape(k, times.size), nk.reshape(k, times.size)
+
+
+def test_counting_kernel_docstring_examples():
+    import doctest
+
+    import hccdash.compare as compare
+
+    result = doctest.testmod(compare, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 3, 70])
+def test_counting_kernel_equals_definition(seed, k):
+    """Integer times (many ties), a group without events, zeros and the no-event-at-all case;
+    70 groups need more than one int64 word of any packed layout; huge times take the argsort
+    path (their keys do not fit beside the group bits)."""
+    from hccdash.compare import _event_table
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    time = rng.integers(0, 30, n).astype(float)
+    if seed == 4:
+        time = time * 1e300 + rng.random(n) * 1e-300  # extreme range: argsort fallback
+    event = rng.integers(0, 2, n) if seed != 5 else np.zeros(n, dtype=np.int64)
+    codes = rng.integers(0, k, n)
+    codes[codes == k - 1] = 0 if k > 1 else codes[codes == k - 1]  # one empty group
+    dk, nk = _event_table(time, event.astype(np.int64), codes.astype(np.int64), k, merge=False)
+    want_d, want_n = _brute_event_table(time, event, codes, k)
+    np.testing.assert_array_equal(dk, want_d)
+    np.testing.assert_array_equal(nk, want_n)
+    assert dk.dtype == nk.dtype == np.float64
+
+
+def test_one_registry_of_test_names():
+    """The page, the journal tables, the figures and both CLIs name the tests from
+    compare.METHOD_NAMES: a test added there appears everywhere with the same name."""
+    import hccdash.__main__ as cli
+    from hccdash.compare import METHOD_NAMES, METHODS, SurvdiffResult
+    from hccdash.plotting.common import TEST_NAMES as FIGURE_NAMES
+    from hccdash.report.survival_tables import TEST_NAMES as TABLE_NAMES
+    from hccdash.ui.km_view import TESTS as PAGE_NAMES
+
+    assert METHODS == tuple(METHOD_NAMES) == cli.TESTS
+    for registry in (FIGURE_NAMES, TABLE_NAMES, PAGE_NAMES):
+        assert tuple(registry) == METHODS
+    for key, name in METHOD_NAMES.items():
+        assert FIGURE_NAMES[key] == name
+        assert PAGE_NAMES[key].startswith(name)
+        assert TABLE_NAMES[key].lower() == f"{name} test".lower()
+    assert METHOD_NAMES["wilcoxon"] == "Gehan-Breslow (generalized Wilcoxon)"
+    res = survdiff(
+        pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 1, 0], "g": list("abab")}),
+        "t",
+        "e",
+        "g",
+        method="fleming-harrington",
+        p=1,
+        q=0,
+    )
+    assert isinstance(res, SurvdiffResult) and res.label == "Fleming-Harrington(1, 0)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import hccdash.compare as compare
@@ -164,8 +164,7 @@ def test_agrees_with_lifelines_on_random_data():
 def test_survdiff_is_order_free_and_nonnegative(sample):
     time, event, group = sample
     data = pd.DataFrame({"t": time, "e": event, "g": group})
-    if data["g"].nunique() < 2 or data["e"].sum() == 0:
-        return
+    assume(data["g"].nunique() >= 2 and data["e"].sum() > 0)  # a test needs groups and events
     res = survdiff(data, "t", "e", "g", method="wilcoxon")
     shuffled = survdiff(data.iloc[::-1], "t", "e", "g", method="wilcoxon")
     assert res.chisq >= -1e-9

@@ -12,8 +12,10 @@ from lifelines.utils import concordance_index
 
 from hccdash import models as M
 from hccdash.errors import AnalysisError, InputError
+from hccdash.plotting.models import predicted_survival_figure
 from hccdash.schema import load_bundled_cohort
 from hccdash.synth import generate as _generate
+from hccdash.ui.models import events_per_variable_message, validation_statement
 
 _BUNDLED = load_bundled_cohort()
 
@@ -336,18 +338,18 @@ def test_what_if_predicts_from_every_model_and_rejects_unknown_levels(small):
     assert list(table.columns) == ["model", "median", "surv_12", "surv_24"]
     for c in pred.curves:
         assert c.surv[0] == 1.0 and np.all(np.diff(c.surv) <= 1e-12)
-    fig = M.predicted_survival_figure(pred)
+    fig = predicted_survival_figure(pred)
     assert len(fig.data) == 3 + (pred.matched_km is not None)
     with pytest.raises(InputError, match="level 'Z'"):
         M.predict_patient(fitted, small, {**patient, "child_pugh": "Z"})
 
 
 def test_events_per_variable_banner(small, large):
-    sev, text = M.events_per_variable_message(small)
+    sev, text = events_per_variable_message(small)
     assert sev in ("error", "warning")
     assert f"{small.events} events for {small.n_parameters}" in text
-    assert M.events_per_variable_message(large)[0] == "info"
-    assert "cannot show that a model works" in M.validation_statement(small)
+    assert events_per_variable_message(large)[0] == "info"
+    assert "cannot show that a model works" in validation_statement(small)
 
 
 def test_chunked_validation_equals_one_shot(small):

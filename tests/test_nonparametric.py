@@ -338,9 +338,9 @@ def test_to_frames_have_r_names():
 
 
 def test_string_group_codes_equal_factorize_by_value():
-    """The pointer-hash fast path gives pandas' sorted factorize codes, also when equal
-    strings are distinct objects and with None / NaN (missing -> -1)."""
-    from hccdash.nonparametric import _pointer_factorize, group_codes
+    """The identity fast path gives pandas' sorted factorize codes, also when equal strings
+    are distinct objects and with None / NaN (missing -> -1)."""
+    from hccdash.nonparametric import _identity_factorize, group_codes
 
     rng = np.random.default_rng(5)
     n = 50_000
@@ -351,8 +351,9 @@ def test_string_group_codes_equal_factorize_by_value():
     shared[::1001] = None
     shared[7::1001] = np.nan
     col = pd.Series(shared, dtype=object)
-    fast = _pointer_factorize(col.to_numpy())
-    assert fast is not None and len(fast[1]) > 3  # more objects than values
+    fast = _identity_factorize(col.to_numpy())
+    assert fast is not None and len(fast[1]) > 5  # more objects than values
+    assert [fast[1][c] for c in fast[0][:50]] == list(shared[:50])  # each row's own object
     codes, labels = group_codes(col)
     expect_codes, expect_uniques = pd.factorize(col, sort=True)
     assert labels == tuple(expect_uniques)
@@ -365,6 +366,27 @@ def test_string_group_codes_equal_factorize_by_value():
     )
     assert km.levels == ("C", "Child A", "Child B")
     assert km.dropped == int(col.isna().sum())
+
+
+def test_identity_factorize_declines_what_it_cannot_do_and_its_example_runs():
+    """Small, strided or high-cardinality arrays go to pandas' factorize (None here)."""
+    import doctest
+
+    from hccdash import nonparametric
+    from hccdash.nonparametric import _identity_factorize
+
+    many = np.array([f"id{i}" for i in range(20_000)], dtype=object)
+    assert _identity_factorize(many) is None  # more than 4096 distinct objects
+    assert _identity_factorize(many[:5000]) is None  # small: hashing is cheap enough
+    few = np.array(["a", "b"] * 20_000, dtype=object)
+    assert _identity_factorize(few[::2]) is None  # not contiguous
+    codes, objects = _identity_factorize(few)
+    assert codes[:4].tolist() == [0, 1, 0, 1] and list(objects) == ["a", "b"]
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for test in finder.find(_identity_factorize, globs=vars(nonparametric)):
+        runner.run(test)
+    assert runner.tries > 0 and runner.failures == 0
 
 
 def test_followup_uses_complete_cases():

@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from hccdash.__main__ import main
@@ -32,15 +31,7 @@ PAPER = re.compile(r"IMRT|TACE|Child[- ]?Pugh|the paper|PVTT|Luo et al|hepatocel
 PAGES = ("cohort", "km", "univariate", "cox", "response", "models", "data")
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("router_on_every_run")
 
 
 def _all_text(at: AppTest) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from hccdash.nonparametric import kaplan_meier, median_table
@@ -31,16 +30,7 @@ EXPECTED = json.loads((BAD / "EXPECTED.json").read_text(encoding="utf-8"))
 TIMEOUT = 120
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Run app.py's router as the real server does (see tests/test_pages.py)."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("router_on_every_run")
 
 
 def upload(path: Path | None = None, *, name: str | None = None, data: bytes | None = None):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from hccdash import models as M
@@ -20,16 +19,7 @@ TIMEOUT = 300
 SEED = 2026  # the page's default seed
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Run app.py (router + sidebar) on every page, as the real server does (see test_pages)."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("router_on_every_run")
 
 
 def open_models(cohort: Cohort | None = None, kinds: list[str] | None = None) -> AppTest:

@@ -1,7 +1,7 @@
 """AppTest of the "Reproduce the paper" page: the numbers it shows equal hccdash.reproduce's.
 
-As in tests/test_pages.py, PagesManager.uses_pages_directory is reset after construction so a
-switched-to page runs under app.py (the real server does this once st.navigation is called).
+As in tests/test_pages.py, a switched-to page gets back to app.py's router by itself
+(``hccdash.ui.state.ensure_app_router``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from hccdash import reproduce
@@ -20,17 +18,6 @@ from hccdash.ui.state import UPLOADED_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 180
-
-
-@pytest.fixture()
-def navigation_mode(monkeypatch):
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def _open(cohort: Cohort | None = None) -> AppTest:
@@ -43,7 +30,7 @@ def _open(cohort: Cohort | None = None) -> AppTest:
     return at
 
 
-def test_page_numbers_equal_hccdash(navigation_mode):
+def test_page_numbers_equal_hccdash():
     at = _open()
     data = load_bundled_cohort().data
     assert at.title[0].value == "Reproduce the paper"
@@ -84,9 +71,7 @@ def test_page_numbers_equal_hccdash(navigation_mode):
     assert not any("applies to the bundled" in i.value for i in at.info)
 
 
-def test_page_says_the_comparison_is_for_the_bundled_cohort_when_data_are_uploaded(
-    navigation_mode,
-):
+def test_page_says_the_comparison_is_for_the_bundled_cohort_when_data_are_uploaded():
     bundled = load_bundled_cohort()
     own = Cohort(name="mine.csv", data=bundled.data.head(12).copy(), source="mine.csv")
     at = _open(own)

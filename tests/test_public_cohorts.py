@@ -129,13 +129,15 @@ def test_without_a_codebook_the_guess_reads_days_and_r_levels(veterans):
 
 
 def test_spss_value_and_variable_labels_become_levels_and_labels():
+    from dataclasses import replace
+
     from hccdash import io as hio
-    from hccdash.mapping import apply_mapping, guess_mapping, mapping_codebook, with_changes
+    from hccdash.mapping import apply_mapping, guess_mapping, mapping_codebook
 
     table = hio.read_table(PUBLIC / "gbsg2.sav")
     assert table.value_levels["menostat"] == ("Pre", "Post")
     assert set(table.data["horTh"]) == {"no", "yes"}
-    mapping = with_changes(guess_mapping(table.data), time_unit="days")
+    mapping = replace(guess_mapping(table.data), time_unit="days")
     cb = mapping_codebook(
         table.data,
         mapping,

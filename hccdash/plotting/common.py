@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hccdash.codebook import TO_MONTHS
+from hccdash.compare import METHOD_NAMES
+
 if TYPE_CHECKING:
     from hccdash.cox import CoxResult
 
@@ -18,19 +21,13 @@ MAX_CENSOR_MARKS = 400
 # Schoenfeld residual points drawn at most (a fixed-seed random subset beyond this).
 MAX_SCATTER_POINTS = 4000
 
-TEST_NAMES = {
-    "logrank": "Log-rank",
-    "wilcoxon": "Gehan-Breslow (Wilcoxon)",
-    "tarone-ware": "Tarone-Ware",
-    "peto": "Peto-Peto",
-    "fleming-harrington": "Fleming-Harrington",
-}
+TEST_NAMES = METHOD_NAMES  # the one registry (hccdash.compare)
 CONF_TYPE_NAMES = {
     "log-log": "log-log (R default for survminer; Kalbfleisch-Prentice)",
     "log": "log (R survfit default)",
     "plain": "plain (linear)",
 }
-TIME_DIVISOR = {"days": 1 / 30.4375, "weeks": 7 / 30.4375, "months": 1.0, "years": 12.0}
+TIME_DIVISOR = TO_MONTHS  # months per unit: the one table (hccdash.codebook)
 
 
 def esc(text: object) -> str:
@@ -44,13 +41,13 @@ def format_p(p: float | None) -> str:
     A thin alias of :func:`hccdash.report.fmt.format_p` (the one home of p-value formatting,
     journal style), kept so existing callers keep working.
     """
+    from hccdash.report.fmt import DASH
     from hccdash.report.fmt import format_p as journal_p
 
-    if p is None or not np.isfinite(p):
+    text = journal_p(p)
+    if text == DASH:
         return "p = NA"
-    if p < 0.001:
-        return "p < 0.001"
-    return f"p = {journal_p(p)}"
+    return f"p {text[0]} {text[1:]}" if text[0] in "<>" else f"p = {text}"
 
 
 def wrap_text(text: str, width: int) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from hccdash.compare import METHOD_NAMES
 from hccdash.cox import CoxResult
 from hccdash.nonparametric import LandmarkTable, MedianTable
 from hccdash.report.fmt import (
@@ -27,13 +28,8 @@ from hccdash.schema import Endpoint
 
 __all__ = ["cox_merge_model", "landmark_model", "median_model", "univariate_model"]
 
-TEST_NAMES = {
-    "logrank": "log-rank test",
-    "wilcoxon": "Gehan-Breslow (generalized Wilcoxon) test",
-    "tarone-ware": "Tarone-Ware test",
-    "peto": "Peto-Peto test",
-    "fleming-harrington": "Fleming-Harrington test",
-}
+# Footnote names: the registry's, "log-rank" in lower case mid-sentence.
+TEST_NAMES = {k: f"{'log-rank' if k == 'logrank' else v} test" for k, v in METHOD_NAMES.items()}
 NR_NOTE = "NR: not reached (the curve, or its confidence limit, did not fall to 50%)."
 
 

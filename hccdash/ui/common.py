@@ -8,7 +8,6 @@ from contextlib import contextmanager
 import streamlit as st
 
 from hccdash.errors import HccdashError
-from hccdash.report.fmt import format_estimate_ci
 from hccdash.report.fmt import format_p as _format_p
 from hccdash.schema import Cohort
 from hccdash.textsafe import label as esc_label  # widget labels: readable accessible names
@@ -76,12 +75,6 @@ def fmt_p(p: float | None) -> str:
     """p value as printed in tables (alias of :func:`hccdash.report.fmt.format_p`):
     ``<0.001``, otherwise 2 significant digits; ``—`` when missing."""
     return _format_p(p)
-
-
-def fmt_ci(est: float | None, lower: float | None, upper: float | None, digits: int = 1) -> str:
-    """``est (lower–upper)``; a missing estimate or bound is ``NR`` (not reached). Alias of
-    :func:`hccdash.report.fmt.format_estimate_ci`."""
-    return format_estimate_ci(est, lower, upper, digits)
 
 
 def url_choice(

@@ -31,6 +31,7 @@ from hccdash.report.competing_tables import (
 )
 from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.schema import PATIENT_ID, Cohort
+from hccdash.timetext import parse_times
 from hccdash.ui.common import esc_md, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
 from hccdash.ui.figure_panel import figure_panel, show_spec_figure
@@ -179,15 +180,7 @@ def _risk_times(tmax: float) -> list[float]:
 
 
 def _parse_times(text: str) -> list[float]:
-    out = []
-    for part in text.replace(";", ",").split(","):
-        try:
-            v = float(part)
-        except ValueError:
-            continue
-        if np.isfinite(v) and v >= 0:
-            out.append(v)
-    return sorted(set(out))
+    return list(parse_times(text)[0])  # hccdash.timetext: the one rule
 
 
 def risk_wide(risk: pd.DataFrame) -> pd.DataFrame:

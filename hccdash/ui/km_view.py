@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from hccdash.codebook import TO_MONTHS
+from hccdash.compare import METHOD_NAMES
 from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
 from hccdash.identity import key_of, register
@@ -24,20 +26,16 @@ from hccdash.plotting.views import km_inputs, km_view_figure
 from hccdash.report.labels import Labels
 from hccdash.report.survival_tables import landmark_model, median_model
 from hccdash.schema import ENDPOINTS, PATIENT_ID, Cohort, Endpoint, Factor
+from hccdash.timetext import ignored_text
+from hccdash.timetext import parse_times as _parse_times
 from hccdash.ui import cache
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
 from hccdash.ui.figure_panel import show_spec_figure
 from hccdash.ui.table_view import p_style, render_table_model
 
-TIME_DIVISOR = {"months": 1.0, "years": 12.0}
-TESTS = {
-    "logrank": "Log-rank",
-    "wilcoxon": "Gehan-Breslow (generalized Wilcoxon)",
-    "tarone-ware": "Tarone-Ware",
-    "peto": "Peto-Peto",
-    "fleming-harrington": "Fleming-Harrington (p, q)",
-}
+TIME_DIVISOR = {u: TO_MONTHS[u] for u in ("months", "years")}  # the page's display units
+TESTS = {**METHOD_NAMES, "fleming-harrington": f"{METHOD_NAMES['fleming-harrington']} (p, q)"}
 ADJUST = {"holm": "Holm", "BH": "Benjamini-Hochberg", "none": "none"}
 
 
@@ -132,27 +130,8 @@ def _derive(data: pd.DataFrame, full: pd.DataFrame, factor: Factor, parent: str 
 
 def parse_times(text: str, divisor: float) -> tuple[tuple[float, ...], str | None]:
     """Landmark times typed as ``"12, 24, 36"`` (display units) -> months, plus a warning."""
-    out, bad = [], []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            v = float(part)
-        except ValueError:
-            bad.append(part)
-            continue
-        if v < 0 or not np.isfinite(v):
-            bad.append(part)
-        else:
-            out.append(v * divisor)
-    msg = None
-    if bad:
-        msg = (
-            f"Landmark times: {len(bad)} value(s) ignored ({', '.join(repr(b) for b in bad[:5])});"
-            " give non-negative numbers separated by commas, e.g. 12, 24, 36."
-        )
-    return tuple(sorted(set(out))), msg
+    times, bad = _parse_times(text, scale=divisor)
+    return times, ignored_text(bad, "Landmark times", "12, 24, 36")
 
 
 def _unit(v: float | None, divisor: float) -> float | None:

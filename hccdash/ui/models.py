@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from hccdash import models as M
+from hccdash.timetext import ignored_text
+from hccdash.timetext import parse_times as _parse_times
 from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md
 
@@ -161,29 +162,9 @@ def _summarise_bootstrap(
 
 def parse_times(text: str) -> tuple[tuple[float, ...], list[str]]:
     """Parse ``"12, 24"`` into positive times; bad entries come back as messages."""
-    out: list[float] = []
-    bad: list[str] = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            value = float(part)
-        except ValueError:
-            bad.append(part)
-            continue
-        if value > 0 and np.isfinite(value):
-            out.append(value)
-        else:
-            bad.append(part)
-    msgs = []
-    if bad:
-        msgs.append(
-            f"AUC times: {len(bad)} entr{'y' if len(bad) == 1 else 'ies'} ignored "
-            f"({', '.join(repr(b) for b in bad[:5])}): enter positive numbers separated by "
-            "commas, e.g. 12, 24."
-        )
-    return tuple(sorted(set(out))), msgs
+    times, bad = _parse_times(text, positive=True)
+    msg = ignored_text(bad, "AUC times", positive=True)
+    return times, [msg] if msg else []
 
 
 def show_messages(messages: Sequence[str]) -> None:
@@ -230,3 +211,46 @@ def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
                 key=f"{key}_{f}_{lo:g}_{hi:g}",
             )
     return patient
+
+
+# Page copy: what the sample size lets the page claim (plain sentences, no streamlit).
+def events_per_variable_message(md: M.ModelData) -> tuple[str, str]:
+    """A severity (``"error"``/``"warning"``/``"info"``) and a plain events-per-variable note."""
+    epv = md.events_per_variable
+    base = (
+        f"{md.events} events for {md.n_parameters} model parameter(s) among {md.n} patients: "
+        f"{epv:.1f} events per variable."
+    )
+    if epv < 5:
+        return "error", (
+            base + " Below 5 a Cox model's coefficients are badly biased and unstable; treat "
+            "every estimate here as a description of this sample, not a prognostic score."
+        )
+    if epv < 10:
+        return "warning", (
+            base + " Below the usual 10-20, coefficients are inflated and validation "
+            "estimates are noisy; keep the feature set small."
+        )
+    return "info", base + " Enough for a modest model; validation still decides."
+
+
+def validation_statement(md: M.ModelData, folds: int = 3) -> str:
+    """What cross-validation can and cannot say at this sample size (plain language)."""
+    per_fold = md.n / folds
+    ev_fold = md.events / folds
+    if md.n < 50:
+        return (
+            f"With {md.n} patients and {md.events} events, each test fold holds about "
+            f"{per_fold:.0f} patients and {ev_fold:.0f} events. The concordance of a fold rests on "
+            "a few dozen patient pairs, so the spread over repeats is wide and a C of 0.7 is "
+            "compatible with no real discrimination. Validation here can reveal a model that "
+            "fails badly; it cannot show that a model works, and no model fitted to these data "
+            "should be used to make decisions for individual patients. External validation in "
+            "a larger cohort is needed."
+        )
+    return (
+        f"With {md.n} patients and {md.events} events, repeated cross-validation gives a usable "
+        "estimate of discrimination (C, AUC) and calibration-in-the-large (Brier score against "
+        "the Kaplan-Meier null). It is internal validation: it does not show the model "
+        "transports to other centres or periods."
+    )

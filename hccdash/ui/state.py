@@ -117,9 +117,21 @@ def ensure_app_router() -> None:
     file alone, without the router and the shared sidebar. Switching the flag off and
     rerunning sends the same request (same url path, so the same page) through app.py.
     """
+    if leave_legacy_pages_mode():
+        st.rerun()
+
+
+def leave_legacy_pages_mode() -> bool:
+    """Switch Streamlit out of its legacy ``pages/`` mode; True when it was in it.
+
+    The one place that touches Streamlit's page manager (``PagesManager.uses_pages_directory``,
+    the flag ``st.navigation`` itself clears). Needed because the top level keeps a ``pages/``
+    folder beside app.py; ``tests/test_app.py`` shows a page without it loses the sidebar.
+    """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        return True
+    return False
 
 
 def _expire(now: float) -> int:

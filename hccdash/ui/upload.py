@@ -44,6 +44,15 @@ STORED_MSG_KEY = "hccdash_upload_stored_message"
 FROM_UPLOADER_KEY = "hccdash_upload_from_uploader"
 REPORT_KEY = "hccdash_upload_report"  # ((sha256, sheet, mapping), CheckReport)
 STAT_TYPES = UPLOAD_TYPES  # .sav, .zsav, .dta, .sas7bdat: the uploader accepts them
+# The uploader's whitelist, the one list: the extensions the readers read (hccdash.io.EXTENSIONS
+# and the statistical files), plus old Excel .xls on purpose: no reader, but accepting it lets
+# hccdash.io say what to do (save it as .xlsx) instead of the browser's bare "not allowed".
+REFUSED_WITH_ADVICE: tuple[str, ...] = ("xls",)
+FILE_TYPES: tuple[str, ...] = (
+    *(ext.lstrip(".") for ext in hio.EXTENSIONS),
+    *STAT_TYPES,
+    *REFUSED_WITH_ADVICE,
+)
 NONE = "(none)"
 AUTO = "detect"
 PREVIEW_ROWS = 20

@@ -1,0 +1,132 @@
+"""One home per rule (issue 15): each rule listed in the issue is read from one place.
+
+Each test fails when a copy comes back and disagrees with the home, or when a caller stops
+using the home.
+"""
+
+from __future__ import annotations
+
+import io as stdio
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hccdash.errors import FileReadError
+
+
+def test_formula_defusing_the_grid_and_the_file_agree():
+    """textsafe.defuse_cell: the uploaded grid (io.neutralise_formulas) and an exported CSV
+    (export.table_bytes) defuse the same cells the same way ('-1 ' was '-1 ' in one and
+    "'-1 " in the other)."""
+    from hccdash.export import table_bytes
+    from hccdash.io import neutralise_formulas
+    from hccdash.textsafe import defuse_cell
+
+    cells = ["-1 ", "=1+1", "+A1", "@SUM(A1)", "\t=x", "plain", "-", "-1"]
+    grid = neutralise_formulas(pd.DataFrame({"c": cells}))["c"].tolist()
+    assert grid == [defuse_cell(c) for c in cells]
+    assert grid[1] != cells[1] and grid[-1] == "-1"
+    exported = pd.read_csv(
+        stdio.BytesIO(table_bytes(pd.DataFrame({"c": cells}), "csv")),
+        dtype=str,
+        keep_default_na=False,
+    )["c"].tolist()
+    assert [c.strip() for c in exported] == [c.strip() for c in grid]
+
+
+def test_near_ties_one_rule():
+    """R's aeqSurv: nonparametric.aeq_times is the rule. cox._aeq_times is still a copy (cox.py
+    belongs to another branch this session); this pins the two to the same answers."""
+    from hccdash import cox
+    from hccdash.nonparametric import aeq_times
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        t = np.round(rng.exponential(10, 40), 1)
+        t[::5] = t[::5] + rng.choice([0.0, 1e-12, -1e-10, 3e-9], t[::5].size)
+        np.testing.assert_array_equal(cox._aeq_times(t), aeq_times(t))
+    assert aeq_times(np.array([1.1 + 2.2, 3.3])).tolist() == [3.3, 3.3]
+
+
+def test_yes_no_one_vocabulary():
+    """vocab: the mapping's yes/no role normalisation and the sidebar filter read the same
+    words the same way (the filter read 'None' as no, the mapping as missing)."""
+    from hccdash import filters, mapping, vocab
+
+    assert filters.yes_no is vocab.yes_no
+    assert mapping.YES_VALUES is vocab.YES_VALUES and mapping.NO_VALUES is vocab.NO_VALUES
+    words = ["Yes", "no", "None", "Y", "n", 1, 0, 1.0, 0.0, True, False, "present", "absent"]
+    words += ["positive", "negative", "+", "是", "否", "有", "无", "maybe", None]
+    mapped = mapping.normalise_yes_no(pd.Series(words, dtype=object)).tolist()
+    for word, m in zip(words, mapped, strict=True):
+        f = vocab.yes_no(word)
+        assert (m if m is not pd.NA else None) == (f.capitalize() if f else None), word
+    assert vocab.yes_no("None") == "no" and vocab.yes_no("maybe") is None
+
+
+def test_time_divisors_one_table():
+    """codebook.TO_MONTHS: figures and the KM page divide by it; the mapping's TIME_UNITS
+    (mapping.py belongs to another branch) holds the same numbers."""
+    from hccdash.codebook import TO_MONTHS
+    from hccdash.mapping import TIME_UNITS, to_months
+    from hccdash.plotting.common import TIME_DIVISOR
+    from hccdash.ui.km_view import TIME_DIVISOR as PAGE_UNITS
+
+    assert TIME_DIVISOR is TO_MONTHS
+    assert TIME_UNITS == TO_MONTHS
+    assert {u: TO_MONTHS[u] for u in PAGE_UNITS} == PAGE_UNITS
+    for unit, factor in TO_MONTHS.items():
+        assert to_months(pd.Series([365.25]), unit).iloc[0] == pytest.approx(365.25 * factor)
+    assert TO_MONTHS["days"] * 365.25 == pytest.approx(12.0, rel=1e-15)
+
+
+def test_typed_times_one_reader():
+    """timetext.parse_times: the KM landmarks (display unit -> months), the models page's AUC
+    times (positive) and the competing page read the same text the same way."""
+    from hccdash.timetext import parse_times
+    from hccdash.ui import competing_view, km_view
+    from hccdash.ui import models as ui_models
+
+    text = "24; 12, 0, x, -3, inf, 12"
+    assert parse_times(text) == ((0.0, 12.0, 24.0), ("x", "-3", "inf"))
+    times, warning = km_view.parse_times(text, 12.0)
+    assert times == (0.0, 144.0, 288.0)
+    assert "3 entries ignored ('x', '-3', 'inf')" in warning and "non-negative" in warning
+    times, msgs = ui_models.parse_times(text)
+    assert times == (12.0, 24.0) and "4 entries ignored" in msgs[0] and "positive" in msgs[0]
+    assert competing_view._parse_times(text) == [0.0, 12.0, 24.0]
+    assert km_view.parse_times("12, 24", 1.0) == ((12.0, 24.0), None)
+
+
+@pytest.mark.parametrize("p", [None, float("nan"), 0.0, 0.0004, 0.001, 0.012, 0.05, 0.5, 1.0])
+def test_p_values_one_formatter(p):
+    """report.fmt.format_p: the pages' fmt_p is that function, the figures' 'p = ...' wraps it."""
+    from hccdash.plotting.common import format_p as figure_p
+    from hccdash.report.fmt import format_p
+    from hccdash.ui.common import fmt_p
+
+    table = format_p(p)
+    assert fmt_p(p) == table
+    figure = figure_p(p)
+    if table == "—":
+        assert figure == "p = NA"
+    elif table.startswith("<"):
+        assert figure == f"p < {table[1:]}"
+    else:
+        assert figure == f"p = {table}"
+
+
+def test_upload_whitelist_is_what_the_readers_read():
+    """ui.upload.FILE_TYPES: every type the uploader accepts has a reader, except those kept
+    on purpose so the reader can say what to do (.xls: save it as .xlsx), which it does."""
+    from hccdash import io as hio
+    from hccdash.readstat import UPLOAD_TYPES
+    from hccdash.ui.upload import FILE_TYPES, REFUSED_WITH_ADVICE
+
+    readable = {e.lstrip(".") for e in hio.EXTENSIONS} | set(UPLOAD_TYPES)
+    assert set(FILE_TYPES) == readable | set(REFUSED_WITH_ADVICE)
+    assert REFUSED_WITH_ADVICE == ("xls",) and not readable & set(REFUSED_WITH_ADVICE)
+    assert {"csv", "tab", "xlsx", "parquet", "sav"} <= set(FILE_TYPES)
+    with pytest.raises(FileReadError, match=r"old Excel 97-2003 \(\.xls\).*save it as \.xlsx"):
+        hio.read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.xls")
