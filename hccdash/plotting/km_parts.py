@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +21,35 @@ if TYPE_CHECKING:
 def time_factor(display_unit: str, data_unit: str = "months") -> float:
     """Divide data times by this to get display times (months -> years: 12)."""
     return TIME_DIVISOR[display_unit] / TIME_DIVISOR.get(data_unit, 1.0)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of the table under a figure: its label, colour and one text per column."""
+
+    label: str
+    color: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """The table under the plot: column times (data units), a header and the rows.
+
+    The KM figure builds it from a :class:`~hccdash.nonparametric.RiskTable` (a row per
+    curve); other figures pass their own rows (competing risks: number at risk and the
+    cumulative events of every cause). Texts are formatted counts, computed elsewhere.
+    """
+
+    times: np.ndarray
+    header: str
+    rows: tuple[TableRow, ...]
+
+    @property
+    def widest(self) -> str:
+        """The widest cell text (column spacing), at least four digits wide."""
+        cells = [v for r in self.rows for v in r.values] or ["8888"]
+        return max([*cells, "8888"], key=lambda v: text_width(v, 10))
 
 
 def _cell_text(n: int, kmunicate: bool) -> str:
@@ -151,3 +181,19 @@ def km_caption(
             f"{name} test: chi-square = {test.chisq:.2f}, df = {test.df}, {format_p(test.p_value)}."
         )
     return " ".join(parts)
+
+
+def _risk_rows(risk, km, spec, level_order, grouped: bool, kmun: bool) -> FigureTable:
+    """The KM table: a row per curve, ``n at risk`` or KMunicate's ``n (events, censored)``."""
+    rows = []
+    for gi, curve in enumerate(km.curves):
+        color, _ = level_style(spec, curve.group, level_order, grouped)
+        nr, ne, nc = risk.n_risk[gi], risk.n_event[gi], risk.n_censor[gi]
+        values = tuple(
+            f"{int(nr[j]):,} ({int(ne[j]):,}, {int(nc[j]):,})" if kmun else f"{int(nr[j]):,}"
+            for j in range(len(risk.times))
+        )
+        label = spec.label_for(curve.group) if grouped else "All patients"
+        rows.append(TableRow(label, color, values))
+    header = "Number at risk (events, censored)" if kmun else "Number at risk"
+    return FigureTable(np.asarray(risk.times, dtype=float), header, tuple(rows))
