@@ -213,6 +213,8 @@ def _km_build(
     # ---- horizontal layout (px) -------------------------------------------------------
     pad_probe = Frame.start(s, width)
     W = pad_probe.width
+    head = wrap_to_width(table.header, s.small_size, W - 2 * pad_probe.pad) if table else []
+    nh = max(1, len(head))  # header lines of the table
     gap = 0.45 * s.font_size
     ytick_w = text_width("100%" if spec.y_percent else "1.00", s.font_size)
     ytitle_w = s.font_size * LINE if ylabel else 0.0
@@ -261,7 +263,7 @@ def _km_build(
         table_band = None
         if show_table:
             row_h = s.small_size * 1.55
-            table_band = fr.take_bottom("risk", (n_rows + 1) * row_h + 0.3 * s.small_size)
+            table_band = fr.take_bottom("risk", (n_rows + nh) * row_h + 0.3 * s.small_size)
         ticklen = round(0.35 * s.font_size)
         xaxis_px = ticklen + s.font_size * LINE + gap + (s.font_size * LINE if xlabel else 0)
         fr.take_bottom("xaxis", xaxis_px + gap)
@@ -358,11 +360,11 @@ def _km_build(
         t0 = table_band[0]
         annotations.append(
             {
-                "text": esc(fit_label(table.header, s.small_size, W - 2 * fr.pad)),
+                "text": "<br>".join(esc(x) for x in head),
                 "xref": "paper",
                 "yref": "paper",
                 "x": fr.fx(fr.pad),
-                "y": fr.fy(t0 + 0.5 * row_h),
+                "y": fr.fy(t0 + 0.5 * nh * row_h),
                 "xanchor": "left",
                 "yanchor": "middle",
                 "showarrow": False,
@@ -379,7 +381,7 @@ def _km_build(
                     "xref": "paper",
                     "yref": "paper",
                     "x": fr.fx(axis_left - gap),
-                    "y": fr.fy(t0 + (gi + 1.5) * row_h),
+                    "y": fr.fy(t0 + (gi + nh + 0.5) * row_h),
                     "xanchor": "right",
                     "yanchor": "middle",
                     "showarrow": False,
@@ -481,7 +483,7 @@ def _km_build(
         layout["annotations"] = [title_d, *layout["annotations"]]
     if show_table and table_band is not None:
         row_h = s.small_size * 1.55
-        r0, r1 = table_band[0] + row_h, table_band[0] + (n_rows + 1) * row_h
+        r0, r1 = table_band[0] + nh * row_h, table_band[0] + (n_rows + nh) * row_h
         layout["xaxis2"] = {"matches": "x", "anchor": "y2", "visible": False, "domain": xdom}
         layout["yaxis2"] = {
             "domain": [fr.fy(r1), fr.fy(r0)],
