@@ -49,7 +49,7 @@ RESERVED_KEYS: frozenset[str] = frozenset(
 )
 # Query keys of page options that are not filters: figure options of each figure's panel
 # (hccdash.plotting.spec.FigureSpec.to_query prefixes) and Streamlit's embed options.
-RESERVED_PREFIXES: tuple[str, ...] = ("fig_", "forest_", "zph_", "cif_", "embed")
+RESERVED_PREFIXES: tuple[str, ...] = ("fig_", "forest_", "zph_", "cif_", "cifs_", "kmcif_", "embed")
 _YES = frozenset({"yes", "y", "true", "1", "1.0", "present"})
 _NO = frozenset({"no", "n", "false", "0", "0.0", "none", "absent"})
 _NUM = r"-?\d+(?:\.\d+)?"

@@ -10,9 +10,11 @@ the figure's ticks (the page passes its cached one).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from hccdash.competing.counts import CauseCounts, stacked_cif
 from hccdash.competing.spec_figure import cif_spec_figure, cif_ticks
@@ -26,9 +28,32 @@ if TYPE_CHECKING:
 
     from hccdash.competing.cuminc import CumIncResult
     from hccdash.nonparametric import KMResult
+    from hccdash.schema import Factor
 
 LAYOUTS = ("by-cause", "stacked", "km-vs-cif")
-__all__ = ["LAYOUTS", "cr_view_figure"]
+__all__ = ["LAYOUTS", "cr_view_figure", "group_columns"]
+
+
+def group_columns(data: pd.DataFrame, factors: Mapping[str, Factor], *columns: str | None):
+    """A copy of ``data`` with each grouping column a Categorical of its factor's levels (cut
+    points, level order, exclusions of the cohort's codebook): what the page and the CLI
+    group and stratify by. ``data`` itself when no column is given.
+
+    Examples
+    --------
+    >>> from hccdash.schema import Factor
+    >>> df = pd.DataFrame({"arm": ["b", "a", "b"]})
+    >>> group_columns(df, {"arm": Factor("arm", "Arm")}, "arm")["arm"].cat.categories.tolist()
+    ['a', 'b']
+    """
+    cols = [c for c in columns if c]
+    if not cols:
+        return data
+    frame = data.copy()
+    for col in cols:
+        f = factors[col]
+        frame[col] = pd.Categorical(f.values(frame), categories=f.level_order(frame))
+    return frame
 
 
 def cr_view_figure(

@@ -17,6 +17,7 @@ from hccdash import competing
 from hccdash.competing.counts import cause_counts
 from hccdash.competing.data import EventCodes, cause_specific, competing_data
 from hccdash.competing.finegray import crr
+from hccdash.competing.views import group_columns
 from hccdash.identity import register
 from hccdash.schema import Factor
 from hccdash.survdata import SurvData
@@ -46,20 +47,15 @@ def derived_frame(
 
 
 def grouped(data: pd.DataFrame, factors: Mapping[str, Factor], *columns: str | None):
-    """``data`` with each grouping column as a Categorical of its factor's levels (cut points,
-    level order, exclusions of the cohort), derived once per view and registered."""
+    """``data`` with each grouping column as a Categorical of its factor's levels
+    (:func:`hccdash.competing.views.group_columns`), derived once per view and registered."""
     cols = tuple(c for c in columns if c)
     if not cols:
         return data
-
-    def build() -> pd.DataFrame:
-        frame = data.copy()
-        for col in cols:
-            f = factors[col]
-            frame[col] = pd.Categorical(f.values(frame), categories=f.level_order(frame))
-        return frame
-
-    return derived_frame(data, "cr_groups", build, *((c, repr(factors[c])) for c in cols))
+    return derived_frame(
+        data, "cr_groups", lambda: group_columns(data, factors, *cols),
+        *((c, repr(factors[c])) for c in cols),
+    )  # fmt: skip
 
 
 def competing_surv(

@@ -284,7 +284,8 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
         "or the causes stacked per group (their sum is 1 − all-cause KM)",
     )  # fmt: skip
     times = _parse_times(st.text_input("Landmark times", "12, 24", key="cr_times"))
-    level_order = factors[group].level_order(data) if group else None
+    # colours follow the factor's full level order: a group keeps its colour whatever the filters
+    level_order = factors[group].level_order(cohort.data) if group else None
     # groups and strata are the cohort's factors (cut points, level order, exclusions), derived
     # once per view; one validated object of the endpoint feeds every analysis below
     frame = grouped(choice.data, factors, group, strata)
