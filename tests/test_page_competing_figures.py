@@ -157,3 +157,22 @@ def test_one_validated_object_per_view_reused_on_display_reruns(monkeypatch):
     shown = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "418 patients. Events: cause 1 25, cause 2 161" in shown
     _ = json.loads(at.session_state["cr_stack_0__export"])  # the stacked figure was drawn
+
+
+def test_finegray_takes_the_codebook_reference_levels():
+    """sex: the codebook lists Male first (the reference), R's order would take Female; the
+    Fine-Gray and cause-specific Cox terms are against Male, with cmprsk's numbers."""
+    from test_page_competing import frame_with
+
+    from hccdash.competing.finegray import crr
+
+    data, _ = _bundled()
+    at = open_competing()
+    at.multiselect(key="cr_covs").set_value(["sex", "treatment"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    fg = frame_with(at, "sHR")
+    ref = crr(data, "cr_time", "cr_status", ["sex", "treatment"], codes=CODES,
+              reference={"sex": "Male", "treatment": "IMRT+TACE"})  # fmt: skip
+    assert fg["term"].tolist() == ["sex: Female vs Male", "treatment: IMRT vs IMRT+TACE"]
+    assert fg["term"].tolist() == [t.term for t in ref.terms]
+    assert fg["coef"].tolist() == pytest.approx([t.coef for t in ref.terms], rel=1e-12)

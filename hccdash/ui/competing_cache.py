@@ -93,9 +93,11 @@ def cached_pairwise_gray(
 
 
 @cache.cohort_cache(**cache.CACHE)
-def cached_crr(surv: SurvData, covariates: tuple[str, ...]):
-    """Cached ``hccdash.competing.finegray.crr``."""
-    return crr(surv, covariates=list(covariates))
+def cached_crr(
+    surv: SurvData, covariates: tuple[str, ...], reference: tuple[tuple[str, str], ...] = ()
+):
+    """Cached ``hccdash.competing.finegray.crr`` (``reference``: level per covariate)."""
+    return crr(surv, covariates=list(covariates), reference=dict(reference) or None)
 
 
 @cache.cohort_cache(**cache.CACHE)

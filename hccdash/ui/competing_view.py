@@ -436,14 +436,22 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
 
 def _finegray_section(surv, covs: list[str], cause: object, cohort: Cohort):
     """The Fine-Gray table beside the cause-specific Cox model (a journal Table), or None."""
+    # categorical covariates against the codebook's reference level (its first level)
+    known = {f.column: f for f in cohort.factors() if f.cut is None}
+    refs = tuple(
+        (c, str(known[c].level_order(surv.frame)[0]))
+        for c in covs
+        if c in known and known[c].level_order(surv.frame)
+    )
     try:
-        fit = cached_crr(surv, tuple(covs))
+        fit = cached_crr(surv, tuple(covs), refs)
     except HccdashError as exc:
         show_error(exc, "The Fine-Gray model")
         return None
     cox = None
     try:
-        cox = cache.cox_fit(cause_surv(surv, cause), None, None, tuple(covs))
+        cs = cause_surv(surv, cause)
+        cox = cache.cox_fit(cs, None, None, tuple(covs), "efron", dict(refs) or None)
     except HccdashError as exc:
         show_error(exc, "The cause-specific Cox model")
     table = finegray_model(fit, cox, labels={c: cohort.label(c) for c in covs}, p_style=p_style())
