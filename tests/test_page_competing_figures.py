@@ -176,3 +176,27 @@ def test_finegray_takes_the_codebook_reference_levels():
     assert fg["term"].tolist() == ["sex: Female vs Male", "treatment: IMRT vs IMRT+TACE"]
     assert fg["term"].tolist() == [t.term for t in ref.terms]
     assert fg["coef"].tolist() == pytest.approx([t.coef for t in ref.terms], rel=1e-12)
+
+
+def test_a_time_column_outside_the_endpoints_draws_its_figures():
+    """mgus2's etime is no endpoint of the cohort: its unit is its name, and the figures (all
+    three layouts) are drawn, not a KeyError."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from hccdash.schema import Cohort
+
+    ref = Path(__file__).resolve().parent / "reference" / "competing" / "mgus2.csv"
+    cohort = Cohort("mgus2", pd.read_csv(ref), "mgus2.csv")
+    at = open_competing(cohort)
+    at.selectbox(key="cr_time").set_value("etime").run()
+    at.selectbox(key="cr_status").set_value("event").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "1384 patients. Events: cause 1 115, cause 2 860" in shown
+    fig = _export(at, "cr_kmfig")
+    assert fig.layout.xaxis.title.text == "Time (etime)"
+    at.radio(key="cr_layout").set_value("stacked").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _export(at, "cr_stack_0").layout.width == 1920

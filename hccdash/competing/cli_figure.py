@@ -92,6 +92,11 @@ def cif_figure(args: argparse.Namespace, spec):
     units = {e.time: e.unit for e in cohort.endpoints()}
     unit = args.time_in or units.get(args.time, args.time)  # the page's rule
     cause = code_label(args.cause) if args.cause is not None else codes.cause
+    if args.layout != "stacked" and cause not in result.causes:
+        raise InputError(
+            f"--cause {cause!r} ({codes.name(cause)}) has no events among the {result.n} "
+            f"patients; event codes with events: {list(result.causes)!r}. Choose one of them."
+        )
     km = None
     if args.layout == "km-vs-cif":
         km = kaplan_meier(cause_specific(surv, cause), group=args.by)

@@ -19,7 +19,13 @@ if TYPE_CHECKING:
 
 
 def time_factor(display_unit: str, data_unit: str = "months") -> float:
-    """Divide data times by this to get display times (months -> years: 12)."""
+    """Divide data times by this to get display times (months -> years: 12).
+
+    A unit that is not a time unit (a column named by the user, shown as it is) converts to
+    itself only.
+    """
+    if display_unit == data_unit:
+        return 1.0
     return TIME_DIVISOR[display_unit] / TIME_DIVISOR.get(data_unit, 1.0)
 
 
