@@ -326,4 +326,3 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"hccdash.competing.{module}")
     result = doctest.testmod(mod, globs={**vars(mod), "np": np, "pd": pd})
     assert result.attempted > 0 and result.failed == 0
-
