@@ -200,3 +200,25 @@ def test_a_time_column_outside_the_endpoints_draws_its_figures():
     at.radio(key="cr_layout").set_value("stacked").run()
     assert not at.exception, [e.message for e in at.exception]
     assert _export(at, "cr_stack_0").layout.width == 1920
+
+
+def test_numbers_at_risk_journal_table():
+    """The table under the figures (DOCX/XLSX/CSV): the counts of cause_counts per group."""
+    from test_page_competing import table_with
+
+    data, _ = _bundled()
+    at = open_competing()
+    at.selectbox(key="cr_group").set_value("treatment").run()
+    shown = table_with(at, "6 months", first="Group")
+    labels = [str(x).replace("\u00a0", "").strip() for x in shown["Group"]]
+    assert labels[:5] == [
+        "IMRT+TACE", "At risk", "Progression (cumulative)",
+        "Death without progression (cumulative)", "Censored (cumulative)",
+    ]  # fmt: skip
+    p = prepare(data, "cr_time", "cr_status", CODES, group="treatment", need_cause=False)
+    gi = list(p.group_levels).index("IMRT+TACE")
+    times = [float(c.split()[0]) for c in shown.columns[1:]]
+    c = cause_counts(p, times, (1, 2))
+    assert shown.iloc[1, 1:].tolist() == [str(v) for v in c.n_risk[gi]]
+    assert shown.iloc[2, 1:].tolist() == [str(v) for v in c.events(gi, 1)]
+    assert shown.iloc[4, 1:].tolist() == [str(v) for v in c.n_censor[gi]]

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hccdash.competing import EventCodes, cif_at, code_label, prepare
-from hccdash.competing import risk_table as cr_risk_table
+from hccdash.competing import EventCodes, cif_at, code_label
 from hccdash.competing.data import codes_for_endpoint
 from hccdash.competing.derive import STATUS, TIME, first_event_split
 from hccdash.errors import HccdashError
 from hccdash.export import safe_filename
 from hccdash.report.competing_tables import (
     cif_landmark_model,
+    counts_model,
     finegray_model,
     gray_model,
     pairwise_gray_model,
@@ -41,7 +41,7 @@ from hccdash.ui.competing_cache import (
     grouped,
 )
 from hccdash.ui.competing_figures import cif_figures, overlay_figure, stacked_figures
-from hccdash.ui.downloads import download_all, table_downloads
+from hccdash.ui.downloads import download_all
 from hccdash.ui.report_view import report_box
 from hccdash.ui.table_view import p_style, render_table_model
 
@@ -202,18 +202,6 @@ def _parse_times(text: str) -> list[float]:
     return sorted(set(out))
 
 
-def risk_wide(risk: pd.DataFrame) -> pd.DataFrame:
-    """Rows ``group · at risk`` and ``group · <cause> (cumulative)``, one column per time."""
-    value_cols = [c for c in risk.columns if c not in ("group", "time")]
-    rows = {}
-    for group, sub in risk.groupby("group", sort=False):
-        for c in value_cols:
-            label = "at risk" if c == "n_risk" else c.removeprefix("events: ") + " (cumulative)"
-            rows[f"{group} · {label}"] = sub[c].to_numpy()
-    times = risk["time"].drop_duplicates().to_numpy()
-    return pd.DataFrame(rows, index=[f"{t:g}" for t in times]).T
-
-
 def landmark_frame(result, times: list[float]) -> pd.DataFrame:
     rows = []
     pct = f"{round(result.conf_level * 100)}% CI"
@@ -328,8 +316,7 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
     def counts(times):
         return cached_counts(surv, group, tuple(float(t) for t in times), result.causes, names)
 
-    prepared = prepare(surv, group=group, need_cause=False)
-    risk = cr_risk_table(prepared, _risk_times(float(prepared.time.max())), choice.codes)
+    tmax = max(float(c.time[-1]) for c in result.curves)
     legend = factors[group].label if group else None
     colour_levels = [str(v) for v in level_order] if level_order else []
     if layout == "stacked":
@@ -342,10 +329,10 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
             unit=choice.unit, filters=filters,
         )  # fmt: skip
         figures.update(cif)
-    st.caption(esc_md(f"Numbers at risk and cumulative events per cause, by time ({choice.unit})"))
-    st.dataframe(risk_wide(risk), width="stretch")
-    tables["numbers_at_risk"] = risk
-    table_downloads(risk, "numbers_at_risk", "cr_risk")
+    with st.expander("Numbers at risk and cumulative events (table)"):
+        risk = counts_model(counts(_risk_times(tmax)), unit=choice.unit)
+        render_table_model(risk, "cr_risk", title=False)
+        tables["numbers_at_risk"] = risk.details
 
     st.subheader("Cumulative incidence at landmark times")
     if times:
