@@ -186,5 +186,5 @@ def test_exports_at_the_preset(pbc):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(png[16:20], "big") == 1920 and int.from_bytes(png[20:24], "big") == 1080
     svg = export.preset_figure_bytes(fig, "svg", "slide-1920").decode()
-    assert "1 − KM (competing events censored)" in svg
+    assert "1.0: 1 − KM" in svg and "Dashed: 1 − Kaplan-Meier" in svg
     assert export.preset_figure_bytes(fig, "pdf", "slide-1920")[:5] == b"%PDF-"

@@ -72,4 +72,4 @@ def test_page_and_cli_write_the_same_competing_figures(pbc_csv, tmp_path):
             (tmp_path / f"page_{key}.{fmt}").write_bytes(page)
             assert out.read_bytes() == page, f"{key} {fmt}: page and CLI differ ({tmp_path})"
     svg = (tmp_path / "cr_kmfig.svg").read_text()
-    assert "1 − KM (competing events censored)" in svg and "100%" in svg
+    assert "untreated: 1 − KM" in svg and "100%" in svg

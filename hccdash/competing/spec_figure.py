@@ -88,8 +88,13 @@ def cif_as_km(result: CumIncResult, cause: object) -> KMResult:
 def cif_ticks(
     result: CumIncResult, cause: object, spec: FigureSpec, *, data_unit: str = "months"
 ) -> np.ndarray:
-    """Tick (and risk-table) times in data units for the CIF figure of ``cause``."""
-    return km_ticks(cif_as_km(result, cause), replace(spec, kind="cif"), data_unit=data_unit)
+    """Tick (and risk-table) times in data units for the CIF figures of ``result``: spaced so
+    that the table's widest cell, ``n (events of each cause, censored)``, fits."""
+    digits = "8" * max(1, len(f"{result.n:,}"))
+    cell = f"{digits} ({', '.join([digits] * (len(result.causes) + 1))})"
+    return km_ticks(
+        cif_as_km(result, cause), replace(spec, kind="cif"), data_unit=data_unit, cell=cell
+    )
 
 
 def cif_risk_table(
@@ -160,8 +165,8 @@ def cif_caption(result: CumIncResult, cause: object, *, filters: str | None = No
     parts.append(
         f"Aalen-Johansen cumulative incidence with {round(100 * result.conf_level)}% pointwise "
         f"CI ({CONF_NAMES.get(result.conf_type, result.conf_type)} transform, variance of "
-        "cmprsk::cuminc); under the plot the number at risk with, in brackets, the "
-        "cumulative counts named in the table's header."
+        "cmprsk::cuminc); under the plot the number at risk and the cumulative counts named in "
+        "the table's header."
     )
     if result.tests and cause in result.causes:
         t = result.test(cause)
@@ -231,7 +236,7 @@ def cif_spec_figure(
         grouped = len(result.groups) > 1
         order = [str(v) for v in (levels or result.groups)]
         colors = [level_style(spec, g, order, True)[0] for g in counts.groups] if grouped else None
-        table = counts_table(counts, spec, colors=colors)
+        table = counts_table(counts, spec, colors=colors, width=width)
     return km_figure(
         km,
         spec,

@@ -29,8 +29,9 @@ from hccdash.nonparametric import KMResult, SurvCurve
 from hccdash.plotting.common import rgba
 from hccdash.plotting.km import km_figure, level_style
 from hccdash.plotting.km_parts import FigureTable, TableRow
+from hccdash.plotting.layout import text_width
 from hccdash.plotting.spec import FigureSpec
-from hccdash.style import OVERALL_COLOR
+from hccdash.style import OVERALL_COLOR, size_preset
 
 __all__ = [
     "CIF_SUFFIX",
@@ -40,8 +41,9 @@ __all__ = [
     "stacked_spec_figure",
 ]
 
-CIF_SUFFIX = "CIF (Aalen-Johansen)"
-KM_SUFFIX = "1 − KM (competing events censored)"
+# legend entries: short per group (the caption says what each is), whole without groups
+CIF_SUFFIX, KM_SUFFIX = "CIF", "1 − KM"
+CIF_ALONE, KM_ALONE = "CIF (Aalen-Johansen)", "1 − KM (competing events censored)"
 
 
 def _cells(counts: CauseCounts, gi: int, kmun: bool) -> tuple[str, ...]:
@@ -61,9 +63,11 @@ def counts_table(
     *,
     colors: Sequence[str] | None = None,
     labels: Sequence[str] | None = None,
+    width: float | None = None,
 ) -> FigureTable:
     """One row per group: ``at risk (cumulative events of each cause, censored)`` when
     ``spec.risk_table == "kmunicate"``, else the number at risk; the header names the causes.
+    Where such cells do not fit side by side (a journal column), each count gets its own row.
 
     Examples
     --------
@@ -78,14 +82,45 @@ def counts_table(
     kmun = spec.risk_table == "kmunicate"
     single = len(counts.groups) == 1
     rows = []
+    cells = [_cells(counts, gi, kmun) for gi in range(len(counts.groups))]
+    if kmun and not _fits(cells, spec, width):
+        # too narrow for "n (a, b, c)" cells side by side (a journal column): a row per count
+        return _count_rows(counts, spec, colors, labels)
     for gi, group in enumerate(counts.groups):
         label = labels[gi] if labels else ("All patients" if single else spec.label_for(group))
         color = colors[gi] if colors else OVERALL_COLOR
-        rows.append(TableRow(label, color, _cells(counts, gi, kmun)))
+        rows.append(TableRow(label, color, cells[gi]))
     header = "Number at risk"
     if kmun:
         header += f" ({', '.join([*counts.cause_names, 'censored'])})"
     return FigureTable(counts.times, header, tuple(rows))
+
+
+def _fits(cells: list[tuple[str, ...]], spec: FigureSpec, width: float | None) -> bool:
+    """Whether the widest cell fits once per column in the plot's width (about 70 % of the
+    canvas), at the preset's table text size."""
+    s = size_preset(spec.preset)
+    widest = max((text_width(c, s.small_size) for row in cells for c in row), default=0.0)
+    n = max((len(row) for row in cells), default=0)
+    return n * (widest + 0.8 * s.small_size) <= 0.7 * float(width or s.width)
+
+
+def _count_rows(counts, spec, colors, labels) -> FigureTable:
+    """Per group: its at-risk row (labelled by the group), then a row per cause and the
+    censored, in the group's colour."""
+    single = len(counts.groups) == 1
+    rows = []
+    for gi, group in enumerate(counts.groups):
+        color = colors[gi] if colors else OVERALL_COLOR
+        name = labels[gi] if labels else ("At risk" if single else spec.label_for(group))
+        rows.append(TableRow(name, color, _cells(counts, gi, False)))
+        for k, cause in enumerate(counts.cause_names):
+            vals = tuple(f"{int(v):,}" for v in counts.n_event[gi, k])
+            rows.append(TableRow(cause, color, vals))
+        vals = tuple(f"{int(v):,}" for v in counts.n_censor[gi])
+        rows.append(TableRow("Censored", color, vals))
+    head = "Number at risk, then cumulative events of each type and censored"
+    return FigureTable(counts.times, head, tuple(rows))
 
 
 def _stacked_rows(counts: CauseCounts, gi: int, spec: FigureSpec, colors: list[str]):
@@ -199,8 +234,10 @@ def km_vs_cif_spec_figure(
     curves, colors, dashed = [], {}, []
     for c in cif.curves:
         color = level_style(spec, c.group, order, grouped)[0] if grouped else OVERALL_COLOR
-        prefix = f"{spec.label_for(c.group)}: " if grouped else ""
-        a, b = prefix + CIF_SUFFIX, prefix + KM_SUFFIX
+        if grouped:
+            a, b = (f"{spec.label_for(c.group)}: {x}" for x in (CIF_SUFFIX, KM_SUFFIX))
+        else:
+            a, b = CIF_ALONE, KM_ALONE
         curves.append(replace(c, group=a))
         colors[a] = colors[b] = color
         k = kms.get(c.group)
@@ -216,7 +253,7 @@ def km_vs_cif_spec_figure(
         row_colors = None
         if grouped:
             row_colors = [colors[f"{spec.label_for(g)}: {CIF_SUFFIX}"] for g in counts.groups]
-        table = counts_table(counts, spec, colors=row_colors)
+        table = counts_table(counts, spec, colors=row_colors, width=width)
     name = result.codes.name(cause)
     if spec.ylabel is None:
         spec = replace(spec, ylabel=f"Probability of {name}" + (" (%)" if spec.y_percent else ""))

@@ -367,6 +367,7 @@ def _km_build(
                 "y": fr.fy(t0 + 0.5 * nh * row_h),
                 "xanchor": "left",
                 "yanchor": "middle",
+                "align": "left",
                 "showarrow": False,
                 "font": {"size": s.small_size},
             }

@@ -64,12 +64,18 @@ def _cell_text(n: int, kmunicate: bool) -> str:
 
 
 def km_ticks(
-    km: KMResult, spec: FigureSpec, *, data_unit: str = "months", width: float | None = None
+    km: KMResult,
+    spec: FigureSpec,
+    *,
+    data_unit: str = "months",
+    width: float | None = None,
+    cell: str | None = None,
 ) -> np.ndarray:
     """Tick times in DATA units for ``km`` drawn with ``spec`` (the risk-table columns).
 
     The tick interval is ``spec.x_break``, else a readable step chosen so that the risk table's
-    cells (``18 (2, 1)``) fit side by side at the preset's text size and width.
+    cells (``18 (2, 1)``, or the widest ``cell`` text of another table) fit side by side at
+    the preset's text size and width.
     """
     s = size_preset(spec.preset)
     unit = spec.time_unit or data_unit
@@ -80,11 +86,12 @@ def km_ticks(
     else:
         kmun = spec.risk_table == "kmunicate"
         if spec.risk_table == "none":  # only tick labels to fit
-            cell = text_width("8888", s.font_size) + 1.5 * s.font_size
+            cell_px = text_width("8888", s.font_size) + 1.5 * s.font_size
         else:
-            cell = text_width(_cell_text(km.n, kmun), s.small_size) + 0.8 * s.small_size
+            proto = cell if cell is not None else _cell_text(km.n, kmun)
+            cell_px = text_width(proto, s.small_size) + 0.8 * s.small_size
         plot_w = 0.72 * float(width or s.width)
-        max_ticks = int(max(3, min(10, plot_w // cell)))
+        max_ticks = int(max(3, min(10, plot_w // cell_px)))
         step = nice_step(horizon, unit, max_ticks)
     ticks = np.arange(0.0, horizon + step * 1e-9, step)
     if len(ticks) > 200:  # a break far too small for the axis: keep it readable
