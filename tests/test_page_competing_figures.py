@@ -76,11 +76,9 @@ def test_stacked_layout_exports_the_cumulative_sums_and_counts():
         assert list(rows[1].text) == [str(v) for v in c.events(gi, 1)]
         assert list(rows[2].text) == [str(v) for v in c.events(gi, 2)]
         assert list(rows[3].text) == [str(v) for v in c.n_censor[gi]]
-    assert (
-        at.session_state["hccdash_report_sections"]["competing"]
-        .figures[0]
-        .name.startswith("cif_stacked")
-    )
+    first = at.session_state["hccdash_report_sections"]["competing"].figures[0]
+    assert first.name.startswith("cif_stacked_")
+    assert first.legend.startswith("Cumulative incidence of each event type, stacked: ")
 
 
 def test_overlay_exports_cif_and_one_minus_km_and_follows_its_panel():

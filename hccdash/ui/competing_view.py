@@ -398,6 +398,16 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
         + (f" by {factors[group].label}" if group else "")
         for c in result.causes
     }
+    for g in result.groups:  # the stacked figures, one per group
+        one = len(result.groups) == 1
+        legends["cif_stacked" + ("" if one else f"_{safe_filename(str(g))}")] = (
+            "Cumulative incidence of each event type, stacked"
+            + ("" if one else f": {factors[group].label} {g}")
+        )
+    legends["km_vs_cif"] = (
+        f"1 − Kaplan-Meier (competing events censored) vs cumulative incidence of "
+        f"{result.codes.name(cause)}" + (f" by {factors[group].label}" if group else "")
+    )
     report_box(
         ReportSection(
             "competing",
