@@ -220,3 +220,18 @@ def test_numbers_at_risk_journal_table():
     assert shown.iloc[1, 1:].tolist() == [str(v) for v in c.n_risk[gi]]
     assert shown.iloc[2, 1:].tolist() == [str(v) for v in c.events(gi, 1)]
     assert shown.iloc[4, 1:].tolist() == [str(v) for v in c.n_censor[gi]]
+
+
+def test_all_censored_and_a_constant_covariate_are_messages():
+    """Bad input after the filters: one message each on the page, never a traceback."""
+    at = open_competing(pbc_cohort(status=lambda d: d["status"] * 0))
+    at.selectbox(key="cr_status").set_value("status").run()
+    assert not at.exception, [e.message for e in at.exception]
+    errors = " ".join(e.value for e in at.warning).replace("\\", "")
+    assert "All 418 patients are censored (code 0 in 'status')" in errors
+    at = open_competing(pbc_cohort(sex=lambda d: "f"))
+    at.selectbox(key="cr_status").set_value("status").run()
+    at.multiselect(key="cr_covs").set_value(["sex"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    errors = " ".join(e.value for e in at.warning).replace("\\", "")
+    assert "The Fine-Gray model" in errors and "'sex'" in errors
