@@ -174,6 +174,7 @@ def test_preset_size_and_text_sizes(pbc, preset):
 
 
 @pytest.mark.needs_chromium
+@pytest.mark.slow  # three chromium exports, about 6 s
 def test_exports_at_the_preset(pbc):
     from hccdash import export
 
