@@ -77,14 +77,15 @@ def _query(args: argparse.Namespace) -> dict[str, str]:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
-def spec_from_args(args: argparse.Namespace, kind: str) -> FigureSpec:
-    """The figure spec: ``--spec`` file, then ``fig_`` options of ``--filter``, then flags."""
+def spec_from_args(args: argparse.Namespace, kind: str, prefix: str = "fig") -> FigureSpec:
+    """The figure spec: ``--spec`` file, then ``<prefix>_`` options of ``--filter`` (the page's
+    URL prefix of that figure), then flags."""
     spec = load_spec(args.spec) if args.spec else FigureSpec(kind=kind)
     if spec.kind != kind and not (kind == "km" and spec.kind == "cif"):
         raise InputError(f"--spec {args.spec!r} is a {spec.kind!r} figure, not {kind!r}.")
     query = _query(args)
-    if any(k.startswith("fig_") for k in query):
-        from_url, warnings = FigureSpec.from_query(query, kind=spec.kind)
+    if any(k.startswith(prefix + "_") for k in query):
+        from_url, warnings = FigureSpec.from_query(query, kind=spec.kind, prefix=prefix)
         for message in warnings:
             print(f"{PROG}: {message}", file=sys.stderr)
         changed = from_url.to_dict()
@@ -218,8 +219,14 @@ def _forest(args: argparse.Namespace, spec: FigureSpec):
 def _run(args: argparse.Namespace) -> int:
     try:
         fmt = _out_format(args.out)
-        spec = spec_from_args(args, args.kind)
-        fig = _km(args, spec) if args.kind == "km" else _forest(args, spec)
+        if args.kind == "cif":  # competing risks (hccdash.competing.cli_figure)
+            from hccdash.competing.cli_figure import cif_figure, prefix_for
+
+            spec = spec_from_args(args, "cif", prefix_for(args))
+            fig = cif_figure(args, spec)
+        else:
+            spec = spec_from_args(args, args.kind)
+            fig = _km(args, spec) if args.kind == "km" else _forest(args, spec)
         if args.width or args.height:
             # An explicit canvas (the old --width/--height): the preset's design, resized.
             if fmt == "tiff":
@@ -325,6 +332,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     forest.add_argument("--ties", choices=["efron", "breslow"], default="efron")
     forest.add_argument("--penalized", action="store_true", help="Firth-penalized fit")
     forest.set_defaults(func=_run)
+    from hccdash.competing.cli_figure import add_parser as add_cif
+
+    add_cif(kinds, _common, _run)
 
 
 __all__ = ["FIGURE_FORMATS", "PRESETS", "register", "spec_from_args"]

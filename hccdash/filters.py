@@ -50,7 +50,7 @@ RESERVED_KEYS: frozenset[str] = frozenset(
 )
 # Query keys of page options that are not filters: figure options of each figure's panel
 # (hccdash.plotting.spec.FigureSpec.to_query prefixes) and Streamlit's embed options.
-RESERVED_PREFIXES: tuple[str, ...] = ("fig_", "forest_", "zph_", "cif_", "embed")
+RESERVED_PREFIXES: tuple[str, ...] = ("fig_", "forest_", "zph_", "cif_", "cifs_", "kmcif_", "embed")
 _NUM = r"-?\d+(?:\.\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUM})\s*(?:-|–|\.\.)\s*({_NUM})\s*$")
 

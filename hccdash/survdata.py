@@ -45,6 +45,10 @@ class SurvData:
         The identity of ``frame``'s content (:mod:`hccdash.identity`); caches use it as key.
     start, weights : numpy.ndarray or None
         Entry times and case weights, when the analysis has them.
+    status, codes : numpy.ndarray and EventCodes, or None
+        An endpoint with several event types (:func:`hccdash.competing.data.competing_data`):
+        the status code of every row (``None`` where missing) and what the codes mean;
+        ``event`` is then 1 for an event of any type.
 
     Examples
     --------
@@ -64,6 +68,8 @@ class SurvData:
     key: str | None = None
     start: np.ndarray | None = None
     weights: np.ndarray | None = None
+    status: np.ndarray | None = field(default=None, repr=False)
+    codes: object | None = None
     _codes: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property

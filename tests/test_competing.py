@@ -325,28 +325,3 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"hccdash.competing.{module}")
     result = doctest.testmod(mod, globs={**vars(mod), "np": np, "pd": pd})
     assert result.attempted > 0 and result.failed == 0
-
-
-def test_figures_draw_the_computed_numbers():
-    """Figure builders only draw results: step curves = est, table text = risk_table."""
-    from hccdash.competing.figures import cif_figure, km_vs_cif_figure, stacked_figure
-    from hccdash.nonparametric import kaplan_meier
-
-    codes = EventCodes(0, 2, (1,), {1: "transplant", 2: "death"})
-    r = cuminc(PB, "years", "status", "edema", codes=codes)
-    rt = risk_table(prepare(PB, "years", "status", codes, group="edema"), [0, 4, 8, 12], codes)
-    fig = cif_figure(r, risk=rt, style="slide")
-    lines = [t for t in fig.data if t.mode == "lines" and t.name]
-    assert len(lines) == 6
-    death0 = next(t for t in lines if t.name == "0" and t.xaxis == "x2")
-    assert list(death0.y) == pytest.approx(r.curve("0", 2).est.tolist())
-    texts = [t for t in fig.data if t.mode == "text" and t.y[0] == "1 · events" and t.xaxis == "x4"]
-    want = rt[rt.group == "1"]["events: death"].astype(int).astype(str).tolist()
-    assert [list(t.text) for t in texts] == [want]
-    stacked = stacked_figure(r)
-    top = [t for t in stacked.data if t.xaxis == "x"][-1]
-    km_all = km_curve(PB.loc[PB.edema == 0, "years"], (PB.loc[PB.edema == 0, "status"] > 0))
-    assert top.y[-1] == pytest.approx(1 - km_all.surv[-1], abs=1e-12)
-    cs = PB.assign(ev=(PB.status == 2).astype(int))
-    over = km_vs_cif_figure(r, kaplan_meier(cs, "years", "ev", "edema"), 2)
-    assert len(over.data) == 6 and {t.line.dash for t in over.data} == {None, "dash"}

@@ -32,6 +32,13 @@ def open_competing(cohort: Cohort | None = None) -> AppTest:
     return at
 
 
+def table_with(at: AppTest, column: str, first: str = "Event type") -> pd.DataFrame:
+    """The first journal table shown whose stub is ``first`` and which has ``column``."""
+    shown = [t.value for t in at.table if t.value.columns[0] == first and column in t.value]
+    assert shown, column
+    return shown[0]
+
+
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     frames = [d.value for d in at.dataframe if column in d.value.columns]
     assert frames, column
@@ -64,7 +71,7 @@ def test_bundled_derived_endpoint_landmarks_and_gray():
     )
     codes = EventCodes(0, 1, (2,), {1: "Progression", 2: "Death without progression"})
     ref = cuminc(data, "cr_time", "cr_status", "treatment", codes=codes)
-    shown = at.table[0].value
+    shown = table_with(at, "12 months")
     assert shown.columns.tolist() == ["Event type", "12 months", "24 months"]
     labels = [str(x).replace("\u00a0", "").strip() for x in shown["Event type"]]
     assert labels == [
@@ -90,7 +97,7 @@ def test_bundled_derived_endpoint_landmarks_and_gray():
         else:
             assert row["est"] == pytest.approx(want.est[0], rel=1e-12)
             assert row["lower"] == pytest.approx(want.lower[0], rel=1e-12)
-    gray_shown = at.table[1].value
+    gray_shown = table_with(at, "Chi-square")
     assert gray_shown["Chi-square"].tolist() == [f"{ref.test(c).stat:.2f}" for c in (1, 2)]
     assert gray_shown["p"].tolist() == [format_p(ref.test(c).p_value) for c in (1, 2)]
     section = at.session_state["hccdash_report_sections"]["competing"]  # the one-click report

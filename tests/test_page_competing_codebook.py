@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_page_competing import open_competing
+from test_page_competing import open_competing, table_with
 
 from hccdash.codebook import Codebook, EndpointSpec, apply_codebook, infer_codebook
 from hccdash.competing import cif_at, cuminc
@@ -82,7 +82,7 @@ def test_page_defaults_to_the_codebook_endpoint_with_its_names():
     assert not at.exception, [e.message for e in at.exception]
     codes = codes_for_endpoint(ENDPOINT)
     ref = cuminc(cohort.data, "time", ENDPOINT.status_column, "edema", codes=codes)
-    shown = at.table[0].value
+    shown = table_with(at, "12 months")
     labels = [str(x).replace("\u00a0", "").strip() for x in shown.iloc[:, 0]]
     assert labels[0] == "Liver transplant" and "Death" in labels
     i = labels.index("Death")
@@ -92,7 +92,7 @@ def test_page_defaults_to_the_codebook_endpoint_with_its_names():
         want.est[0], want.lower[0], want.upper[0]
     )
     assert not np.isnan(want.est[1]) and 0 < want.est[1] < 1
-    gray = at.table[1].value
+    gray = table_with(at, "Chi-square")
     assert gray["Chi-square"].tolist() == [f"{ref.test(c).stat:.2f}" for c in ref.causes]
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "Liver transplant" in text and "Death" in text

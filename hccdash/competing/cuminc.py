@@ -24,9 +24,10 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from hccdash.competing.data import EventCodes, Prepared, prepare
+from hccdash.competing.data import EventCodes, Prepared, codes_of, prepare
 from hccdash.competing.gray import GrayTest, gray_tests
 from hccdash.errors import InputError
+from hccdash.survdata import SurvData
 
 __all__ = [
     "CONF_TYPES",
@@ -215,9 +216,9 @@ class CumIncResult:
 
 
 def cuminc(
-    data: pd.DataFrame,
-    time: str,
-    status: str,
+    data: pd.DataFrame | SurvData,
+    time: str | None = None,
+    status: str | None = None,
     group: str | None = None,
     *,
     strata: str | None = None,
@@ -230,8 +231,9 @@ def cuminc(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient; complete cases of the columns used.
+    data : pandas.DataFrame or hccdash.survdata.SurvData
+        One row per patient; complete cases of the columns used. Or the validated object of
+        :func:`hccdash.competing.data.competing_data` (its columns and codes are used).
     time, status : str
         Follow-up time and status code columns (see :class:`EventCodes`).
     group : str, optional
@@ -261,7 +263,7 @@ def cuminc(
     >>> round(r.test(1).stat, 7), round(r.test(1).p_value, 7)
     (2.1654135, 0.1411466)
     """
-    codes = codes or EventCodes()
+    codes = codes_of(data, codes)
     cif_confint(np.zeros(1), np.zeros(1), conf_type, conf_level)  # validate options early
     p = prepare(data, time, status, codes, group=group, strata=strata, need_cause=False)
     curves = []

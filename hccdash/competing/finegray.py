@@ -31,6 +31,7 @@ import pandas as pd
 
 from hccdash.competing.data import EventCodes, code_label, prepare
 from hccdash.errors import AnalysisError
+from hccdash.survdata import SurvData
 
 __all__ = ["CrrResult", "CrrTerm", "crr", "crr_arrays"]
 
@@ -317,9 +318,9 @@ def crr_arrays(
 
 def crr(
     data: pd.DataFrame,
-    time: str,
-    status: str,
-    covariates: Sequence[str],
+    time: str | None = None,
+    status: str | None = None,
+    covariates: Sequence[str] = (),
     *,
     codes: EventCodes | None = None,
     reference: Mapping[str, object] | None = None,
@@ -366,16 +367,19 @@ def crr(
     >>> round(fit.terms[0].coef, 6), round(fit.terms[0].se, 6)
     (-1.038077, 1.003115)
     """
+    from hccdash.competing.data import codes_of, columns_of
     from hccdash.cox import _design
 
-    codes = codes or EventCodes()
+    codes = codes_of(data, codes)
+    time, status = columns_of(data, time, status)
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
     if not covariates:
         raise AnalysisError("A Fine-Gray model needs at least one covariate; choose one or more.")
     extra = [*covariates, *([cengroup] if cengroup else [])]
-    p = prepare(data, time, status, codes, extra=extra)
+    p = prepare(data, *((None, None) if isinstance(data, SurvData) else (time, status)), codes,
+                extra=extra)  # fmt: skip
     # the design matrix by the Cox model's rules (levels, reference, constant and collinear
     # checks); its event column only has to be 0/1, so give it "any event"
     frame = p.frame.copy()

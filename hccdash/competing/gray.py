@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from hccdash.compare import p_adjust
-from hccdash.errors import AnalysisError
+from hccdash.errors import AnalysisError, InputError
 
 if TYPE_CHECKING:
     from hccdash.competing.data import EventCodes, Prepared
@@ -164,9 +164,9 @@ def gray_tests(p: Prepared, rho: float = 0.0) -> list[GrayTest]:
 
 def pairwise_gray(
     data: pd.DataFrame,
-    time: str,
-    status: str,
-    group: str,
+    time: str | None = None,
+    status: str | None = None,
+    group: str | None = None,
     *,
     cause: object | None = None,
     strata: str | None = None,
@@ -186,9 +186,11 @@ def pairwise_gray(
     >>> pw[["group_a", "group_b"]].values.tolist()
     [['a', 'b'], ['a', 'c'], ['b', 'c']]
     """
-    from hccdash.competing.data import EventCodes, code_label, prepare
+    from hccdash.competing.data import code_label, codes_of, prepare
 
-    codes = codes or EventCodes()
+    if group is None:
+        raise InputError("Pairwise Gray tests need a group column; choose one.")
+    codes = codes_of(data, codes)
     p = prepare(data, time, status, codes, group=group, strata=strata, need_cause=False)
     cause = code_label(codes.cause if cause is None else cause)
     if len(p.group_levels) < 2:

@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import plotly.graph_objects as go
 
+from hccdash.competing.counts import CauseCounts
 from hccdash.competing.cuminc import CumIncResult
 from hccdash.competing.data import Prepared, code_label
 from hccdash.nonparametric import KMResult, RiskTable, SurvCurve
 from hccdash.plotting.common import format_p
-from hccdash.plotting.km import km_figure, km_ticks
+from hccdash.plotting.km import km_figure, km_ticks, level_style
 from hccdash.plotting.spec import FigureSpec
 
 __all__ = ["cif_as_km", "cif_caption", "cif_risk_table", "cif_spec_figure", "cif_ticks"]
@@ -87,8 +88,13 @@ def cif_as_km(result: CumIncResult, cause: object) -> KMResult:
 def cif_ticks(
     result: CumIncResult, cause: object, spec: FigureSpec, *, data_unit: str = "months"
 ) -> np.ndarray:
-    """Tick (and risk-table) times in data units for the CIF figure of ``cause``."""
-    return km_ticks(cif_as_km(result, cause), replace(spec, kind="cif"), data_unit=data_unit)
+    """Tick (and risk-table) times in data units for the CIF figures of ``result``: spaced so
+    that the table's widest cell, ``n (events of each cause, censored)``, fits."""
+    digits = "8" * max(1, len(f"{result.n:,}"))
+    cell = f"{digits} ({', '.join([digits] * (len(result.causes) + 1))})"
+    return km_ticks(
+        cif_as_km(result, cause), replace(spec, kind="cif"), data_unit=data_unit, cell=cell
+    )
 
 
 def cif_risk_table(
@@ -159,7 +165,8 @@ def cif_caption(result: CumIncResult, cause: object, *, filters: str | None = No
     parts.append(
         f"Aalen-Johansen cumulative incidence with {round(100 * result.conf_level)}% pointwise "
         f"CI ({CONF_NAMES.get(result.conf_type, result.conf_type)} transform, variance of "
-        "cmprsk::cuminc); numbers in brackets: events of this cause, censored."
+        "cmprsk::cuminc); under the plot the number at risk and the cumulative counts named in "
+        "the table's header."
     )
     if result.tests and cause in result.causes:
         t = result.test(cause)
@@ -179,6 +186,7 @@ def cif_spec_figure(
     data_unit: str = "months",
     filters: str | None = None,
     width: float | None = None,
+    counts: CauseCounts | None = None,
 ) -> go.Figure:
     """The cumulative incidence of ``cause`` per group, laid out for ``spec.preset``.
 
@@ -202,6 +210,10 @@ def cif_spec_figure(
         The filters in words, for the caption.
     width : float, optional
         Canvas width for the "screen" preset.
+    counts : CauseCounts, optional
+        From :func:`hccdash.competing.counts.cause_counts` at :func:`cif_ticks`: the table
+        shows the number at risk with the cumulative events of *every* cause and the censored
+        (in place of ``risk``'s events of this cause only).
 
     Returns
     -------
@@ -217,6 +229,14 @@ def cif_spec_figure(
         test = _TestLabel("Gray's test", result.test(cause).p_value)
     if spec.ylabel is None:
         spec = replace(spec, ylabel="Cumulative incidence" + (" (%)" if spec.y_percent else ""))
+    table = None
+    if counts is not None and spec.risk_table != "none":
+        from hccdash.competing.spec_views import counts_table
+
+        grouped = len(result.groups) > 1
+        order = [str(v) for v in (levels or result.groups)]
+        colors = [level_style(spec, g, order, True)[0] for g in counts.groups] if grouped else None
+        table = counts_table(counts, spec, colors=colors, width=width)
     return km_figure(
         km,
         spec,
@@ -228,4 +248,5 @@ def cif_spec_figure(
         default_legend_title=default_legend_title,
         data_unit=data_unit,
         width=width,
+        table=table,
     )

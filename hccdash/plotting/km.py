@@ -25,10 +25,12 @@ from hccdash.plotting.common import (
     thin_indices,
 )
 from hccdash.plotting.km_parts import (
+    FigureTable,
     _band,
     _cell_text,
     _horizon,
     _relabel,
+    _risk_rows,
     curve_arrays,
     km_caption,
     km_ticks,
@@ -80,6 +82,7 @@ def km_figure(
     data_unit: str = "months",
     width: float | None = None,
     notes: Sequence[str] = (),
+    table: FigureTable | None = None,
 ) -> go.Figure:
     """Kaplan-Meier curves laid out for ``spec.preset``, with a KMunicate risk table.
 
@@ -110,6 +113,8 @@ def km_figure(
         Canvas width for the "screen" preset (the page column's width).
     notes : sequence of str
         Extra lines for the caption band (always drawn).
+    table : FigureTable, optional
+        Rows drawn under the plot in place of ``risk``'s (a figure with its own counts).
 
     Returns
     -------
@@ -126,6 +131,7 @@ def km_figure(
             medians=medians, caption=caption,
             levels=levels, default_title=default_title, default_legend_title=default_legend_title,
             default_ylabel=default_ylabel, data_unit=data_unit, width=width, notes=notes,
+            table=table,
         )  # fmt: skip
         if not base.fixed_height or fr.plot_px >= base.min_plot:
             break
@@ -151,6 +157,7 @@ def _km_build(
     data_unit: str,
     width: float | None,
     notes: Sequence[str],
+    table: FigureTable | None = None,
 ) -> tuple[go.Figure, Frame]:
     """One layout attempt at text sizes ``s``, leaving out the parts named in ``omit``."""
     unit = spec.time_unit or data_unit
@@ -159,13 +166,17 @@ def _km_build(
     grouped = km.group is not None and any(c.group is not None for c in curves)
     level_order = list(levels) if levels is not None else [c.group for c in curves]
     horizon = _horizon(km, spec, div)
-    if risk is not None:
-        ticks = np.asarray(risk.times, dtype=float) / div
+    kmun = spec.risk_table == "kmunicate"
+    if table is None and risk is not None:
+        table = _risk_rows(risk, km, spec, level_order, grouped, kmun)
+    if table is not None:
+        ticks = np.asarray(table.times, dtype=float) / div
     else:
         ticks = km_ticks(km, spec, data_unit=data_unit, width=width) / div
     ticks = ticks[(ticks >= 0) & (ticks <= horizon * (1 + 1e-9))]
-    show_table = risk is not None and spec.risk_table != "none" and "risk" not in omit
-    kmun = spec.risk_table == "kmunicate"
+    show_table = table is not None and spec.risk_table != "none" and "risk" not in omit
+    n_rows = len(table.rows) if table is not None else 0
+    cell_proto = table.widest if table is not None else _cell_text(km.n, kmun)
     is_cif = spec.kind == "cif"
 
     title = default_title if spec.title is None else spec.title
@@ -202,6 +213,8 @@ def _km_build(
     # ---- horizontal layout (px) -------------------------------------------------------
     pad_probe = Frame.start(s, width)
     W = pad_probe.width
+    head = wrap_to_width(table.header, s.small_size, W - 2 * pad_probe.pad) if table else []
+    nh = max(1, len(head))  # header lines of the table
     gap = 0.45 * s.font_size
     ytick_w = text_width("100%" if spec.y_percent else "1.00", s.font_size)
     ytitle_w = s.font_size * LINE if ylabel else 0.0
@@ -209,17 +222,17 @@ def _km_build(
     row_labels: list[str] = []
     if show_table:
         label_room = 0.3 * W
-        row_labels = [fit_label(lab, s.small_size, label_room) for lab in labels]
+        row_labels = [fit_label(r.label, s.small_size, label_room) for r in table.rows]
         widest = max(text_width(esc(r), s.small_size) for r in row_labels)
         axis_left = max(axis_left, pad_probe.pad + widest + 2 * gap)
     last_tick = fmt_time(ticks[-1]) if len(ticks) else "0"
     right_need = text_width(last_tick, s.font_size) / 2
     if show_table:
-        right_need = max(right_need, text_width(_cell_text(km.n, kmun), s.small_size) / 2)
+        right_need = max(right_need, text_width(cell_proto, s.small_size) / 2)
     axis_right = W - pad_probe.pad - right_need
     plot_w = axis_right - axis_left
     # Room at both ends of the time axis for half a risk-table cell (or 2% of the axis).
-    cell_w = text_width(_cell_text(km.n, kmun), s.small_size) + 0.6 * s.small_size
+    cell_w = text_width(cell_proto, s.small_size) + 0.6 * s.small_size
     pad_px = max(0.02 * plot_w, cell_w / 2 + 0.2 * s.small_size) if show_table else 0.02 * plot_w
     x_pad = pad_px * horizon / max(plot_w - 2 * pad_px, 1.0)
 
@@ -250,7 +263,7 @@ def _km_build(
         table_band = None
         if show_table:
             row_h = s.small_size * 1.55
-            table_band = fr.take_bottom("risk", (len(curves) + 1) * row_h + 0.3 * s.small_size)
+            table_band = fr.take_bottom("risk", (n_rows + nh) * row_h + 0.3 * s.small_size)
         ticklen = round(0.35 * s.font_size)
         xaxis_px = ticklen + s.font_size * LINE + gap + (s.font_size * LINE if xlabel else 0)
         fr.take_bottom("xaxis", xaxis_px + gap)
@@ -305,7 +318,7 @@ def _km_build(
                 showlegend=grouped,
                 customdata=custom,
                 hovertemplate=(
-                    f"Time %{{x:.2f}} {unit}<br>S(t) %{{y:.3f}} "
+                    f"Time %{{x:.2f}} {unit}<br>{'F(t)' if is_cif else 'S(t)'} %{{y:.3f}} "
                     f"({conf_pct}% CI %{{customdata[0]:.3f}}–%{{customdata[1]:.3f}})"
                     "<br>At risk %{customdata[2]:.0f}<extra>%{fullData.name}</extra>"
                 ),
@@ -345,61 +358,50 @@ def _km_build(
     if show_table and table_band is not None:
         row_h = s.small_size * 1.55
         t0 = table_band[0]
-        header = "Number at risk (events, censored)" if kmun else "Number at risk"
         annotations.append(
             {
-                "text": header,
+                "text": "<br>".join(esc(x) for x in head),
                 "xref": "paper",
                 "yref": "paper",
                 "x": fr.fx(fr.pad),
-                "y": fr.fy(t0 + 0.5 * row_h),
+                "y": fr.fy(t0 + 0.5 * nh * row_h),
                 "xanchor": "left",
                 "yanchor": "middle",
+                "align": "left",
                 "showarrow": False,
                 "font": {"size": s.small_size},
             }
         )
-        rt_times = np.asarray(risk.times, dtype=float) / div
+        rt_times = np.asarray(table.times, dtype=float) / div
         inside = [j for j, t in enumerate(rt_times) if 0 <= t <= horizon * (1 + 1e-9)]
         cols = inside[::every]
-        for gi, (curve, rlab) in enumerate(zip(curves, row_labels, strict=True)):
-            color, _ = level_style(spec, curve.group, level_order, grouped)
-            yc = fr.fy(t0 + (gi + 1.5) * row_h)
+        for gi, (row, rlab) in enumerate(zip(table.rows, row_labels, strict=True)):
             annotations.append(
                 {
                     "text": esc(rlab),
                     "xref": "paper",
                     "yref": "paper",
                     "x": fr.fx(axis_left - gap),
-                    "y": yc,
+                    "y": fr.fy(t0 + (gi + nh + 0.5) * row_h),
                     "xanchor": "right",
                     "yanchor": "middle",
                     "showarrow": False,
-                    "font": {"size": s.small_size, "color": color},
+                    "font": {"size": s.small_size, "color": row.color},
                 }
             )
-            values = []
-            for j in cols:
-                nr = int(risk.n_risk[gi][j])
-                if kmun:
-                    values.append(
-                        f"{nr:,} ({int(risk.n_event[gi][j]):,}, {int(risk.n_censor[gi][j]):,})"
-                    )
-                else:
-                    values.append(f"{nr:,}")
             fig.add_trace(
                 go.Scatter(
                     x=rt_times[cols],
                     y=np.full(len(cols), -float(gi)),
                     mode="text",
-                    text=values,
-                    textfont={"color": color, "size": s.small_size},
+                    text=[row.values[j] for j in cols],
+                    textfont={"color": row.color, "size": s.small_size},
                     xaxis="x2",
                     yaxis="y2",
                     showlegend=False,
                     hoverinfo="skip",
                     cliponaxis=False,
-                    name=f"{esc(labels[gi])} at risk",
+                    name=f"{esc(row.label)} at risk",
                 )
             )
     if stats and spec.annotation == "above":
@@ -482,11 +484,11 @@ def _km_build(
         layout["annotations"] = [title_d, *layout["annotations"]]
     if show_table and table_band is not None:
         row_h = s.small_size * 1.55
-        r0, r1 = table_band[0] + row_h, table_band[0] + (len(curves) + 1) * row_h
+        r0, r1 = table_band[0] + nh * row_h, table_band[0] + (n_rows + nh) * row_h
         layout["xaxis2"] = {"matches": "x", "anchor": "y2", "visible": False, "domain": xdom}
         layout["yaxis2"] = {
             "domain": [fr.fy(r1), fr.fy(r0)],
-            "range": [-len(curves) + 0.5, 0.5],
+            "range": [-n_rows + 0.5, 0.5],
             "visible": False,
             "fixedrange": True,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,8 +19,43 @@ if TYPE_CHECKING:
 
 
 def time_factor(display_unit: str, data_unit: str = "months") -> float:
-    """Divide data times by this to get display times (months -> years: 12)."""
+    """Divide data times by this to get display times (months -> years: 12).
+
+    A unit that is not a time unit (a column named by the user, shown as it is) converts to
+    itself only.
+    """
+    if display_unit == data_unit:
+        return 1.0
     return TIME_DIVISOR[display_unit] / TIME_DIVISOR.get(data_unit, 1.0)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of the table under a figure: its label, colour and one text per column."""
+
+    label: str
+    color: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """The table under the plot: column times (data units), a header and the rows.
+
+    The KM figure builds it from a :class:`~hccdash.nonparametric.RiskTable` (a row per
+    curve); other figures pass their own rows (competing risks: number at risk and the
+    cumulative events of every cause). Texts are formatted counts, computed elsewhere.
+    """
+
+    times: np.ndarray
+    header: str
+    rows: tuple[TableRow, ...]
+
+    @property
+    def widest(self) -> str:
+        """The widest cell text (column spacing), at least four digits wide."""
+        cells = [v for r in self.rows for v in r.values] or ["8888"]
+        return max([*cells, "8888"], key=lambda v: text_width(v, 10))
 
 
 def _cell_text(n: int, kmunicate: bool) -> str:
@@ -28,12 +64,18 @@ def _cell_text(n: int, kmunicate: bool) -> str:
 
 
 def km_ticks(
-    km: KMResult, spec: FigureSpec, *, data_unit: str = "months", width: float | None = None
+    km: KMResult,
+    spec: FigureSpec,
+    *,
+    data_unit: str = "months",
+    width: float | None = None,
+    cell: str | None = None,
 ) -> np.ndarray:
     """Tick times in DATA units for ``km`` drawn with ``spec`` (the risk-table columns).
 
     The tick interval is ``spec.x_break``, else a readable step chosen so that the risk table's
-    cells (``18 (2, 1)``) fit side by side at the preset's text size and width.
+    cells (``18 (2, 1)``, or the widest ``cell`` text of another table) fit side by side at
+    the preset's text size and width.
     """
     s = size_preset(spec.preset)
     unit = spec.time_unit or data_unit
@@ -44,11 +86,12 @@ def km_ticks(
     else:
         kmun = spec.risk_table == "kmunicate"
         if spec.risk_table == "none":  # only tick labels to fit
-            cell = text_width("8888", s.font_size) + 1.5 * s.font_size
+            cell_px = text_width("8888", s.font_size) + 1.5 * s.font_size
         else:
-            cell = text_width(_cell_text(km.n, kmun), s.small_size) + 0.8 * s.small_size
+            proto = cell if cell is not None else _cell_text(km.n, kmun)
+            cell_px = text_width(proto, s.small_size) + 0.8 * s.small_size
         plot_w = 0.72 * float(width or s.width)
-        max_ticks = int(max(3, min(10, plot_w // cell)))
+        max_ticks = int(max(3, min(10, plot_w // cell_px)))
         step = nice_step(horizon, unit, max_ticks)
     ticks = np.arange(0.0, horizon + step * 1e-9, step)
     if len(ticks) > 200:  # a break far too small for the axis: keep it readable
@@ -151,3 +194,19 @@ def km_caption(
             f"{name} test: chi-square = {test.chisq:.2f}, df = {test.df}, {format_p(test.p_value)}."
         )
     return " ".join(parts)
+
+
+def _risk_rows(risk, km, spec, level_order, grouped: bool, kmun: bool) -> FigureTable:
+    """The KM table: a row per curve, ``n at risk`` or KMunicate's ``n (events, censored)``."""
+    rows = []
+    for gi, curve in enumerate(km.curves):
+        color, _ = level_style(spec, curve.group, level_order, grouped)
+        nr, ne, nc = risk.n_risk[gi], risk.n_event[gi], risk.n_censor[gi]
+        values = tuple(
+            f"{int(nr[j]):,} ({int(ne[j]):,}, {int(nc[j]):,})" if kmun else f"{int(nr[j]):,}"
+            for j in range(len(risk.times))
+        )
+        label = spec.label_for(curve.group) if grouped else "All patients"
+        rows.append(TableRow(label, color, values))
+    header = "Number at risk (events, censored)" if kmun else "Number at risk"
+    return FigureTable(np.asarray(risk.times, dtype=float), header, tuple(rows))

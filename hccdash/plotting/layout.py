@@ -181,7 +181,9 @@ def legend_layout(
     labels: list[str], title: str | None, size: float, avail: float, *, symbol_px: float = 0
 ) -> Legend:
     """How a horizontal legend of ``labels`` wraps within ``avail`` px (title on its own line)."""
-    sym = symbol_px or 2.6 * size  # plotly's legend symbol: 40 px at its default font
+    # plotly draws the symbol 40 px wide whatever the font (itemwidth 30 + gap): at journal
+    # sizes 2.6 em is narrower than that, and the legend wrapped into a row more than measured
+    sym = symbol_px or max(2.6 * size, 40.0)
     widest = max((text_width(esc(s), size) for s in labels), default=0.0)
     entry = widest + sym + 0.8 * size
     per_row = max(1, min(len(labels), int(avail // entry)))

@@ -18,12 +18,19 @@ from hccdash.report.fmt import format_p as _fmt_p
 from hccdash.report.table import Row, Table, blank
 
 if TYPE_CHECKING:
+    from hccdash.competing.counts import CauseCounts
     from hccdash.competing.cuminc import CIFAt, CumIncResult
     from hccdash.competing.finegray import CrrResult
     from hccdash.competing.gray import PairwiseGray
     from hccdash.cox import CoxResult
 
-__all__ = ["cif_landmark_model", "finegray_model", "gray_model", "pairwise_gray_model"]
+__all__ = [
+    "cif_landmark_model",
+    "counts_model",
+    "finegray_model",
+    "gray_model",
+    "pairwise_gray_model",
+]
 
 CONF_NAMES = {"log-log": "log(−log)", "log": "log", "plain": "plain"}
 
@@ -187,5 +194,57 @@ def finegray_model(
         spanners=(("Fine-Gray", 2), ("Cause-specific Cox", 2)),
         rows=tuple(rows) or (Row("single", "—", (DASH,) * 4),),
         footnotes=notes,
+        details=pd.DataFrame(details),
+    )
+
+
+def counts_model(counts: CauseCounts, *, unit: str = "months") -> Table:
+    """Numbers at risk and cumulative events of every cause and censored, per group, at the
+    times of ``counts`` (:func:`hccdash.competing.counts.cause_counts`): one header row per
+    group, its counts indented under it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hccdash.competing import prepare
+    >>> from hccdash.competing.counts import cause_counts
+    >>> p = prepare(pd.DataFrame({"t": [1, 2, 3, 4], "s": [1, 2, 0, 1]}), "t", "s")
+    >>> m = counts_model(cause_counts(p, [0, 2], (1, 2), ["Relapse", "Death"]))
+    >>> [(r.label, r.cells) for r in m.rows]  # doctest: +NORMALIZE_WHITESPACE
+    [('At risk', ('4', '3')), ('Relapse (cumulative)', ('0', '1')),
+     ('Death (cumulative)', ('0', '1')), ('Censored (cumulative)', ('0', '0'))]
+    """
+    columns = tuple(f"{t:g} {unit}" for t in counts.times) or ("—",)
+    grouped = len(counts.groups) > 1
+    rows, details = [], []
+    for gi, group in enumerate(counts.groups):
+        if grouped:
+            rows.append(Row("header", str(group), blank(len(columns))))
+        kind = "level" if grouped else "single"
+        rows.append(Row(kind, "At risk", tuple(f"{int(v):,}" for v in counts.n_risk[gi])))
+        for k, name in enumerate(counts.cause_names):
+            cells = tuple(f"{int(v):,}" for v in counts.n_event[gi, k])
+            rows.append(Row(kind, f"{name} (cumulative)", cells))
+        cells = tuple(f"{int(v):,}" for v in counts.n_censor[gi])
+        rows.append(Row(kind, "Censored (cumulative)", cells))
+        for j, t in enumerate(counts.times):
+            details.append(
+                {
+                    "group": group, "time": float(t), "n_risk": int(counts.n_risk[gi, j]),
+                    **{f"events: {n}": int(counts.n_event[gi, k, j])
+                       for k, n in enumerate(counts.cause_names)},
+                    "censored": int(counts.n_censor[gi, j]),
+                }
+            )  # fmt: skip
+    return Table(
+        key="numbers_at_risk",
+        title="Numbers at risk and cumulative events",
+        stub="Group" if grouped else "All patients",
+        columns=columns,
+        rows=tuple(rows),
+        footnotes=(
+            f"At risk: follow-up time ≥ t; cumulative events of each type and censored: "
+            f"time ≤ t (time in {unit}).",
+        ),
         details=pd.DataFrame(details),
     )

@@ -81,7 +81,8 @@ def frame_fingerprint(data: pd.DataFrame) -> str:
 def surv_fingerprint(surv: SurvData) -> str:
     """Cache key of validated survival data: its frame's identity and its columns."""
     key = surv.key if surv.key is not None else frame_fingerprint(surv.frame)
-    return f"{key}|surv={surv.time_col!r},{surv.event_col!r}"
+    codes = f"|codes={surv.codes!r}" if surv.codes is not None else ""  # competing event types
+    return f"{key}|surv={surv.time_col!r},{surv.event_col!r}{codes}"
 
 
 # Every cached analysis: keyed by frame_fingerprint for DataFrames.

@@ -8,23 +8,20 @@ or any time column with a status column and the meaning of its codes (default 0 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hccdash.competing import EventCodes, cif_at, code_label, cuminc, pairwise_gray, prepare
-from hccdash.competing import risk_table as cr_risk_table
+from hccdash.competing import EventCodes, cif_at, code_label
 from hccdash.competing.data import codes_for_endpoint
 from hccdash.competing.derive import STATUS, TIME, first_event_split
-from hccdash.competing.figures import km_vs_cif_figure, stacked_figure
-from hccdash.competing.finegray import crr
-from hccdash.competing.spec_figure import cif_risk_table, cif_spec_figure, cif_ticks
 from hccdash.errors import HccdashError
-from hccdash.export import PresetFigure, safe_filename
+from hccdash.export import safe_filename
 from hccdash.report.competing_tables import (
     cif_landmark_model,
+    counts_model,
     finegray_model,
     gray_model,
     pairwise_gray_model,
@@ -32,9 +29,20 @@ from hccdash.report.competing_tables import (
 from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.schema import PATIENT_ID, Cohort
 from hccdash.timetext import parse_times
+from hccdash.ui import cache
 from hccdash.ui.common import esc_md, guarded, show_error
-from hccdash.ui.downloads import download_all, show_figure, table_downloads
-from hccdash.ui.figure_panel import figure_panel, show_spec_figure
+from hccdash.ui.competing_cache import (
+    cached_counts,
+    cached_crr,
+    cached_cuminc,
+    cached_pairwise_gray,
+    cause_surv,
+    competing_surv,
+    derived_frame,
+    grouped,
+)
+from hccdash.ui.competing_figures import cif_figures, overlay_figure, stacked_figures
+from hccdash.ui.downloads import download_all
 from hccdash.ui.report_view import report_box
 from hccdash.ui.table_view import p_style, render_table_model
 
@@ -123,7 +131,11 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
             f"{esc_md(first.lower())}, **0** = censored (from {esc_md(comp.label)} and "
             f"{esc_md(dth.label)})."
         )
-        frame = first_event_split(data, comp.time, comp.event, dth.time, dth.event)
+        frame = derived_frame(
+            data, "cr_split",
+            lambda: first_event_split(data, comp.time, comp.event, dth.time, dth.event),
+            comp.time, comp.event, dth.time, dth.event,
+        )  # fmt: skip
         codes = EventCodes(0, 1, (2,), {1: first, 2: f"Death without {first.lower()}"})
         return EndpointChoice(frame, TIME, STATUS, codes, f"{first} (death competing)", comp.unit)
     numeric = [
@@ -181,18 +193,6 @@ def _risk_times(tmax: float) -> list[float]:
 
 def _parse_times(text: str) -> list[float]:
     return list(parse_times(text)[0])  # hccdash.timetext: the one rule
-
-
-def risk_wide(risk: pd.DataFrame) -> pd.DataFrame:
-    """Rows ``group · at risk`` and ``group · <cause> (cumulative)``, one column per time."""
-    value_cols = [c for c in risk.columns if c not in ("group", "time")]
-    rows = {}
-    for group, sub in risk.groupby("group", sort=False):
-        for c in value_cols:
-            label = "at risk" if c == "n_risk" else c.removeprefix("events: ") + " (cumulative)"
-            rows[f"{group} · {label}"] = sub[c].to_numpy()
-    times = risk["time"].drop_duplicates().to_numpy()
-    return pd.DataFrame(rows, index=[f"{t:g}" for t in times]).T
 
 
 def landmark_frame(result, times: list[float]) -> pd.DataFrame:
@@ -265,21 +265,14 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
         "or the causes stacked per group (their sum is 1 − all-cause KM)",
     )  # fmt: skip
     times = _parse_times(st.text_input("Landmark times", "12, 24", key="cr_times"))
-    style = "screen"
-    level_order = factors[group].level_order(data) if group else None
-    frame = choice.data.copy()
-    # groups and strata are the cohort's factors (cut points, level order, exclusions)
-    for col in (group, strata):
-        if col:
-            f = factors[col]
-            frame[col] = pd.Categorical(f.values(frame), categories=f.level_order(frame))
-    choice = replace(choice, data=frame)
-
+    # colours follow the factor's full level order: a group keeps its colour whatever the filters
+    level_order = factors[group].level_order(cohort.data) if group else None
+    # groups and strata are the cohort's factors (cut points, level order, exclusions), derived
+    # once per view; one validated object of the endpoint feeds every analysis below
+    frame = grouped(choice.data, factors, group, strata)
     try:
-        result = cuminc(
-            choice.data, choice.time, choice.status, group, strata=strata,
-            codes=choice.codes, conf_type=conf_type,
-        )  # fmt: skip
+        surv = competing_surv(frame, choice.time, choice.status, choice.codes, choice.label)
+        result = cached_cuminc(surv, group, strata, conf_type)
     except HccdashError as exc:
         show_error(exc, "The cumulative incidence")
         return
@@ -311,19 +304,28 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
             + f"{CONF_LABELS[conf_type]} scale, variance of cmprsk::cuminc."
         )
     )
-    prepared = prepare(choice.data, choice.time, choice.status, choice.codes, group=group,
-                       need_cause=False)  # fmt: skip
-    risk = cr_risk_table(prepared, _risk_times(float(prepared.time.max())), choice.codes)
+    names = tuple(choice.codes.name(c) for c in result.causes)
+
+    def counts(times):
+        return cached_counts(surv, group, tuple(float(t) for t in times), result.causes, names)
+
+    tmax = max(float(c.time[-1]) for c in result.curves)
+    legend = factors[group].label if group else None
+    colour_levels = [str(v) for v in level_order] if level_order else []
     if layout == "stacked":
-        fig = stacked_figure(result, time_unit=choice.unit, style=style)
-        figures["cumulative_incidence"] = fig
-        show_figure(fig, "cumulative_incidence", "cr_fig")
+        figures.update(
+            stacked_figures(result, counts, group=group, unit=choice.unit, filters=filters)
+        )
     else:
-        figures.update(_cif_figures(result, prepared, choice, group, factors, level_order, filters))
-    st.caption(esc_md(f"Numbers at risk and cumulative events per cause, by time ({choice.unit})"))
-    st.dataframe(risk_wide(risk), width="stretch")
-    tables["numbers_at_risk"] = risk
-    table_downloads(risk, "numbers_at_risk", "cr_risk")
+        cif = cif_figures(
+            result, counts, group=group, legend=legend, colour_levels=colour_levels,
+            unit=choice.unit, filters=filters,
+        )  # fmt: skip
+        figures.update(cif)
+    with st.expander("Numbers at risk and cumulative events (table)"):
+        risk = counts_model(counts(_risk_times(tmax)), unit=choice.unit)
+        render_table_model(risk, "cr_risk", title=False)
+        tables["numbers_at_risk"] = risk.details
 
     st.subheader("Cumulative incidence at landmark times")
     if times:
@@ -348,10 +350,7 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
             adjust = st.radio("Pairwise p adjustment", ["holm", "BH"], key="cr_adjust",
                               horizontal=True)  # fmt: skip
             with guarded("The pairwise tests"):
-                pw = pairwise_gray(
-                    choice.data, choice.time, choice.status, group, cause=cause,
-                    strata=strata, codes=choice.codes, adjust=adjust,
-                )  # fmt: skip
+                pw = cached_pairwise_gray(surv, group, cause, strata, adjust)
                 pw_model = pairwise_gray_model(pw, choice.codes.name(cause), p_style=p_style())
                 render_table_model(pw_model, "cr_pw")
                 tables["gray_pairwise"] = pw.to_frame()
@@ -359,22 +358,14 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
 
     st.subheader("1 − Kaplan-Meier vs cumulative incidence")
     if cause in result.causes:
-        from hccdash.nonparametric import kaplan_meier
-
-        cs = choice.data.assign(
-            _cause_event=np.where(
-                choice.data[choice.status].isna(),
-                np.nan,
-                (choice.data[choice.status].map(code_label) == cause).astype(float),
-            )
-        )
         with guarded("The 1 − KM comparison"):
-            km = kaplan_meier(cs, choice.time, "_cause_event", group)
-            overlay = km_vs_cif_figure(
-                result, km, cause, levels=level_order, time_unit=choice.unit, style=style
-            )
-            figures["km_vs_cif"] = overlay
-            show_figure(overlay, "km_vs_cif", "cr_kmfig")
+            # the cause-specific event (competing events censored) of the same object
+            km = cache.kaplan_meier(cause_surv(surv, cause), None, None, group)
+            overlay = overlay_figure(
+                result, km, cause, counts, group=group, legend=legend,
+                colour_levels=colour_levels, unit=choice.unit, filters=filters,
+            )  # fmt: skip
+            figures.update(overlay)
             st.caption(
                 "1 − KM treats competing events as censored and so overstates the incidence "
                 "of the event of interest; the Aalen-Johansen CIF does not."
@@ -387,7 +378,7 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
     default = [group] if group else []
     covs = st.multiselect("Covariates", candidates, default=default, key="cr_covs")
     if covs and cause in result.causes:
-        fg = _finegray_section(choice, covs, cause, cohort)
+        fg = _finegray_section(surv, covs, cause, cohort)
         if fg is not None:
             tables["fine_gray"] = fg.details
             report_tables.append(fg)
@@ -400,6 +391,16 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
         + (f" by {factors[group].label}" if group else "")
         for c in result.causes
     }
+    for g in result.groups:  # the stacked figures, one per group
+        one = len(result.groups) == 1
+        legends["cif_stacked" + ("" if one else f"_{safe_filename(str(g))}")] = (
+            "Cumulative incidence of each event type, stacked"
+            + ("" if one else f": {factors[group].label} {g}")
+        )
+    legends["km_vs_cif"] = (
+        f"1 − Kaplan-Meier (competing events censored) vs cumulative incidence of "
+        f"{result.codes.name(cause)}" + (f" by {factors[group].label}" if group else "")
+    )
     report_box(
         ReportSection(
             "competing",
@@ -423,67 +424,24 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
     )
 
 
-def _cif_figures(result, prepared, choice, group, factors, level_order, filters) -> dict:
-    """One figure per cause on the figure specification (one options panel for all)."""
-    levels = [str(g) for g in result.groups] if len(result.groups) > 1 else []
-    colour_levels = [str(v) for v in level_order] if level_order else levels
-    legend = factors[group].label if group else None
-    spec = figure_panel(
-        f"cr_fig_{group or 'all'}",
-        "cif",
-        prefix="cif",
-        levels=levels,
-        color_levels=colour_levels,
-        defaults={
-            "title": "Cumulative incidence of (the cause)",
-            "legend_title": legend or "",
-            "xlabel": f"Time ({choice.unit})",
-            "ylabel": "Cumulative incidence",
-        },
-    )
-    causes = list(result.causes)
-    out: dict[str, object] = {}
-    cols = st.columns(min(len(causes), 2)) if causes else []
-    width = 1000 if len(cols) == 1 else 480  # the page column's width in CSS px
-    for i, cause in enumerate(causes):
-        name = f"cif_{safe_filename(str(result.codes.name(cause)))}"
-
-        def build(s, width, cause=cause):
-            risk = None
-            if s.risk_table != "none":
-                ticks = cif_ticks(result, cause, s, data_unit=choice.unit)
-                risk = cif_risk_table(prepared, ticks, cause)
-            return cif_spec_figure(
-                result, cause, s, risk=risk, levels=colour_levels or None,
-                default_legend_title=legend, data_unit=choice.unit, filters=filters,
-                width=width,
-            )  # fmt: skip
-
-        with cols[i % len(cols)]:
-            fig = show_spec_figure(build, spec, name, f"cr_fig_{i}", screen_width=width)
-        out[name] = PresetFigure(fig, spec.preset)
-    return out
-
-
-def _finegray_section(choice: EndpointChoice, covs: list[str], cause: object, cohort: Cohort):
+def _finegray_section(surv, covs: list[str], cause: object, cohort: Cohort):
     """The Fine-Gray table beside the cause-specific Cox model (a journal Table), or None."""
-    from hccdash.cox import cox_fit
-
+    # categorical covariates against the codebook's reference level (its first level)
+    known = {f.column: f for f in cohort.factors() if f.cut is None}
+    refs = tuple(
+        (c, str(known[c].level_order(surv.frame)[0]))
+        for c in covs
+        if c in known and known[c].level_order(surv.frame)
+    )
     try:
-        fit = crr(choice.data, choice.time, choice.status, covs, codes=choice.codes)
+        fit = cached_crr(surv, tuple(covs), refs)
     except HccdashError as exc:
         show_error(exc, "The Fine-Gray model")
         return None
-    cs = choice.data.assign(
-        _cause_event=np.where(
-            choice.data[choice.status].isna(),
-            np.nan,
-            (choice.data[choice.status].map(code_label) == cause).astype(float),
-        )
-    )
     cox = None
     try:
-        cox = cox_fit(cs, choice.time, "_cause_event", covs)
+        cs = cause_surv(surv, cause)
+        cox = cache.cox_fit(cs, None, None, tuple(covs), "efron", dict(refs) or None)
     except HccdashError as exc:
         show_error(exc, "The cause-specific Cox model")
     table = finegray_model(fit, cox, labels={c: cohort.label(c) for c in covs}, p_style=p_style())

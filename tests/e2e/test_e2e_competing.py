@@ -11,8 +11,12 @@ import pandas as pd
 import pytest
 
 from hccdash.competing import EventCodes, cuminc
+from hccdash.competing.counts import stacked_cif
+from hccdash.competing.derive import first_event_split
+from hccdash.schema import load_bundled_cohort
 
 pytestmark = pytest.mark.e2e
+CODES = EventCodes(0, 1, (2,), {1: "Progression", 2: "Death without progression"})
 PBC = Path(__file__).resolve().parents[1] / "reference" / "competing" / "pbc.csv"
 
 
@@ -29,6 +33,19 @@ def test_competing_page_on_the_bundled_cohort(app):
     traces = app.curves()
     assert traces and len(traces[0]) >= 4  # two groups x two causes (plus CI bands)
     app.screenshot("competing_bundled_by_treatment")
+    # the stacked layout: one chart per arm, a band per cause, the counts under the plot
+    app.radio_choose("Plot", "stacked")
+    app.wait_rendered()
+    assert not app.problems(), app.problems()
+    lines = [t for t in app.curves()[0] if t["mode"] == "lines"]
+    assert [t["name"] for t in lines[:2]] == ["Progression", "Death without progression"]
+    data = first_event_split(
+        load_bundled_cohort().data, "pfs_months", "pfs_event", "os_months", "os_event"
+    )
+    ref = cuminc(data, "cr_time", "cr_status", "treatment", codes=CODES)
+    top = stacked_cif(ref, "IMRT+TACE").top  # the first arm's chart: the bands' upper edges
+    assert [t["last"] for t in lines[:2]] == pytest.approx([top[0][-1], top[1][-1]], abs=1e-9)
+    app.screenshot("competing_bundled_stacked")
 
 
 def test_competing_page_on_an_uploaded_pbc_cohort(app, tmp_path):
