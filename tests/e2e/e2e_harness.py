@@ -162,7 +162,9 @@ class StreamlitServer:
         ``port``: a given port (a restart on the same address), else a free one."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path or ARTIFACTS / "streamlit.log"
+        # one log per pytest-xdist worker: each worker runs its own session server
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        self.log_path = log_path or ARTIFACTS / f"streamlit{'-' + worker if worker else ''}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         cmd = [

@@ -62,8 +62,12 @@ FIGURES = [
 SIZES = {"slide-1920": (1920, 1080), "slide-4x3": (1024, 768), "journal-1col-300": None}
 
 
-@pytest.mark.parametrize("preset", list(SIZES))
-@pytest.mark.parametrize(("kind", "path", "key"), FIGURES)
+# Each kind once, each preset once: the pixel sizes of every kind x preset are checked without a
+# browser (tests/test_figure_parity.py, tests/test_figure_layout.py); here the page's button is.
+CASES = [(*f, p) for f, p in zip(FIGURES, SIZES, strict=True)]
+
+
+@pytest.mark.parametrize(("kind", "path", "key", "preset"), CASES)
 def test_exported_png_of_every_kind_at_slide_and_journal_presets(app, kind, path, key, preset):
     app.goto(path.format(p=preset))
     name, data = _download(app, key)
