@@ -48,15 +48,22 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _chromium_children() -> list[int]:
+    """kaleido's chromium processes: below choreographer's wrapper, started through our
+    launcher. Never the browser tests' Playwright chromium, which is also a descendant of
+    this process when pytest-xdist runs both in one worker."""
     out = []
     for pid in _children(os.getpid()):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"chrom" in cmd:
-            out.append(pid)
+        cmd = _cmdline(pid)
+        if b"chromium_wrapper" in cmd and b"hccdash-chromium-" in cmd:
+            out += [pid, *(c for c in _children(pid) if b"chrom" in _cmdline(c))]
     return out
 
 
@@ -119,10 +126,7 @@ def test_kaleidos_chromium_runs_with_background_networking_and_dns_off(fig):
     export.figure_bytes(fig, "png", 400, 300)
     cmdlines = []
     for pid in _chromium_children():
-        try:
-            cmdlines.append(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"))
-        except OSError:
-            continue
+        cmdlines.append(_cmdline(pid).split(b"\0"))
     browsers = [c for c in cmdlines if any(a.endswith(b"/chromium") for a in c[:1])]
     assert browsers, f"no chromium browser process among {len(cmdlines)} children"
     for argv in browsers:
