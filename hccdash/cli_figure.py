@@ -124,7 +124,7 @@ def spec_from_args(args: argparse.Namespace, kind: str) -> FigureSpec:
 
 def _cohort_view(args: argparse.Namespace):
     """The file as a Cohort, filtered by ``--filter``, and the filters' description."""
-    from hccdash.filters import FilterSpec, apply_filters, describe, filter_labels
+    from hccdash.filters import FilterSpec, apply_filters, describe, filter_labels, role_columns
     from hccdash.schema import Cohort, codebook_path
 
     codebook = getattr(args, "codebook", None)
@@ -139,7 +139,7 @@ def _cohort_view(args: argparse.Namespace):
     else:
         full = _read(args.file)
         cohort = Cohort(name=Path(args.file).name, data=full, source=Path(args.file).name)
-    fspec, warnings = FilterSpec.from_query(_query(args), full)
+    fspec, warnings = FilterSpec.from_query(_query(args), full, role_columns(cohort))
     for message in warnings:
         print(f"{PROG}: {message}", file=sys.stderr)
     return cohort, apply_filters(full, fspec), describe(fspec, filter_labels(cohort))
