@@ -179,3 +179,36 @@ def test_upload_with_its_codebook_gets_its_roles_names_and_unit():
     assert grade["rfs_events"].tolist() == REF["gbsg2"]["tgrade"]["events"]
     p = grade["rfs_p"].dropna().iloc[0]
     assert p == pytest.approx(REF["gbsg2"]["logrank_tgrade"]["p"], rel=1e-6)
+
+
+def test_a_codebook_preset_of_any_numeric_variable_is_one_click(monkeypatch, tmp_path):
+    """GBSG2's age grouping marked ``preset``: "More filters" on age offers its two groups."""
+    doc = json.loads((PUBLIC / "gbsg2.codebook.json").read_text())
+    age = next(v for v in doc["variables"] if v["name"] == "age")
+    age["groupings"][0]["preset"] = True
+    book = tmp_path / "gbsg2.codebook.json"
+    book.write_text(json.dumps(doc))
+    monkeypatch.setenv(DATA_ENV, str(PUBLIC / "gbsg2.csv"))
+    monkeypatch.setenv(CODEBOOK_ENV, str(book))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.sidebar.multiselect(key="f_more_cols").set_value(["age"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    buttons = {b.label: b for b in at.sidebar.button if b.key.startswith("f_xp_age_btn_")}
+    assert list(buttons) == ["≤50 years", ">50 years"]
+    ages = pd.read_csv(PUBLIC / "gbsg2.csv")["age"]
+    buttons["≤50 years"].click().run()
+    assert _count(at) == f"n = {int((ages <= 50).sum())} of 686 patients"
+    assert at.sidebar.slider(key="f_x_age").value == (float(ages.min()), 50.0)
+    next(b for b in at.sidebar.button if b.label == ">50 years").click().run()
+    assert _count(at) == f"n = {int((ages > 50).sum())} of 686 patients"
+
+
+def test_a_server_file_whose_unit_does_not_fit_names_the_codebook_fix(tmp_path):
+    """GBSG2's ``time`` (days, not named so) read without a codebook: one message with the
+    unit and the fix; nothing is excluded."""
+    with pytest.raises(InputError) as info:
+        load_cohort_file(PUBLIC / "gbsg2.csv")
+    text = str(info.value)
+    assert text.startswith("gbsg2.csv: Read as months, the longest follow-up is 222 years")
+    assert "these look like days; fix: give a codebook" in text and '"unit": "days"' in text

@@ -223,6 +223,50 @@ def _set_kps(value: tuple[int, int], bounds: tuple[int, int, int]) -> None:
     st.session_state["f_kps"] = _clamp_kps(value, bounds)
 
 
+def range_presets(grouping: Grouping, values: pd.Series) -> dict[str, tuple[float, float]]:
+    """A codebook grouping as one-click ranges of a numeric slider over ``values``: the low
+    group from the smallest value to the cut, the high group from the smallest value above
+    the cut to the largest (exact on the data), in the grouping's display order; a group
+    without values is left out.
+
+    >>> g = Grouping("Age: ≤50 vs >50", 50, ("≤50", ">50"), preset=True)
+    >>> range_presets(g, pd.Series([31.0, 50.0, 50.5, 77.0]))
+    {'≤50': (31.0, 50.0), '>50': (50.5, 77.0)}
+    """
+    num = pd.to_numeric(values, errors="coerce").dropna()
+    low, high = grouping.labels
+    ranges: dict[str, tuple[float, float]] = {}
+    below, above = num[num <= grouping.cut], num[num > grouping.cut]
+    if len(below):
+        ranges[low] = (float(num.min()), float(below.max()))
+    if len(above):
+        ranges[high] = (float(above.min()), float(num.max()))
+    return {label: ranges[label] for label in grouping.level_order() if label in ranges}
+
+
+def _set_range(key: str, value: tuple[float, float]) -> None:
+    st.session_state[key] = value
+
+
+def _range_presets(cohort: Cohort, column: str, key: str) -> None:
+    """One-click buttons of the codebook's preset groupings of a "more filters" column."""
+    for grouping in (g for g in cohort.groupings(column) if g.preset):
+        presets = range_presets(grouping, cohort.data[column])
+        if not presets:
+            continue
+        st.caption(esc_md(f"One click: {grouping.name}"))
+        cols = st.columns(len(presets))
+        for col, (label, rng) in zip(cols, presets.items(), strict=True):
+            col.button(
+                label,
+                key=preset_key(f"xp_{column}", label),
+                on_click=_set_range,
+                args=(key, rng),
+                width="stretch",
+                help=esc_md(f"Set the {cohort.short_label(column)} range to the group {label}"),
+            )
+
+
 def _role_levels(cohort: Cohort, column: str) -> list[str]:
     """The codebook's levels (even those absent from the data), then any other value."""
     v = cohort.variable(column)
@@ -345,10 +389,11 @@ def _widgets(cohort: Cohort, roles: dict[str, str]) -> FilterSpec:
                     a, b = (max(lo_f, min(hi_f, float(v))) for v in cur)
                     st.session_state[key] = (min(a, b), max(a, b))
                 rng = st.slider(esc_label(cohort.short_label(column)), lo_f, hi_f, key=key)
+                _range_presets(cohort, column, key)
                 if (float(rng[0]), float(rng[1])) != (lo_f, hi_f):
                     extra.append((column, (float(rng[0]), float(rng[1]))))
             else:
-                levels_x = _levels(data, column)
+                levels_x = _role_levels(cohort, column)  # the codebook's order, then others
                 if key in st.session_state:
                     st.session_state[key] = [v for v in st.session_state[key] if v in levels_x]
                 picked = st.multiselect(
