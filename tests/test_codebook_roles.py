@@ -212,3 +212,35 @@ def test_a_server_file_whose_unit_does_not_fit_names_the_codebook_fix(tmp_path):
     text = str(info.value)
     assert text.startswith("gbsg2.csv: Read as months, the longest follow-up is 222 years")
     assert "these look like days; fix: give a codebook" in text and '"unit": "days"' in text
+
+
+def test_unknown_event_words_are_asked_about_and_read_as_censored(tmp_path):
+    """The veterans' file with 'LTFU' and 'Lost to follow-up' for some of its 'alive' rows:
+    the data page names them, reads them as censored (nothing excluded), and the medians are
+    the original file's (R: ``survfit(Surv(Survival_in_days, dead) ~ Treatment, v)``)."""
+    frame = pd.read_csv(PUBLIC / "veterans.csv")
+    alive = frame.index[frame["Status"] == "alive"]
+    frame.loc[alive[:3], "Status"] = "LTFU"
+    frame.loc[alive[3:5], "Status"] = "Lost to follow-up"
+    raw = frame.to_csv(index=False).encode()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="up_file").set_value(("veterans_ltfu.csv", raw, "text/csv")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    info = " ".join(i.value for i in at.info).replace("\\", "").lower()
+    assert "2 value(s) not recognised" in info and "'ltfu'" in info and "read as censored" in info
+    censored = {v.lower() for v in at.multiselect(key="map_os_ce").value}
+    assert censored == {"alive", "ltfu", "lost to follow-up"}
+    summary = next(d.value for d in at.dataframe if "median follow-up" in d.value.columns)
+    assert (summary["patients"].iloc[0], summary["events"].iloc[0]) == (137, 128)
+    at.button(key="up_confirm").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _count(at) == "n = 137 of 137 patients"
+    from hccdash.nonparametric import kaplan_meier, median_survival
+
+    ref = json.loads((ROOT / "tests/reference/public/public_reference.json").read_text())
+    cohort = at.session_state["hccdash_uploaded_cohort"]
+    km = kaplan_meier(cohort.data, "os_months", "os_event", "treatment")
+    got = [median_survival(c).median * DAYS for c in km.curves]
+    assert got == pytest.approx(ref["veterans"]["km"]["median"], rel=1e-9)
