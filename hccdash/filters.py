@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hccdash.codebook import level_text
 from hccdash.errors import InputError, preview_labels
 from hccdash.schema import ASCITES, CHILD_PUGH, ENDPOINTS, KPS, PVTT, ROLE_COLUMNS, TREATMENT
 
@@ -65,7 +66,7 @@ def slug(value: object) -> str:
 
     ``"Arm B+C"`` -> ``"arm_b_c"``, ``"Control"`` -> ``"control"``.
     """
-    return re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_")
+    return re.sub(r"[^0-9a-z]+", "_", level_text(value).strip().lower()).strip("_")
 
 
 def yes_no(value: object) -> str | None:
@@ -282,7 +283,7 @@ def _last(value: str | Sequence[str]) -> str:
 def _levels_of(data: pd.DataFrame, column: str) -> list[str]:
     if column not in data.columns:
         return []
-    return sorted({str(v) for v in data[column].dropna().unique()})
+    return sorted({level_text(v) for v in data[column].dropna().unique()})
 
 
 def _parse_levels(
@@ -415,7 +416,7 @@ def _by_unique(col: pd.Series, fn) -> pd.Series:
 
 def _category_mask(col: pd.Series, values: Sequence[str]) -> pd.Series:
     wanted = {str(v).lower() for v in values}
-    return _by_unique(col, lambda v: v is not None and str(v).lower() in wanted).astype(bool)
+    return _by_unique(col, lambda v: v is not None and level_text(v).lower() in wanted).astype(bool)
 
 
 def apply_filters(data: pd.DataFrame, spec: FilterSpec) -> pd.DataFrame:

@@ -244,3 +244,13 @@ def test_unknown_event_words_are_asked_about_and_read_as_censored(tmp_path):
     km = kaplan_meier(cohort.data, "os_months", "os_event", "treatment")
     got = [median_survival(c).median * DAYS for c in km.curves]
     assert got == pytest.approx(ref["veterans"]["km"]["median"], rel=1e-9)
+
+
+def test_roles_on_numeric_codes_match_their_levels_as_written():
+    """R's veteran codes the arm 1/2; with a missing cell the column is float (1.0, 2.0), and
+    the codebook's levels "1"/"2" must still select those rows (level text, not repr)."""
+    data = pd.DataFrame({"trt": [1.0, 2.0, None, 2.0], "stage": [1.0, 3.0, 3.0, None]})
+    roles = {"treatment": "trt", "child_pugh": "stage"}
+    spec, warnings = FilterSpec.from_query({"trt": "2", "stage": "3"}, data, roles)
+    assert warnings == [] and (spec.arm, spec.child_pugh) == ("2", ("3",))
+    assert apply_filters(data, spec).index.tolist() == [1]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hccdash.codebook import Grouping
+from hccdash.codebook import Grouping, level_text
 from hccdash.filters import (
     PAGE_KEYS,
     ROLE_KEYS,
@@ -130,7 +130,7 @@ def _clamp_kps(value: tuple[int, int], bounds: tuple[int, int, int]) -> tuple[in
 
 
 def _levels(data: pd.DataFrame, column: str) -> list[str]:
-    return sorted({str(v) for v in data[column].dropna().unique()})
+    return sorted({level_text(v) for v in data[column].dropna().unique()})
 
 
 @cohort_cache(**SCAN)
