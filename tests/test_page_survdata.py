@@ -138,3 +138,32 @@ def test_univariate_table_checks_the_survival_objects_it_is_given(bad):
         surv = [survival_data(cohort.data.iloc[:5], e.time, e.event) for e in eps]
     with pytest.raises(InputError, match="survival"):
         univariate_table(cohort.data, cohort.factors(), eps, surv=surv)
+
+
+def test_cox_page_on_another_disease_equals_r(monkeypatch):
+    """Veterans' lung cancer, filtered by its codebook's range role (Karnofsky_score 60-99),
+    Karnofsky numeric (the codebook's cut toggled off). R: ``coxph(Surv(Survival_in_days,
+    dead) ~ Treatment + Celltype + Karnofsky_score, subset(v, Karnofsky_score >= 60))``
+    (tests/reference/public/roles_reference.R)."""
+    import json
+
+    from hccdash.cohortfile import CODEBOOK_ENV, DATA_ENV
+
+    root = Path(APP).parent
+    ref = json.loads((root / "tests/reference/public/roles_reference.json").read_text())
+    k60 = ref["veterans"]["k60"]
+    monkeypatch.setenv(DATA_ENV, str(root / "tests/data/public/veterans.csv"))
+    monkeypatch.setenv(CODEBOOK_ENV, str(root / "tests/data/public/veterans.codebook.json"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["Karnofsky_score"] = "60-99"
+    at.run()
+    at.switch_page("pages/cox.py").run()
+    at.toggle(key="cox_paper_cuts").set_value(False).run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Patients used"], shown["Events"]) == (str(k60["n"]), str(k60["events"]))
+    assert shown["Concordance (C)"] == f"{k60['concordance']:.3f}"
+    terms = next(d.value for d in at.dataframe if "hr" in d.value.columns)
+    multi = terms[terms["model"] == "multivariable"]
+    assert multi["coef"].tolist() == pytest.approx(k60["coef"], rel=1e-6)
+    assert multi["p_value"].tolist() == pytest.approx(k60["p"], rel=1e-6)
