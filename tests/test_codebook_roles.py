@@ -254,3 +254,17 @@ def test_roles_on_numeric_codes_match_their_levels_as_written():
     spec, warnings = FilterSpec.from_query({"trt": "2", "stage": "3"}, data, roles)
     assert warnings == [] and (spec.arm, spec.child_pugh) == ("2", ("3",))
     assert apply_filters(data, spec).index.tolist() == [1]
+
+
+def test_the_cohort_page_compares_the_codebook_treatment_role_by_default(monkeypatch):
+    at = _server_app(monkeypatch)
+    by = at.selectbox(key="cohort_by")
+    assert by.value == "Treatment"
+    v = pd.read_csv(PUBLIC / "veterans.csv")
+    table = next(
+        d.value for d in at.dataframe if any("standard" in str(c) for c in d.value.columns)
+    )
+    counts = v["Treatment"].value_counts()
+    header = " ".join(map(str, table.columns))
+    assert f"standard (n={counts['standard']})" in header, header
+    assert f"test (n={counts['test']})" in header, header
