@@ -471,16 +471,44 @@ def filter_labels(cohort) -> dict[str, str]:
     return {str(c): cohort.short_label(str(c)) for c in cohort.data.columns}
 
 
-def describe(spec: FilterSpec, labels: Mapping[str, str] | None = None) -> str:
+def filter_levels(cohort) -> dict[str, dict[str, str]]:
+    """Level text by slug of the treatment and yes/no role columns of a
+    :class:`~hccdash.schema.Cohort` (the codebook's levels, else the data's), so that
+    :func:`describe` says ``IMRT+TACE`` where the spec keeps ``imrt_tace``."""
+    out: dict[str, dict[str, str]] = {}
+    for role in (TREATMENT, PVTT, ASCITES):
+        column = cohort.role(role)
+        if column is None:
+            continue
+        v = cohort.variable(column)
+        levels = list(v.levels) if v is not None and v.levels else _levels_of(cohort.data, column)
+        out[column] = {slug(x): x for x in levels}
+    return out
+
+
+def describe(
+    spec: FilterSpec,
+    labels: Mapping[str, str] | None = None,
+    levels: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """One line saying which filters are set, for captions and methods text.
 
     ``labels`` maps a column (or role column) to its display label (``Cohort.short_label``);
-    without one the column name is used.
+    without one the column name is used. ``levels`` maps a role column to its level text by
+    slug (:func:`filter_levels`); without it the slug is shown.
+
+    >>> spec = FilterSpec(arm="arm_b_c", roles=(("treatment", "Arm"),))
+    >>> describe(spec, {"Arm": "Study arm"}, {"Arm": {"arm_b_c": "Arm B+C"}})
+    'Study arm Arm B+C'
     """
     lab = dict(labels or {})
+    lev = {k: dict(v) for k, v in (levels or {}).items()}
 
     def name(column: str) -> str:
         return lab.get(column, column)
+
+    def level(column: str, value: str) -> str:
+        return lev.get(column, {}).get(value, value)
 
     parts: list[str] = []
     col = spec.column
@@ -490,13 +518,13 @@ def describe(spec: FilterSpec, labels: Mapping[str, str] | None = None) -> str:
         lo, hi = spec.kps
         kps = name(col(KPS))
         parts.append(f"{kps} {lo}" if lo == hi else f"{kps} {lo}–{hi}")
-    if spec.pvtt is not None:
-        parts.append(f"{name(col(PVTT))} " + spec.pvtt)
-    if spec.ascites is not None:
-        parts.append(f"{name(col(ASCITES))} " + spec.ascites)
+    for role, value in ((PVTT, spec.pvtt), (ASCITES, spec.ascites)):
+        if value is not None:  # yes/no as they are; other levels by their text
+            text = value if value in {"yes", "no"} else level(col(role), value)
+            parts.append(f"{name(col(role))} " + text)
     if spec.arm is not None:
         arm = col(TREATMENT)
-        parts.append(f"{lab.get(arm, 'arm' if arm == TREATMENT else arm)} " + spec.arm)
+        parts.append(f"{lab.get(arm, 'arm' if arm == TREATMENT else arm)} " + level(arm, spec.arm))
     for column, values in spec.extra:
         if _is_range(values):
             parts.append(f"{name(column)} {values[0]:g}–{values[1]:g}")

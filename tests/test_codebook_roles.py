@@ -268,3 +268,13 @@ def test_the_cohort_page_compares_the_codebook_treatment_role_by_default(monkeyp
     header = " ".join(map(str, table.columns))
     assert f"standard (n={counts['standard']})" in header, header
     assert f"test (n={counts['test']})" in header, header
+
+
+def test_filter_captions_say_the_level_not_its_url_slug():
+    from hccdash.filters import filter_levels
+    from hccdash.schema import load_bundled_cohort
+
+    bundled = load_bundled_cohort()
+    spec, _ = FilterSpec.from_query({"arm": "imrt_tace"}, bundled.data, role_columns(bundled))
+    text = describe(spec, filter_labels(bundled), filter_levels(bundled))
+    assert text == "Treatment arm IMRT+TACE"

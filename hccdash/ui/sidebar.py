@@ -25,6 +25,7 @@ from hccdash.filters import (
     describe,
     events_per_endpoint,
     filter_labels,
+    filter_levels,
     role_columns,
     slug,
 )
@@ -95,7 +96,7 @@ class FilteredView:
     @property
     def filters_text(self) -> str:
         """The filters in one line with the cohort's own labels (captions, methods)."""
-        return describe(self.spec, filter_labels(self.cohort))
+        return describe(self.spec, filter_labels(self.cohort), filter_levels(self.cohort))
 
 
 def _cohort_id(cohort: Cohort) -> tuple[object, ...]:
