@@ -474,7 +474,7 @@ def filter_labels(cohort) -> dict[str, str]:
 def filter_levels(cohort) -> dict[str, dict[str, str]]:
     """Level text by slug of the treatment and yes/no role columns of a
     :class:`~hccdash.schema.Cohort` (the codebook's levels, else the data's), so that
-    :func:`describe` says ``IMRT+TACE`` where the spec keeps ``imrt_tace``."""
+    :func:`describe` says ``Arm B+C`` where the spec keeps ``arm_b_c``."""
     out: dict[str, dict[str, str]] = {}
     for role in (TREATMENT, PVTT, ASCITES):
         column = cohort.role(role)
