@@ -126,7 +126,14 @@ def spec_from_args(args: argparse.Namespace, kind: str, prefix: str = "fig") -> 
 
 def _cohort_view(args: argparse.Namespace):
     """The file as a Cohort, filtered by ``--filter``, and the filters' description."""
-    from hccdash.filters import FilterSpec, apply_filters, describe, filter_labels
+    from hccdash.filters import (
+        FilterSpec,
+        apply_filters,
+        describe,
+        filter_labels,
+        filter_levels,
+        role_columns,
+    )
     from hccdash.schema import Cohort, codebook_path
 
     codebook = getattr(args, "codebook", None)
@@ -141,10 +148,11 @@ def _cohort_view(args: argparse.Namespace):
     else:
         full = _read(args.file)
         cohort = Cohort(name=Path(args.file).name, data=full, source=Path(args.file).name)
-    fspec, warnings = FilterSpec.from_query(_query(args), full)
+    fspec, warnings = FilterSpec.from_query(_query(args), full, role_columns(cohort))
     for message in warnings:
         print(f"{PROG}: {message}", file=sys.stderr)
-    return cohort, apply_filters(full, fspec), describe(fspec, filter_labels(cohort))
+    text = describe(fspec, filter_labels(cohort), filter_levels(cohort))
+    return cohort, apply_filters(full, fspec), text
 
 
 def _km(args: argparse.Namespace, spec: FigureSpec):

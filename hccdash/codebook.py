@@ -37,6 +37,9 @@ FORMAT = "hccdash-codebook"
 VERSION = 1
 KINDS: tuple[str, ...] = ("id", "binary", "categorical", "ordinal", "numeric", "date")
 MAX_LEVELS = 12  # more distinct texts than this: not a factor by default
+# The sidebar's filter roles (hccdash.schema.ROLE_COLUMNS: also their canonical column names):
+# a level list, a range, two yes/no filters and the treatment arm.
+ROLES: tuple[str, ...] = ("child_pugh", "kps", "pvtt", "ascites", "treatment")
 
 
 def _fail(where: str, problem: str) -> InputError:
@@ -121,6 +124,8 @@ class Variable:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise _fail(f"variable {self.name!r}", f"kind {self.kind!r} is not one of {KINDS}")
+        if self.role is not None and self.role not in ROLES:
+            raise _fail(f"variable {self.name!r}", f"role {self.role!r} is not one of {ROLES}")
         if self.reference is not None and self.levels and self.reference not in self.levels:
             raise _fail(
                 f"variable {self.name!r}",
@@ -241,6 +246,14 @@ class Codebook:
         dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:
             raise _fail("endpoints", f"keys {preview_labels(dup)} used twice")
+        roles = [v.role for v in self.variables if v.role is not None]
+        dup = sorted({r for r in roles if roles.count(r) > 1})
+        if dup:
+            twice = [v.name for v in self.variables if v.role in dup]
+            raise _fail(
+                "variables",
+                f"role {preview_labels(dup)} given to {preview_labels(twice)}; one column per role",
+            )
 
     def variable(self, name: str) -> Variable | None:
         return next((v for v in self.variables if v.name == name), None)

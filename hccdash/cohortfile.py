@@ -48,7 +48,7 @@ def load_cohort_file(path: str | Path, codebook: str | Path | Codebook | None = 
     """
     from hccdash import datacheck
     from hccdash import io as hio
-    from hccdash.mapping import guess_mapping, mapping_codebook
+    from hccdash.mapping import guess_mapping, mapping_codebook, unit_check
     from hccdash.validate import complete_cases, validate_survival
 
     path = Path(path)
@@ -73,6 +73,14 @@ def load_cohort_file(path: str | Path, codebook: str | Path | Codebook | None = 
             f"{path.name}: no time and event columns recognised (columns: "
             f"{', '.join(map(repr, list(table.data.columns)[:8]))}); fix: give a codebook "
             f"({CODEBOOK_ENV} or --codebook) naming the endpoint's time and event columns."
+        )
+    advice = unit_check(table.data, mapping)
+    if advice is not None:  # a unit that does not fit: say which, never drop the rows
+        said = advice.message.rsplit(". ", 1)[0].rstrip(".")
+        raise InputError(
+            f"{path.name}: {said}; fix: give a codebook ({CODEBOOK_ENV} or --codebook) whose "
+            f'endpoint has "unit": "{advice.suggested}" (the data page writes one: upload the '
+            "file, choose the unit, download the codebook)."
         )
     report = datacheck.check(table.data, mapping)
     if report.fatal:

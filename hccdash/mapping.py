@@ -1076,14 +1076,36 @@ def mapping_codebook(
     cb = Codebook(
         variables=tuple(variables), endpoints=tuple(endpoints), id_column=schema.PATIENT_ID
     )
-    return merge_codebooks(cb, loaded) if loaded is not None else cb
+    if loaded is None:
+        return cb
+    # The loaded codebook names the file's columns; the cohort frame has the canonical names
+    # of the mapped endpoint and role columns.
+    renamed = {src: c for c, src in roles.items()}
+    by_source = {(s[4], s[5]): (s[2], s[3]) for s in slots if s[4] is not None}
+    loaded = replace(
+        loaded,
+        variables=tuple(replace(v, name=renamed.get(v.name, v.name)) for v in loaded.variables),
+        endpoints=tuple(
+            replace(x, time=by_source[(x.time, x.event)][0], event=by_source[(x.time, x.event)][1])
+            if (x.time, x.event) in by_source
+            else x
+            for x in loaded.endpoints
+        ),
+    )
+    return merge_codebooks(cb, loaded)
 
 
 def merge_codebooks(base: Codebook, loaded: Codebook) -> Codebook:
     """``base`` with everything ``loaded`` describes taken from ``loaded`` (variables by
     name; endpoints by their time and event columns, else by key)."""
     present = {v.name for v in base.variables}
-    described = tuple(v for v in loaded.variables if v.name in present)
+    # A role the mapping gave to a column stays with it (one column per role).
+    mapped = {v.role: v.name for v in base.variables if v.role is not None}
+    described = tuple(
+        v if v.role is None or mapped.get(v.role, v.name) == v.name else replace(v, role=None)
+        for v in loaded.variables
+        if v.name in present
+    )
     names = {v.name for v in described}
     # The loaded codebook's variables in its order (its tables' order), then the others.
     variables = described + tuple(v for v in base.variables if v.name not in names)

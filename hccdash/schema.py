@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import resources
-from hccdash.codebook import Codebook, Grouping, Variable, level_text, r_levels
+from hccdash.codebook import ROLES, Codebook, Grouping, Variable, level_text, r_levels
 
 REPO_ROOT = resources.REPO_ROOT
 # The bundled cohort: inside the installed package, or data/ of a source checkout.
@@ -37,8 +37,9 @@ PFS_TIME, PFS_EVENT = "pfs_months", "pfs_event"
 # Entry (delayed-entry start) times of an uploaded cohort's endpoints, in months.
 OS_ENTRY, PFS_ENTRY = "os_entry_months", "pfs_entry_months"
 # Columns with a sidebar filter of their own (when present in the cohort).
-CHILD_PUGH, KPS, PVTT, ASCITES, TREATMENT = "child_pugh", "kps", "pvtt", "ascites", "treatment"
-ROLE_COLUMNS: tuple[str, ...] = (CHILD_PUGH, KPS, PVTT, ASCITES, TREATMENT)
+# The roles' home is hccdash.codebook.ROLES (a codebook may give them to any column).
+CHILD_PUGH, KPS, PVTT, ASCITES, TREATMENT = ROLES
+ROLE_COLUMNS: tuple[str, ...] = ROLES
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from hccdash.cox import CoxResult, cox_fit
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import kaplan_meier, median_survival
 from hccdash.schema import Endpoint, Factor
+from hccdash.survdata import SurvData, survival_data
 
 __all__ = [
     "EndpointCell",
@@ -141,10 +142,34 @@ def _nan(v: float | None) -> float:
     return np.nan if v is None else float(v)
 
 
-def _factor_frame(data: pd.DataFrame, factor: Factor, endpoint: Endpoint) -> pd.DataFrame:
-    frame = data[[endpoint.time, endpoint.event]].copy()
-    frame[_LEVEL] = factor.values(data).astype(object).where(lambda s: s.notna(), None)
-    return frame
+def _factor_surv(surv: SurvData, data: pd.DataFrame, factor: Factor) -> SurvData:
+    """The endpoint's validated survival data over a frame holding the factor's levels."""
+    levels = factor.values(data).astype(object).where(lambda s: s.notna(), None)
+    return surv.with_frame(pd.DataFrame({_LEVEL: levels}, index=data.index))
+
+
+def _endpoint_surv(
+    data: pd.DataFrame, endpoints: Sequence[Endpoint], surv: Sequence[SurvData] | None
+) -> list[SurvData]:
+    """One validated survival object per endpoint: ``surv`` as given (checked to be built on
+    ``data`` for these endpoints), else built here, once per endpoint."""
+    if surv is None:
+        return [survival_data(data, e.time, e.event, endpoint=e.key) for e in endpoints]
+    surv = list(surv)
+    if len(surv) != len(endpoints):
+        raise InputError(
+            f"Got {len(surv)} survival objects for {len(endpoints)} endpoints; give one per "
+            "endpoint, in the same order."
+        )
+    for sd, e in zip(surv, endpoints, strict=True):
+        if (sd.time_col, sd.event_col) != (e.time, e.event) or sd.n != len(data):
+            raise InputError(
+                f"The survival data of endpoint {e.key!r} were built on columns "
+                f"{sd.time_col!r}/{sd.event_col!r} of {sd.n} rows, not {e.time!r}/{e.event!r} "
+                f"of these {len(data)} rows; build them from this frame "
+                "(hccdash.survdata.survival_data)."
+            )
+    return surv
 
 
 def _check_columns(data: pd.DataFrame, factors, endpoints) -> None:
@@ -167,6 +192,7 @@ def univariate_table(
     *,
     conf_type: str = "log-log",
     conf_level: float = 0.95,
+    surv: Sequence[SurvData] | None = None,
 ) -> UnivariateTable:
     """The univariate table (Table 1 layout): per factor level, n, events and median
     survival with CI for each endpoint, and the log-rank p per factor and endpoint.
@@ -184,6 +210,10 @@ def univariate_table(
         Median CI transform (:func:`hccdash.nonparametric.kaplan_meier`).
     conf_level : float
         Median CI level.
+    surv : sequence of SurvData, optional
+        The validated survival data of ``data``, one per endpoint in order
+        (:func:`hccdash.survdata.survival_data`); built here when not given. Every factor
+        and endpoint uses them as they are: the endpoint columns are validated once.
 
     Returns
     -------
@@ -198,6 +228,7 @@ def univariate_table(
     """
     factors, endpoints = list(factors), list(endpoints)
     _check_columns(data, factors, endpoints)
+    per_endpoint = _endpoint_surv(data, endpoints, surv)
     keys = tuple(e.key for e in endpoints)
     rows: list[LevelRow] = []
     tests: list[FactorTest] = []
@@ -208,12 +239,10 @@ def univariate_table(
             messages.append(f"{factor.label}: no patient has a value; left out.")
             continue
         per_level: dict[str, list[EndpointCell]] = {lev: [] for lev in levels}
-        for endpoint in endpoints:
-            frame = _factor_frame(data, factor, endpoint)
+        for endpoint, sd in zip(endpoints, per_endpoint, strict=True):
+            frame = _factor_surv(sd, data, factor)
             km = kaplan_meier(
                 frame,
-                endpoint.time,
-                endpoint.event,
                 group=_LEVEL,
                 conf_type=conf_type,
                 conf_level=conf_level,
@@ -251,7 +280,7 @@ def univariate_table(
 
 def _logrank(frame, factor: Factor, endpoint: Endpoint, levels, messages) -> FactorTest:
     try:
-        res = survdiff(frame, endpoint.time, endpoint.event, _LEVEL, levels=list(levels))
+        res = survdiff(frame, group=_LEVEL, levels=list(levels))
     except AnalysisError as exc:
         msg = f"{factor.label}, {endpoint.label}: log-rank test not computed ({exc})"
         messages.append(msg)

@@ -48,7 +48,8 @@ st.subheader("Baseline characteristics")
 report_tables = []
 columns = [c for c in cohort.data.columns if cohort.data[c].dropna().nunique() <= 20]
 options = ["(overall only)", *columns]
-default = options.index(TREATMENT) if TREATMENT in options else 0
+arm = cohort.role(TREATMENT)  # the codebook's treatment role, whatever its column's name
+default = options.index(arm) if arm in options else 0
 by = st.selectbox("Compare groups of", options, index=default, key="cohort_by")
 if not too_few_patients(view.n, minimum=1, what="a baseline table"):
     with guarded("The baseline table"):

@@ -22,9 +22,10 @@ from hccdash.ui.common import (
 )
 from hccdash.ui.cox_extras import extras_legend, render_cox_extras
 from hccdash.ui.cox_view import (
-    codebook_grouped,
     covariate_candidates,
+    grouped_cohort,
     grouping_names,
+    model_surv,
     reference_options,
 )
 from hccdash.ui.figure_panel import figure_panel, show_spec_figure
@@ -72,7 +73,6 @@ use_paper_cuts = bool(groupings) and c2.toggle(
     value=True,
     key="cox_paper_cuts",
 )
-model_data = codebook_grouped(cohort, data, covariates) if use_paper_cuts else data
 # The codebook's delayed entry of this endpoint: every model below is Surv(entry, time, event).
 entry = cohort.entry_column(key)
 if entry is not None:
@@ -83,7 +83,7 @@ if entry is not None:
         ),
         icon=":material/login:",
     )
-full_data = codebook_grouped(cohort, full, covariates) if use_paper_cuts else full
+full_data = grouped_cohort(cohort, covariates, use_paper_cuts)
 
 reference = {}
 refs = reference_options(full_data, covariates, cohort)
@@ -100,9 +100,14 @@ report_tables = []
 if not covariates:
     st.info("Choose at least one covariate.")
 elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
+    model_data = data  # the "More models" tabs' frame (grouped below when it can be built)
     with guarded("The Cox model"):
+        # One validated survival object of this view and endpoint (covariates grouped at the
+        # codebook's cut points when asked): every model and test below takes it.
+        surv = model_surv(cohort, data, endpoint, covariates, use_paper_cuts)
+        model_data = surv.frame
         fit = cache.cox_fit(
-            model_data,
+            surv,
             endpoint.time,
             endpoint.event,
             tuple(covariates),
@@ -128,9 +133,8 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             ref = {cov: reference[cov]} if cov in reference else None
             try:
                 univariable[cov] = cache.cox_fit(
-                    model_data, endpoint.time, endpoint.event, (cov,), ties, ref, None, penalized,
-                    entry,
-                )  # fmt: skip
+                    surv, endpoint.time, endpoint.event, (cov,), ties, ref, None, penalized, entry
+                )
             except HccdashError:
                 univariable[cov] = None
         merged = cox_merge_model(
@@ -179,7 +183,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         st.subheader("Proportional hazards (scaled Schoenfeld residuals)")
         with guarded("The proportional-hazards test"):
             ph = cache.cox_zph(
-                model_data,
+                surv,
                 endpoint.time,
                 endpoint.event,
                 tuple(covariates),

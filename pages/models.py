@@ -45,6 +45,9 @@ if too_few_patients(view.n, minimum=6, what="a risk model"):
 
 # ---- choices -------------------------------------------------------------------------------
 candidates = list(M.candidate_features(cohort.data))
+# the cohort's role columns (the codebook's, whatever their names) as the default features
+role_features = [cohort.role(r) for r in ("treatment", "child_pugh", "kps", "pvtt")]
+role_features = [c for c in role_features if c is not None]
 c1, c2, c3 = st.columns([1, 3, 2])
 endpoint = c1.radio(
     "Endpoint", list(endpoints), format_func=str.upper, horizontal=True, key="models_endpoint"
@@ -52,7 +55,7 @@ endpoint = c1.radio(
 features = c2.multiselect(
     "Features (baseline columns)",
     candidates,
-    default=[f for f in M.default_features(cohort.data) if f in candidates],
+    default=[f for f in M.default_features(cohort.data, role_features) if f in candidates],
     key="models_features",
     help="Categorical columns are one-hot encoded against their first level; numeric columns "
     "are standardised for the Cox models. Outcome columns (failure mode, response) are not "

@@ -23,7 +23,7 @@ reconstruction_notice(cohort)
 sites = [c for c in RESPONSE_COLUMNS if c in data.columns]
 figures, tables = {}, {}
 report_tables = []
-by = TREATMENT if TREATMENT in data.columns else None
+by = cohort.role(TREATMENT)  # the codebook's treatment role, whatever its column's name
 if not sites:
     st.info(
         "The cohort has no RECIST best-response column (intrahepatic_response, "

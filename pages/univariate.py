@@ -36,7 +36,9 @@ figures, tables = {}, {}
 report_tables = []
 if not too_few_patients(view.n, minimum=2, what="a univariate table"):
     with guarded("The univariate table"):
-        table = cache.univariate_table(data, tuple(factors), tuple(endpoints))
+        # one validated survival object per endpoint of this view (keyed by its identity)
+        surv = tuple(cache.surv_data(data, e.time, e.event, e.key) for e in endpoints)
+        table = cache.univariate_table(data, tuple(factors), tuple(endpoints), surv)
         frame = table.to_frame()
         tables["univariate_table"] = frame
         model = univariate_model(table, endpoints, label_lookup(cohort), p_style=p_style())

@@ -140,13 +140,15 @@ def candidate_features(data: pd.DataFrame) -> tuple[str, ...]:
     return tuple(out)
 
 
-def default_features(data: pd.DataFrame) -> tuple[str, ...]:
-    """A small default feature set: the treatment, liver-function, KPS and thrombus roles
-    when present.
+def default_features(data: pd.DataFrame, preferred: Sequence[str] | None = None) -> tuple[str, ...]:
+    """A small default feature set: the ``preferred`` columns when present (default: the
+    treatment, liver-function, KPS and thrombus roles' canonical columns; a page passes the
+    cohort's role columns, ``Cohort.role``), else the first three candidates.
 
     Kept to a handful on purpose: a 21-patient cohort supports very few parameters.
     """
-    preferred = ("treatment", "child_pugh", "kps", "pvtt")
+    if preferred is None:
+        preferred = ("treatment", "child_pugh", "kps", "pvtt")
     cand = candidate_features(data)
     chosen = tuple(c for c in preferred if c in cand)
     return chosen or cand[:3]

@@ -318,10 +318,14 @@ def cox_zph(
 
 @cohort_cache(**CACHE)
 def univariate_table(
-    data: pd.DataFrame, factors: tuple[Factor, ...], endpoints: tuple[Endpoint, ...]
+    data: pd.DataFrame,
+    factors: tuple[Factor, ...],
+    endpoints: tuple[Endpoint, ...],
+    surv: tuple[SurvData, ...] | None = None,
 ):
-    """Cached ``hccdash.tables.univariate_table``."""
-    return tables.univariate_table(data, list(factors), list(endpoints))
+    """Cached ``hccdash.tables.univariate_table`` (``surv``: the view's validated survival
+    data per endpoint, :func:`surv_data`; keyed by their identity, never re-validated)."""
+    return tables.univariate_table(data, list(factors), list(endpoints), surv=surv)
 
 
 @cohort_cache(**CACHE)

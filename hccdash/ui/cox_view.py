@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from hccdash.schema import PATIENT_ID, Cohort
+from hccdash.identity import register
+from hccdash.schema import PATIENT_ID, Cohort, Endpoint
+from hccdash.survdata import SurvData
 
 
 def covariate_candidates(
@@ -72,3 +74,48 @@ def reference_options(
         levels = [v for v in order if v in present]
         out[c] = levels + sorted(present - set(levels))
     return out
+
+
+def model_surv(
+    cohort: Cohort,
+    data: pd.DataFrame,
+    endpoint: Endpoint,
+    covariates: Sequence[str],
+    grouped: bool,
+) -> SurvData:
+    """The Cox page's survival object: the view's validated survival data of ``endpoint``
+    (built once per view, :func:`hccdash.ui.cache.surv_data`), over a frame whose covariates
+    carry the codebook's groupings when ``grouped``. The grouped frame is derived once per
+    session, view and set of grouped covariates, and identified by them (no frame hashing).
+    """
+    from hccdash.ui import cache  # late: cache imports streamlit's runtime
+
+    sd = cache.surv_data(data, endpoint.time, endpoint.event, endpoint.key)
+    cuts = grouped_factors(cohort)
+    changed = tuple(c for c in covariates if grouped and c in cuts and c in data.columns)
+    if not changed:
+        return sd
+    key = f"{cache.frame_key(data)}|cox_grouped={changed!r}"
+
+    def build() -> SurvData:
+        frame = register(codebook_grouped(cohort, data, changed), key)
+        return sd.with_frame(frame, key=key)
+
+    return cache.session_memo("cox_grouped", (key, endpoint.time, endpoint.event), build)
+
+
+def grouped_cohort(cohort: Cohort, covariates: Sequence[str], grouped: bool) -> pd.DataFrame:
+    """The whole cohort with the codebook's groupings of ``covariates`` (reference levels
+    are offered from it), derived once per session, cohort and grouped covariates."""
+    from hccdash.ui import cache
+
+    cuts = grouped_factors(cohort)
+    changed = tuple(c for c in covariates if grouped and c in cuts and c in cohort.data.columns)
+    if not changed:
+        return cohort.data
+    key = f"{cohort.identity}|cox_grouped={changed!r}"
+    return cache.session_memo(
+        "cox_grouped_full",
+        (key,),
+        lambda: register(codebook_grouped(cohort, cohort.data, changed), key),
+    )

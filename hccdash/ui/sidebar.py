@@ -15,14 +15,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hccdash.codebook import Grouping
+from hccdash.codebook import Grouping, level_text
 from hccdash.filters import (
-    RESERVED_KEYS,
+    PAGE_KEYS,
+    ROLE_KEYS,
     FilterSpec,
     apply_filters,
+    binary_options,
     describe,
     events_per_endpoint,
     filter_labels,
+    filter_levels,
+    role_columns,
     slug,
 )
 from hccdash.identity import register
@@ -32,7 +36,6 @@ from hccdash.schema import (
     KPS,
     PATIENT_ID,
     PVTT,
-    ROLE_COLUMNS,
     TREATMENT,
     Cohort,
 )
@@ -93,7 +96,7 @@ class FilteredView:
     @property
     def filters_text(self) -> str:
         """The filters in one line with the cohort's own labels (captions, methods)."""
-        return describe(self.spec, filter_labels(self.cohort))
+        return describe(self.spec, filter_labels(self.cohort), filter_levels(self.cohort))
 
 
 def _cohort_id(cohort: Cohort) -> tuple[object, ...]:
@@ -101,10 +104,11 @@ def _cohort_id(cohort: Cohort) -> tuple[object, ...]:
     return (cohort.name, cohort.source, cohort.n, tuple(map(str, cohort.data.columns)))
 
 
-def _kps_bounds(data: pd.DataFrame) -> tuple[int, int, int] | None:
-    if KPS not in data.columns:
+def _kps_bounds(data: pd.DataFrame, column: str | None = KPS) -> tuple[int, int, int] | None:
+    """Slider bounds and step of the range role's column (None: not a numeric range)."""
+    if column is None or column not in data.columns:
         return None
-    kps = pd.to_numeric(data[KPS], errors="coerce").dropna()
+    kps = pd.to_numeric(data[column], errors="coerce").dropna()
     if kps.empty:
         return None
     lo, hi = int(np.floor(kps.min())), int(np.ceil(kps.max()))
@@ -127,18 +131,24 @@ def _clamp_kps(value: tuple[int, int], bounds: tuple[int, int, int]) -> tuple[in
 
 
 def _levels(data: pd.DataFrame, column: str) -> list[str]:
-    return sorted({str(v) for v in data[column].dropna().unique()})
+    return sorted({level_text(v) for v in data[column].dropna().unique()})
 
 
 @cohort_cache(**SCAN)
-def _extra_candidates(data: pd.DataFrame) -> list[str]:
-    """Columns offered under "More filters" (cached per cohort: it scans every column)."""
-    skip = set(ROLE_COLUMNS) | {PATIENT_ID}
+def _extra_candidates(data: pd.DataFrame, skip: tuple[str, ...] = ()) -> list[str]:
+    """Columns offered under "More filters": every column but ``skip`` (the role columns and
+    their URL keys, :func:`_role_skip`), the identifier and the page keys' names (cached per
+    cohort: it scans every column)."""
+    skip = {*skip, PATIENT_ID}
     return [
-        c
-        for c in data.columns
-        if c not in skip and c not in RESERVED_KEYS and data[c].notna().any()
+        c for c in data.columns if c not in skip and c not in PAGE_KEYS and data[c].notna().any()
     ]
+
+
+def _role_skip(roles: dict[str, str]) -> tuple[str, ...]:
+    """Names that are not "more filters" columns: the role columns and the roles' URL keys."""
+    probe = FilterSpec(roles=tuple((r, c) for r, c in roles.items() if c != r))
+    return tuple(dict.fromkeys([*roles.values(), *(probe.query_key(r) for r in roles)]))
 
 
 def _is_num(col: pd.Series) -> bool:
@@ -150,7 +160,7 @@ def _num_bounds(col: pd.Series) -> tuple[float, float]:
     return float(num.min()), float(num.max())
 
 
-def _default_widget_state(data: pd.DataFrame) -> dict[str, object]:
+def _default_widget_state(data: pd.DataFrame, kps: str | None = KPS) -> dict[str, object]:
     state: dict[str, object] = {
         "f_child_pugh": [],
         "f_pvtt": "any",
@@ -158,21 +168,21 @@ def _default_widget_state(data: pd.DataFrame) -> dict[str, object]:
         "f_arm": "any",
         "f_more_cols": [],
     }
-    bounds = _kps_bounds(data)
+    bounds = _kps_bounds(data, kps)
     if bounds is not None:
         state["f_kps"] = (bounds[0], bounds[1])
     return state
 
 
-def _spec_to_widgets(spec: FilterSpec, data: pd.DataFrame) -> None:
+def _spec_to_widgets(spec: FilterSpec, data: pd.DataFrame, roles: dict[str, str]) -> None:
     """Seed widget state from a spec (URL on first load or a newly loaded cohort)."""
     for key in list(st.session_state.keys()):
         if str(key).startswith(_EXTRA_PREFIX):
             del st.session_state[key]
-    state = _default_widget_state(data)
+    state = _default_widget_state(data, roles.get(KPS))
     if spec.child_pugh is not None:
         state["f_child_pugh"] = list(spec.child_pugh)
-    bounds = _kps_bounds(data)
+    bounds = _kps_bounds(data, roles.get(KPS))
     if spec.kps is not None and bounds is not None:
         state["f_kps"] = _clamp_kps(spec.kps, bounds)
     for key, value in (("f_pvtt", spec.pvtt), ("f_ascites", spec.ascites), ("f_arm", spec.arm)):
@@ -180,7 +190,7 @@ def _spec_to_widgets(spec: FilterSpec, data: pd.DataFrame) -> None:
             state[key] = value
     cols = []
     for column, values in spec.extra:
-        if column not in _extra_candidates(data):
+        if column not in _extra_candidates(data, _role_skip(roles)):
             continue
         cols.append(column)
         if _is_num(data[column]):
@@ -196,7 +206,7 @@ def _spec_to_widgets(spec: FilterSpec, data: pd.DataFrame) -> None:
         st.session_state[key] = value
 
 
-def _reset(ref: weakref.ref[pd.DataFrame]) -> None:
+def _reset(ref: weakref.ref[pd.DataFrame], kps: str | None = KPS) -> None:
     """ "Reset filters" (the cohort by weak reference: Streamlit keeps a button's callback
     arguments after its session has closed, and must not keep the cohort with them)."""
     data = ref()
@@ -205,13 +215,57 @@ def _reset(ref: weakref.ref[pd.DataFrame]) -> None:
     for key in list(st.session_state.keys()):
         if str(key).startswith(_EXTRA_PREFIX):
             del st.session_state[key]
-    for key, value in _default_widget_state(data).items():
+    for key, value in _default_widget_state(data, kps).items():
         st.session_state[key] = value
     st.session_state[_WARN_KEY] = []
 
 
 def _set_kps(value: tuple[int, int], bounds: tuple[int, int, int]) -> None:
     st.session_state["f_kps"] = _clamp_kps(value, bounds)
+
+
+def range_presets(grouping: Grouping, values: pd.Series) -> dict[str, tuple[float, float]]:
+    """A codebook grouping as one-click ranges of a numeric slider over ``values``: the low
+    group from the smallest value to the cut, the high group from the smallest value above
+    the cut to the largest (exact on the data), in the grouping's display order; a group
+    without values is left out.
+
+    >>> g = Grouping("Age: ≤50 vs >50", 50, ("≤50", ">50"), preset=True)
+    >>> range_presets(g, pd.Series([31.0, 50.0, 50.5, 77.0]))
+    {'≤50': (31.0, 50.0), '>50': (50.5, 77.0)}
+    """
+    num = pd.to_numeric(values, errors="coerce").dropna()
+    low, high = grouping.labels
+    ranges: dict[str, tuple[float, float]] = {}
+    below, above = num[num <= grouping.cut], num[num > grouping.cut]
+    if len(below):
+        ranges[low] = (float(num.min()), float(below.max()))
+    if len(above):
+        ranges[high] = (float(above.min()), float(num.max()))
+    return {label: ranges[label] for label in grouping.level_order() if label in ranges}
+
+
+def _set_range(key: str, value: tuple[float, float]) -> None:
+    st.session_state[key] = value
+
+
+def _range_presets(cohort: Cohort, column: str, key: str) -> None:
+    """One-click buttons of the codebook's preset groupings of a "more filters" column."""
+    for grouping in (g for g in cohort.groupings(column) if g.preset):
+        presets = range_presets(grouping, cohort.data[column])
+        if not presets:
+            continue
+        st.caption(esc_md(f"One click: {grouping.name}"))
+        cols = st.columns(len(presets))
+        for col, (label, rng) in zip(cols, presets.items(), strict=True):
+            col.button(
+                label,
+                key=preset_key(f"xp_{column}", label),
+                on_click=_set_range,
+                args=(key, rng),
+                width="stretch",
+                help=esc_md(f"Set the {cohort.short_label(column)} range to the group {label}"),
+            )
 
 
 def _role_levels(cohort: Cohort, column: str) -> list[str]:
@@ -222,16 +276,24 @@ def _role_levels(cohort: Cohort, column: str) -> list[str]:
     return listed + [x for x in present if x not in listed]
 
 
-def _widgets(cohort: Cohort) -> FilterSpec:
-    """Draw the filter widgets and return the spec they describe."""
+def _widgets(cohort: Cohort, roles: dict[str, str]) -> FilterSpec:
+    """Draw the filter widgets and return the spec they describe.
+
+    ``roles`` maps each sidebar role the cohort has to its column (:func:`role_columns`):
+    the codebook's ``role`` entries, whatever the columns are called, else the canonical
+    names. Labels and levels come from the codebook.
+    """
     data = cohort.data
     sb = st.sidebar
-    fields: dict[str, object] = {}
+    fields: dict[str, object] = {
+        "roles": tuple((r, c) for r, c in roles.items() if c != r),
+    }
 
-    if CHILD_PUGH in data.columns:
-        options = _role_levels(cohort, CHILD_PUGH)
+    column = roles.get(CHILD_PUGH)
+    if column is not None:
+        options = _role_levels(cohort, column)
         chosen = sb.multiselect(
-            esc_label(cohort.short_label(CHILD_PUGH)),
+            esc_label(cohort.short_label(column)),
             options,
             key="f_child_pugh",
             placeholder="any level",
@@ -239,17 +301,18 @@ def _widgets(cohort: Cohort) -> FilterSpec:
         if chosen:
             fields["child_pugh"] = tuple(o for o in options if o in chosen)
 
-    bounds = _kps_bounds(data)
-    if bounds is not None:
+    column = roles.get(KPS)
+    bounds = _kps_bounds(data, column)
+    if column is not None and bounds is not None:
         lo, hi, step = bounds
         current = st.session_state.get("f_kps")
         if not isinstance(current, tuple | list) or len(current) != 2:
             st.session_state["f_kps"] = (lo, hi)
         else:
             st.session_state["f_kps"] = _clamp_kps((int(current[0]), int(current[1])), bounds)
-        short = cohort.short_label(KPS)
+        short = cohort.short_label(column)
         value = sb.slider(esc_label(f"{short} (inclusive)"), lo, hi, step=step, key="f_kps")
-        for grouping in (g for g in cohort.groupings(KPS) if g.preset):
+        for grouping in (g for g in cohort.groupings(column) if g.preset):
             sb.caption(esc_md(f"One click: {grouping.name}"))
             presets = preset_ranges(grouping, lo, hi)
             cols = sb.columns(len(presets))
@@ -265,28 +328,45 @@ def _widgets(cohort: Cohort) -> FilterSpec:
         if tuple(value) != (lo, hi):
             fields["kps"] = (int(value[0]), int(value[1]))
 
-    for column, key in ((PVTT, "f_pvtt"), (ASCITES, "f_ascites")):
-        if column in data.columns:
-            label = cohort.short_label(column)
-            choice = sb.radio(esc_label(label), ["any", "yes", "no"], key=key, horizontal=True)
-            if choice != "any":
-                fields[column] = choice
+    for role, key in ((PVTT, "f_pvtt"), (ASCITES, "f_ascites")):
+        column = roles.get(role)
+        if column is None:
+            continue
+        label = cohort.short_label(column)
+        named = binary_options(data[column])
+        if named is None:  # levels read as yes/no: the choices are yes/no
+            choices = {"any": "any", "yes": "yes", "no": "no"}
+        else:  # other levels (positive/negative ...): the codebook's, by their slug
+            by_slug = {slug(v): v for v in _role_levels(cohort, column)}
+            choices = {"any": "any", **{s: by_slug.get(s, v) for s, v in by_slug.items()}}
+        if st.session_state.get(key) not in choices:
+            st.session_state[key] = "any"
+        choice = sb.radio(
+            esc_label(label),
+            list(choices),
+            key=key,
+            horizontal=True,
+            format_func=choices.__getitem__,
+        )
+        if choice != "any":
+            fields[role] = choice
 
-    if TREATMENT in data.columns:
-        levels = {slug(v): v for v in _levels(data, TREATMENT)}
+    column = roles.get(TREATMENT)
+    if column is not None:
+        levels = {slug(v): v for v in _role_levels(cohort, column)}
         if st.session_state.get("f_arm") not in {"any", *levels}:
             st.session_state["f_arm"] = "any"
         arm = sb.selectbox(
-            esc_label(cohort.short_label(TREATMENT)),
+            esc_label(cohort.short_label(column)),
             ["any", *levels],
             key="f_arm",
-            format_func=lambda s: "any" if s == "any" else levels[s],
+            format_func={"any": "any", **levels}.__getitem__,
         )
         if arm != "any":
             fields["arm"] = arm
 
     extra: list[tuple[str, object]] = []
-    candidates = _extra_candidates(data)
+    candidates = _extra_candidates(data, _role_skip(roles))
     with sb.expander("More filters", expanded=bool(st.session_state.get("f_more_cols"))):
         if st.session_state.get("f_more_cols"):
             st.session_state["f_more_cols"] = [
@@ -310,10 +390,11 @@ def _widgets(cohort: Cohort) -> FilterSpec:
                     a, b = (max(lo_f, min(hi_f, float(v))) for v in cur)
                     st.session_state[key] = (min(a, b), max(a, b))
                 rng = st.slider(esc_label(cohort.short_label(column)), lo_f, hi_f, key=key)
+                _range_presets(cohort, column, key)
                 if (float(rng[0]), float(rng[1])) != (lo_f, hi_f):
                     extra.append((column, (float(rng[0]), float(rng[1]))))
             else:
-                levels_x = _levels(data, column)
+                levels_x = _role_levels(cohort, column)  # the codebook's order, then others
                 if key in st.session_state:
                     st.session_state[key] = [v for v in st.session_state[key] if v in levels_x]
                 picked = st.multiselect(
@@ -331,9 +412,7 @@ def _widgets(cohort: Cohort) -> FilterSpec:
 def _sync_query_params(spec: FilterSpec, data: pd.DataFrame) -> None:
     """Write the filters to the URL; leave page choices (endpoint, by, ...) alone."""
     wanted = spec.to_query()
-    filter_keys = {"child_pugh", "kps", "pvtt", "ascites", "arm"} | (
-        set(data.columns) - RESERVED_KEYS
-    )
+    filter_keys = set(ROLE_KEYS.values()) | (set(map(str, data.columns)) - PAGE_KEYS)
     for key in list(st.query_params.keys()):
         if key in filter_keys and key not in wanted:
             del st.query_params[key]
@@ -354,9 +433,10 @@ def render_sidebar() -> FilteredView:
     """
     cohort = active_cohort()
     data = register(cohort.data, cohort.identity)  # caches key on the identity, no hashing
+    roles = role_columns(cohort)
     if st.session_state.get(_INIT_KEY) != _cohort_id(cohort):
-        spec, warnings = FilterSpec.from_query(st.query_params.to_dict(), data)
-        _spec_to_widgets(spec, data)
+        spec, warnings = FilterSpec.from_query(st.query_params.to_dict(), data, roles)
+        _spec_to_widgets(spec, data, roles)
         st.session_state[_INIT_KEY] = _cohort_id(cohort)
         st.session_state[_WARN_KEY] = warnings
 
@@ -373,12 +453,12 @@ def render_sidebar() -> FilteredView:
     counts = sb.container()
     for message in st.session_state.get(_WARN_KEY, []):
         sb.warning(esc_md(message))
-    spec = _widgets(cohort)
+    spec = _widgets(cohort, roles)
     sb.button(
         "Reset filters",
         key="f_reset",
         on_click=_reset,
-        args=(weakref.ref(data),),
+        args=(weakref.ref(data), roles.get(KPS)),
         icon=":material/undo:",
     )
 

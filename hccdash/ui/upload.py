@@ -405,6 +405,8 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
             loaded = Codebook.from_json(loaded_file.getvalue(), source=loaded_file.name)
         except HccdashError as exc:
             st.warning(esc_md(str(exc)), icon=":material/warning:")
+    if loaded is not None:
+        _codebook_unit_advice(loaded, mapping)
     slots = [("os", "Overall survival")] if mapping.has_os() else []
     slots += [("pfs", "Progression-free survival")] if mapping.has_pfs() else []
     names: dict[str, tuple[str, str]] = {}
@@ -452,6 +454,30 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
         icon=":material/download:",
     )
     return codebook
+
+
+def _codebook_unit_advice(loaded: Codebook, mapping: ColumnMapping) -> None:
+    """A loaded codebook whose endpoint unit differs from the unit chosen in step 2: a
+    warning whose one click reads the times in the codebook's unit (rows are never dropped)."""
+    sources = {(mapping.os_time, mapping.os_event), (mapping.pfs_time, mapping.pfs_event)}
+    units = [e.unit for e in loaded.endpoints if (e.time, e.event) in sources]
+    unit = next((u for u in units if u != mapping.time_unit and u in TIME_UNITS), None)
+    if unit is None:
+        return
+    st.warning(
+        esc_md(
+            f"The codebook gives the times in {unit}, but step 2 reads them as "
+            f"{mapping.time_unit}. Read the times as {unit}?"
+        ),
+        icon=":material/schedule:",
+    )
+    st.button(
+        esc_label(f"Read the times as {unit} (the codebook's unit)"),
+        key="cb_unit_fix",
+        on_click=_set_unit,
+        args=(unit,),
+        icon=":material/schedule:",
+    )
 
 
 def _slug_key(text: str) -> str:

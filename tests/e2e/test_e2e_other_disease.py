@@ -50,6 +50,12 @@ def test_server_cohort_of_another_disease_on_every_page(browser, gbsg2_server):
             assert not app.problems(), f"{title}: {app.problems()}"
             text = app.main_text() + app.sidebar.inner_text()
             assert not PAPER.findall(text), (title, PAPER.findall(text))
+        # The codebook's treatment role sits on horTh: a sidebar filter under its own label,
+        # its URL key the column's name (R: 246 patients with hormonal therapy).
+        app.goto("km?horTh=yes")
+        app.screenshot("other_disease_role_filter")
+        assert app.n_text() == (246, 686)
+        assert "Hormonal therapy" in app.sidebar.inner_text()
     finally:
         context.close()
 
