@@ -342,8 +342,8 @@ def binary_options(col: pd.Series) -> dict[str, str] | None:
 
     >>> binary_options(pd.Series(["Yes", "None", "Yes"])) is None
     True
-    >>> binary_options(pd.Series(["positive", "negative"]))
-    {'negative': 'negative', 'positive': 'positive'}
+    >>> binary_options(pd.Series(["involved", "free"]))
+    {'free': 'free', 'involved': 'involved'}
     """
     levels = _levels_of(col.to_frame("x"), "x")
     if levels and {yes_no(v) for v in levels} <= {"yes", "no"}:
@@ -357,8 +357,8 @@ def _parse_binary(key: str, raw: str, col: pd.Series, warnings: list[str]) -> st
         return None
     options = binary_options(col)
     if options is None:
-        if text in {"yes", "no"}:
-            return text
+        if yes_no(text) is not None:  # yes/no, or any word of the one vocabulary (positive)
+            return yes_no(text)
         warnings.append(f"URL parameter {key}={raw!r} ignored: use {key}=yes or {key}=no.")
         return None
     if slug(raw) in options:

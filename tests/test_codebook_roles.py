@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from hccdash.codebook import Codebook
@@ -28,17 +27,7 @@ PUBLIC = ROOT / "tests" / "data" / "public"
 REF = json.loads((ROOT / "tests/reference/public/roles_reference.json").read_text())
 TIMEOUT = 120
 DAYS = 30.4375
-
-
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("router_on_every_run")
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +68,24 @@ def test_the_role_key_is_an_alias_unless_a_column_has_that_name(veterans):
 
 
 def test_a_yes_no_role_whose_levels_are_not_yes_no_filters_by_level():
-    data = pd.DataFrame({"ln": ["positive", "negative", "positive", None], "t": [1, 2, 3, 4]})
+    data = pd.DataFrame({"ln": ["involved", "free", "involved", None], "t": [1, 2, 3, 4]})
     roles = {"pvtt": "ln"}
-    spec, warnings = FilterSpec.from_query({"ln": "Positive"}, data, roles)
-    assert warnings == [] and spec.pvtt == "positive"
+    spec, warnings = FilterSpec.from_query({"ln": "Involved"}, data, roles)
+    assert warnings == [] and spec.pvtt == "involved"
     assert apply_filters(data, spec).index.tolist() == [0, 2]
     spec, warnings = FilterSpec.from_query({"ln": "yes"}, data, roles)
-    assert spec.pvtt is None and "ln=positive" in warnings[0]
+    assert spec.pvtt is None and "ln=involved" in warnings[0]
+
+
+def test_positive_and_negative_are_yes_and_no_of_the_one_vocabulary():
+    """hccdash.vocab reads positive/negative as yes/no (as the mapping does): the filter is
+    yes/no, and the URL may say either word."""
+    data = pd.DataFrame({"ln": ["positive", "negative", "positive", None], "t": [1, 2, 3, 4]})
+    roles = {"pvtt": "ln"}
+    for raw in ("yes", "Positive"):
+        spec, warnings = FilterSpec.from_query({"ln": raw}, data, roles)
+        assert warnings == [] and spec.pvtt == "yes"
+        assert apply_filters(data, spec).index.tolist() == [0, 2]
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_page_data import APP, TIMEOUT, navigation_mode, shown_text  # noqa: F401
+from test_page_data import APP, TIMEOUT, shown_text
 
 from hccdash import schema
 from hccdash.ui.state import UPLOADED_KEY
 
+pytestmark = pytest.mark.usefixtures("router_on_every_run")
 REF = Path(__file__).resolve().parent / "reference"
 MGUS2 = REF / "competing" / "mgus2.csv"
 AGE = REF / "delayed_entry" / "mgus2_age.csv"
