@@ -180,3 +180,24 @@ def test_cif_figures_follow_the_figure_options_and_export_at_the_preset():
         assert "100%" in fig.layout.yaxis.ticktext
     assert at.query_params.get("cif_title") in ("Progression, death competing",
                                                 ["Progression, death competing"])  # fmt: skip
+
+
+def test_a_time_and_status_column_default_to_the_endpoints_own_columns():
+    """A cohort whose first numeric column is not a time (pbc with bilirubin first) opens
+    the status-column choice on the endpoint's time, in its unit, with no error."""
+    pbc = pd.read_csv(PBC)
+    data = pd.DataFrame(
+        {
+            "patient_id": pbc["id"].astype(str),
+            "bili": pbc["bili"],  # first numeric column, not a time
+            "os_months": pbc["time"] / 30.4375,
+            "os_event": (pbc["status"] == 2).astype(int),
+            "status": pbc["status"],
+            "sex": pbc["sex"],
+        }
+    )
+    at = open_competing(Cohort("pbc", data, "pbc.csv"))
+    at.radio(key="cr_source").set_value("status").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="cr_time").value == "os_months"
+    assert at.selectbox(key="cr_status").value == "os_event"

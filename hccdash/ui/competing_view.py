@@ -144,6 +144,11 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
         if c != PATIENT_ID and pd.api.types.is_numeric_dtype(data[c]) and data[c].notna().any()
     ]
     status_cols = [c for c in numeric if cohort.data[c].dropna().nunique() <= 10]
+    # The endpoints' own time and event columns first: the default is an endpoint's time (a
+    # cohort of another disease has e.g. a score as its first numeric column).
+    ep_cols = [c for e in endpoints for c in (e.time, e.event)]
+    numeric.sort(key=lambda c: ep_cols.index(c) if c in ep_cols else len(ep_cols))
+    status_cols.sort(key=lambda c: ep_cols.index(c) if c in ep_cols else len(ep_cols))
     if not numeric or not status_cols:
         st.warning(
             "The cohort has no numeric time column with a status column of a few codes "
