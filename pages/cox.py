@@ -97,6 +97,7 @@ if refs:
 
 figures, tables = {}, {}
 report_tables = []
+model_args = (endpoint, tuple(covariates), ties, reference, penalized, entry)  # figure identity
 if not covariates:
     st.info("Choose at least one covariate.")
 elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
@@ -159,6 +160,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 fspec,
                 f"forest_{key}",
                 f"cox_{key}_forest",
+                ident=(cache.frame_key(model_data), model_args, labels, forest_caption),
             )  # fmt: skip
             figures[f"forest_{key}"] = PresetFigure(fig, fspec.preset)
 
@@ -205,6 +207,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 zspec,
                 f"schoenfeld_{key}_{term}",
                 f"cox_{key}_schoenfeld",
+                ident=(cache.frame_key(model_data), model_args, labels, term),
             )  # fmt: skip
             figures[f"schoenfeld_{key}_{term}"] = PresetFigure(fig, zspec.preset)
             st.caption(
