@@ -8,7 +8,6 @@ from hccdash.errors import HccdashError
 from hccdash.figures import FigureSpec, km_figure, km_ticks
 from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import risk_table
-from hccdash.plotting.models import predicted_survival_figure
 from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.summary_tables import models_model
 from hccdash.ui import models as U
@@ -279,24 +278,8 @@ st.caption(
     "half a standard deviation)."
 )
 ok_models = [f for f in fitted.values() if f.ok]
-if ok_models:
-    patient = U.patient_widgets(md, key="models_whatif")
-    with guarded("What-if prediction"):
-        pred = M.predict_patient(ok_models, md, patient, times=(12.0, 24.0))
-        fig = predicted_survival_figure(pred, time_unit=endpoints[endpoint].unit)
-        show_figure(fig, "what_if_patient", key="models_whatif_fig")
-        figures["what_if"] = fig
-        table = pred.to_frame().rename(
-            columns={"median": "predicted median", "surv_12": "1-year", "surv_24": "2-year"}
-        )
-        st.dataframe(table, hide_index=True, key="models_whatif_table")
-        tables["what_if"] = table
-        st.caption(
-            f"Matching rule: {esc_md(pred.match_rule)}. {pred.matched_n} real patient(s), "
-            f"{pred.matched_events} event(s). A blank median means the curve stays above 0.5 "
-            "within the follow-up the model saw; a blank rate means beyond that follow-up."
-        )
-        U.show_messages(pred.messages)
+if ok_models:  # a fragment: a what-if feature change reruns this section only
+    U.what_if(ok_models, md, endpoints[endpoint].unit, figures, tables)
 else:
     st.info("No model could be fitted, so there is nothing to predict from.")
 

@@ -104,3 +104,34 @@ def test_cox_forest_option_leaves_the_model_and_the_residual_plot_alone(calls):
     assert calls["schoenfeld_figure"] == 0
     assert calls["cox_fit"] == 0 and calls["cox_zph"] == 0
     assert _tables(at) == shown
+
+
+def _report_script() -> None:
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from hccdash.report.report import ReportFigure, ReportSection, figure_legend
+    from hccdash.ui.report_view import SECTIONS_KEY, update_report_figure
+
+    old = go.Figure(layout={"title": {"text": "Old title"}})
+    new = go.Figure(layout={"title": {"text": "<b>New title</b>"}})
+    other = go.Figure(layout={"title": {"text": "Other"}})
+    figures = (
+        ReportFigure("forest", old, figure_legend(old, "forest", "Hazard ratios.")),
+        ReportFigure("zph", other, figure_legend(other, "zph", "Residuals.")),
+    )
+    st.session_state[SECTIONS_KEY] = {"cox": ReportSection("cox", "Cox", "", "", (), figures)}
+    update_report_figure("cox", "forest", new)
+    update_report_figure("km", "forest", new)  # a page without a stored section: no change
+    for rf in st.session_state[SECTIONS_KEY]["cox"].figures:
+        st.text(f"{rf.name}|{rf.legend}|{rf.figure.layout.title.text}")
+
+
+def test_a_redrawn_figure_replaces_the_one_in_the_report_with_its_legend():
+    """A figure's fragment reruns without the page: the report section must get its figure."""
+    at = AppTest.from_function(_report_script).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t.value for t in at.text] == [
+        "forest|New title. Hazard ratios.|<b>New title</b>",
+        "zph|Other. Residuals.|Other",
+    ]

@@ -9,16 +9,19 @@ second without returning control to Streamlit (navigation and widget changes sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from hccdash import models as M
+from hccdash.plotting.models import predicted_survival_figure
 from hccdash.timetext import ignored_text
 from hccdash.timetext import parse_times as _parse_times
 from hccdash.ui.cache import CACHE, cohort_cache
-from hccdash.ui.common import esc_md
+from hccdash.ui.common import esc_md, guarded
+from hccdash.ui.downloads import show_figure
+from hccdash.ui.report_view import update_report_figure
 
 # The analyses' cache settings (exact DataFrame keys: frame_fingerprint), fewer entries: fits
 # of models are larger than KM results.
@@ -211,6 +214,40 @@ def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
                 key=f"{key}_{f}_{lo:g}_{hi:g}",
             )
     return patient
+
+
+@st.fragment
+def what_if(
+    models: Sequence[M.FittedModel],
+    md: M.ModelData,
+    unit: str,
+    figures: MutableMapping[str, object],
+    tables: MutableMapping[str, pd.DataFrame],
+) -> None:
+    """The what-if patient: widgets, each model's predicted survival, the matching patients.
+
+    An ``st.fragment``: changing a feature of the hypothetical patient reruns this section
+    only (the fits above are not touched). ``figures`` and ``tables`` are the page's dicts for
+    its "Download all" ZIP, updated in place; the report's figure follows too.
+    """
+    patient = patient_widgets(md, key="models_whatif")
+    with guarded("What-if prediction"):
+        pred = M.predict_patient(list(models), md, patient, times=(12.0, 24.0))
+        fig = predicted_survival_figure(pred, time_unit=unit)
+        show_figure(fig, "what_if_patient", key="models_whatif_fig")
+        figures["what_if"] = fig
+        update_report_figure("models", "what_if", fig)
+        table = pred.to_frame().rename(
+            columns={"median": "predicted median", "surv_12": "1-year", "surv_24": "2-year"}
+        )
+        st.dataframe(table, hide_index=True, key="models_whatif_table")
+        tables["what_if"] = table
+        st.caption(
+            f"Matching rule: {esc_md(pred.match_rule)}. {pred.matched_n} real patient(s), "
+            f"{pred.matched_events} event(s). A blank median means the curve stays above 0.5 "
+            "within the follow-up the model saw; a blank rate means beyond that follow-up."
+        )
+        show_messages(pred.messages)
 
 
 # Page copy: what the sample size lets the page claim (plain sentences, no streamlit).
