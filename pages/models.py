@@ -149,38 +149,8 @@ for res in cv.values():
     U.show_messages(res.messages)
 
 full_key = ("models_full", endpoint, tuple(features), tuple(kinds), int(seed), int(n_trees))
-if st.button(
-    "Run full validation (optimism-corrected bootstrap, 200 replicates)",
-    key="models_full_button",
-    icon=":material/play_arrow:",
-    help="200 refits per model, computed in small cached chunks with a progress bar; about "
-    "10 s of computation per model on the bundled cohort.",
-):
-    st.session_state["models_full_key"] = full_key
-if st.session_state.get("models_full_key") == full_key:
-    boot = {}
-    for kind in kinds:
-        with guarded(M.MODEL_LABELS[kind]):
-            boot[kind] = U.validate(
-                frame, ep, md.features, kind, method="bootstrap", n_units=200, chunk=5,
-                **opts,
-            )  # fmt: skip
-    boot_table = U.metrics_table(list(boot.values()))
-    st.subheader("Optimism-corrected bootstrap")
-    st.caption(
-        "Apparent = the model scored on the patients it was fitted to; optimism = mean gain "
-        "of a bootstrap refit on its own sample over the original data; estimate = apparent − "
-        "optimism. sd, lower, upper describe the optimism over replicates."
-    )
-    if not boot_table.empty:
-        boot_model = models_model(
-            list(boot.values()), key="risk_models_bootstrap", details=boot_table
-        )
-        render_table_model(boot_model, "models_boot", title=False)
-        report_tables.append(boot_model)
-        tables["bootstrap"] = boot_table
-    for res in boot.values():
-        U.show_messages(res.messages)
+# a fragment: its button and the bootstrap's progress rerun this section only
+U.full_validation(frame, ep, md, tuple(kinds), opts, full_key, tables, report_tables)
 
 # ---- fitted models -------------------------------------------------------------------------
 st.header("Models fitted on all patients")

@@ -125,13 +125,23 @@ def _report_script() -> None:
     update_report_figure("km", "forest", new)  # a page without a stored section: no change
     for rf in st.session_state[SECTIONS_KEY]["cox"].figures:
         st.text(f"{rf.name}|{rf.legend}|{rf.figure.layout.title.text}")
+    from types import SimpleNamespace
+
+    from hccdash.ui.report_view import update_report_table
+
+    update_report_table("cox", SimpleNamespace(key="boot", n=1))
+    update_report_table("cox", SimpleNamespace(key="boot", n=2))  # replaces, not appended
+    update_report_table("cox", SimpleNamespace(key="other", n=3))
+    st.text(repr([(t.key, t.n) for t in st.session_state[SECTIONS_KEY]["cox"].tables]))
 
 
-def test_a_redrawn_figure_replaces_the_one_in_the_report_with_its_legend():
-    """A figure's fragment reruns without the page: the report section must get its figure."""
+def test_a_fragment_s_figure_and_table_replace_those_of_the_stored_report_section():
+    """A fragment reruns without the page: the report section must get its figure (legend
+    after the new title) and its table (one per key)."""
     at = AppTest.from_function(_report_script).run()
     assert not at.exception, [e.message for e in at.exception]
     assert [t.value for t in at.text] == [
         "forest|New title. Hazard ratios.|<b>New title</b>",
         "zph|Other. Residuals.|Other",
+        "[('boot', 2), ('other', 3)]",
     ]

@@ -29,6 +29,7 @@ from hccdash.plotting.spec import (
     FigureSpec,
 )
 from hccdash.style import SIZE_PRESETS
+from hccdash.ui.cache import cohort_cache, session_memo
 from hccdash.ui.common import esc_label, esc_md
 
 EXPORT_KEY = "{key}__export"  # session state: the last exported figure's JSON (tests read it)
@@ -266,7 +267,8 @@ def _to_url(spec: FigureSpec, prefix: str) -> None:
             st.query_params[k] = v
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# session-scoped while the session holds an upload: the image shows its patients' curves
+@cohort_cache(show_spinner=False, max_entries=32)
 def _preview_png(fig_json: str, preset: str) -> bytes:
     return preset_figure_bytes(go.Figure(fig_json).to_dict(), "png", preset)
 
@@ -292,7 +294,6 @@ def show_spec_figure(
     (another figure's options, a table option, a revisited filter) builds nothing. Without it
     the figure is built on every run.
     """
-    from hccdash.ui.cache import session_memo
 
     def make() -> tuple[go.Figure, go.Figure, str]:
         screen = build(replace(spec, preset="screen"), screen_width)

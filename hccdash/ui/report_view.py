@@ -61,6 +61,18 @@ def update_report_figure(page: str, name: str, figure: object) -> None:
     store[page] = replace(section, figures=tuple(figures))
 
 
+def update_report_table(page: str, table: object) -> None:
+    """Put a fragment's table (e.g. the risk models' bootstrap) into the stored section of
+    ``page``: it replaces the table with the same ``key``, or is appended."""
+    store = st.session_state.setdefault(SECTIONS_KEY, {})
+    section = store.get(page)
+    if section is None:
+        return
+    key = getattr(table, "key", None)
+    kept = [t for t in section.tables if getattr(t, "key", None) != key]
+    store[page] = replace(section, tables=(*kept, table))
+
+
 def report_box(section: ReportSection, cohort: Cohort, key: str) -> None:
     """Remember this page's section and draw the report widgets.
 
