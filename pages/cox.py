@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.errors import HccdashError
-from hccdash.export import PresetFigure
 from hccdash.figures import forest_figure, schoenfeld_figure
 from hccdash.filters import parse_endpoint
 from hccdash.report.labels import label_lookup
@@ -28,7 +27,7 @@ from hccdash.ui.cox_view import (
     model_surv,
     reference_options,
 )
-from hccdash.ui.figure_panel import figure_panel, show_spec_figure
+from hccdash.ui.figure_fragment import spec_figure
 from hccdash.ui.km_view import render_download_all, render_table
 from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
@@ -97,6 +96,7 @@ if refs:
 
 figures, tables = {}, {}
 report_tables = []
+model_args = (endpoint, tuple(covariates), ties, reference, penalized, entry)  # figure identity
 if not covariates:
     st.info("Choose at least one covariate.")
 elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
@@ -152,19 +152,21 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 f"Cox proportional hazards model ({ties} ties), n = {fit.n}, {fit.events} "
                 f"events; likelihood-ratio test p = {fit.likelihood_ratio.p_value:.3g}."
             )
-            fspec = figure_panel(
-                "cox_forest", "forest", prefix="forest", defaults={"title": forest_title}
-            )
-            fig = show_spec_figure(
+            # options and figure: one fragment (an option change redraws this figure only)
+            spec_figure(
+                {"key": "cox_forest", "kind": "forest", "prefix": "forest",
+                 "defaults": {"title": forest_title}},
                 lambda s, w: forest_figure(
                     fit, s, labels=labels, caption=forest_caption, default_title=forest_title,
                     width=w,
                 ),
-                fspec,
                 f"forest_{key}",
                 f"cox_{key}_forest",
+                figures,
+                ident=(cache.frame_key(model_data), model_args, labels, forest_caption),
+                page="cox",
+                what="The forest plot",
             )  # fmt: skip
-            figures[f"forest_{key}"] = PresetFigure(fig, fspec.preset)
 
         st.subheader("Global tests")
         tests = pd.DataFrame(
@@ -198,19 +200,20 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             term = st.selectbox("Residual plot for", list(ph.terms), key=f"cox_zph_term_{key}")
 
             zph_title = f"Scaled Schoenfeld residuals: {labels.get(term, term)}"
-            zspec = figure_panel(
-                "cox_zph", "schoenfeld", prefix="zph", defaults={"title": zph_title}
-            )
-            fig = show_spec_figure(
+            spec_figure(
+                {"key": "cox_zph", "kind": "schoenfeld", "prefix": "zph",
+                 "defaults": {"title": zph_title}},
                 lambda s, w: schoenfeld_figure(
                     ph, term, s, cox=fit, default_title=zph_title,
                     term_label=labels.get(term), width=w,
                 ),
-                zspec,
                 f"schoenfeld_{key}_{term}",
                 f"cox_{key}_schoenfeld",
+                figures,
+                ident=(cache.frame_key(model_data), model_args, labels, term),
+                page="cox",
+                what="The residual plot",
             )  # fmt: skip
-            figures[f"schoenfeld_{key}_{term}"] = PresetFigure(fig, zspec.preset)
             st.caption(
                 "A flat smooth means the hazard ratio is constant over time; p < 0.05 in the "
                 "table suggests it is not (R cox.zph, KM time transform)."

@@ -5,6 +5,7 @@ import streamlit as st
 from hccdash.errors import HccdashError
 from hccdash.ui import upload
 from hccdash.ui.common import esc_md
+from hccdash.ui.mapping_steps import mapping_steps
 from hccdash.ui.state import UPLOADED_KEY, active_cohort, default_cohort, forget_upload
 
 st.title("Your data")
@@ -74,17 +75,5 @@ except HccdashError as exc:
     st.stop()
 upload.show_table_summary(table)
 
-st.subheader("2. Column mapping")
-mapping = upload.mapping_editor(table, digest)
-
-st.subheader("3. Validation report")
-report = upload.run_check(table, mapping, digest)
-if report is None:
-    st.stop()
-view = upload.show_report(report)
-
-st.subheader("4. Codebook")
-codebook = upload.codebook_editor(table, mapping, report)
-
-st.subheader("5. Use the cohort")
-upload.confirm_and_store(view, name, codebook)
+# Steps 2-5 (mapping, report, codebook, confirm): one fragment, rerun alone on their changes.
+mapping_steps(table, digest, name)

@@ -8,7 +8,6 @@ from hccdash.errors import HccdashError
 from hccdash.figures import FigureSpec, km_figure, km_ticks
 from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import risk_table
-from hccdash.plotting.models import predicted_survival_figure
 from hccdash.report.report import ReportFigure, ReportSection, figure_legend
 from hccdash.report.summary_tables import models_model
 from hccdash.ui import models as U
@@ -153,38 +152,8 @@ for res in cv.values():
     U.show_messages(res.messages)
 
 full_key = ("models_full", endpoint, tuple(features), tuple(kinds), int(seed), int(n_trees))
-if st.button(
-    "Run full validation (optimism-corrected bootstrap, 200 replicates)",
-    key="models_full_button",
-    icon=":material/play_arrow:",
-    help="200 refits per model, computed in small cached chunks with a progress bar; about "
-    "10 s of computation per model on the bundled cohort.",
-):
-    st.session_state["models_full_key"] = full_key
-if st.session_state.get("models_full_key") == full_key:
-    boot = {}
-    for kind in kinds:
-        with guarded(M.MODEL_LABELS[kind]):
-            boot[kind] = U.validate(
-                frame, ep, md.features, kind, method="bootstrap", n_units=200, chunk=5,
-                **opts,
-            )  # fmt: skip
-    boot_table = U.metrics_table(list(boot.values()))
-    st.subheader("Optimism-corrected bootstrap")
-    st.caption(
-        "Apparent = the model scored on the patients it was fitted to; optimism = mean gain "
-        "of a bootstrap refit on its own sample over the original data; estimate = apparent − "
-        "optimism. sd, lower, upper describe the optimism over replicates."
-    )
-    if not boot_table.empty:
-        boot_model = models_model(
-            list(boot.values()), key="risk_models_bootstrap", details=boot_table
-        )
-        render_table_model(boot_model, "models_boot", title=False)
-        report_tables.append(boot_model)
-        tables["bootstrap"] = boot_table
-    for res in boot.values():
-        U.show_messages(res.messages)
+# a fragment: its button and the bootstrap's progress rerun this section only
+U.full_validation(frame, ep, md, tuple(kinds), opts, full_key, tables, report_tables)
 
 # ---- fitted models -------------------------------------------------------------------------
 st.header("Models fitted on all patients")
@@ -282,24 +251,8 @@ st.caption(
     "half a standard deviation)."
 )
 ok_models = [f for f in fitted.values() if f.ok]
-if ok_models:
-    patient = U.patient_widgets(md, key="models_whatif")
-    with guarded("What-if prediction"):
-        pred = M.predict_patient(ok_models, md, patient, times=(12.0, 24.0))
-        fig = predicted_survival_figure(pred, time_unit=endpoints[endpoint].unit)
-        show_figure(fig, "what_if_patient", key="models_whatif_fig")
-        figures["what_if"] = fig
-        table = pred.to_frame().rename(
-            columns={"median": "predicted median", "surv_12": "1-year", "surv_24": "2-year"}
-        )
-        st.dataframe(table, hide_index=True, key="models_whatif_table")
-        tables["what_if"] = table
-        st.caption(
-            f"Matching rule: {esc_md(pred.match_rule)}. {pred.matched_n} real patient(s), "
-            f"{pred.matched_events} event(s). A blank median means the curve stays above 0.5 "
-            "within the follow-up the model saw; a blank rate means beyond that follow-up."
-        )
-        U.show_messages(pred.messages)
+if ok_models:  # a fragment: a what-if feature change reruns this section only
+    U.what_if(ok_models, md, endpoints[endpoint].unit, figures, tables)
 else:
     st.info("No model could be fitted, so there is nothing to predict from.")
 

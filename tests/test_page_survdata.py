@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import hccdash.nonparametric as nonparametric
@@ -46,6 +47,10 @@ def _counters(monkeypatch) -> Counter:
 
 
 def _app() -> AppTest:
+    # These tests count work done: start from empty caches. The copy has the bundled
+    # cohort's content, hence its identity, so an earlier test in this process (any order,
+    # e.g. under pytest-xdist) may have cached its tables already.
+    st.cache_data.clear()
     bundled = load_bundled_cohort()
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state[UPLOADED_KEY] = Cohort(

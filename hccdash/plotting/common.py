@@ -30,6 +30,36 @@ CONF_TYPE_NAMES = {
 TIME_DIVISOR = TO_MONTHS  # months per unit: the one table (hccdash.codebook)
 
 
+def set_layout(fig, layout: dict) -> None:
+    """``fig.update_layout(layout)`` for a figure built from scratch, in one assignment.
+
+    ``update_layout`` on a figure walks plotly's relayout machinery property path by property
+    path (about 15 ms of a Kaplan-Meier figure's 35 ms); assigning the whole layout validates
+    it once and gives the same figure (same ``to_plotly_json()``). Shapes added before (median
+    lines) are kept; a figure whose layout already holds anything else is updated as before.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> a, b = go.Figure(), go.Figure()
+    >>> for f in (a, b):
+    ...     _ = f.add_shape(type="line", x0=0, x1=1, y0=0, y1=1)
+    >>> _ = a.update_layout({"title": {"text": "t"}, "xaxis": {"range": [0, 2]}})
+    >>> set_layout(b, {"title": {"text": "t"}, "xaxis": {"range": [0, 2]}})
+    >>> a.to_plotly_json() == b.to_plotly_json()
+    True
+    """
+    current = fig.layout.to_plotly_json()
+    current.pop("template", None)
+    if set(current) - {"shapes"} or ("shapes" in current and "shapes" in layout):
+        fig.update_layout(layout)
+        return
+    full = dict(layout)
+    if "shapes" in current:
+        full["shapes"] = current["shapes"]
+    fig.layout = full
+
+
 def esc(text: object) -> str:
     """Escape a data-derived string for plotly text (which understands a few HTML tags)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from hccdash.plotting.common import esc, format_p
+from hccdash.plotting.common import esc, format_p, set_layout
 from hccdash.plotting.layout import (
     LINE,
     Frame,
@@ -305,7 +305,7 @@ def forest_figure(
     )
     if title_d:
         layout["annotations"] = [title_d, *layout["annotations"]]
-    fig.update_layout(layout)
+    set_layout(fig, layout)
     fig.layout.meta = {
         "bands": {k: [round(a, 1), round(b, 1)] for k, (a, b) in fr.bands.items()},
         "row_px": round(row_px, 1),

@@ -22,6 +22,7 @@ from hccdash.plotting.common import (
     fmt_time,
     format_p,
     rgba,
+    set_layout,
     thin_indices,
 )
 from hccdash.plotting.km_parts import (
@@ -492,7 +493,7 @@ def _km_build(
             "visible": False,
             "fixedrange": True,
         }
-    fig.update_layout(layout)
+    set_layout(fig, layout)
     fig.layout.meta = {
         "bands": {k: [round(a, 1), round(b, 1)] for k, (a, b) in fr.bands.items()},
         "omitted": list(omit),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from hccdash.plotting.common import MAX_SCATTER_POINTS, esc, format_p
+from hccdash.plotting.common import MAX_SCATTER_POINTS, esc, format_p, set_layout
 from hccdash.plotting.layout import (
     LINE,
     Frame,
@@ -214,6 +214,6 @@ def schoenfeld_figure(
     )
     if title_d:
         layout["annotations"] = [title_d, *layout["annotations"]]
-    fig.update_layout(layout)
+    set_layout(fig, layout)
     fig.layout.meta = {"bands": {k: [round(a, 1), round(b, 1)] for k, (a, b) in fr.bands.items()}}
     return fig

@@ -100,13 +100,14 @@ _MEMO_KEY = "hccdash_view_memo"  # session_state: {name: {key: value}}
 _MEMO_MAX = 4
 
 
-def session_memo(name: str, key: tuple, build: Callable[[], Any]) -> Any:
+def session_memo(name: str, key: tuple, build: Callable[[], Any], keep: int = _MEMO_MAX) -> Any:
     """``build()`` once per key in this session (the last few keys per ``name``).
 
     For objects derived from a view that are cheap to keep and dear to rebuild on every rerun
     (validated survival data, a grouping's derived frame): held in this session's state, not
     pickled (st.cache_data copies its values), dropped with the session and by "Forget this
-    data". Keys start with the view's identity; entries of another cohort are dropped.
+    data". Keys start with the view's identity; entries of another cohort are dropped. ``keep``:
+    how many keys of ``name`` are held (the oldest go first).
     """
     memo = st.session_state.get(_MEMO_KEY)
     if not isinstance(memo, dict):
@@ -120,7 +121,7 @@ def session_memo(name: str, key: tuple, build: Callable[[], Any]) -> Any:
     for old in [k for k in held if str(k[0]).split("|", 1)[0] != cohort]:
         del held[old]  # another cohort's views: not kept alive
     held[key] = value
-    while len(held) > _MEMO_MAX:
+    while len(held) > keep:
         held.pop(next(iter(held)))
     return value
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from hccdash.identity import register
+from hccdash.identity import key_of, register
 from hccdash.schema import PATIENT_ID, Cohort, Endpoint
 from hccdash.survdata import SurvData
 
@@ -43,7 +43,13 @@ def codebook_grouped(cohort: Cohort, data: pd.DataFrame, covariates: Sequence[st
     (e.g. a failure mode "None" left out of the comparison)."""
     cuts = grouped_factors(cohort)
     changes = {c: cuts[c].values(data) for c in covariates if c in cuts and c in data.columns}
-    return data.assign(**changes) if changes else data
+    if not changes:
+        return data
+    grouped = data.assign(**changes)
+    parent = key_of(data)
+    if parent is not None:  # a registered view: the grouped frame is identified, not hashed
+        register(grouped, f"{parent}|codebook_groups={sorted(changes)!r}")
+    return grouped
 
 
 def grouping_names(cohort: Cohort, covariates: Sequence[str]) -> list[str]:

@@ -188,6 +188,10 @@ def table_downloads(df: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
+def _bundle_now(figures: Mapping, tables: Mapping, methods: str) -> bytes:
+    return bundle_zip(dict(figures), dict(tables), methods)
+
+
 @st.fragment
 def download_all(
     figures: Mapping[str, go.Figure],
@@ -205,7 +209,8 @@ def download_all(
         )
     elif figures:
         export_problem_line()
-    data, wait = _lazy(partial(bundle_zip, dict(figures), dict(tables), methods))
+    # read at the click: a figure's fragment may have redrawn it since the page's full run
+    data, wait = _lazy(partial(_bundle_now, figures, tables, methods))
     st.download_button(
         "Download all (ZIP)",
         data=data,

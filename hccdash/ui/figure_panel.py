@@ -29,6 +29,7 @@ from hccdash.plotting.spec import (
     FigureSpec,
 )
 from hccdash.style import SIZE_PRESETS
+from hccdash.ui.cache import cohort_cache, session_memo
 from hccdash.ui.common import esc_label, esc_md
 
 EXPORT_KEY = "{key}__export"  # session state: the last exported figure's JSON (tests read it)
@@ -266,7 +267,8 @@ def _to_url(spec: FigureSpec, prefix: str) -> None:
             st.query_params[k] = v
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# session-scoped while the session holds an upload: the image shows its patients' curves
+@cohort_cache(show_spinner=False, max_entries=32)
 def _preview_png(fig_json: str, preset: str) -> bytes:
     return preset_figure_bytes(go.Figure(fig_json).to_dict(), "png", preset)
 
@@ -278,13 +280,31 @@ def show_spec_figure(
     key: str,
     *,
     screen_width: float | None = None,
+    ident: tuple | None = None,
 ) -> go.Figure:
     """Draw ``build(spec)`` on the page and offer it at ``spec.preset``; return the export figure.
 
     The page shows the screen layout (it follows every option live); the files are the
     figure built for the preset, the same bytes the CLI writes for the same spec.
+
+    ``ident``: what the figure shows besides its spec, as a tuple whose first item is the view's
+    identity (``hccdash.ui.cache.surv_fingerprint`` / ``frame_key``) and whose other items are
+    the analysis choices. With it, the figures are built once per (identity, spec, width) in
+    this session (:func:`hccdash.ui.cache.session_memo`): a rerun that changed something else
+    (another figure's options, a table option, a revisited filter) builds nothing. Without it
+    the figure is built on every run.
     """
-    screen = build(replace(spec, preset="screen"), screen_width)
+
+    def make() -> tuple[go.Figure, go.Figure, str]:
+        screen = build(replace(spec, preset="screen"), screen_width)
+        export = screen if spec.preset == "screen" and screen_width is None else build(spec, None)
+        return screen, export, export.to_json()
+
+    if ident is None:
+        screen, export, export_json = make()
+    else:
+        memo_key = (str(ident[0]), *map(repr, ident[1:]), key, repr(spec), screen_width)
+        screen, export, export_json = session_memo("figure", memo_key, make, keep=_FIGURES_KEPT)
     st.plotly_chart(
         screen,
         width="stretch",
@@ -292,9 +312,19 @@ def show_spec_figure(
         config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
         key=f"{key}_chart",
     )
-    export = screen if spec.preset == "screen" and screen_width is None else build(spec, None)
-    st.session_state[EXPORT_KEY.format(key=key)] = export.to_json()
-    preset = SIZE_PRESETS[spec.preset]
+    st.session_state[EXPORT_KEY.format(key=key)] = export_json
+    _export_panel(export, spec.preset, name, key)
+    return export
+
+
+_FIGURES_KEPT = 12  # figures (screen + export of each) held per session: a page's worth
+
+
+@st.fragment
+def _export_panel(export: go.Figure, preset_key: str, name: str, key: str) -> None:
+    """The figure's file downloads and exact preview: a fragment, so the preview toggle (and a
+    download click) reruns only this panel, not the page."""
+    preset = SIZE_PRESETS[preset_key]
     omitted = list((export.layout.meta or {}).get("omitted", []))
     if omitted:
         st.caption(
@@ -306,8 +336,8 @@ def show_spec_figure(
             "Server-side export needs chromium, which is not installed on this server; the "
             "chart's own toolbar camera saves a PNG of what is on screen."
         )
-        return export
-    stem = f"{safe_filename(name)}_{spec.preset}"
+        return
+    stem = f"{safe_filename(name)}_{preset_key}"
     dpi = f", {preset.dpi} dpi" if preset.dpi else ""
     st.caption(
         f"Download at {preset.label} ({export.layout.width} × {export.layout.height} px"
@@ -317,7 +347,7 @@ def show_spec_figure(
     for col, fmt in zip(cols, preset.formats, strict=False):
         col.download_button(
             fmt.upper(),
-            data=partial(preset_figure_bytes, export, fmt, spec.preset),
+            data=partial(preset_figure_bytes, export, fmt, preset_key),
             file_name=f"{stem}.{'tif' if fmt == 'tiff' else fmt}",
             mime=MIME[fmt],
             key=f"{key}_{fmt}",
@@ -326,7 +356,6 @@ def show_spec_figure(
         )
     if cols[-1].toggle("Preview file", key=f"{key}_preview", help="The exported image, exactly"):
         try:
-            st.image(_preview_png(export.to_json(), spec.preset), caption=preset.label)
+            st.image(_preview_png(export.to_json(), preset_key), caption=preset.label)
         except HccdashError as exc:
             st.warning(esc_md(str(exc)))
-    return export

@@ -284,9 +284,13 @@ def render_km(
                 width=width,
             )
 
+        # built once per (view, grouping, options, spec) in this session
+        ident = (cache.surv_fingerprint(sd), g.column, g.levels, g.color_levels, g.label, opts,
+                 endpoint, entry)  # fmt: skip
         fig = show_spec_figure(
-            build, spec, f"km_{endpoint.key}", f"{key}_fig", screen_width=screen_width
-        )
+            build, spec, f"km_{endpoint.key}", f"{key}_fig", screen_width=screen_width,
+            ident=ident,
+        )  # fmt: skip
         out[f"km_{endpoint.key}"] = PresetFigure(fig, spec.preset)
     if test is not None:
         st.markdown(

@@ -9,16 +9,21 @@ second without returning control to Streamlit (navigation and widget changes sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from hccdash import models as M
+from hccdash.plotting.models import predicted_survival_figure
+from hccdash.report.summary_tables import models_model
 from hccdash.timetext import ignored_text
 from hccdash.timetext import parse_times as _parse_times
 from hccdash.ui.cache import CACHE, cohort_cache
-from hccdash.ui.common import esc_md
+from hccdash.ui.common import esc_md, guarded
+from hccdash.ui.downloads import show_figure
+from hccdash.ui.report_view import update_report_figure, update_report_table
+from hccdash.ui.table_view import render_table_model
 
 # The analyses' cache settings (exact DataFrame keys: frame_fingerprint), fewer entries: fits
 # of models are larger than KM results.
@@ -211,6 +216,95 @@ def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
                 key=f"{key}_{f}_{lo:g}_{hi:g}",
             )
     return patient
+
+
+@st.fragment
+def full_validation(
+    frame: pd.DataFrame,
+    endpoint,
+    md: M.ModelData,
+    kinds: tuple[str, ...],
+    opts: dict,
+    full_key: tuple,
+    tables: MutableMapping[str, pd.DataFrame],
+    report_tables: list,
+) -> None:
+    """The "Run full validation" button and the optimism-corrected bootstrap it runs.
+
+    An ``st.fragment``: the click and the bootstrap's progress rerun this section only (the
+    cross-validation, fits and figures of the page stay as drawn). The table goes to the
+    page's ZIP (``tables``) and report (``report_tables`` on a full run, the stored section
+    on a fragment rerun).
+    """
+    if st.button(
+        "Run full validation (optimism-corrected bootstrap, 200 replicates)",
+        key="models_full_button",
+        icon=":material/play_arrow:",
+        help="200 refits per model, computed in small cached chunks with a progress bar; "
+        "about 10 s of computation per model on the bundled cohort.",
+    ):
+        st.session_state["models_full_key"] = full_key
+    if st.session_state.get("models_full_key") != full_key:
+        return
+    boot = {}
+    for kind in kinds:
+        with guarded(M.MODEL_LABELS[kind]):
+            boot[kind] = validate(
+                frame, endpoint, md.features, kind, method="bootstrap", n_units=200, chunk=5,
+                **opts,
+            )  # fmt: skip
+    boot_table = metrics_table(list(boot.values()))
+    st.subheader("Optimism-corrected bootstrap")
+    st.caption(
+        "Apparent = the model scored on the patients it was fitted to; optimism = mean gain "
+        "of a bootstrap refit on its own sample over the original data; estimate = apparent − "
+        "optimism. sd, lower, upper describe the optimism over replicates."
+    )
+    if not boot_table.empty:
+        boot_model = models_model(
+            list(boot.values()), key="risk_models_bootstrap", details=boot_table
+        )
+        render_table_model(boot_model, "models_boot", title=False)
+        if all(getattr(t, "key", None) != boot_model.key for t in report_tables):
+            report_tables.append(boot_model)
+        update_report_table("models", boot_model)
+        tables["bootstrap"] = boot_table
+    for res in boot.values():
+        show_messages(res.messages)
+
+
+@st.fragment
+def what_if(
+    models: Sequence[M.FittedModel],
+    md: M.ModelData,
+    unit: str,
+    figures: MutableMapping[str, object],
+    tables: MutableMapping[str, pd.DataFrame],
+) -> None:
+    """The what-if patient: widgets, each model's predicted survival, the matching patients.
+
+    An ``st.fragment``: changing a feature of the hypothetical patient reruns this section
+    only (the fits above are not touched). ``figures`` and ``tables`` are the page's dicts for
+    its "Download all" ZIP, updated in place; the report's figure follows too.
+    """
+    patient = patient_widgets(md, key="models_whatif")
+    with guarded("What-if prediction"):
+        pred = M.predict_patient(list(models), md, patient, times=(12.0, 24.0))
+        fig = predicted_survival_figure(pred, time_unit=unit)
+        show_figure(fig, "what_if_patient", key="models_whatif_fig")
+        figures["what_if"] = fig
+        update_report_figure("models", "what_if", fig)
+        table = pred.to_frame().rename(
+            columns={"median": "predicted median", "surv_12": "1-year", "surv_24": "2-year"}
+        )
+        st.dataframe(table, hide_index=True, key="models_whatif_table")
+        tables["what_if"] = table
+        st.caption(
+            f"Matching rule: {esc_md(pred.match_rule)}. {pred.matched_n} real patient(s), "
+            f"{pred.matched_events} event(s). A blank median means the curve stays above 0.5 "
+            "within the follow-up the model saw; a blank rate means beyond that follow-up."
+        )
+        show_messages(pred.messages)
 
 
 # Page copy: what the sample size lets the page claim (plain sentences, no streamlit).

@@ -7,6 +7,7 @@ visited in this session, each as it was last shown. Files are built on click.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -15,6 +16,7 @@ from hccdash.report.docx import FONTS
 from hccdash.report.exports import MIME_DOCX
 from hccdash.report.report import (
     ReportSection,
+    figure_legend,
     report_docx,
     report_pdf,
     report_zip,
@@ -35,6 +37,40 @@ def _build(title, cohort_name, sections, font, notice, fmt) -> bytes:
         return report_pdf(docx)
     pdf = report_pdf(docx) if soffice_path() else None
     return report_zip(docx, sections, pdf=pdf)
+
+
+def _build_now(title, cohort_name, store, pages, font, notice, fmt) -> bytes:
+    """The report of the sections as they are at the click (a figure fragment may have
+    redrawn a figure since the page's last full run: :func:`update_report_figure`)."""
+    return _build(title, cohort_name, [store[p] for p in pages if p in store], font, notice, fmt)
+
+
+def update_report_figure(page: str, name: str, figure: object) -> None:
+    """Put a redrawn figure into this session's stored section of ``page`` (same legend text
+    after the figure's title). Called by a figure's fragment, which reruns without the page."""
+    store = st.session_state.setdefault(SECTIONS_KEY, {})
+    section = store.get(page)
+    if section is None:
+        return
+    figures = []
+    for rf in section.figures:
+        if rf.name == name and rf.figure is not figure:
+            detail = rf.legend[len(figure_legend(rf.figure, name)) :].strip()
+            rf = replace(rf, figure=figure, legend=figure_legend(figure, name, detail))
+        figures.append(rf)
+    store[page] = replace(section, figures=tuple(figures))
+
+
+def update_report_table(page: str, table: object) -> None:
+    """Put a fragment's table (e.g. the risk models' bootstrap) into the stored section of
+    ``page``: it replaces the table with the same ``key``, or is appended."""
+    store = st.session_state.setdefault(SECTIONS_KEY, {})
+    section = store.get(page)
+    if section is None:
+        return
+    key = getattr(table, "key", None)
+    kept = [t for t in section.tables if getattr(t, "key", None) != key]
+    store[page] = replace(section, tables=(*kept, table))
 
 
 def report_box(section: ReportSection, cohort: Cohort, key: str) -> None:
@@ -67,7 +103,8 @@ def report_box(section: ReportSection, cohort: Cohort, key: str) -> None:
         chosen = [store[p] for p in order if p in pages]
         title = f"hccdash report: {cohort.name}"
         notice = cohort.notice or None  # the codebook's notice (the bundled cohort: reconstructed)
-        build = partial(_build, title, cohort.name, chosen, font, notice)
+        build = partial(_build_now, title, cohort.name, store, [s.page for s in chosen], font,
+                        notice)  # fmt: skip
         n_tables = sum(len(s.tables) for s in chosen)
         n_figs = sum(len(s.figures) for s in chosen)
         st.caption(

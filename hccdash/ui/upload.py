@@ -543,8 +543,9 @@ def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = N
             + (f" ({view.n_excluded} rows excluded)" if view.n_excluded else "")
             + ". Every page now analyses this cohort."
         )
-        # Rerun so the page header (and the sidebar) show the new cohort at once.
-        st.rerun()
+        # Rerun the whole app (this runs in the mapping fragment): the page header, the
+        # sidebar and every page show the new cohort at once.
+        st.rerun(scope="app")
 
 
 def show_stored_message() -> None:
