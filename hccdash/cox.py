@@ -608,16 +608,19 @@ def _prefix_less(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     a stable sort of the row (two sorted runs: a linear merge for timsort) puts right-half
     elements before left-half ones of equal value, and a running sum of left-half weights
     along the row counts, for every right-half element, the smaller left-half values.
-    O(n log n) work in about log2(n) numpy passes. Integer weights (they may pack several
-    counts into one int64).
+    O(n log n) work in about log2(n) numpy passes. ``w`` is integer (pair counts, which may
+    pack several counts into one int64) or float (case weights, ``hccdash.coxext.concordance``);
+    the result has its dtype. The one dominance kernel of both concordances.
     """
     n = v.size
+    if n == 0:
+        return np.zeros(0, dtype=w.dtype)
     size = 1 << max(1, (n - 1).bit_length())
     vv = np.full(size, int(v.max()) + 1, dtype=np.int64)  # padding sorts last, weighs 0
     vv[:n] = v
-    ww = np.zeros(size, dtype=np.int64)
+    ww = np.zeros(size, dtype=w.dtype)
     ww[:n] = w
-    out = np.zeros(size, dtype=np.int64)
+    out = np.zeros(size, dtype=w.dtype)
     perm = np.arange(size)
     s = 1
     while s < size:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hccdash.cox import _prefix_less  # the one dominance kernel (int or float weights)
+
 __all__ = ["ConcordanceResult", "concordance_ag"]
 
 
@@ -37,40 +39,6 @@ class ConcordanceResult:
     tied_x: float
     concordance: float
     std: float
-
-
-def _prefix_less(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``out[i] = sum(w[j] for j < i if v[j] < v[i])`` for a sequence in position order.
-
-    The float-weight form of :func:`hccdash.cox._prefix_less`: bottom-up merge sort,
-    one numpy pass per level (each row a sorted left and right half; a stable sort on
-    ``2 v + is_left`` puts right-half elements before left-half ones of equal value, and
-    a running sum of the left-half weights gives each right-half element its count).
-    """
-    n = v.size
-    if n == 0:
-        return np.zeros(0)
-    size = 1 << max(1, (n - 1).bit_length())
-    vv = np.full(size, int(v.max()) + 1, dtype=np.int64)
-    vv[:n] = v
-    ww = np.zeros(size)
-    ww[:n] = w
-    out = np.zeros(size)
-    perm = np.arange(size)
-    s = 1
-    while s < size:
-        m = 2 * s
-        rows = perm.reshape(size // m, m)
-        isleft = (rows % m) < s
-        order = np.argsort(2 * vv[rows] + isleft, axis=1, kind="stable")
-        rows = np.take_along_axis(rows, order, axis=1)
-        isleft = np.take_along_axis(isleft, order, axis=1)
-        cw = np.cumsum(np.where(isleft, ww[rows], 0.0), axis=1)
-        right = ~isleft
-        out[rows[right]] += cw[right]
-        perm = rows.ravel()
-        s = m
-    return out[:n]
 
 
 def _dominance(stratum, key, kind, value, weight, is_point, nstrata):
