@@ -268,6 +268,10 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
     if not args.mapping:
         data = data.rename(columns={schema.OS_TIME: args.time, schema.OS_EVENT: args.event})
         time, event = args.time, args.event
+    elif (
+        getattr(args, "start", None) is None
+    ):  # the mapping's delayed entry of this endpoint acts as --start
+        _declared_start(args, datacheck.ENTRY_COLUMNS.get(time), data, "mapping")
     for c in [time, event, *group_cols]:
         if c not in data.columns:
             have = ", ".join(repr(x) for x in list(data.columns)[:12])
@@ -276,6 +280,18 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
                 "names with --mapping."
             )
     return data, time, event
+
+
+def _declared_start(args: argparse.Namespace, entry: str | None, data, source: str) -> None:
+    """Use a declared entry column as ``--start`` (R ``Surv(entry, time, event)``), saying so."""
+    if entry is None or entry not in data.columns or getattr(args, "competing", False):
+        return  # (cmprsk has no delayed entry: the competing blocks do not take one)
+    args.start = entry
+    print(
+        f"hccdash: note: the {source} declares delayed entry {entry!r} for this endpoint: "
+        "KM, log-rank and Cox use rows (entry, time] as with --start",
+        file=sys.stderr,
+    )
 
 
 def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]:
@@ -292,6 +308,12 @@ def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, st
     time = args.time or endpoints[0].time
     event = args.event or endpoints[0].event
     data = cohort.as_categorical()
+    if (
+        getattr(args, "start", None) is None
+    ):  # the codebook's delayed entry of this endpoint acts as --start
+        keys = [e.key for e in endpoints if e.time == time]
+        entry = cohort.entry_column(keys[0]) if keys else None
+        _declared_start(args, entry, data, "codebook")
     wanted = [time, event, *([args.group] if args.group else []), *(args.covariates or [])]
     missing = [c for c in dict.fromkeys(wanted) if c not in data.columns]
     if missing:
@@ -319,6 +341,7 @@ def analyze(args: argparse.Namespace) -> dict[str, object]:
         data, time, event, codes = competing_cli.load(args)
     else:
         data, time, event = load_for_analysis(args)
+        ext = _ext_columns(args)  # a mapping or codebook may declare the entry (--start)
     if ext["start"] or ext["weights"]:  # survfit(Surv(start, time, event) ~ g, weights)
         from hccdash.coxext.counting import km_counting
 

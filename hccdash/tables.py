@@ -17,6 +17,7 @@ import pandas as pd
 
 from hccdash.compare import survdiff
 from hccdash.cox import CoxResult, cox_fit
+from hccdash.coxext import counting
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import kaplan_meier, median_survival
 from hccdash.schema import Endpoint, Factor
@@ -104,6 +105,7 @@ class UnivariateTable:
     conf_type: str
     conf_level: float
     messages: tuple[str, ...]
+    entries: tuple[str | None, ...] = ()
 
     def test(self, factor: str, endpoint: str) -> FactorTest:
         """The log-rank test of ``factor`` (label or column) for ``endpoint`` (key)."""
@@ -193,6 +195,7 @@ def univariate_table(
     conf_type: str = "log-log",
     conf_level: float = 0.95,
     surv: Sequence[SurvData] | None = None,
+    entries: Sequence[str | None] | None = None,
 ) -> UnivariateTable:
     """The univariate table (Table 1 layout): per factor level, n, events and median
     survival with CI for each endpoint, and the log-rank p per factor and endpoint.
@@ -214,6 +217,12 @@ def univariate_table(
         The validated survival data of ``data``, one per endpoint in order
         (:func:`hccdash.survdata.survival_data`); built here when not given. Every factor
         and endpoint uses them as they are: the endpoint columns are validated once.
+    entries : sequence of str or None, optional
+        The delayed-entry column of each endpoint (a codebook endpoint's ``entry``), None
+        where there is none. With an entry the medians are R's
+        ``survfit(Surv(entry, time, event) ~ factor)``
+        (:func:`hccdash.coxext.counting.km_counting`) and p the log-rank test on those
+        risk sets (:func:`hccdash.coxext.counting.logrank_counting`).
 
     Returns
     -------
@@ -229,6 +238,12 @@ def univariate_table(
     factors, endpoints = list(factors), list(endpoints)
     _check_columns(data, factors, endpoints)
     per_endpoint = _endpoint_surv(data, endpoints, surv)
+    entries = list(entries) if entries is not None else [None] * len(endpoints)
+    if len(entries) != len(endpoints):
+        raise InputError(
+            f"Got {len(entries)} entry columns for {len(endpoints)} endpoints; give one per "
+            "endpoint (None without delayed entry), in the same order."
+        )
     keys = tuple(e.key for e in endpoints)
     rows: list[LevelRow] = []
     tests: list[FactorTest] = []
@@ -239,15 +254,22 @@ def univariate_table(
             messages.append(f"{factor.label}: no patient has a value; left out.")
             continue
         per_level: dict[str, list[EndpointCell]] = {lev: [] for lev in levels}
-        for endpoint, sd in zip(endpoints, per_endpoint, strict=True):
-            frame = _factor_surv(sd, data, factor)
-            km = kaplan_meier(
-                frame,
-                group=_LEVEL,
-                conf_type=conf_type,
-                conf_level=conf_level,
-                levels=list(levels),
-            )
+        for endpoint, sd, entry in zip(endpoints, per_endpoint, entries, strict=True):
+            if entry is None:
+                frame = _factor_surv(sd, data, factor)
+                km = kaplan_meier(
+                    frame,
+                    group=_LEVEL,
+                    conf_type=conf_type,
+                    conf_level=conf_level,
+                    levels=list(levels),
+                )
+            else:
+                frame = _entry_frame(data, factor, endpoint, entry)
+                km = counting.km_counting(
+                    frame, endpoint.time, endpoint.event, _LEVEL, start=entry,
+                    conf_type=conf_type, conf_level=conf_level, levels=list(levels),
+                )  # fmt: skip
             present = {c.group: c for c in km.curves}
             for lev in levels:
                 curve = present.get(lev)
@@ -260,7 +282,7 @@ def univariate_table(
                         endpoint.key, curve.n, curve.events, med.median, med.lower, med.upper
                     )
                 )
-            tests.append(_logrank(frame, factor, endpoint, levels, messages))
+            tests.append(_logrank(frame, factor, endpoint, levels, messages, entry))
         counts = factor.values(data).value_counts()
         for lev in levels:
             rows.append(
@@ -275,12 +297,37 @@ def univariate_table(
         conf_type=conf_type,
         conf_level=float(conf_level),
         messages=tuple(messages),
+        entries=tuple(entries),
     )
 
 
-def _logrank(frame, factor: Factor, endpoint: Endpoint, levels, messages) -> FactorTest:
+def _entry_frame(data: pd.DataFrame, factor: Factor, endpoint: Endpoint, entry: str):
+    """The endpoint's (entry, time, event) columns and the factor's levels (delayed entry)."""
+    if entry not in data.columns:
+        raise InputError(
+            f"The entry column {entry!r} of endpoint {endpoint.key!r} is not in the data; "
+            "map it on the data page or remove the endpoint's entry from the codebook."
+        )
+    levels = factor.values(data).astype(object).where(lambda s: s.notna(), None)
+    return pd.DataFrame(
+        {
+            endpoint.time: data[endpoint.time],
+            endpoint.event: data[endpoint.event],
+            entry: data[entry],
+            _LEVEL: levels,
+        },
+        index=data.index,
+    )
+
+
+def _logrank(frame, factor: Factor, endpoint: Endpoint, levels, messages, entry=None):
     try:
-        res = survdiff(frame, group=_LEVEL, levels=list(levels))
+        if entry is None:
+            res = survdiff(frame, group=_LEVEL, levels=list(levels))
+        else:
+            res = counting.logrank_counting(
+                frame, endpoint.time, endpoint.event, _LEVEL, start=entry, levels=list(levels)
+            )
     except AnalysisError as exc:
         msg = f"{factor.label}, {endpoint.label}: log-rank test not computed ({exc})"
         messages.append(msg)

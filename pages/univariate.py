@@ -7,7 +7,7 @@ from hccdash.report.labels import label_lookup
 from hccdash.report.report import KM_LEGEND, ReportFigure, ReportSection, figure_legend
 from hccdash.report.survival_tables import univariate_model
 from hccdash.ui import cache
-from hccdash.ui.common import guarded, reconstruction_notice, too_few_patients
+from hccdash.ui.common import esc_md, guarded, reconstruction_notice, too_few_patients
 from hccdash.ui.km_view import KMOptions, grouping_for, render_download_all, render_km
 from hccdash.ui.report_view import report_box
 from hccdash.ui.sidebar import filtered_view
@@ -32,13 +32,26 @@ st.caption(
     "Per factor level: patients, events and median survival (95% CI, log-log) for each "
     "endpoint; p from the log-rank test. Choose a factor below the table to see its curves."
 )
+entries = tuple(cohort.entry_column(e.key) for e in endpoints)
+delayed = [e.label for e, entry in zip(endpoints, entries, strict=True) if entry]
+if delayed:  # the codebook's delayed entry (R survfit(Surv(entry, time, event) ~ factor))
+    st.info(
+        esc_md(
+            f"{', '.join(delayed)}: delayed entry is used; each patient is at risk only from "
+            "entry on (medians from R survfit(Surv(entry, time, event)), p from the log-rank "
+            "test on those risk sets)."
+        ),
+        icon=":material/login:",
+    )
 figures, tables = {}, {}
 report_tables = []
 if not too_few_patients(view.n, minimum=2, what="a univariate table"):
     with guarded("The univariate table"):
         # one validated survival object per endpoint of this view (keyed by its identity)
         surv = tuple(cache.surv_data(data, e.time, e.event, e.key) for e in endpoints)
-        table = cache.univariate_table(data, tuple(factors), tuple(endpoints), surv)
+        table = cache.univariate_table(
+            data, tuple(factors), tuple(endpoints), surv, entries if delayed else None
+        )
         frame = table.to_frame()
         tables["univariate_table"] = frame
         model = univariate_model(table, endpoints, label_lookup(cohort), p_style=p_style())
@@ -53,7 +66,10 @@ if not too_few_patients(view.n, minimum=2, what="a univariate table"):
     cols = st.columns(len(endpoints))
     for col, endpoint in zip(cols, endpoints, strict=True):
         with col:
-            out = render_km(g, endpoint, opts, key=f"uni_{endpoint.key}", report=report_tables)
+            out = render_km(
+                g, endpoint, opts, key=f"uni_{endpoint.key}", report=report_tables,
+                entry=cohort.entry_column(endpoint.key),
+            )  # fmt: skip
         for name, obj in out.items():
             (tables if isinstance(obj, pd.DataFrame) else figures)[f"{name}_{factor.column}"] = obj
 

@@ -84,6 +84,15 @@ def univariate_model(
         f"Median survival in {unit} with {round(table.conf_level * 100)}% CI "
         f"({table.conf_type} transform, R survfit). p: log-rank test (R survdiff).",
     ]
+    delayed = [e.label for e, entry in zip(eps, table.entries, strict=False) if entry]
+    if delayed:
+        notes.append(
+            f"{', '.join(delayed)}: delayed entry, each patient at risk only from entry on: "
+            "medians from R survfit(Surv(entry, time, event) ~ factor); p from the log-rank "
+            "test on those risk sets (R survdiff's formula; survdiff itself refuses such data, "
+            "and R's coxph(Surv(entry, time, event) ~ factor) score test differs from it with "
+            "tied times)."
+        )
     if _has_nr(rows):
         notes.append(NR_NOTE)
     notes += list(table.messages)

@@ -323,10 +323,12 @@ def univariate_table(
     factors: tuple[Factor, ...],
     endpoints: tuple[Endpoint, ...],
     surv: tuple[SurvData, ...] | None = None,
+    entries: tuple[str | None, ...] | None = None,
 ):
     """Cached ``hccdash.tables.univariate_table`` (``surv``: the view's validated survival
-    data per endpoint, :func:`surv_data`; keyed by their identity, never re-validated)."""
-    return tables.univariate_table(data, list(factors), list(endpoints), surv=surv)
+    data per endpoint, :func:`surv_data`; keyed by their identity, never re-validated;
+    ``entries``: each endpoint's delayed-entry column or None)."""
+    return tables.univariate_table(data, list(factors), list(endpoints), surv=surv, entries=entries)
 
 
 @cohort_cache(**CACHE)

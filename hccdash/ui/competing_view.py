@@ -60,6 +60,7 @@ class EndpointChoice:
     codes: EventCodes
     label: str
     unit: str = "months"
+    entry: str | None = None  # the codebook's delayed-entry column of the endpoint (ignored)
 
 
 def _event_name(label: str) -> str:
@@ -115,8 +116,9 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
             + f" (from the codebook's coding of {esc_md(spec.event)})."
         )
         return EndpointChoice(
-            data, spec.time, spec.status_column, codes, codes.name(codes.cause), "months"
-        )
+            data, spec.time, spec.status_column, codes, codes.name(codes.cause), "months",
+            cohort.entry_column(spec.key),
+        )  # fmt: skip
     if source == DERIVED:
         comp = c2.selectbox(
             "Composite endpoint (event or death)",
@@ -137,7 +139,10 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
             comp.time, comp.event, dth.time, dth.event,
         )  # fmt: skip
         codes = EventCodes(0, 1, (2,), {1: first, 2: f"Death without {first.lower()}"})
-        return EndpointChoice(frame, TIME, STATUS, codes, f"{first} (death competing)", comp.unit)
+        entry = cohort.entry_column(comp.key) or cohort.entry_column(dth.key)
+        return EndpointChoice(
+            frame, TIME, STATUS, codes, f"{first} (death competing)", comp.unit, entry
+        )
     numeric = [
         c
         for c in data.columns
@@ -175,7 +180,8 @@ def choose_endpoint(cohort: Cohort, data: pd.DataFrame) -> EndpointChoice | None
     )
     units = {e.time: e.unit for e in endpoints}
     unit = units.get(time, f"{time}")
-    return EndpointChoice(data, time, status, codes, codes.name(cause), unit)
+    entry = next((cohort.entry_column(e.key) for e in endpoints if e.time == time), None)
+    return EndpointChoice(data, time, status, codes, codes.name(cause), unit, entry)
 
 
 def codebook_endpoints(cohort: Cohort, data: pd.DataFrame) -> list:
@@ -246,6 +252,17 @@ def render(cohort: Cohort, data: pd.DataFrame, filters: str | None = None) -> No
     choice = choose_endpoint(cohort, data)
     if choice is None:
         return
+    if choice.entry is not None:
+        st.warning(
+            esc_md(
+                f"The codebook declares delayed entry ({choice.entry!r}) for this endpoint, but "
+                "the analyses on this page (R cmprsk: cuminc, Gray's test, crr) have no delayed "
+                "entry and ignore it: every patient counts as at risk from time 0. With entry, "
+                "R would need survfit(Surv(entry, time, factor(status)) ~ 1) (Aalen-Johansen "
+                "on (entry, time] risk sets)."
+            ),
+            icon=":material/login:",
+        )
     factors = {f.column: f for f in cohort.factors() if f.column in data.columns}
     g1, g2, g3, g4 = st.columns(4)
     group = g1.selectbox(
