@@ -11,6 +11,7 @@ One SparkSession per process (Spark's own rule), shared by every source and sess
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import shutil
@@ -53,6 +54,14 @@ def spark_session(url: str | None = None):
         ):
             raise InputError(
                 "HCCDASH_ENGINE=spark needs Java 17 (apt-get install openjdk-17-jre-headless)."
+            )
+        if url.startswith("sc://") and any(
+            importlib.util.find_spec(m) is None for m in ("grpc", "grpc_status")
+        ):
+            # checked here: without grpcio, PySpark's Spark Connect client may exit the process
+            raise InputError(
+                f"Spark Connect ({url!r}) needs PySpark's connect extra: pip install "
+                "'pyspark[connect]' (grpcio), or use a master URL such as local[2]."
             )
         builder = SparkSession.builder.appName("hccdash")
         try:
