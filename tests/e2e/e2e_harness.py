@@ -39,6 +39,12 @@ CHROMIUM_ARGS = [
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
+# Streamlit's legacy pages/ menu, shown by a fresh server's very first run: it lists the main
+# script itself ("app"); the app's router never does.
+_LEGACY_NAV_JS = (
+    "() => Array.from(document.querySelectorAll('" + NAV_LINK.replace("'", "\\'") + "'))"
+    ".some((a) => a.innerText.trim() === 'app')"
+)
 N_TEXT = re.compile(r"n\s*=\s*([\d,]+)\s+of\s+([\d,]+)")
 # An error alert that is an escaped exception rather than a message written for the user.
 CRASH_TEXT = re.compile(
@@ -260,6 +266,12 @@ class App:
         self._log_mark = len(self.server.log_text())
         self.page.goto(f"{self.server.url}/{path.lstrip('/')}", wait_until="domcontentloaded")
         self.wait_settled(0, timeout=timeout)
+        # A fresh server's first session runs in the legacy pages/ mode and then reruns itself
+        # through app.py (hccdash.ui.state.ensure_app_router); on a loaded machine that rerun
+        # can begin after the first run has settled. Wait for the router's page instead.
+        if self.page.evaluate(_LEGACY_NAV_JS):
+            self.page.wait_for_function(f"() => !({_LEGACY_NAV_JS})()", timeout=timeout)
+            self.wait_settled(0, timeout=timeout)
 
     def rerun(self, action: Callable[[], object], timeout: float = 60_000) -> None:
         """Do ``action`` (a widget change) and wait for the rerun it triggers to finish."""

@@ -148,7 +148,7 @@ def test_a_full_tour_touches_only_loopback_and_private_caches_leave_with_the_ses
     closed = False
     try:
         app.goto("")
-        assert app.n_text() == (21, 21)
+        app.wait_n((21, 21))
         tour(app)
         app.navigate("Your data")
         shared_before = metrics(server)
