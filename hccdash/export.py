@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import atexit
 import csv
+import gc
 import io
+import logging
 import os
 import re
 import shlex
@@ -164,6 +166,24 @@ def offline_launcher(browser: str | None = None) -> str:
 
 # --------------------------------------------------------------------------------------------
 # the warm kaleido session
+_LOG = logging.getLogger(__name__)
+
+
+def _one_line_loop_problem(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """Log an asyncio problem of the kaleido loop in one line, without a traceback.
+
+    When chromium dies, kaleido leaves tasks whose exception nobody retrieves; asyncio reports
+    them when they are garbage-collected, which can happen inside any thread. Its default
+    handler formats a traceback, and CPython 3.11's traceback formatting calls ``ast.parse``:
+    nested inside another thread's ``ast.parse`` (Streamlit compiling a page) that corrupts
+    the AST recursion counter and the page fails with "SystemError: AST constructor recursion
+    depth mismatch". The browser death itself is reported by ``render``.
+    """
+    exc = context.get("exception")
+    detail = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+    _LOG.info("kaleido: %s%s", context.get("message", "asyncio problem"), detail)
+
+
 class _WarmKaleido:
     """One kaleido browser on a private event loop thread, reused by every export.
 
@@ -185,6 +205,7 @@ class _WarmKaleido:
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or not self._loop.is_running():
             loop = asyncio.new_event_loop()
+            loop.set_exception_handler(_one_line_loop_problem)
             thread = threading.Thread(target=loop.run_forever, name="hccdash-kaleido", daemon=True)
             thread.start()
             self._loop, self._thread = loop, thread
@@ -265,6 +286,10 @@ class _WarmKaleido:
                 fut.cancel()
                 self.close()
                 error = exc
+                # Finalise kaleido's orphaned tasks here, at a safe point, rather than in a
+                # later garbage collection that may fall inside another thread's compile.
+                del k
+                gc.collect()
                 if attempt == 2:
                     break
         raise ExportUnavailable(

@@ -133,3 +133,24 @@ def test_kaleidos_chromium_runs_with_background_networking_and_dns_off(fig):
         args = {a.decode() for a in argv}
         missing = [f for f in export.OFFLINE_CHROMIUM_FLAGS if f not in args]
         assert not missing, f"chromium {argv[0]!r} started without {missing}"
+
+
+def test_an_orphaned_kaleido_task_is_one_log_line_without_a_traceback(caplog):
+    """asyncio's default handler formats a traceback, and 3.11's traceback formatting calls
+    ``ast.parse``; run from a garbage collection inside Streamlit's page compile, that made a
+    page fail with "AST constructor recursion depth mismatch" (CI, session 3)."""
+    loop = export._SESSION._ensure_loop()
+    try:
+        raise ConnectionResetError("Executor is closed.")
+    except ConnectionResetError as exc:
+        error = exc
+    with caplog.at_level("DEBUG"):
+        loop.call_exception_handler(
+            {"message": "Task exception was never retrieved", "exception": error}
+        )
+    records = [r for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert len(records) == 1, caplog.text
+    assert records[0].exc_info is None
+    assert records[0].getMessage() == (
+        "kaleido: Task exception was never retrieved (ConnectionResetError: Executor is closed.)"
+    )

@@ -7,9 +7,12 @@ Each test runs its own server, so that its memory and its lifetime are the test'
   page, close the tab and press nothing else. Streamlit keeps a closed session for
   reconnection for ``server.disconnectedSessionTTL`` seconds and our upload store keeps the
   cohort for a reload for ``HCCDASH_UPLOAD_IDLE_S`` seconds; both are shortened here (5 s and
-  10 s instead of 120 s and 30 min). After them, the server's resident memory must come back
-  near where it was before the upload: the leftover is at most 150 MB **and** at most 25 % of
-  what the upload added at its peak.
+  10 s instead of 120 s and 30 min). After them the server holds no pandas object of the
+  cohort's length (a test-only probe, ``memprobe/sitecustomize.py``, lists the live frames on
+  SIGUSR1; it sees the cohort while the session is open), and its resident memory comes back
+  near where it was before the upload: the leftover is at most 150 MB **and** at most half of
+  what the upload added at its peak. The leftover is the allocators' (pymalloc and glibc keep
+  partly used arenas): 18-70 MB of a 230-300 MB peak in five runs, whatever the load.
 - **Restart**: upload, restart the server on the same port, reload: every page says that the
   uploaded data are no longer in memory and which cohort it shows instead.
 """
@@ -17,7 +20,10 @@ Each test runs its own server, so that its memory and its lifetime are the test'
 from __future__ import annotations
 
 import gc
+import json
+import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -51,6 +57,21 @@ def upload(app, path: Path, n: int) -> None:
     app.wait_n((n, n), timeout=300_000)
 
 
+MEMPROBE = Path(__file__).resolve().parent / "memprobe"
+
+
+def held_lengths(pid: int, out: Path) -> list[int]:
+    """Lengths of the pandas frames, series and indexes alive in the server (see MEMPROBE)."""
+    out.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 60
+    while not out.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError("the server's memory probe did not answer in 60 s")
+        time.sleep(0.2)
+    return json.loads(out.read_text(encoding="utf-8"))["lengths"]
+
+
 def settled_rss(pid: int, seconds: float = 5.0) -> int:
     """The server's RSS once it has stopped moving (sampled each second, min of the last 3)."""
     samples = []
@@ -63,6 +84,7 @@ def settled_rss(pid: int, seconds: float = 5.0) -> int:
 def test_memory_of_a_closed_session_is_released(browser, tmp_path):
     csv = tmp_path / "big_cohort.csv"
     synth.write(synth.generate(N_BIG, seed=20), csv)
+    probe = tmp_path / "held.json"
     gc.collect()
     server = StreamlitServer(
         log_path=ARTIFACTS / "streamlit_sessions_memory.log",
@@ -70,6 +92,10 @@ def test_memory_of_a_closed_session_is_released(browser, tmp_path):
             "HCCDASH_UPLOAD_IDLE_S": str(IDLE_S),
             "HCCDASH_UPLOAD_SWEEP_S": "1",
             "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL_S),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(MEMPROBE), os.environ.get("PYTHONPATH")])
+            ),
+            "HCCDASH_TEST_MEMPROBE": str(probe),
         },
     )
     try:
@@ -93,16 +119,19 @@ def test_memory_of_a_closed_session_is_released(browser, tmp_path):
         app.km_curves()
         assert not app.problems(), app.problems()
         peak = settled_rss(pid, 3)
+        assert max(held_lengths(pid, probe)) >= N_BIG, "the probe does not see the cohort"
         context.close()
 
-        # Nothing else happens: no other session, no request but our RSS reads.
+        # Nothing else happens: no other session, no request but our probes.
         deadline = time.monotonic() + SESSION_TTL_S + IDLE_S + 90
-        after = rss(pid)
+        held = [N_BIG]
         while time.monotonic() < deadline:
             time.sleep(2)
-            after = rss(pid)
-            if after - baseline <= min(150 * MB, 0.25 * (peak - baseline)):
+            held = [n for n in held_lengths(pid, probe) if n >= N_BIG]
+            if not held:
                 break
+        assert not held, f"the closed session's cohort is still held: {len(held)} objects"
+        after = settled_rss(pid)
         footprint = peak - baseline
         report = (
             f"RSS baseline {baseline / MB:.0f} MB, with the upload {peak / MB:.0f} MB "
@@ -113,7 +142,7 @@ def test_memory_of_a_closed_session_is_released(browser, tmp_path):
         print(report)
         assert footprint > 150 * MB, f"the upload was too small to test anything: {report}"
         assert after - baseline <= 150 * MB, report
-        assert after - baseline <= 0.25 * footprint, report
+        assert after - baseline <= 0.5 * footprint, report
         assert "Traceback" not in server.log_text(), server.log_tail()
     finally:
         server.stop()
