@@ -95,10 +95,15 @@ def _row(sub, time, event, treatment, ref, factor, level, conf_level) -> Subgrou
     except HccdashError as exc:
         return SubgroupRow(factor, level, n, ev, nan, nan, nan, nan, note=str(exc))
     t = res.terms[0]
-    note = "separation: HR not estimable" if res.separation else ""
     if np.isnan(t.coef):
-        note = "no information in this subgroup"
-    return SubgroupRow(factor, level, n, ev, t.hr, t.lower, t.upper, t.p_value, note)
+        return SubgroupRow(factor, level, n, ev, nan, nan, nan, nan,
+                           note="no information in this subgroup")  # fmt: skip
+    if res.separation:
+        # The estimate runs off to 0 or infinity (an arm without events here): R prints a
+        # huge coefficient with a warning; the forest and its table say "not estimable".
+        return SubgroupRow(factor, level, n, ev, nan, nan, nan, nan,
+                           note="separation (an arm without events): HR not estimable")  # fmt: skip
+    return SubgroupRow(factor, level, n, ev, t.hr, t.lower, t.upper, t.p_value)
 
 
 def subgroup_hr(

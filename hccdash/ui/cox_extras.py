@@ -20,11 +20,13 @@ from hccdash.cox_figures import adjusted_curves_figure, balance_figure, subgroup
 from hccdash.coxext import adjusted, counting, landmark, profiles, subgroup, weighting
 from hccdash.export import PresetFigure, modebar_config
 from hccdash.figures import km_figure
+from hccdash.report.cox_tables import cox_model_table, subgroup_model
 from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md, fmt_p, guarded
 from hccdash.ui.cox_view import covariate_candidates
 from hccdash.ui.downloads import figure_downloads, figure_size
 from hccdash.ui.km_view import render_figure, render_table
+from hccdash.ui.table_view import p_style, render_table_model
 
 NONE = "(none)"
 
@@ -171,6 +173,13 @@ def terms_frame(fit: cox.CoxResult) -> pd.DataFrame:
     return df
 
 
+def _terms_table(fit, labels, title: str, name: str, key: str, tables: dict) -> None:
+    """One model's journal table (raw numbers in its details and in the ZIP's CSV)."""
+    model = cox_model_table(fit, labels=labels, title=title, key=name, p_style=p_style())
+    render_table_model(model, key)
+    tables[name] = terms_frame(fit)
+
+
 def tests_frame(fit: cox.CoxResult) -> pd.DataFrame:
     """Global tests; the Wald test is the robust one for a robust fit, as R prints it."""
     rows = [
@@ -273,9 +282,8 @@ def _extended_model(data, endpoint, covariates, ties, reference, others, labels,
             help=f"SE {fit.concordance_se:.3f} (R coxph: pairs within strata and risk sets, "
             "weighted, SE summed by cluster)",
         )
-        terms = terms_frame(fit)
-        render_table(terms, "cox_extended_terms", "coxx_terms")
-        tables["cox_extended_terms"] = terms
+        _terms_table(fit, labels, f"{endpoint.label}: extended Cox model",
+                     "cox_extended_terms", "coxx_terms", tables)  # fmt: skip
         tests = tests_frame(fit)
         render_table(tests, "cox_extended_tests", "coxx_tests")
         tables["cox_extended_tests"] = tests
@@ -391,9 +399,9 @@ def _subgroup_tab(data, endpoint, labels, figures, tables):
             lambda style: subgroup_forest_figure(res, labels=labels, title=title, style=style),
             f"subgroups_{trt}", "coxx_sub_fig", figures,
         )  # fmt: skip
-        table = res.to_frame()
-        render_table(table, f"subgroups_{trt}", "coxx_sub_tab")
-        tables[f"subgroups_{trt}"] = table
+        table = subgroup_model(res, labels=labels, p_style=p_style())
+        render_table_model(table, "coxx_sub_tab", title=False)
+        tables[f"subgroups_{trt}"] = res.to_frame()
 
 
 def _ipw_tab(data, endpoint, labels, figures, tables):
@@ -427,9 +435,8 @@ def _ipw_tab(data, endpoint, labels, figures, tables):
                        risk_rows=("at risk",))  # fmt: skip
         render_figure(km, f"ipw_km_{trt}", "coxx_ipw_km")
         figures[f"ipw_km_{trt}"] = km
-        terms = terms_frame(res.cox)
-        render_table(terms, f"ipw_cox_{trt}", "coxx_ipw_cox")
-        tables[f"ipw_cox_{trt}"] = terms
+        _terms_table(res.cox, labels, f"{endpoint.label}: IPW-weighted Cox model ({estimand})",
+                     f"ipw_cox_{trt}", "coxx_ipw_cox", tables)  # fmt: skip
 
 
 def _landmark_tab(data, endpoint, labels, tables):
@@ -458,9 +465,8 @@ def _landmark_tab(data, endpoint, labels, tables):
                             f"{labels.get(factor, factor)}")  # fmt: skip
             render_figure(fig, f"landmark_{factor}", "coxx_lm_fig")
         if res.cox is not None:
-            terms = terms_frame(res.cox)
-            render_table(terms, f"landmark_cox_{factor}", "coxx_lm_cox")
-            tables[f"landmark_cox_{factor}"] = terms
+            _terms_table(res.cox, labels, f"{endpoint.label}: Cox model from the {at:g}-month "
+                         "landmark", f"landmark_cox_{factor}", "coxx_lm_cox", tables)  # fmt: skip
 
 
 # ---- KM page ------------------------------------------------------------------------------
