@@ -144,3 +144,23 @@ def test_cli_takes_codes_and_names_from_the_codebook(tmp_path, capsys):
                  "--format", "json"]) == 2  # fmt: skip
     err = capsys.readouterr().err
     assert "--cause '7' is not an event code of endpoint 'death'" in err
+
+
+def test_cli_says_that_cmprsk_ignores_the_codebooks_delayed_entry(tmp_path, capsys):
+    """``analyze --competing --codebook`` on an endpoint with ``entry``: the analysis runs
+    (cmprsk has no delayed entry, as the page says) and stderr says the entry is ignored."""
+    import json
+    from dataclasses import replace
+
+    from hccdash.__main__ import main
+
+    raw = _raw().assign(entry=lambda d: (d["time"] * 0.1).round())
+    csv, book = tmp_path / "pbc.csv", tmp_path / "pbc.codebook.json"
+    raw.to_csv(csv, index=False)
+    book.write_text(infer_codebook(raw, endpoints=[replace(ENDPOINT, entry="entry")]).to_json())
+    assert main(["analyze", str(csv), "--competing", "--codebook", str(book),
+                 "--format", "json"]) == 0  # fmt: skip
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["cif"]
+    assert "declares delayed entry ('entry') for endpoint 'death'" in captured.err
+    assert "count every patient at risk from time 0" in captured.err

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -179,6 +180,15 @@ def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, st
     st = data[status_col].map(lambda v: v if pd.isna(v) else code_label(v))
     data[e.event] = np.where(st.isna(), np.nan, (st == codes.cause).astype(float))
     prepare(data, e.time, status_col, codes, group=args.group)  # one validation, one message
+    entry = cohort.entry_column(e.key)
+    if entry is not None:
+        # As the page says: cmprsk has no delayed entry; never drop the declaration silently.
+        print(
+            f"hccdash: warning: the codebook declares delayed entry ({entry!r}) for endpoint "
+            f"{e.key!r}; cuminc, Gray's test and crr (R cmprsk) have none and count every "
+            "patient at risk from time 0 (for delayed entry use analyze --mapping with KM/Cox).",
+            file=sys.stderr,
+        )
     args.time, args.event = e.time, e.event
     return data, e.time, e.event, codes
 
