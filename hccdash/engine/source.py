@@ -170,8 +170,13 @@ class DuckDBBackend:
                 raise InputError(f"The engine could not run the query: {exc}") from None
         out = {}
         for k, v in res.items():
-            if isinstance(v, np.ma.MaskedArray):  # NULLs
-                v = v.astype(object).filled(None) if v.dtype.kind not in "fc" else v.filled(np.nan)
+            if isinstance(v, np.ma.MaskedArray):  # NULLs: NaN in floats, None otherwise
+                if v.dtype.kind in "fc":
+                    v = v.filled(np.nan)
+                else:  # (``filled(None)`` would fill numpy's default for objects, "?")
+                    mask = np.ma.getmaskarray(v)
+                    v = np.ma.getdata(v).astype(object)
+                    v[mask] = None
             out[k] = np.asarray(v)
         return out
 
