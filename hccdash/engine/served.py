@@ -37,7 +37,13 @@ import numpy as np
 import pandas as pd
 from sqlglot import exp
 
-from hccdash.codebook import TO_MONTHS, Codebook, EndpointSpec, level_text
+from hccdash.codebook import (
+    TO_MONTHS,
+    Codebook,
+    EndpointSpec,
+    _code,  # the one home of how a cell reads as a code
+    level_text,
+)
 from hccdash.engine import survival as es
 from hccdash.engine.predicate import where
 from hccdash.engine.source import Source, as_double, ident, literal, open_source
@@ -50,13 +56,6 @@ __all__ = ["ServedCohort", "open_served", "served_cohort"]
 
 TABLE_ENV = "HCCDASH_TABLE"
 _FIELDS = {CHILD_PUGH: "child_pugh", KPS: "kps", PVTT: "pvtt", ASCITES: "ascites", TREATMENT: "arm"}
-
-
-def _code(v: object) -> str | None:
-    """A raw cell as the codebook compares codes (``1.0`` -> ``"1"``, trimmed, lower case)."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    return level_text(v).strip().lower()
 
 
 def _py(v: object) -> object:
