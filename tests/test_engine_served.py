@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from test_engine import same, same_km, same_test
 
@@ -89,6 +91,12 @@ def cohorts(tmp_path_factory):
     frame.loc[::97, "kps"] = np.nan  # missing values: dropped by a KPS filter in both paths
     frame.loc[::89, "child_pugh"] = None
     path = _parquet(frame, tmp, "synth")
+    # a float 0/1 event column with NaN (not NULL: pandas would write NULL) in the file
+    events = frame["os_event"].to_numpy(dtype=float)
+    events[::101] = np.nan
+    table = pq.read_table(path)
+    column = table.schema.get_field_index("os_event")
+    pq.write_table(table.set_column(column, "os_event", pa.array(events, from_pandas=False)), path)
     out["synth"] = (path, _synth_codebook(frame), "os", ["child_pugh", "treatment", None], [
         FilterSpec(),
         FilterSpec(kps=(70, 90)),

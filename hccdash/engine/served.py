@@ -66,7 +66,8 @@ def _raw_distinct(source: Source, column: str) -> list[object]:
     """Distinct non-missing raw values of a column (no sorting, no limit: codes only)."""
     col = ident(column)
     q = source.select(exp.alias_(col, "v")).where(es.present(source, column)).distinct()
-    return [_py(v) for v in source.fetch(q)["v"]]
+    values = [_py(v) for v in source.fetch(q)["v"]]
+    return [v for v in values if not (isinstance(v, float) and np.isnan(v))]  # see _event_expr
 
 
 def _in(column: str, values: Sequence[object]) -> exp.Expression:
@@ -86,14 +87,15 @@ def _event_expr(source: Source, e: EndpointSpec, name: str) -> exp.Expression:
             f"codebook's endpoint {e.key!r} does not list; fix: add them to its coding (event, "
             "censored or competing)."
         )
-    zero_one = ev == {"1"} and "0" in other and set(codes.values()) <= {"0", "1"}
-    if source.numeric(e.event) and zero_one:
-        return as_double(ident(e.event))  # a 0/1 column coded 1 = event stays as it is
-    events = [v for v, c in codes.items() if c in ev]
+    # explicit lists of codes, never "not missing": DuckDB folds ISNAN() to false on a
+    # Parquet column whose statistics (pyarrow's ignore NaN) say it holds none, so a NaN
+    # (not NULL) event must fall through to NULL by matching no code
     case = exp.Case()
-    if events:
-        case = case.when(_in(e.event, events), literal(1.0))
-    return case.when(es.present(source, e.event), literal(0.0))
+    for value, kept in ((1.0, [v for v, c in codes.items() if c in ev]),
+                        (0.0, [v for v, c in codes.items() if c in other])):  # fmt: skip
+        if kept:
+            case = case.when(_in(e.event, kept), literal(value))
+    return case if raw else exp.cast(exp.Null(), exp.DataType.Type.DOUBLE)  # no event coded
 
 
 def _label_expr(source: Source, column: str, labels: Mapping[str, str]) -> exp.Expression:
@@ -103,7 +105,7 @@ def _label_expr(source: Source, column: str, labels: Mapping[str, str]) -> exp.E
     for v in _raw_distinct(source, column):
         text = lower.get(_code(v) or "", level_text(v))
         case = case.when(exp.EQ(this=ident(column), expression=literal(v)), literal(text))
-    return case
+    return case if case.args.get("ifs") else ident(column)  # an empty column stays as it is
 
 
 def _view_table(source: Source, codebook: Codebook, name: str) -> exp.Expression:
@@ -259,7 +261,8 @@ class ServedCohort:
         (:func:`hccdash.engine.view.km_view`; ``kw`` as there)."""
         e = self.endpoint(endpoint)
         preds = self.filters(spec) if spec is not None else None
-        return km_view(self.view, e.time, e.event, by, filters=preds, **kw)
+        # the view's event columns hold 0, 1 or NULL (codes checked when it was opened)
+        return km_view(self.view, e.time, e.event, by, filters=preds, codes_checked=True, **kw)
 
 
 def _per_column(spec: FilterSpec) -> list[tuple[str, FilterSpec]]:
