@@ -91,12 +91,14 @@ def cohorts(tmp_path_factory):
     frame.loc[::97, "kps"] = np.nan  # missing values: dropped by a KPS filter in both paths
     frame.loc[::89, "child_pugh"] = None
     path = _parquet(frame, tmp, "synth")
-    # a float 0/1 event column with NaN (not NULL: pandas would write NULL) in the file
-    events = frame["os_event"].to_numpy(dtype=float)
-    events[::101] = np.nan
+    # NaN (not NULL: pandas would write NULL) in a float event column and in a filtered one
     table = pq.read_table(path)
-    column = table.schema.get_field_index("os_event")
-    pq.write_table(table.set_column(column, "os_event", pa.array(events, from_pandas=False)), path)
+    for name, every in (("os_event", 101), ("kps", 83)):
+        values = frame[name].to_numpy(dtype=float)
+        values[::every] = np.nan
+        column = table.schema.get_field_index(name)
+        table = table.set_column(column, name, pa.array(values, from_pandas=False))
+    pq.write_table(table, path)
     out["synth"] = (path, _synth_codebook(frame), "os", ["child_pugh", "treatment", None], [
         FilterSpec(),
         FilterSpec(kps=(70, 90)),

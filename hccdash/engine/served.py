@@ -142,7 +142,22 @@ def _view_table(source: Source, codebook: Codebook, name: str) -> exp.Expression
     cols = [
         exp.alias_(exprs[c], c, quoted=True) if c in exprs else ident(c) for c in source.columns
     ]
-    return exp.select(*cols).from_(source.table.copy()).subquery("cohort")
+    # A NaN (not NULL) in a float column is missing, as in pandas: NULL in the view. DuckDB's
+    # statistics propagation takes a Parquet column's pyarrow statistics, which ignore NaN, as
+    # "no NaN" and folds ISNAN() to false and "x <= max" to true (a range filter kept NaN
+    # rows); _named_view also disables it on this connection. Each fix alone passes
+    # tests/test_engine_served.py; without both it fails.
+    floats = [c for c, t in source.columns.items() if t.upper() in ("DOUBLE", "FLOAT", "REAL")]
+    inner = exp.select(
+        *(exp.alias_(_nan_as_null(c), c, quoted=True) if c in floats else ident(c)
+          for c in source.columns)
+    ).from_(source.table.copy())  # fmt: skip
+    return exp.select(*cols).from_(inner.subquery("rows")).subquery("cohort")
+
+
+def _nan_as_null(column: str) -> exp.Expression:
+    col = ident(column)
+    return exp.Case().when(exp.IsNan(this=col.copy()), exp.Null()).else_(col)
 
 
 def _named_view(source: Source, query: exp.Subquery) -> exp.Expression:
@@ -152,6 +167,8 @@ def _named_view(source: Source, query: exp.Subquery) -> exp.Expression:
     con = getattr(source.backend, "con", None)
     if con is None:
         return query
+    # this connection is the served cohort's own (open_source made it): see _view_table
+    con.execute("SET disabled_optimizers = 'statistics_propagation'")
     name = exp.to_identifier(f"hccdash_served_{id(query):x}", quoted=True)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name.sql('duckdb')} AS {query.this.sql('duckdb')}")
     return exp.Table(this=name)
