@@ -55,6 +55,7 @@ from hccdash.schema import ASCITES, CHILD_PUGH, KPS, PVTT, TREATMENT
 __all__ = ["ServedCohort", "open_served", "served_cohort"]
 
 TABLE_ENV = "HCCDASH_TABLE"
+_FLOATS = ("DOUBLE", "FLOAT", "REAL")
 _FIELDS = {CHILD_PUGH: "child_pugh", KPS: "kps", PVTT: "pvtt", ASCITES: "ascites", TREATMENT: "arm"}
 
 
@@ -87,6 +88,10 @@ def _event_expr(source: Source, e: EndpointSpec, name: str) -> exp.Expression:
             f"codebook's endpoint {e.key!r} does not list; fix: add them to its coding (event, "
             "censored or competing)."
         )
+    floating = source.columns[e.event].upper() in _FLOATS
+    zero_one = ev == {"1"} and "0" in other and set(codes.values()) <= {"0", "1"}
+    if source.numeric(e.event) and not floating and zero_one:
+        return as_double(ident(e.event))  # whole numbers coded 0/1 (no NaN): as they are
     # explicit lists of codes, never "not missing": DuckDB folds ISNAN() to false on a
     # Parquet column whose statistics (pyarrow's ignore NaN) say it holds none, so a NaN
     # (not NULL) event must fall through to NULL by matching no code
@@ -147,7 +152,7 @@ def _view_table(source: Source, codebook: Codebook, name: str) -> exp.Expression
     # "no NaN" and folds ISNAN() to false and "x <= max" to true (a range filter kept NaN
     # rows); _named_view also disables it on this connection. Each fix alone passes
     # tests/test_engine_served.py; without both it fails.
-    floats = [c for c, t in source.columns.items() if t.upper() in ("DOUBLE", "FLOAT", "REAL")]
+    floats = [c for c, t in source.columns.items() if t.upper() in _FLOATS]
     inner = exp.select(
         *(exp.alias_(_nan_as_null(c), c, quoted=True) if c in floats else ident(c)
           for c in source.columns)
