@@ -251,3 +251,24 @@ def test_bad_server_cohorts_are_one_clear_message(tmp_path):
         served.count(FilterSpec(extra=(("stage", ("I",)),)))
     with pytest.raises(InputError, match="match the filters"):
         served.km_view(FilterSpec(extra=(("Celltype", ("nothing",)),)), "os", "Celltype")
+
+
+def test_a_duckdb_table_is_served_read_only(cohorts, tmp_path, monkeypatch):
+    """HCCDASH_DATA a DuckDB database, HCCDASH_TABLE its table: the same numbers as the file."""
+    import duckdb
+
+    path, book, *_ = cohorts["veterans"]
+    db = tmp_path / "registry.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE vet AS SELECT * FROM read_parquet('{path}')")
+    con.close()
+    monkeypatch.setenv("HCCDASH_TABLE", "vet")
+    served = sv.open_served(db, book)
+    spec = FilterSpec(kps=(50, 90), roles=served.roles())
+    want = sv.open_served(path, book).km_view(spec, "os", "Celltype")
+    got = served.km_view(spec, "os", "Celltype")
+    same_km(got.km, want.km)
+    same_test(got.test, want.test)
+    monkeypatch.delenv("HCCDASH_TABLE")
+    with pytest.raises(InputError, match="name the table"):
+        sv.open_served(db, book)
