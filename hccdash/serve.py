@@ -105,13 +105,17 @@ def serve_env(
     Raises
     ------
     InputError
-        A path that does not exist or cannot be read (the message names it and the flag).
+        A path that does not exist or cannot be read (the message names it and the flag),
+        or an engine setting that is not valid (:mod:`hccdash.engine.limits`).
     """
     env = dict(os.environ if base is None else base)
     if data is not None:
         env[DATA_ENV] = str(_existing(data, "file or folder", "--data", file_only=False))
     if codebook is not None:
         env[CODEBOOK_ENV] = str(_existing(codebook, "file", "--codebook", file_only=True))
+    from hccdash.engine.limits import limits_from_env
+
+    limits_from_env(env)  # HCCDASH_DUCKDB_MEMORY/_THREADS/_TEMP: a bad value stops start-up
     return env
 
 

@@ -139,25 +139,30 @@ class Source:
 # DuckDB
 # ----------------------------------------------------------------------------------------
 class DuckDBBackend:
-    """One DuckDB connection shared by every session (queries are serialised by a lock)."""
+    """One DuckDB connection shared by every session (queries are serialised by a lock).
+
+    Its memory limit, threads and spill directory come from the environment
+    (:mod:`hccdash.engine.limits`: ``HCCDASH_DUCKDB_MEMORY``, default 2GB, ...).
+    """
 
     dialect = "duckdb"
 
     def __init__(self, database: str = ":memory:", read_only: bool = False) -> None:
         import duckdb
 
+        from hccdash.engine.limits import limits_from_env
+
         self._duckdb = duckdb
+        self.limits = limits_from_env()
         try:
-            self.con = duckdb.connect(database, read_only=read_only)
+            self.con = duckdb.connect(database, read_only=read_only, config=self.limits.config())
         except duckdb.Error as exc:
             raise FileReadError(
                 f"Cannot open the DuckDB database {database!r}: {exc}. Check the path and "
                 "that no other program holds it open for writing."
             ) from None
+        self.con.execute("SET enable_progress_bar = false")  # a server's log, not a terminal
         self._lock = threading.Lock()
-        threads = os.environ.get("HCCDASH_DUCKDB_THREADS")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
 
     def fetch(self, query: exp.Expression) -> dict[str, np.ndarray]:
         sql = query.sql(dialect=self.dialect)
@@ -166,12 +171,21 @@ class DuckDBBackend:
         with self._lock:
             try:
                 res = self.con.execute(sql).fetchnumpy()
+            except self._duckdb.OutOfMemoryException:
+                from hccdash.engine.limits import out_of_memory
+
+                raise out_of_memory(self.limits) from None
             except self._duckdb.Error as exc:
                 raise InputError(f"The engine could not run the query: {exc}") from None
         out = {}
         for k, v in res.items():
-            if isinstance(v, np.ma.MaskedArray):  # NULLs
-                v = v.astype(object).filled(None) if v.dtype.kind not in "fc" else v.filled(np.nan)
+            if isinstance(v, np.ma.MaskedArray):  # NULLs: NaN in floats, None otherwise
+                if v.dtype.kind in "fc":
+                    v = v.filled(np.nan)
+                else:  # (``filled(None)`` would fill numpy's default for objects, "?")
+                    mask = np.ma.getmaskarray(v)
+                    v = np.ma.getdata(v).astype(object)
+                    v[mask] = None
             out[k] = np.asarray(v)
         return out
 

@@ -185,6 +185,7 @@ def count_query(
     cond: exp.Expression | None = None,
     *,
     exact: bool = False,
+    checked: bool = False,
 ) -> exp.Select:
     """The one aggregation behind every KM curve and test, rendered per backend dialect.
 
@@ -195,6 +196,8 @@ def count_query(
     codes of a key are all 0/1 exactly when ``0 <= lo``, ``hi <= 1`` and ``d == sq`` (each
     e (1 - e) >= 0 on [0, 1], and their sum is d - sq). ``exact=True`` (run only when that
     check fails or an event is NaN) counts ``n_ok`` rows coded 0/1 and ``bad_e`` others.
+    ``checked=True`` (an event column whose codes are known to be 0, 1 or NULL, as a served
+    cohort's view makes them): only ``d``, ``n`` and ``ne``, the bare GROUP BY's cost.
     """
     inner = source.select(
         exp.alias_(ident(strata) if strata else exp.Literal.number(0), "s"),
@@ -207,7 +210,13 @@ def count_query(
     col = exp.column
     e = col("e")
     n = exp.alias_(exp.Count(this=exp.Star()), "n")
-    if exact:
+    if checked:
+        aggs = [
+            exp.alias_(exp.Sum(this=e.copy()), "d"),
+            n,
+            exp.alias_(exp.Count(this=e.copy()), "ne"),
+        ]
+    elif exact:
         ok = exp.In(this=e.copy(), expressions=[literal(0.0), literal(1.0)])
         bad = exp.and_(exp.not_(ok.copy()), exp.not_(exp.IsNan(this=e.copy())))
         aggs = [
@@ -276,6 +285,7 @@ def count_table(
     strata: str | None = None,
     filters: Filters = None,
     levels: Sequence[str] | None = None,
+    codes_checked: bool = False,
 ) -> CountTable:
     """Validate, filter and count on the engine: the input of :func:`km`, :func:`survdiff` ...
 
@@ -290,6 +300,9 @@ def count_table(
         Predicates (``hccdash.engine.predicate``), applied on the engine.
     levels : sequence of str, optional
         Group levels in order; other levels are left out and counted in ``dropped``.
+    codes_checked : bool
+        The event column holds only 0, 1 and NULL (checked when the cohort was opened, as
+        :mod:`hccdash.engine.served` does): the count skips the code checks.
 
     Returns
     -------
@@ -299,12 +312,16 @@ def count_table(
     others = [c for c in (group, strata) if c]
     source.require([time, event, *others])
     _check_time_event(source, time, event)
-    r = source.fetch(count_query(source, time, event, group, strata, cond))
+    r = source.fetch(count_query(source, time, event, group, strata, cond, checked=codes_checked))
     with np.errstate(invalid="ignore"):
         ne = r["ne"].astype(np.int64)
-        d, sq = (np.asarray(r[k], dtype=np.float64) for k in ("d", "sq"))
-        lo, hi = (np.asarray(r[k], dtype=np.float64) for k in ("lo", "hi"))
-        codes_ok = (ne == 0) | ((lo >= 0) & (hi <= 1) & (d == sq))
+        d = np.asarray(r["d"], dtype=np.float64)
+        if codes_checked:
+            codes_ok = np.ones(ne.size, dtype=bool)
+        else:
+            sq = np.asarray(r["sq"], dtype=np.float64)
+            lo, hi = (np.asarray(r[k], dtype=np.float64) for k in ("lo", "hi"))
+            codes_ok = (ne == 0) | ((lo >= 0) & (hi <= 1) & (d == sq))
     if codes_ok.all():
         r["d"], r["n_ok"], r["bad_e"] = np.rint(np.nan_to_num(d)), ne, np.zeros(ne.size)
     else:  # a code other than 0/1, or a NaN event: count exactly (rare)

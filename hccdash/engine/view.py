@@ -62,11 +62,13 @@ def km_view(
     q: float = 0.0,
     conf_type: str = "log-log",
     conf_level: float = 0.95,
+    codes_checked: bool = False,
 ) -> KMView:
     """Filtered KM by group for one endpoint, and its test, from one engine aggregation.
 
     The test is computed when ``by`` has at least two groups with data (else ``test`` is
     None: the page says "one group"); it is stratified by ``strata`` when given.
+    ``codes_checked``: the event column holds only 0, 1 and NULL (see ``count_table``).
 
     Examples
     --------
@@ -77,7 +79,10 @@ def km_view(
     >>> v.km.levels, v.km.n, v.test is not None
     (('a', 'b'), 3, True)
     """
-    counts = es.count_table(source, time, event, by, strata=strata, filters=filters, levels=levels)
+    counts = es.count_table(
+        source, time, event, by, strata=strata, filters=filters, levels=levels,
+        codes_checked=codes_checked,
+    )  # fmt: skip
     km = es.km(counts, conf_type=conf_type, conf_level=conf_level)
     test = None
     if by is not None and len({int(g) for g in counts.group}) >= 2 and counts.n_event.any():
