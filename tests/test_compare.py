@@ -214,10 +214,11 @@ def _brute_event_table(time, event, codes, k):
 def test_counting_kernel_docstring_examples():
     import doctest
 
-    import hccdash.compare as compare
+    from hccdash.compare import kernel, pairwise
 
-    result = doctest.testmod(compare, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (kernel, pairwise):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from hccdash.compare import SurvdiffResult, _chisq
+from hccdash.compare import SurvdiffResult
+from hccdash.compare.kernel import _chisq
 from hccdash.coxext.fit import _aeq_intervals
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import (

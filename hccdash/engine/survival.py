@@ -30,11 +30,10 @@ from hccdash.compare import (
     PairwiseRow,
     SurvdiffResult,
     TrendResult,
-    _check_method,
-    _chisq,
     p_adjust,
     weighted_stat,
 )
+from hccdash.compare.kernel import _check_method, _chisq
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
 from hccdash.errors import AnalysisError, InputError
