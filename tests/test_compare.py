@@ -247,7 +247,7 @@ def test_counting_kernel_equals_definition(seed, k):
 def test_one_registry_of_test_names():
     """The page, the journal tables, the figures and both CLIs name the tests from
     compare.METHOD_NAMES: a test added there appears everywhere with the same name."""
-    import hccdash.__main__ as cli
+    import hccdash.cli.analyze as cli
     from hccdash.compare import METHOD_NAMES, METHODS, SurvdiffResult
     from hccdash.plotting.common import TEST_NAMES as FIGURE_NAMES
     from hccdash.report.survival_tables import TEST_NAMES as TABLE_NAMES
