@@ -6,10 +6,13 @@ weights are the module table of :mod:`hccdash.compare`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from hccdash.compare.results import METHODS
-from hccdash.errors import InputError
+from hccdash.chisq import chi2
+from hccdash.compare.results import METHODS, SurvdiffResult
+from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import _decode_times, _key_bits, _runs, aeq_times, near_tie_merge
 
 
@@ -210,3 +213,58 @@ def _compute(
         o, x, v = _stat(t[sel], e[sel], codes[sel], k, method, p, q, merge=False)
         obs, exp, var = obs + o, exp + x, var + v
     return obs, exp, var
+
+
+def check_groups(group: str, labels: Sequence[str], sizes: np.ndarray) -> None:
+    """Raise the one message for fewer than 2 groups with data (``sizes`` per label)."""
+    if int((np.asarray(sizes) > 0).sum()) < 2:
+        present = [lab for lab, s in zip(labels, sizes, strict=True) if s > 0]
+        raise AnalysisError(
+            f"Column {group!r} has {len(present)} group(s) with data "
+            f"({', '.join(map(repr, present)) or 'none'}); comparing curves needs at least 2. "
+            "Choose another grouping column or widen the filters."
+        )
+
+
+def no_events_error(event: str | None, n: int) -> AnalysisError:
+    """The one message for curves compared without a single event."""
+    what = f"Column {event!r} has" if event else "There are"
+    return AnalysisError(
+        f"{what} no events among the {n} patients compared, so the curves cannot be "
+        "compared. Check the event coding (1 = event)."
+    )
+
+
+def survdiff_result(
+    method: str,
+    labels: Sequence[str],
+    sizes: np.ndarray,
+    events: np.ndarray,
+    obs: np.ndarray,
+    exp: np.ndarray,
+    var: np.ndarray,
+    *,
+    p: float = 0.0,
+    q: float = 0.0,
+    strata: str | None = None,
+) -> SurvdiffResult:
+    """The test from per-group sums over all ``labels``: groups without rows are left out,
+    then R ``survdiff``'s chi-square (p = 1 when no degree of freedom is left)."""
+    keep = np.asarray(sizes) > 0
+    obs, exp, var = obs[keep], exp[keep], var[np.ix_(keep, keep)]
+    stat, df = _chisq(obs, exp, var)
+    return SurvdiffResult(
+        method=method,
+        groups=tuple(lab for lab, k in zip(labels, keep, strict=True) if k),
+        n=np.asarray(sizes)[keep].astype(np.int64),
+        observed=obs,
+        expected=exp,
+        chisq=stat,
+        df=df,
+        p_value=float(chi2.sf(stat, df)) if df > 0 else 1.0,
+        events=np.asarray(events)[keep].astype(np.int64),
+        var=var,
+        p=float(p),
+        q=float(q),
+        strata=strata,
+    )

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from hccdash.chisq import chi2
-from hccdash.compare.kernel import _check_method, _chisq, _compute
+from hccdash.compare.kernel import (
+    _check_method,
+    _compute,
+    check_groups,
+    no_events_error,
+    survdiff_result,
+)
 from hccdash.compare.results import SurvdiffResult, TrendResult
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import _prepare, group_codes
@@ -23,13 +29,7 @@ def _need_group(group: str | None) -> str:
 
 def _groups_or_raise(group: str, labels: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
     sizes = np.bincount(codes, minlength=len(labels))
-    if int((sizes > 0).sum()) < 2:
-        present = [lab for lab, s in zip(labels, sizes, strict=True) if s > 0]
-        raise AnalysisError(
-            f"Column {group!r} has {len(present)} group(s) with data "
-            f"({', '.join(map(repr, present)) or 'none'}); comparing curves needs at least 2. "
-            "Choose another grouping column or widen the filters."
-        )
+    check_groups(group, labels, sizes)
     return sizes
 
 
@@ -83,32 +83,12 @@ def survdiff(
     sizes = _groups_or_raise(group, labels, codes)
     events = np.bincount(codes, weights=e, minlength=len(labels))
     if events.sum() == 0:
-        raise AnalysisError(
-            f"Column {event!r} has no events among the {t.size} patients compared, so the "
-            "curves cannot be compared. Check the event coding (1 = event)."
-        )
+        raise no_events_error(event, t.size)
     frame = data.frame if isinstance(data, SurvData) else data
     scodes = group_codes(frame[strata])[0][keep] if strata is not None else None
     k = len(labels)
     obs, exp, var = _compute(t, e, codes, k, scodes, method, p, q)
-    present = sizes > 0
-    obs, exp, var = obs[present], exp[present], var[np.ix_(present, present)]
-    stat, df = _chisq(obs, exp, var)
-    return SurvdiffResult(
-        method=method,
-        groups=tuple(lab for lab, keep in zip(labels, present, strict=True) if keep),
-        n=sizes[present].astype(np.int64),
-        observed=obs,
-        expected=exp,
-        chisq=stat,
-        df=df,
-        p_value=float(chi2.sf(stat, df)) if df > 0 else 1.0,
-        events=events[present].astype(np.int64),
-        var=var,
-        p=float(p),
-        q=float(q),
-        strata=strata,
-    )
+    return survdiff_result(method, labels, sizes, events, obs, exp, var, p=p, q=q, strata=strata)
 
 
 def trend_test(

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from hccdash.chisq import chi2
-from hccdash.compare.kernel import _check_method, _chisq, _stat
+from hccdash.compare.kernel import _check_method, _chisq, _stat, no_events_error
 from hccdash.compare.logrank import _groups_or_raise, _need_group
 from hccdash.compare.results import ADJUST, PairwiseResult, PairwiseRow
-from hccdash.errors import AnalysisError, InputError
+from hccdash.errors import InputError
 from hccdash.nonparametric import _prepare
 from hccdash.survdata import SurvData
 
@@ -85,10 +85,7 @@ def pairwise_survdiff(
     event = data.event_col if isinstance(data, SurvData) else event
     sizes = _groups_or_raise(group, labels, codes)
     if not e.any():
-        raise AnalysisError(
-            f"Column {event!r} has no events among the {t.size} patients compared, so the "
-            "curves cannot be compared. Check the event coding (1 = event)."
-        )
+        raise no_events_error(event, t.size)
     present = [i for i in range(len(labels)) if sizes[i] > 0]
     pairs, stats, pvals = [], [], []
     for a, b in itertools.combinations(present, 2):

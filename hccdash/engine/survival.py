@@ -33,7 +33,13 @@ from hccdash.compare import (
     p_adjust,
     weighted_stat,
 )
-from hccdash.compare.kernel import _check_method, _chisq
+from hccdash.compare.kernel import (
+    _check_method,
+    _chisq,
+    check_groups,
+    no_events_error,
+    survdiff_result,
+)
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
 from hccdash.errors import AnalysisError, InputError
@@ -458,18 +464,9 @@ def _stat(counts: CountTable, k: int, method: str, p: float, q: float, stratifie
 def _sizes_or_raise(counts: CountTable, group: str) -> np.ndarray:
     k = len(counts.groups)
     sizes = np.bincount(counts.group, weights=counts.n_total, minlength=k)
-    if int((sizes > 0).sum()) < 2:
-        present_ = [lab for lab, s in zip(counts.groups, sizes, strict=True) if s > 0]
-        raise AnalysisError(
-            f"Column {group!r} has {len(present_)} group(s) with data "
-            f"({', '.join(map(repr, present_)) or 'none'}); comparing curves needs at least 2. "
-            "Choose another grouping column or widen the filters."
-        )
+    check_groups(group, counts.groups, sizes)
     if counts.n_event.sum() == 0:
-        raise AnalysisError(
-            f"There are no events among the {counts.n} patients compared, so the curves "
-            "cannot be compared. Check the event coding (1 = event)."
-        )
+        raise no_events_error(None, counts.n)
     return sizes
 
 
@@ -494,23 +491,9 @@ def survdiff(
     events = np.bincount(counts.group, weights=counts.n_event, minlength=k)
     stratified = counts.strata != (None,)
     obs, exp_, var = _stat(counts, k, method, p, q, stratified)
-    keep = sizes > 0
-    obs, exp_, var = obs[keep], exp_[keep], var[np.ix_(keep, keep)]
-    stat, df = _chisq(obs, exp_, var)
-    return SurvdiffResult(
-        method=method,
-        groups=tuple(lab for lab, k_ in zip(counts.groups, keep, strict=True) if k_),
-        n=sizes[keep].astype(np.int64),
-        observed=obs,
-        expected=exp_,
-        chisq=stat,
-        df=df,
-        p_value=float(chi2.sf(stat, df)) if df > 0 else 1.0,
-        events=events[keep].astype(np.int64),
-        var=var,
-        p=float(p),
-        q=float(q),
-        strata=(strata or "strata") if stratified else None,
+    strata = (strata or "strata") if stratified else None
+    return survdiff_result(
+        method, counts.groups, sizes, events, obs, exp_, var, p=p, q=q, strata=strata
     )
 
 
