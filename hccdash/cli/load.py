@@ -10,6 +10,7 @@ import pandas as pd
 from hccdash import schema
 from hccdash.cli.args import UsageError, _one_line
 from hccdash.errors import InputError
+from hccdash.validate import _require_columns
 
 
 def _ext_columns(args: argparse.Namespace) -> dict[str, str | None]:
@@ -62,13 +63,7 @@ def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]
         if not args.time or not args.event:
             raise UsageError("analyze: --time and --event are required (or give --mapping)")
         wanted = [args.time, args.event, *group_cols] + ([args.id] if args.id else [])
-        missing = [c for c in dict.fromkeys(wanted) if c not in raw.columns]
-        if missing:
-            have = ", ".join(repr(c) for c in list(raw.columns)[:12])
-            raise InputError(
-                f"file {table.name!r} has no column {missing[0]!r} (columns: {have}); fix: "
-                "use one of these names (they are case-sensitive)."
-            )
+        _require_columns(raw, wanted, source=table.name)
         extras = tuple(c for c in dict.fromkeys(group_cols) if c not in (args.time, args.event))
         mapping = ColumnMapping(
             patient_id=args.id, os_time=args.time, os_event=args.event, extra_factors=extras
@@ -131,11 +126,5 @@ def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, st
         entry = cohort.entry_column(keys[0]) if keys else None
         _declared_start(args, entry, data, "codebook")
     wanted = [time, event, *([args.group] if args.group else []), *(args.covariates or [])]
-    missing = [c for c in dict.fromkeys(wanted) if c not in data.columns]
-    if missing:
-        have = ", ".join(repr(c) for c in list(data.columns)[:12])
-        raise InputError(
-            f"file {cohort.source!r} has no column {missing[0]!r} (columns: {have}); fix: use "
-            "one of these names (they are case-sensitive)."
-        )
+    _require_columns(data, wanted, source=cohort.source)
     return data, time, event
