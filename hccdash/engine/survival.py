@@ -134,16 +134,7 @@ def validate(
     as ``hccdash.validate.survival_arrays`` does for a frame.
     """
     source.require([time, event, *others])
-    for c, role in ((time, "time"), (event, "event")):
-        if not source.numeric(c) and source.columns[c].upper() != "BOOLEAN":
-            raise InputError(
-                f"Column {c!r} ({role}) of {source.name!r} is {source.columns[c]}, not numeric. "
-                + (
-                    "Times must be numbers such as 12.5."
-                    if role == "time"
-                    else "Code events as 1 (event) and 0 (censored)."
-                )
-            )
+    _check_time_event(source, time, event)
     t = as_double(ident(time))
     e = as_double(ident(event))
     complete = exp.and_(*(present(source, c) for c in (time, event, *others)))
