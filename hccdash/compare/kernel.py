@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hccdash.chisq import chi2
-from hccdash.compare.results import METHODS, SurvdiffResult
+from hccdash.compare.results import METHODS, SurvdiffResult, TrendResult
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import _decode_times, _key_bits, _runs, aeq_times, near_tie_merge
 
@@ -267,4 +267,32 @@ def survdiff_result(
         p=float(p),
         q=float(q),
         strata=strata,
+    )
+
+
+def default_scores(groups: Sequence[str]) -> np.ndarray:
+    """Trend scores: the level values when all are numbers, else 1, 2, ..., k in level order."""
+    try:
+        return np.array([float(g) for g in groups])
+    except ValueError:
+        return np.arange(1.0, len(groups) + 1)
+
+
+def trend_result(res: SurvdiffResult, s: np.ndarray, group: str | None = None) -> TrendResult:
+    """The 1-df trend test (s'(O - E))^2 / (s' V s) from a log-rank result and its scores."""
+    u = float(s @ (res.observed - res.expected))
+    v = float(s @ res.var @ s)
+    if not v > 0:
+        across = f" across {group!r}" if group else ""
+        raise AnalysisError(
+            f"The trend test{across} has zero variance (scores "
+            f"{', '.join(f'{x:g}' for x in s)}). Use scores that differ between levels."
+        )
+    stat = u * u / v
+    return TrendResult(
+        chisq=stat,
+        df=1,
+        p_value=float(chi2.sf(stat, 1)),
+        scores=tuple(float(x) for x in s),
+        groups=res.groups,
     )

@@ -7,16 +7,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hccdash.chisq import chi2
 from hccdash.compare.kernel import (
     _check_method,
     _compute,
     check_groups,
+    default_scores,
     no_events_error,
     survdiff_result,
+    trend_result,
 )
 from hccdash.compare.results import SurvdiffResult, TrendResult
-from hccdash.errors import AnalysisError, InputError
+from hccdash.errors import InputError
 from hccdash.nonparametric import _prepare, group_codes
 from hccdash.survdata import SurvData
 
@@ -127,10 +128,7 @@ def trend_test(
     group = _need_group(group)
     res = survdiff(data, time, event, group, levels=levels)
     if scores is None:
-        try:
-            s = np.array([float(g) for g in res.groups])
-        except ValueError:
-            s = np.arange(1.0, len(res.groups) + 1)
+        s = default_scores(res.groups)
     else:
         all_levels = tuple(str(v) for v in levels) if levels is not None else None
         if all_levels is None:
@@ -143,18 +141,4 @@ def trend_test(
             )
         lookup = dict(zip(all_levels, scores, strict=True))
         s = np.array([float(lookup[g]) for g in res.groups])
-    u = float(s @ (res.observed - res.expected))
-    v = float(s @ res.var @ s)
-    if not v > 0:
-        raise AnalysisError(
-            f"The trend test across {group!r} has zero variance (scores "
-            f"{', '.join(f'{x:g}' for x in s)}). Use scores that differ between levels."
-        )
-    stat = u * u / v
-    return TrendResult(
-        chisq=stat,
-        df=1,
-        p_value=float(chi2.sf(stat, 1)),
-        scores=tuple(float(x) for x in s),
-        groups=res.groups,
-    )
+    return trend_result(res, s, group)

@@ -37,12 +37,14 @@ from hccdash.compare.kernel import (
     _check_method,
     _chisq,
     check_groups,
+    default_scores,
     no_events_error,
     survdiff_result,
+    trend_result,
 )
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
-from hccdash.errors import AnalysisError, InputError
+from hccdash.errors import InputError
 from hccdash.nonparametric import (
     KMResult,
     _check_conf,
@@ -494,10 +496,7 @@ def trend(res: SurvdiffResult, scores: Sequence[float] | None = None) -> TrendRe
     Default scores: the level values when all are numbers, else 1..k in level order.
     """
     if scores is None:
-        try:
-            s = np.array([float(g) for g in res.groups])
-        except ValueError:
-            s = np.arange(1.0, len(res.groups) + 1)
+        s = default_scores(res.groups)
     else:
         if len(scores) != len(res.groups):
             raise InputError(
@@ -505,15 +504,7 @@ def trend(res: SurvdiffResult, scores: Sequence[float] | None = None) -> TrendRe
                 f"({', '.join(map(repr, res.groups))}). Give one score per level."
             )
         s = np.asarray(scores, dtype=np.float64)
-    u = float(s @ (res.observed - res.expected))
-    v = float(s @ res.var @ s)
-    if not v > 0:
-        raise AnalysisError(
-            f"The trend test has zero variance (scores {', '.join(f'{x:g}' for x in s)}). "
-            "Use scores that differ between levels."
-        )
-    stat = u * u / v
-    return TrendResult(stat, 1, float(chi2.sf(stat, 1)), tuple(float(x) for x in s), res.groups)
+    return trend_result(res, s)
 
 
 def pairwise(
