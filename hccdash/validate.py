@@ -45,14 +45,23 @@ def _rows(n: int) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
-def _require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        have = ", ".join(repr(c) for c in list(data.columns)[:12])
+def _require_columns(
+    data: pd.DataFrame, columns: Sequence[str], *, source: str | None = None
+) -> None:
+    """The one check that named columns exist; ``source`` names the file (command line)."""
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if not missing:
+        return
+    have = ", ".join(repr(c) for c in list(data.columns)[:12])
+    if source is not None:
         raise InputError(
-            f"Column {missing[0]!r} is not in the data (columns: {have}). "
-            "Choose an existing column or rename it in the column mapping."
+            f"file {source!r} has no column {missing[0]!r} (columns: {have}); fix: use one of "
+            "these names (they are case-sensitive)."
         )
+    raise InputError(
+        f"Column {missing[0]!r} is not in the data (columns: {have}). "
+        "Choose an existing column or rename it in the column mapping."
+    )
 
 
 def _numeric(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:

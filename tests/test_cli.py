@@ -146,7 +146,7 @@ def test_one_group_is_an_analysis_message_not_a_traceback(tmp_path: Path):
 
 
 def test_unexpected_errors_are_one_line_exit_1(monkeypatch, capsys, lung_csv: Path):
-    import hccdash.__main__ as cli
+    import hccdash.cli.analyze as cli
 
     def boom(args):
         raise RuntimeError("disk\non fire")

@@ -11,7 +11,8 @@ import pytest
 from lifelines.datasets import load_rossi, load_waltons
 from PIL import Image
 
-from hccdash import cli_figure, export
+from hccdash import export
+from hccdash.cli import figure as cli_figure
 from hccdash.cox import cox_fit
 
 

@@ -214,10 +214,11 @@ def _brute_event_table(time, event, codes, k):
 def test_counting_kernel_docstring_examples():
     import doctest
 
-    import hccdash.compare as compare
+    from hccdash.compare import kernel, pairwise
 
-    result = doctest.testmod(compare, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (kernel, pairwise):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -246,7 +247,7 @@ def test_counting_kernel_equals_definition(seed, k):
 def test_one_registry_of_test_names():
     """The page, the journal tables, the figures and both CLIs name the tests from
     compare.METHOD_NAMES: a test added there appears everywhere with the same name."""
-    import hccdash.__main__ as cli
+    import hccdash.cli.analyze as cli
     from hccdash.compare import METHOD_NAMES, METHODS, SurvdiffResult
     from hccdash.plotting.common import TEST_NAMES as FIGURE_NAMES
     from hccdash.report.survival_tables import TEST_NAMES as TABLE_NAMES

@@ -12,7 +12,7 @@ import json
 import pytest
 from test_cli import REF, assert_same, lung_csv  # noqa: F401 - lung_csv is a fixture
 
-import hccdash.__main__ as cli
+import hccdash.cli.analyze as cli
 from hccdash.__main__ import main
 
 SCENARIOS = json.loads((REF / "lung_cli.json").read_text(encoding="utf-8"))

@@ -96,13 +96,13 @@ def test_candidate_features_leave_out_outcomes_and_ids():
 
 @pytest.mark.parametrize("kind", M.MODEL_KINDS)
 def test_cross_validation_is_reproducible_with_a_fixed_seed(small, kind):
-    a = M.cross_validate(small, kind, n_splits=3, n_repeats=3, seed=11)
-    b = M.cross_validate(small, kind, n_splits=3, n_repeats=3, seed=11)
+    a = M.cross_validate(small, kind, M.ValidationOptions(seed=11), n_splits=3, n_repeats=3)
+    b = M.cross_validate(small, kind, M.ValidationOptions(seed=11), n_splits=3, n_repeats=3)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
     pd.testing.assert_frame_equal(a.folds_frame(), b.folds_frame())
     np.testing.assert_array_equal(a.oof_risk, b.oof_risk)
     assert a.messages == b.messages
-    c = M.cross_validate(small, kind, n_splits=3, n_repeats=3, seed=12)
+    c = M.cross_validate(small, kind, M.ValidationOptions(seed=12), n_splits=3, n_repeats=3)
     assert not c.folds_frame().equals(a.folds_frame())
 
 
@@ -113,8 +113,8 @@ def test_fit_importance_and_bootstrap_are_reproducible(small):
     i1 = M.permutation_importance_table(f1, small, n_repeats=5, seed=3)
     i2 = M.permutation_importance_table(f2, small, n_repeats=5, seed=3)
     pd.testing.assert_frame_equal(i1.to_frame(), i2.to_frame())
-    b1 = M.bootstrap_validate(small, "cox", n_boot=8, seed=4)
-    b2 = M.bootstrap_validate(small, "cox", n_boot=8, seed=4)
+    b1 = M.bootstrap_validate(small, "cox", M.ValidationOptions(seed=4), n_boot=8)
+    b2 = M.bootstrap_validate(small, "cox", M.ValidationOptions(seed=4), n_boot=8)
     pd.testing.assert_frame_equal(b1.to_frame(), b2.to_frame())
 
 
@@ -211,7 +211,9 @@ def test_kaplan_meier_null_equals_lifelines(small):
 
 
 def test_validation_reports_metrics_with_spread(large):
-    res = M.cross_validate(large, "cox", n_splits=3, n_repeats=4, seed=0, times=(12, 24))
+    res = M.cross_validate(
+        large, "cox", M.ValidationOptions(seed=0, times=(12, 24)), n_splits=3, n_repeats=4
+    )
     names = {(m.metric, m.time) for m in res.metrics}
     assert names == {
         ("harrell_c", None),
@@ -235,7 +237,7 @@ def test_validation_reports_metrics_with_spread(large):
 
 
 def test_bootstrap_optimism_correction(small):
-    res = M.bootstrap_validate(small, "cox", n_boot=10, seed=1)
+    res = M.bootstrap_validate(small, "cox", M.ValidationOptions(seed=1), n_boot=10)
     h = res.metric("harrell_c")
     assert h is not None and h.n_total == 10
     assert h.estimate == pytest.approx(h.apparent - h.optimism, rel=1e-12)
@@ -255,7 +257,7 @@ def _few_events(n: int = 12, events: int = 2) -> pd.DataFrame:
 @pytest.mark.parametrize("kind", M.MODEL_KINDS)
 def test_too_few_events_give_messages_not_exceptions(kind):
     md = M.prepare(_few_events(), "os", ("treatment", "kps"))
-    res = M.cross_validate(md, kind, n_splits=3, n_repeats=2, seed=0)
+    res = M.cross_validate(md, kind, M.ValidationOptions(seed=0), n_splits=3, n_repeats=2)
     assert res.messages, "expected plain messages about the metrics that could not be computed"
     text = " ".join(res.messages)
     assert "could not be" in text
@@ -268,7 +270,7 @@ def test_too_few_events_give_messages_not_exceptions(kind):
         )
     )
     assert "Traceback" not in text
-    boot = M.bootstrap_validate(md, kind, n_boot=4, seed=0)
+    boot = M.bootstrap_validate(md, kind, M.ValidationOptions(seed=0), n_boot=4)
     assert isinstance(boot.messages, tuple)
     groups = M.risk_groups(md, res)
     assert isinstance(groups.messages, tuple)
@@ -276,13 +278,13 @@ def test_too_few_events_give_messages_not_exceptions(kind):
 
 def test_single_event_still_gives_a_result():
     md = M.prepare(_few_events(8, 1), "os", ("kps",))
-    res = M.cross_validate(md, "cox", n_splits=3, n_repeats=2, seed=0)
+    res = M.cross_validate(md, "cox", M.ValidationOptions(seed=0), n_splits=3, n_repeats=2)
     assert res.metric("auc", 24.0) is None
     assert any("could not be" in m for m in res.messages)
 
 
 def test_risk_groups_split_by_out_of_fold_risk(large, small):
-    cv = M.cross_validate(large, "cox", n_splits=3, n_repeats=2, seed=0)
+    cv = M.cross_validate(large, "cox", M.ValidationOptions(seed=0), n_splits=3, n_repeats=2)
     rg = M.risk_groups(large, cv)
     assert rg.levels == ("Low risk", "Intermediate risk", "High risk")
     counts = pd.Series(rg.groups).value_counts()
@@ -298,7 +300,7 @@ def test_risk_groups_split_by_out_of_fold_risk(large, small):
     direct = survdiff(frame.assign(t=large.time, e=large.event.astype(int)), "t", "e", "risk_group")
     assert rg.test.chisq == pytest.approx(direct.chisq, rel=1e-12)
     # Small cohorts are halved.
-    cv_small = M.cross_validate(small, "rsf", n_splits=3, n_repeats=2, seed=0)
+    cv_small = M.cross_validate(small, "rsf", M.ValidationOptions(seed=0), n_splits=3, n_repeats=2)
     assert M.risk_groups(small, cv_small).levels == ("Lower risk", "Higher risk")
 
 
@@ -354,17 +356,21 @@ def test_events_per_variable_banner(small, large):
 
 def test_chunked_validation_equals_one_shot(small):
     """The UI computes validation chunk by chunk (cached, responsive); the result is the same."""
-    opts = {"n_splits": 3, "seed": 2}
-    whole = M.cross_validate(small, "cox", n_repeats=4, **opts)
-    parts = [M.cv_chunk(small, "cox", 0, 1, **opts), M.cv_chunk(small, "cox", 1, 4, **opts)]
-    pieced = M.summarise_cv(small, "cox", parts, **opts)
+    two = M.ValidationOptions(seed=2)
+    whole = M.cross_validate(small, "cox", two, n_splits=3, n_repeats=4)
+    parts = [
+        M.cv_chunk(small, "cox", 0, 1, two, n_splits=3),
+        M.cv_chunk(small, "cox", 1, 4, two, n_splits=3),
+    ]
+    pieced = M.summarise_cv(small, "cox", parts, two, n_splits=3)
     pd.testing.assert_frame_equal(whole.to_frame(), pieced.to_frame())
     np.testing.assert_array_equal(whole.oof_risk, pieced.oof_risk)
     assert whole.messages == pieced.messages
-    boot = M.bootstrap_validate(small, "cox", n_boot=6, seed=3)
-    chunks = [M.bootstrap_chunk(small, "cox", a, b, seed=3) for a, b in ((0, 2), (2, 6))]
+    boot = M.bootstrap_validate(small, "cox", M.ValidationOptions(seed=3), n_boot=6)
+    three = M.ValidationOptions(seed=3)
+    chunks = [M.bootstrap_chunk(small, "cox", a, b, three) for a, b in ((0, 2), (2, 6))]
     pd.testing.assert_frame_equal(
-        boot.to_frame(), M.summarise_bootstrap(small, "cox", chunks, seed=3).to_frame()
+        boot.to_frame(), M.summarise_bootstrap(small, "cox", chunks, three).to_frame()
     )
 
 
@@ -380,7 +386,7 @@ def test_each_unit_of_page_work_on_the_bundled_cohort_takes_under_a_second():
     costs = {}
     for kind in M.MODEL_KINDS:
         t = time.process_time()
-        M.cv_chunk(md, kind, 0, 1, seed=2026)
+        M.cv_chunk(md, kind, 0, 1, M.ValidationOptions(seed=2026))
         costs[f"{kind} CV repeat"] = time.process_time() - t
         t = time.process_time()
         fitted = M.fit_model(md, kind, seed=2026)
@@ -389,7 +395,7 @@ def test_each_unit_of_page_work_on_the_bundled_cohort_takes_under_a_second():
         M.permutation_importance_table(fitted, md, seed=2026)
         costs[f"{kind} importance"] = time.process_time() - t
     t = time.process_time()
-    M.bootstrap_chunk(md, "rsf", 0, 5, seed=2026)
+    M.bootstrap_chunk(md, "rsf", 0, 5, M.ValidationOptions(seed=2026))
     costs["rsf 5 bootstrap replicates"] = time.process_time() - t
     assert max(costs.values()) < 1.0, costs
 

@@ -46,7 +46,7 @@ def infos(at: AppTest) -> str:
 
 def _expected_cv(data: pd.DataFrame, kind: str, endpoint: str = "os") -> M.ValidationResult:
     md = M.prepare(data, endpoint, M.default_features(data))
-    return M.cross_validate(md, kind, seed=SEED)
+    return M.cross_validate(md, kind, M.ValidationOptions(seed=SEED))
 
 
 @pytest.mark.slow
@@ -157,6 +157,8 @@ def test_full_validation_button_runs_the_bootstrap():
     shown = table_with(at, "apparent")
     data = load_bundled_cohort().as_categorical()  # the codebook's level order, as the page
     md = M.prepare(data, "os", M.default_features(data))
-    expected = M.bootstrap_validate(md, "cox", n_boot=200, seed=SEED).to_frame()
+    expected = M.bootstrap_validate(
+        md, "cox", M.ValidationOptions(seed=SEED), n_boot=200
+    ).to_frame()
     for col in ("estimate", "apparent", "optimism"):
         pd.testing.assert_series_equal(shown[col], expected[col], rtol=1e-12)

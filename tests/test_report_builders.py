@@ -216,7 +216,7 @@ def test_models_table():
 
     cohort = veterans_cohort()
     md = M.prepare(cohort.data, "os", ["karnofsky_score", "celltype"])
-    res = M.cross_validate(md, "cox", n_splits=3, n_repeats=1, seed=1)
+    res = M.cross_validate(md, "cox", M.ValidationOptions(seed=1), n_splits=3, n_repeats=1)
     t = models_model([res])
     _clean(t)
     assert t.rows[0].label == res.label

@@ -26,6 +26,7 @@ import pandas as pd
 
 from hccdash.competing.data import EventCodes, code_label
 from hccdash.errors import InputError
+from hccdash.validate import _require_columns
 
 __all__ = ["add_arguments", "blocks", "load", "table_lines"]
 
@@ -109,13 +110,7 @@ def load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, EventCodes]:
         *([args.group] if args.group else []),
         *(args.covariates or []),
     ]
-    missing = [c for c in dict.fromkeys(wanted) if c not in raw.columns]
-    if missing:
-        have = ", ".join(repr(c) for c in list(raw.columns)[:12])
-        raise InputError(
-            f"file {table.name!r} has no column {missing[0]!r} (columns: {have}); fix: use "
-            "one of these names (they are case-sensitive)."
-        )
+    _require_columns(raw, wanted, source=table.name)
     codes = _codes(args, raw[args.event])
     prepare(raw, args.time, args.event, codes, group=args.group)  # one validation, one message
     data = raw.copy()
@@ -168,13 +163,7 @@ def _load_with_codebook(args: argparse.Namespace) -> tuple[pd.DataFrame, str, st
         codes = replace(codes, names={**dict(codes.names or {}), **args.cause_names})
     data = cohort.as_categorical()
     wanted = [*([args.group] if args.group else []), *(args.covariates or [])]
-    missing = [c for c in dict.fromkeys(wanted) if c not in data.columns]
-    if missing:
-        have = ", ".join(repr(c) for c in list(data.columns)[:12])
-        raise InputError(
-            f"file {cohort.source!r} has no column {missing[0]!r} (columns: {have}); fix: use "
-            "one of these names (they are case-sensitive)."
-        )
+    _require_columns(data, wanted, source=cohort.source)
     status_col = f"{e.event} (status)"
     data[status_col] = data[e.status_column]
     st = data[status_col].map(lambda v: v if pd.isna(v) else code_label(v))

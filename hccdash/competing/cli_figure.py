@@ -63,7 +63,7 @@ def _codes(args: argparse.Namespace, cohort, status: str) -> EventCodes:
 
 def cif_figure(args: argparse.Namespace, spec):
     """The figure of ``args`` (see the module docstring), as the page draws it."""
-    from hccdash.cli_figure import _cohort_view
+    from hccdash.cli.figure import _cohort_view
     from hccdash.competing import cuminc, prepare
     from hccdash.competing.counts import cause_counts
     from hccdash.nonparametric import kaplan_meier

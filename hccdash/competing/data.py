@@ -18,6 +18,7 @@ import pandas as pd
 from hccdash.errors import AnalysisError, InputError
 from hccdash.identity import key_of
 from hccdash.survdata import SurvData
+from hccdash.validate import _require_columns
 
 __all__ = [
     "EventCodes",
@@ -217,7 +218,7 @@ def competing_data(
     codes = codes or EventCodes()
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
-    _require(data, [time, status])
+    _require_columns(data, [time, status])
     if len(data) == 0:
         raise AnalysisError(
             "The data have 0 rows. Load a file with at least one patient, or widen the filters."
@@ -288,16 +289,6 @@ def cause_specific(surv: SurvData, cause: object | None = None) -> SurvData:
     )  # fmt: skip
 
 
-def _require(data: pd.DataFrame, needed: Sequence[str]) -> None:
-    missing_cols = [c for c in dict.fromkeys(needed) if c not in data.columns]
-    if missing_cols:
-        have = ", ".join(repr(c) for c in list(data.columns)[:12])
-        raise InputError(
-            f"Column {missing_cols[0]!r} is not in the data (columns: {have}); choose an "
-            "existing column."
-        )
-
-
 def prepare(
     data: pd.DataFrame | SurvData,
     time: str | None = None,
@@ -363,13 +354,13 @@ def prepare(
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
         time, status = columns_of(data, time, status)
-        _require(data, [time, status, *(c for c in (group, strata) if c), *extra])
+        _require_columns(data, [time, status, *(c for c in (group, strata) if c), *extra])
         surv = competing_data(data, time, status, codes)
     codes = codes_of(surv, codes)
     time, status = surv.time_col, surv.event_col
     data = surv.frame
     others = [c for c in dict.fromkeys([*(c for c in (group, strata) if c), *extra])]
-    _require(data, others)
+    _require_columns(data, others)
     needed = [time, status, *others]
     missing = surv.missing.copy()
     for c in others:

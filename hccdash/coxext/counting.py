@@ -22,9 +22,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
-from hccdash.compare import SurvdiffResult, _chisq
+from hccdash.compare import SurvdiffResult, weighted_stat
+from hccdash.compare.kernel import check_groups, no_events_error, survdiff_result
 from hccdash.coxext.fit import _aeq_intervals
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import (
@@ -274,15 +274,9 @@ def logrank_counting(
     )
     k = len(labels)
     if e.sum() == 0:
-        raise AnalysisError(
-            f"Column {event!r} has no events among the {t.size} patients compared, so the "
-            "curves cannot be compared. Check the event coding (1 = event)."
-        )
+        raise no_events_error(event, t.size)
     sizes = np.bincount(codes, minlength=k)
-    if int((sizes > 0).sum()) < 2:
-        raise AnalysisError(
-            f"Column {group!r} has fewer than 2 groups with data; comparing curves needs 2."
-        )
+    check_groups(group, labels, sizes)
     obs, exp, var = np.zeros(k), np.zeros(k), np.zeros((k, k))
     for s in np.unique(scodes) if scodes is not None else [None]:
         sel = np.ones(t.size, bool) if s is None else scodes == s
@@ -295,26 +289,6 @@ def logrank_counting(
         dk = np.zeros((k, dt.size))
         hit = sel & (e > 0)
         np.add.at(dk, (codes[hit], np.searchsorted(dt, t[hit])), 1.0)
-        n, d = nk.sum(axis=0), dk.sum(axis=0)
-        frac = nk / n
-        vfac = np.where(n > 1, d * (n - d) / np.where(n > 1, n - 1, 1), 0.0)
-        obs += dk.sum(axis=1)
-        exp += frac @ d
-        fv = frac * vfac
-        var += np.diag(fv.sum(axis=1)) - fv @ frac.T
-    present = sizes > 0
-    obs, exp, var = obs[present], exp[present], var[np.ix_(present, present)]
-    stat, df = _chisq(obs, exp, var)
-    return SurvdiffResult(
-        method="logrank",
-        groups=tuple(lab for lab, p in zip(labels, present, strict=True) if p),
-        n=sizes[present].astype(np.int64),
-        observed=obs,
-        expected=exp,
-        chisq=stat,
-        df=df,
-        p_value=float(chi2.sf(stat, df)) if df > 0 else 1.0,
-        events=obs.astype(np.int64),
-        var=var,
-        strata=strata,
-    )
+        o, x, v = weighted_stat(dk, nk)  # the log-rank sums on these risk sets
+        obs, exp, var = obs + o, exp + x, var + v
+    return survdiff_result("logrank", labels, sizes, obs, obs, exp, var, strata=strata)

@@ -30,14 +30,21 @@ from hccdash.compare import (
     PairwiseRow,
     SurvdiffResult,
     TrendResult,
-    _check_method,
-    _chisq,
     p_adjust,
     weighted_stat,
 )
+from hccdash.compare.kernel import (
+    _check_method,
+    _chisq,
+    check_groups,
+    default_scores,
+    no_events_error,
+    survdiff_result,
+    trend_result,
+)
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
-from hccdash.errors import AnalysisError, InputError
+from hccdash.errors import InputError
 from hccdash.nonparametric import (
     KMResult,
     _check_conf,
@@ -129,16 +136,7 @@ def validate(
     as ``hccdash.validate.survival_arrays`` does for a frame.
     """
     source.require([time, event, *others])
-    for c, role in ((time, "time"), (event, "event")):
-        if not source.numeric(c) and source.columns[c].upper() != "BOOLEAN":
-            raise InputError(
-                f"Column {c!r} ({role}) of {source.name!r} is {source.columns[c]}, not numeric. "
-                + (
-                    "Times must be numbers such as 12.5."
-                    if role == "time"
-                    else "Code events as 1 (event) and 0 (censored)."
-                )
-            )
+    _check_time_event(source, time, event)
     t = as_double(ident(time))
     e = as_double(ident(event))
     complete = exp.and_(*(present(source, c) for c in (time, event, *others)))
@@ -476,18 +474,9 @@ def _stat(counts: CountTable, k: int, method: str, p: float, q: float, stratifie
 def _sizes_or_raise(counts: CountTable, group: str) -> np.ndarray:
     k = len(counts.groups)
     sizes = np.bincount(counts.group, weights=counts.n_total, minlength=k)
-    if int((sizes > 0).sum()) < 2:
-        present_ = [lab for lab, s in zip(counts.groups, sizes, strict=True) if s > 0]
-        raise AnalysisError(
-            f"Column {group!r} has {len(present_)} group(s) with data "
-            f"({', '.join(map(repr, present_)) or 'none'}); comparing curves needs at least 2. "
-            "Choose another grouping column or widen the filters."
-        )
+    check_groups(group, counts.groups, sizes)
     if counts.n_event.sum() == 0:
-        raise AnalysisError(
-            f"There are no events among the {counts.n} patients compared, so the curves "
-            "cannot be compared. Check the event coding (1 = event)."
-        )
+        raise no_events_error(None, counts.n)
     return sizes
 
 
@@ -512,23 +501,9 @@ def survdiff(
     events = np.bincount(counts.group, weights=counts.n_event, minlength=k)
     stratified = counts.strata != (None,)
     obs, exp_, var = _stat(counts, k, method, p, q, stratified)
-    keep = sizes > 0
-    obs, exp_, var = obs[keep], exp_[keep], var[np.ix_(keep, keep)]
-    stat, df = _chisq(obs, exp_, var)
-    return SurvdiffResult(
-        method=method,
-        groups=tuple(lab for lab, k_ in zip(counts.groups, keep, strict=True) if k_),
-        n=sizes[keep].astype(np.int64),
-        observed=obs,
-        expected=exp_,
-        chisq=stat,
-        df=df,
-        p_value=float(chi2.sf(stat, df)) if df > 0 else 1.0,
-        events=events[keep].astype(np.int64),
-        var=var,
-        p=float(p),
-        q=float(q),
-        strata=(strata or "strata") if stratified else None,
+    strata = (strata or "strata") if stratified else None
+    return survdiff_result(
+        method, counts.groups, sizes, events, obs, exp_, var, p=p, q=q, strata=strata
     )
 
 
@@ -538,10 +513,7 @@ def trend(res: SurvdiffResult, scores: Sequence[float] | None = None) -> TrendRe
     Default scores: the level values when all are numbers, else 1..k in level order.
     """
     if scores is None:
-        try:
-            s = np.array([float(g) for g in res.groups])
-        except ValueError:
-            s = np.arange(1.0, len(res.groups) + 1)
+        s = default_scores(res.groups)
     else:
         if len(scores) != len(res.groups):
             raise InputError(
@@ -549,15 +521,7 @@ def trend(res: SurvdiffResult, scores: Sequence[float] | None = None) -> TrendRe
                 f"({', '.join(map(repr, res.groups))}). Give one score per level."
             )
         s = np.asarray(scores, dtype=np.float64)
-    u = float(s @ (res.observed - res.expected))
-    v = float(s @ res.var @ s)
-    if not v > 0:
-        raise AnalysisError(
-            f"The trend test has zero variance (scores {', '.join(f'{x:g}' for x in s)}). "
-            "Use scores that differ between levels."
-        )
-    stat = u * u / v
-    return TrendResult(stat, 1, float(chi2.sf(stat, 1)), tuple(float(x) for x in s), res.groups)
+    return trend_result(res, s)
 
 
 def pairwise(

@@ -68,6 +68,7 @@ from hccdash.models.risk import RISK_LEVELS, RiskGroups, risk_groups
 from hccdash.models.validation import (
     MetricSummary,
     ValidationChunk,
+    ValidationOptions,
     ValidationResult,
     bootstrap_chunk,
     bootstrap_validate,
@@ -95,6 +96,7 @@ __all__ = [
     "PredictedCurve",
     "RiskGroups",
     "ValidationChunk",
+    "ValidationOptions",
     "ValidationResult",
     "_brier_grid",
     "_evaluate",

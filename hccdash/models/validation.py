@@ -165,9 +165,51 @@ class ValidationChunk:
     ranks: np.ndarray = field(repr=False, compare=False)
 
 
-def _resolve(md: ModelData, times, tau) -> tuple[np.ndarray, float]:
-    times_a = _eval_times(md.time, times if times is not None else default_times(md))
-    return times_a, float(tau) if tau is not None else default_tau(md)
+@dataclass(frozen=True)
+class ValidationOptions:
+    """What every validation function shares: the scoring times and the model's settings.
+
+    Attributes
+    ----------
+    times : tuple of float, optional
+        AUC times (default :func:`~hccdash.models.metrics.default_times`).
+    tau : float, optional
+        Uno's C truncation (default :func:`~hccdash.models.metrics.default_tau`).
+    seed : int
+        Seed of the folds, the bootstrap draws and the forests.
+    n_estimators : int
+        Forest size.
+    l1_ratio : float
+        Elastic-net mixing.
+
+    Examples
+    --------
+    >>> ValidationOptions(times=[12, 24], seed=3).times
+    (12.0, 24.0)
+    """
+
+    times: tuple[float, ...] | None = None
+    tau: float | None = None
+    seed: int = 0
+    n_estimators: int = 50
+    l1_ratio: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.times is not None:  # any sequence in, a hashable tuple kept
+            object.__setattr__(self, "times", tuple(float(t) for t in self.times))
+
+    def resolve(self, md: ModelData) -> tuple[np.ndarray, float]:
+        """The AUC times and tau for ``md`` (the defaults where not given)."""
+        times = self.times if self.times is not None else default_times(md)
+        tau = float(self.tau) if self.tau is not None else default_tau(md)
+        return _eval_times(md.time, times), tau
+
+    def pipeline(self, md: ModelData, kind: str, seed: int | None = None):
+        """The unfitted pipeline of ``kind`` with these settings (``seed`` overrides)."""
+        seed = self.seed if seed is None else seed
+        return make_pipeline(
+            md, kind, seed=seed, n_estimators=self.n_estimators, l1_ratio=self.l1_ratio
+        )
 
 
 def cv_chunk(
@@ -175,16 +217,14 @@ def cv_chunk(
     kind: str,
     start: int,
     stop: int,
+    options: ValidationOptions | None = None,
     *,
     n_splits: int = 3,
-    times: Sequence[float] | None = None,
-    tau: float | None = None,
-    seed: int = 0,
-    n_estimators: int = 50,
-    l1_ratio: float = 0.5,
 ) -> ValidationChunk:
     """Cross-validation repeats ``start`` to ``stop - 1`` (repeat r shuffles with seed + r)."""
-    times_a, tau = _resolve(md, times, tau)
+    options = options or ValidationOptions()
+    seed = options.seed
+    times_a, tau = options.resolve(md)
     grid = _brier_grid(md)
     raw: list[tuple] = []
     fails: Counter = Counter()
@@ -202,7 +242,7 @@ def cv_chunk(
             if not md.event[tr].any():
                 fit_fail["no events among the training patients"] += 1
                 continue
-            pipe = make_pipeline(md, kind, seed=seed, n_estimators=n_estimators, l1_ratio=l1_ratio)
+            pipe = options.pipeline(md, kind)
             fitted, reason = _fit(pipe, md.X.iloc[tr], md.y[tr])
             if fitted is None:
                 fit_fail[reason] += 1
@@ -244,14 +284,13 @@ def summarise_cv(
     md: ModelData,
     kind: str,
     chunks: Sequence[ValidationChunk],
+    options: ValidationOptions | None = None,
     *,
     n_splits: int = 3,
-    times: Sequence[float] | None = None,
-    tau: float | None = None,
-    seed: int = 0,
 ) -> ValidationResult:
     """Combine CV chunks: per repeat the mean over its folds, then mean/SD/range over repeats."""
-    times_a, tau = _resolve(md, times, tau)
+    options = options or ValidationOptions()
+    times_a, tau = options.resolve(md)
     label = MODEL_LABELS[kind]
     raw, fails, fit_fail, nonconv, units = _merge(chunks)
     n_repeats = sum(ch.stop - ch.start for ch in chunks)
@@ -278,7 +317,7 @@ def summarise_cv(
         for j in np.flatnonzero(np.isfinite(ranks_a).any(axis=0)):
             oof_risk[j] = np.nanmean(ranks_a[:, j])
     return ValidationResult(
-        kind, label, "cv", n_splits, n_repeats, seed, tau, tuple(times_a.tolist()),
+        kind, label, "cv", n_splits, n_repeats, options.seed, tau, tuple(times_a.tolist()),
         tuple(metrics), tuple(raw), oof_risk, md.ids, md.n, md.events, tuple(msgs),
     )  # fmt: skip
 
@@ -286,14 +325,10 @@ def summarise_cv(
 def cross_validate(
     md: ModelData,
     kind: str,
+    options: ValidationOptions | None = None,
     *,
     n_splits: int = 3,
     n_repeats: int = 5,
-    times: Sequence[float] | None = None,
-    tau: float | None = None,
-    seed: int = 0,
-    n_estimators: int = 50,
-    l1_ratio: float = 0.5,
 ) -> ValidationResult:
     """Repeated K-fold cross-validation stratified by event status.
 
@@ -306,25 +341,17 @@ def cross_validate(
     ----------
     md : ModelData
     kind : {"cox", "coxnet", "rsf"}
+    options : ValidationOptions, optional
+        Times, tau, seed and model settings (default ``ValidationOptions()``).
     n_splits, n_repeats : int
-    times : sequence of float, optional
-        AUC times (default :func:`default_times`).
-    tau : float, optional
-        Uno's C truncation (default :func:`default_tau`).
-    seed : int
-    n_estimators : int
-        Forest size.
-    l1_ratio : float
-        Elastic-net mixing.
 
     Returns
     -------
     ValidationResult
         Metrics that could not be computed are absent and explained in ``messages``.
     """
-    opts = {"n_splits": n_splits, "times": times, "tau": tau, "seed": seed}
-    chunk = cv_chunk(md, kind, 0, n_repeats, n_estimators=n_estimators, l1_ratio=l1_ratio, **opts)
-    return summarise_cv(md, kind, [chunk], **opts)
+    chunk = cv_chunk(md, kind, 0, n_repeats, options, n_splits=n_splits)
+    return summarise_cv(md, kind, [chunk], options, n_splits=n_splits)
 
 
 def bootstrap_chunk(
@@ -332,16 +359,13 @@ def bootstrap_chunk(
     kind: str,
     start: int,
     stop: int,
-    *,
-    times: Sequence[float] | None = None,
-    tau: float | None = None,
-    seed: int = 0,
-    n_estimators: int = 50,
-    l1_ratio: float = 0.5,
+    options: ValidationOptions | None = None,
 ) -> ValidationChunk:
     """Bootstrap replicates ``start`` to ``stop - 1``; replicate b draws with
     ``default_rng([seed, b])`` so results do not depend on the chunking."""
-    times_a, tau = _resolve(md, times, tau)
+    options = options or ValidationOptions()
+    seed = options.seed
+    times_a, tau = options.resolve(md)
     grid = _brier_grid(md)
     raw: list[tuple] = []
     fails: Counter = Counter()
@@ -353,7 +377,7 @@ def bootstrap_chunk(
             fit_fail["no events in the bootstrap sample"] += 1
             continue
         sub = _subset(md, idx)
-        pipe = make_pipeline(md, kind, seed=seed + b, n_estimators=n_estimators, l1_ratio=l1_ratio)
+        pipe = options.pipeline(md, kind, seed=seed + b)
         fitted, reason = _fit(pipe, sub.X, sub.y)
         if fitted is None:
             fit_fail[reason] += 1
@@ -376,20 +400,17 @@ def summarise_bootstrap(
     md: ModelData,
     kind: str,
     chunks: Sequence[ValidationChunk],
-    *,
-    times: Sequence[float] | None = None,
-    tau: float | None = None,
-    seed: int = 0,
-    n_estimators: int = 50,
-    l1_ratio: float = 0.5,
+    options: ValidationOptions | None = None,
 ) -> ValidationResult:
     """Combine bootstrap chunks: optimism-corrected = full-data apparent - mean optimism."""
-    times_a, tau = _resolve(md, times, tau)
+    options = options or ValidationOptions()
+    seed = options.seed
+    times_a, tau = options.resolve(md)
     grid = _brier_grid(md)
     label = MODEL_LABELS[kind]
     n_boot = sum(ch.stop - ch.start for ch in chunks)
     everyone = np.arange(md.n)
-    full = make_pipeline(md, kind, seed=seed, n_estimators=n_estimators, l1_ratio=l1_ratio)
+    full = options.pipeline(md, kind)
     full_fit, reason = _fit(full, md.X, md.y)
     if full_fit is None:
         return ValidationResult(
@@ -428,13 +449,9 @@ def summarise_bootstrap(
 def bootstrap_validate(
     md: ModelData,
     kind: str,
+    options: ValidationOptions | None = None,
     *,
     n_boot: int = 50,
-    times: Sequence[float] | None = None,
-    tau: float | None = None,
-    seed: int = 0,
-    n_estimators: int = 50,
-    l1_ratio: float = 0.5,
 ) -> ValidationResult:
     """Harrell's optimism-corrected bootstrap.
 
@@ -448,8 +465,5 @@ def bootstrap_validate(
     ValidationResult
         ``method="bootstrap"``, ``n_repeats`` = replicates; ``oof_risk`` is empty.
     """
-    opts = {
-        "times": times, "tau": tau, "seed": seed, "n_estimators": n_estimators,
-        "l1_ratio": l1_ratio,
-    }  # fmt: skip
-    return summarise_bootstrap(md, kind, [bootstrap_chunk(md, kind, 0, n_boot, **opts)], **opts)
+    chunk = bootstrap_chunk(md, kind, 0, n_boot, options)
+    return summarise_bootstrap(md, kind, [chunk], options)

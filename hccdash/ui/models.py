@@ -83,16 +83,12 @@ def _chunk(
     start: int,
     stop: int,
     n_splits: int,
-    times: tuple[float, ...],
-    tau: float,
-    seed: int,
-    n_estimators: int,
+    options: M.ValidationOptions,
 ) -> M.ValidationChunk:
     md = M.prepare(data, endpoint, features)
-    opts = {"times": times, "tau": tau, "seed": seed, "n_estimators": n_estimators}
     if method == "cv":
-        return M.cv_chunk(md, kind, start, stop, n_splits=n_splits, **opts)
-    return M.bootstrap_chunk(md, kind, start, stop, **opts)
+        return M.cv_chunk(md, kind, start, stop, options, n_splits=n_splits)
+    return M.bootstrap_chunk(md, kind, start, stop, options)
 
 
 def validate(
@@ -114,6 +110,7 @@ def validate(
 
     Each chunk is cached on its own; a progress bar advances between chunks.
     """
+    options = M.ValidationOptions(times=times, tau=tau, seed=seed, n_estimators=n_estimators)
     label = M.MODEL_LABELS[kind]
     what = "repeat" if method == "cv" else "bootstrap replicate"
     bar = st.progress(0.0, text=f"Validating {label}…")
@@ -123,19 +120,14 @@ def validate(
     for start in range(0, n_units, chunk):
         stop = min(start + chunk, n_units)
         chunks.append(
-            _chunk(
-                data, endpoint, features, kind, method, start, stop, n_splits, times, tau,
-                seed, n_estimators,
-            )
-        )  # fmt: skip
+            _chunk(data, endpoint, features, kind, method, start, stop, n_splits, options)
+        )
         bar.progress(stop / n_units, text=f"Validating {label}: {what} {stop} of {n_units}")
     bar.empty()
     md = prepare(data, endpoint, features)
     if method == "cv":
-        return M.summarise_cv(md, kind, chunks, n_splits=n_splits, times=times, tau=tau, seed=seed)
-    return _summarise_bootstrap(
-        data, endpoint, features, kind, n_units, chunk, times, tau, seed, n_estimators
-    )
+        return M.summarise_cv(md, kind, chunks, options, n_splits=n_splits)
+    return _summarise_bootstrap(data, endpoint, features, kind, n_units, chunk, options)
 
 
 @cohort_cache(**_CACHE)
@@ -146,23 +138,18 @@ def _summarise_bootstrap(
     kind: str,
     n_units: int,
     chunk: int,
-    times: tuple[float, ...],
-    tau: float,
-    seed: int,
-    n_estimators: int,
+    options: M.ValidationOptions,
 ) -> M.ValidationResult:
     # The chunks come from their own cache (filled by validate()'s loop just before).
     chunks = [
         _chunk(
             data, endpoint, features, kind, "bootstrap", start, min(start + chunk, n_units), 0,
-            times, tau, seed, n_estimators,
+            options,
         )
         for start in range(0, n_units, chunk)
     ]  # fmt: skip
     md = M.prepare(data, endpoint, features)
-    return M.summarise_bootstrap(
-        md, kind, chunks, times=times, tau=tau, seed=seed, n_estimators=n_estimators
-    )
+    return M.summarise_bootstrap(md, kind, chunks, options)
 
 
 def parse_times(text: str) -> tuple[tuple[float, ...], list[str]]:

@@ -1,0 +1,79 @@
+"""``python -m hccdash``: the command-line face of the same functions the pages call.
+
+``analyze`` reads a cohort file with :mod:`hccdash.io`, checks it with :mod:`hccdash.datacheck`
+(the same report the data page shows) and prints one JSON object (the contract of the
+analysis issue) built from :mod:`hccdash.nonparametric`, :mod:`hccdash.compare` and
+:mod:`hccdash.cox`. ``figure``, ``synth`` and ``serve`` are registered by their own modules.
+
+One module per command: :mod:`~hccdash.cli.analyze` (its arguments and JSON),
+:mod:`~hccdash.cli.load` (its input), :mod:`~hccdash.cli.output` (its JSON blocks and text
+table), :mod:`~hccdash.cli.figure` (``figure``); :mod:`~hccdash.cli.args` holds what they
+share. ``synth`` and ``serve`` register from :mod:`hccdash.synth` and :mod:`hccdash.serve`.
+
+Bad arguments or bad data: exit code 2 and one line on stderr, never a traceback; anything
+unexpected: one line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from hccdash import __version__
+from hccdash.cli.analyze import add_analyze
+from hccdash.cli.args import UsageError, _one_line, _Parser
+from hccdash.errors import HccdashError
+
+__all__ = ["PLUGIN_MODULES", "UsageError", "build_parser", "main", "prog_name"]
+
+# Subcommands that live in other modules; each exposes register(subparsers).
+PLUGIN_MODULES = ("hccdash.cli.figure", "hccdash.synth", "hccdash.serve")
+
+
+def prog_name(argv0: str | None = None) -> str:
+    """The command as the user typed it: ``hccdash`` (console script) or ``python -m hccdash``."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    if name in ("", "__main__.py", "-c", "-m") or name.endswith(".py"):
+        return "python -m hccdash"
+    return name
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog_name(),
+        description="Survival analysis for oncology cohorts, exact against R's survival.",
+    )
+    parser.add_argument("--version", action="version", version=f"hccdash {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_analyze(subparsers)
+    for name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but one of its imports is missing
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 2 bad input, 1 unexpected failure)."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return int(args.func(args))
+    except (UsageError, HccdashError) as exc:
+        print(f"hccdash: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence: one line, exit 1
+        print(
+            f"hccdash: unexpected error ({type(exc).__name__}): {_one_line(str(exc))}",
+            file=sys.stderr,
+        )
+        return 1
