@@ -21,12 +21,11 @@ import pandas as pd
 
 from hccdash import io as hio
 from hccdash import schema
-from hccdash.codebook import Codebook
+from hccdash.codebook import TO_MONTHS, Codebook
 from hccdash.datacheck_entry import UNKNOWN_FIX, entry_problems, unknown_codes_text
 from hccdash.errors import InputError, preview_labels
 from hccdash.io import map_unique
 from hccdash.mapping import (
-    TIME_UNITS,
     ColumnMapping,
     apply_mapping,
     derive_endpoints,
@@ -381,7 +380,7 @@ def check(
             "but is often an entry error", fatal=False, kind="time_zero",
         )  # fmt: skip
         if plausible_months is not None:
-            limit = plausible_months / TIME_UNITS[unit] if src_t is not None else None
+            limit = plausible_months / TO_MONTHS[unit] if src_t is not None else None
             shown = f"{limit:g} {unit}" if limit is not None else f"{plausible_months:g} months"
             # With delayed entry the time scale may be age: the follow-up is time - entry.
             entry = data.get(ENTRY_COLUMNS[tcol])
@@ -451,7 +450,7 @@ def check(
 
 
 def _other_format(values: pd.Series) -> str:
-    from hccdash.mapping import DATE_FORMATS, _strptime_ok
+    from hccdash.mapping.dates import DATE_FORMATS, _strptime_ok
 
     labels = []
     for v in values.map(_text):

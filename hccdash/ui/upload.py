@@ -16,14 +16,13 @@ import streamlit as st
 
 from hccdash import io as hio
 from hccdash import schema
-from hccdash.codebook import Codebook
+from hccdash.codebook import TO_MONTHS, Codebook
 from hccdash.datacheck import CheckReport, check, to_cohort
 from hccdash.errors import HccdashError
 from hccdash.mapping import (
     DATE_FORMATS,
     DERIVATION_RULE,
     ENTRY_RULE,
-    TIME_UNITS,
     ColumnMapping,
     guess_mapping,
     mapping_codebook,
@@ -225,7 +224,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
     c1, c2, c3 = st.columns(3)
     patient_id = pick("patient_id", c1)
     time_unit = c2.selectbox(
-        "Unit of the time columns", list(TIME_UNITS), key="map_time_unit",
+        "Unit of the time columns", list(TO_MONTHS), key="map_time_unit",
         help="Times are shown in months: days / 30.4375, weeks x 7 / 30.4375, years x 12.",
     )  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
@@ -363,7 +362,7 @@ def endpoint_summary(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         t = pd.to_numeric(data[e.time], errors="coerce")
         ev = pd.to_numeric(data[e.event], errors="coerce")
         ok = t.notna() & ev.notna()
-        t, ev = t[ok] / TIME_UNITS[e.unit], ev[ok]
+        t, ev = t[ok] / TO_MONTHS[e.unit], ev[ok]
         fu = None
         if ok.any():
             try:
@@ -461,7 +460,7 @@ def _codebook_unit_advice(loaded: Codebook, mapping: ColumnMapping) -> None:
     warning whose one click reads the times in the codebook's unit (rows are never dropped)."""
     sources = {(mapping.os_time, mapping.os_event), (mapping.pfs_time, mapping.pfs_event)}
     units = [e.unit for e in loaded.endpoints if (e.time, e.event) in sources]
-    unit = next((u for u in units if u != mapping.time_unit and u in TIME_UNITS), None)
+    unit = next((u for u in units if u != mapping.time_unit and u in TO_MONTHS), None)
     if unit is None:
         return
     st.warning(
