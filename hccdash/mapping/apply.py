@@ -43,13 +43,21 @@ def check_columns(data: pd.DataFrame, mapping: ColumnMapping) -> None:
     for label, t, e in (
         ("OS", mapping.os_time, mapping.os_event),
         ("PFS", mapping.pfs_time, mapping.pfs_event),
+        *((x.label, x.time, x.event) for x in mapping.endpoints),
     ):
         if t is not None and e is None:
             raise InputError(
                 f"{label} time column {t!r} has no event column; fix: choose the {label} event "
                 "column (1 = event, 0 = censored)."
             )
-    if not (mapping.has_os() or mapping.has_pfs()):
+    for x in mapping.endpoints:
+        if x.time is None and not mapping.has_endpoint(x):
+            raise InputError(
+                f"endpoint {x.label!r} has neither a time column nor its dates; fix: choose its "
+                "time and event columns, or its event date with the start and last follow-up "
+                "dates (or remove the endpoint)."
+            )
+    if not mapping.slots():
         raise InputError(
             "mapping defines no endpoint; fix: choose an OS or PFS time and event column, or "
             "the start date with the death/last follow-up dates to compute them."
@@ -77,6 +85,8 @@ def _canonical_names(mapping: ColumnMapping) -> set[str]:
     if mapping.has_pfs():
         names |= {schema.PFS_TIME, schema.PFS_EVENT, schema.PFS_ENTRY,
                   status_column_name(schema.PFS_EVENT)}  # fmt: skip
+    for x in mapping.endpoints:
+        names |= {*x.columns(), status_column_name(x.columns()[1])}
     return names | set(mapping.roles())
 
 
@@ -106,7 +116,7 @@ class Derived:
 
 
 def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
-    """OS/PFS months and events per row (NaN where missing or unreadable)."""
+    """Months and events per row of every endpoint (NaN where missing or unreadable)."""
     out = pd.DataFrame(index=data.index)
     dates = {
         role: parse_dates(data[col], mapping.date_format)
@@ -144,19 +154,31 @@ def derive_endpoints(data: pd.DataFrame, mapping: ColumnMapping) -> Derived:
         else:
             ev = first.notna().astype(float)
             out[schema.PFS_EVENT] = ev.where(first.notna() | last.notna(), np.nan)
-    for which, ecol, entry_col in (("os", schema.OS_EVENT, schema.OS_ENTRY),
-                                   ("pfs", schema.PFS_EVENT, schema.PFS_ENTRY)):  # fmt: skip
-        how = mapping.entry_of(which) if ecol in out else None
+    for x in mapping.endpoints:  # the further endpoints: a time column, or dates
+        if not mapping.has_endpoint(x):
+            continue
+        tcol, ecol, _ = x.columns()
+        if x.time is not None:
+            out[tcol] = to_months(to_number(data[x.time]), x.unit or mapping.time_unit)
+            out[ecol] = x.coding.codes(data[x.event])
+            continue
+        end, last = date(f"{x.key}_date"), date("last_followup_date")
+        out[tcol] = months(end.fillna(last))
+        if x.event is not None:
+            out[ecol] = x.coding.codes(data[x.event])
+        else:
+            out[ecol] = end.notna().astype(float).where(end.notna() | last.notna(), np.nan)
+    for slot in mapping.slots():
+        how = slot.entry_source if slot.event in out else None
         if how == ENTRY_FROM_DATES:
-            out[entry_col] = months(date("entry_date"))
+            out[slot.entry] = months(date("entry_date"))
         elif how is not None:
-            out[entry_col] = to_months(to_number(data[how]), mapping.time_unit)
+            out[slot.entry] = to_months(to_number(data[how]), slot.unit)
     out = out.astype(float)
-    for which, ecol in (("os", schema.OS_EVENT), ("pfs", schema.PFS_EVENT)):
-        coding: EventCoding = getattr(mapping, f"{which}_coding")
-        src = getattr(mapping, f"{which}_event")
-        if ecol in out and src is not None and coding.competing:
-            out[status_column_name(ecol)] = coding.status(data[src])
+    for slot in mapping.slots():
+        coding: EventCoding = slot.coding
+        if slot.event in out and slot.src_event is not None and coding.competing:
+            out[status_column_name(slot.event)] = coding.status(data[slot.src_event])
     return Derived(out, dates)
 
 
@@ -220,6 +242,11 @@ def _column_order(data: pd.DataFrame, mapping: ColumnMapping, names: list[str]) 
         **mapping.roles(),
         **{c: c for c in mapping.extra_factors},
     }
+    for x in mapping.endpoints:
+        tcol, ecol, entry = x.columns()
+        source |= {tcol: x.time or x.end_date, ecol: x.event or x.end_date,
+                   entry: x.entry or mapping.entry_date,
+                   status_column_name(ecol): x.event}  # fmt: skip
     cut_src = {cut_column_name(c, v): c for c, v in mapping.cuts}
 
     def key(name: str) -> float:

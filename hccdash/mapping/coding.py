@@ -150,3 +150,30 @@ class EventCoding:
             return cen if kind == "censored" else ev if kind == "event" else norm_code(v)
 
         return map_unique(values, one).astype(object)
+
+
+def coding_to_dict(coding: EventCoding) -> dict[str, object]:
+    """The JSON form of a coding (``names`` as an object of code: name)."""
+    return {
+        "event": list(coding.event),
+        "censored": list(coding.censored),
+        "competing": list(coding.competing),
+        "names": dict(coding.names),
+    }
+
+
+def coding_from_dict(doc: dict, where: str) -> EventCoding:
+    """Read :func:`coding_to_dict`'s form (``competing`` and ``names`` optional: older files).
+
+    >>> coding_from_dict({"event": [1], "censored": ["0"]}, "x").event
+    ('1',)
+    """
+    names = doc.get("names", {})
+    if not isinstance(names, dict):
+        raise TypeError(f"{where}.names must be an object of code: name")
+    return EventCoding(
+        event=tuple(str(x) for x in doc["event"]),
+        censored=tuple(str(x) for x in doc["censored"]),
+        competing=tuple(str(x) for x in doc.get("competing", [])),
+        names=tuple((str(c), str(n)) for c, n in names.items()),
+    )

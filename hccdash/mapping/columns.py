@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from hccdash import schema
 from hccdash.codebook import TO_MONTHS
 from hccdash.errors import InputError, preview_labels
-from hccdash.mapping.coding import EventCoding
+from hccdash.mapping.coding import EventCoding, coding_from_dict, coding_to_dict
+from hccdash.mapping.endpoints import EndpointMapping, EndpointSlot
 
 DERIVATION_RULE = (
     "Durations from dates: months = days / 30.4375 (365.25 / 12). "
@@ -56,6 +57,9 @@ class ColumnMapping:
         Further columns kept under their own names (factors, covariates).
     cuts : tuple of (str, float)
         Numeric cut points: each adds a two-level column ``"<col> ≤cut / >cut"``.
+    endpoints : tuple of EndpointMapping
+        Further endpoints, any number (RFS, DFS, local control...), each with its own time
+        or end date, event coding, unit and entry.
     """
 
     patient_id: str | None = None
@@ -81,12 +85,20 @@ class ColumnMapping:
     treatment: str | None = None
     extra_factors: tuple[str, ...] = ()
     cuts: tuple[tuple[str, float], ...] = ()
+    endpoints: tuple[EndpointMapping, ...] = ()
 
     def __post_init__(self) -> None:
         if self.time_unit not in TO_MONTHS:
             raise InputError(
                 f"time unit {self.time_unit!r} is not one of {preview_labels(list(TO_MONTHS))}; "
                 "fix: choose days, weeks, months or years."
+            )
+        keys = [e.key for e in self.endpoints]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise InputError(
+                f"endpoints: short names {preview_labels(twice)} used twice; fix: give each "
+                "endpoint its own short name."
             )
 
     # -- which endpoints are defined, and how --------------------------------------------
@@ -110,6 +122,40 @@ class ColumnMapping:
     def has_os(self) -> bool:
         return (self.os_time is not None and self.os_event is not None) or self.os_from_dates()
 
+    def has_endpoint(self, e: EndpointMapping) -> bool:
+        """True when a further endpoint has its time and event, or its dates."""
+        if e.time is not None:
+            return e.event is not None
+        return self.start_date is not None and (
+            e.end_date is not None and self.last_followup_date is not None
+        )
+
+    def slots(self) -> tuple[EndpointSlot, ...]:
+        """Every defined endpoint: OS, PFS, then the further endpoints in their order."""
+        out = []
+        for which, name, tcol, ecol, entry in (
+            ("os", "OS", schema.OS_TIME, schema.OS_EVENT, schema.OS_ENTRY),
+            ("pfs", "PFS", schema.PFS_TIME, schema.PFS_EVENT, schema.PFS_ENTRY),
+        ):
+            if getattr(self, f"has_{which}")():
+                out.append(
+                    EndpointSlot(
+                        which, name, tcol, ecol, entry, getattr(self, f"{which}_time"),
+                        getattr(self, f"{which}_event"), getattr(self, f"{which}_coding"),
+                        self.time_unit, self.entry_of(which),
+                    )
+                )  # fmt: skip
+        for e in self.endpoints:
+            if self.has_endpoint(e):
+                tcol, ecol, entry = e.columns()
+                out.append(
+                    EndpointSlot(
+                        e.key, e.label, tcol, ecol, entry, e.time, e.event, e.coding,
+                        e.unit or self.time_unit, self.entry_of(e.key),
+                    )
+                )  # fmt: skip
+        return tuple(out)
+
     def has_pfs(self) -> bool:
         return (self.pfs_time is not None and self.pfs_event is not None) or self.pfs_from_dates()
 
@@ -118,15 +164,22 @@ class ColumnMapping:
         return {r: getattr(self, r) for r in schema.ROLE_COLUMNS if getattr(self, r) is not None}
 
     def date_columns(self) -> dict[str, str]:
-        """Date role -> user column, for the dates that are mapped."""
+        """Date role -> user column, for the dates that are mapped (a further endpoint's
+        event date under ``"<key>_date"``)."""
         names = ("start_date", "progression_date", "death_date", "last_followup_date",
                  "entry_date")  # fmt: skip
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        out = {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        # a further endpoint's event date: role "<key>_date"
+        return out | {f"{e.key}_date": e.end_date for e in self.endpoints if e.end_date}
 
     def entry_of(self, which: str) -> str | None:
-        """How endpoint ``which`` (``"os"``/``"pfs"``) gets its entry time: its entry column,
-        ``"(dates)"`` (entry date - start date), or None (everyone at risk from time 0)."""
-        col = getattr(self, f"{which}_entry")
+        """How endpoint ``which`` (``"os"``, ``"pfs"`` or a further key) gets its entry time:
+        its entry column, ``"(dates)"`` (entry date - start date), or None (everyone at risk
+        from time 0)."""
+        if which in ("os", "pfs"):
+            col = getattr(self, f"{which}_entry")
+        else:
+            col = next((e.entry for e in self.endpoints if e.key == which), None)
         if col is not None:
             return col
         if self.entry_date is not None and self.start_date is not None:
@@ -139,6 +192,7 @@ class ColumnMapping:
             self.patient_id, self.os_time, self.os_event, self.pfs_time, self.pfs_event,
             self.os_entry, self.pfs_entry, *self.date_columns().values(),
             *self.roles().values(), *self.extra_factors, *(c for c, _ in self.cuts),
+            *(c for e in self.endpoints for c in (e.time, e.event, e.entry, e.end_date)),
         ]  # fmt: skip
         return tuple(dict.fromkeys(c for c in cols if c is not None))
 
@@ -148,7 +202,8 @@ class ColumnMapping:
         doc = asdict(self)
         doc["cuts"] = [[c, v] for c, v in self.cuts]
         for k in ("os_coding", "pfs_coding"):
-            doc[k]["names"] = dict(getattr(self, k).names)
+            doc[k] = coding_to_dict(getattr(self, k))
+        doc["endpoints"] = [e.to_dict() for e in self.endpoints]
         return json.dumps({"hccdash_mapping": 1, **doc}, indent=2, ensure_ascii=False)
 
     @classmethod
@@ -182,15 +237,9 @@ class ColumnMapping:
         try:
             for k, v in doc.items():
                 if k in ("os_coding", "pfs_coding"):
-                    names = v.get("names", {})  # competing and names: optional (older files)
-                    if not isinstance(names, dict):
-                        raise TypeError(f"{k}.names must be an object of code: name")
-                    kwargs[k] = EventCoding(
-                        event=tuple(str(x) for x in v["event"]),
-                        censored=tuple(str(x) for x in v["censored"]),
-                        competing=tuple(str(x) for x in v.get("competing", [])),
-                        names=tuple((str(c), str(n)) for c, n in names.items()),
-                    )
+                    kwargs[k] = coding_from_dict(v, k)
+                elif k == "endpoints":
+                    kwargs[k] = tuple(EndpointMapping.from_dict(x) for x in v)
                 elif k == "extra_factors":
                     kwargs[k] = tuple(str(x) for x in v)
                 elif k == "cuts":

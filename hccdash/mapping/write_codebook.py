@@ -47,35 +47,37 @@ def mapping_codebook(
         kinds and levels by R's rules (two distinct values: binary).
     """
     names = dict(names or {})
-    slots = []
-    if mapping.has_os():
-        slots.append(("os", "Overall survival", schema.OS_TIME, schema.OS_EVENT,
-                      mapping.os_time, mapping.os_event, mapping.os_coding))  # fmt: skip
-    if mapping.has_pfs():
-        slots.append(("pfs", "Progression-free survival", schema.PFS_TIME, schema.PFS_EVENT,
-                      mapping.pfs_time, mapping.pfs_event, mapping.pfs_coding))  # fmt: skip
-    entries = {schema.OS_TIME: schema.OS_ENTRY, schema.PFS_TIME: schema.PFS_ENTRY}
+    labels = {"os": "Overall survival", "pfs": "Progression-free survival"}
+    labels |= {x.key: x.label for x in mapping.endpoints}
+    further = {x.key: x for x in mapping.endpoints}
+    slots = mapping.slots()
     endpoints = []
-    for slot, label, tcol, ecol, src_t, src_e, coding in slots:
+    for s in slots:
+        slot, label, tcol, ecol, coding = s.which, labels[s.which], s.time, s.event, s.coding
+        src_t, src_e = s.src_time, s.src_event
         key, lab = names.get(slot, (slot, label))
+        if slot in further:  # the end date of a further endpoint computed from dates
+            end_date = further[slot].end_date if src_t is None else None
+        else:
+            end_date = src_e if src_t is None else None
         if src_e is not None:  # the codebook lists the codes the file uses
             coding = coding.present(raw[src_e])
         else:  # event status from the dates: 1 = the event, 0 = censored
             coding = EventCoding(event=("1",), censored=("0",))
-        entry = entries[tcol] if entries[tcol] in data.columns else None
+        entry = s.entry if s.entry in data.columns else None
         endpoints.append(
             EndpointSpec(
                 key=key or slot,
                 label=lab or label,
                 time=tcol,
                 event=ecol,
-                unit=mapping.time_unit if src_t is not None else "days",
+                unit=s.unit if src_t is not None else "days",
                 event_values=tuple(dict.fromkeys(str(norm_code(v)) for v in coding.event)),
                 censored_values=tuple(dict.fromkeys(str(norm_code(v)) for v in coding.censored)),
                 competing_values=coding.competing,
                 code_names=coding.names,
                 start_date=mapping.start_date if src_t is None else None,
-                end_date=(src_e if src_t is None else None),
+                end_date=end_date,
                 entry=entry,
             )
         )
@@ -106,7 +108,7 @@ def mapping_codebook(
     # The loaded codebook names the file's columns; the cohort frame has the canonical names
     # of the mapped endpoint and role columns.
     renamed = {src: c for c, src in roles.items()}
-    by_source = {(s[4], s[5]): (s[2], s[3]) for s in slots if s[4] is not None}
+    by_source = {(s.src_time, s.src_event): (s.time, s.event) for s in slots if s.src_time}
     loaded = replace(
         loaded,
         variables=tuple(replace(v, name=renamed.get(v.name, v.name)) for v in loaded.variables),

@@ -30,6 +30,8 @@ def mapping_steps(table: hio.TableFile, digest: str, name: str) -> None:
 
     st.subheader("4. Codebook")
     codebook = upload.codebook_editor(table, mapping, report)
+    if codebook is None:
+        return
 
     st.subheader("5. Use the cohort")
     upload.confirm_and_store(view, name, codebook)

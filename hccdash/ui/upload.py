@@ -31,6 +31,12 @@ from hccdash.mapping import (
 from hccdash.nonparametric import median_followup
 from hccdash.readstat import UPLOAD_TYPES
 from hccdash.ui.common import esc_label, esc_md
+from hccdash.ui.endpoint_widgets import (
+    adopt_codebook_endpoints,
+    endpoint_widgets,
+    init_endpoints,
+    show_adopted,
+)
 from hccdash.ui.event_codes import coding_widgets, reset_coding
 from hccdash.ui.state import forget_upload, remember_upload
 
@@ -179,6 +185,7 @@ def _init_widgets(mapping: ColumnMapping, columns: list[str]) -> None:
         st.session_state[f"map_cut_{c}"] = float(v)
     for which in ("os", "pfs"):
         reset_coding(which, getattr(mapping, f"{which}_coding"))
+    init_endpoints(mapping.endpoints, columns)
 
 
 def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
@@ -272,12 +279,19 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
     )
     os_coding = coding_widgets("os", os_event, data)
     pfs_coding = coding_widgets("pfs", pfs_event, data)
+    st.markdown(
+        "**Further endpoints** (any number: recurrence, local control, time to progression...): "
+        "each with its time column (or its event date, counted from the start date), event "
+        "codes and unit."
+    )
+    further = endpoint_widgets(data, columns, time_unit)
 
     st.markdown("**Roles** (the sidebar filters) and **factors**")
     c = st.columns(5)
     roles = {r: pick(r, c[i]) for i, r in enumerate(schema.ROLE_COLUMNS)}
     taken = {patient_id, os_time, os_event, pfs_time, pfs_event, start, prog, death, last,
-             os_entry, pfs_entry, entry_date, *roles.values()}  # fmt: skip
+             os_entry, pfs_entry, entry_date, *roles.values(),
+             *(c for e in further for c in (e.time, e.event, e.entry, e.end_date))}  # fmt: skip
     extra_options = [c for c in columns if c not in taken]
     if "map_extra" in st.session_state:
         st.session_state["map_extra"] = [
@@ -306,7 +320,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         pfs_event=pfs_event, time_unit=time_unit, os_coding=os_coding, pfs_coding=pfs_coding,
         start_date=start, progression_date=prog, death_date=death, last_followup_date=last,
         os_entry=os_entry, pfs_entry=pfs_entry, entry_date=entry_date, date_format=date_format,
-        extra_factors=tuple(extra), cuts=tuple(cuts), **roles,
+        extra_factors=tuple(extra), cuts=tuple(cuts), endpoints=further, **roles,
     )  # fmt: skip
     st.download_button(
         "Save this mapping (JSON)",
@@ -390,11 +404,16 @@ def endpoint_summary(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckReport) -> Codebook:
-    """Endpoint names, an optional codebook to load, what the cohort will hold, download."""
+def codebook_editor(
+    table: hio.TableFile, mapping: ColumnMapping, report: CheckReport
+) -> Codebook | None:
+    """Endpoint names, an optional codebook to load, what the cohort will hold, download
+    (None after showing why no codebook can be written)."""
     loaded_file = st.file_uploader(
-        "Load a codebook (JSON): labels, levels, references, endpoint names", type=["json"],
+        "Load a codebook (JSON): labels, levels, references, endpoints", type=["json"],
         key="up_codebook_json", max_upload_size=1,
+        on_change=adopt_codebook_endpoints, args=([str(c) for c in table.data.columns],
+                                                  "up_codebook_json"),
         help="A codebook saved from this page (and edited, if you like; format in "
         "docs/codebook.md).",
     )  # fmt: skip
@@ -404,6 +423,7 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
             loaded = Codebook.from_json(loaded_file.getvalue(), source=loaded_file.name)
         except HccdashError as exc:
             st.warning(esc_md(str(exc)), icon=":material/warning:")
+    show_adopted()
     if loaded is not None:
         _codebook_unit_advice(loaded, mapping)
     slots = [("os", "Overall survival")] if mapping.has_os() else []
@@ -413,7 +433,11 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
         "file_labels": getattr(table, "variable_labels", {}),
         "file_levels": getattr(table, "value_levels", {}),
     }
-    base = mapping_codebook(table.data, mapping, report.data, loaded=loaded, **from_file)
+    try:
+        base = mapping_codebook(table.data, mapping, report.data, loaded=loaded, **from_file)
+    except HccdashError as exc:  # a loaded codebook naming two endpoints alike
+        st.error(esc_md(str(exc)), icon=":material/error:")
+        return None
     cols = st.columns(max(len(slots), 1) * 2)
     marker = loaded_file.file_id if loaded is not None and loaded_file is not None else None
     if st.session_state.get("cb_loaded_marker") != marker:
@@ -432,12 +456,13 @@ def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckR
             help="Shown on every page and figure (e.g. Recurrence-free survival).",
         )  # fmt: skip
         names[slot] = (_slug_key(key) or slot, label.strip() or e.label)
-    codebook = mapping_codebook(
-        table.data, mapping, report.data, names=names, loaded=loaded, **from_file
-    )
-    keys = [e.key for e in codebook.endpoints]
-    if len(set(keys)) < len(keys):
-        st.warning("Two endpoints have the same short name; give each its own.")
+    try:
+        codebook = mapping_codebook(
+            table.data, mapping, report.data, names=names, loaded=loaded, **from_file
+        )
+    except HccdashError as exc:  # e.g. two endpoints with one short name
+        st.error(esc_md(f"{exc} Two endpoints need two short names."), icon=":material/error:")
+        return None
     kept = report.data[~report.excluded()]
     summary = endpoint_summary(kept, codebook)
     if not summary.empty:
