@@ -97,7 +97,8 @@ def endpoint_widgets(
             captions = {"time": "time", "event": "event", "entry": "entry time (delayed entry)",
                         "end": "event date (with the start and last follow-up dates)"}  # fmt: skip
             for col, f in zip((c1, c2, c3, c4), _FIELDS, strict=True):
-                v = col.selectbox(f"Endpoint {n + 3}: {captions[f]}", options, key=f"map_ep{i}_{f}")
+                text = esc_label(f"Endpoint {n + 3}: {captions[f]}")
+                v = col.selectbox(text, options, key=f"map_ep{i}_{f}")
                 picked[f] = None if v == NONE else v
             slug = slug_key(key)
             name = label.strip() or slug.upper()
