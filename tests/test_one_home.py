@@ -141,3 +141,16 @@ def test_upload_whitelist_is_what_the_readers_read():
     assert {"csv", "tab", "xlsx", "parquet", "sav"} <= set(FILE_TYPES)
     with pytest.raises(FileReadError, match=r"old Excel 97-2003 \(\.xls\).*save it as \.xlsx"):
         hio.read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.xls")
+
+
+def test_endpoint_short_names_one_rule():
+    """mapping.endpoints.slug_key: the codebook step's OS/PFS short names and the further
+    endpoints' keys are made the same way (upload.py had its own _slug_key)."""
+    from hccdash.mapping import endpoints
+    from hccdash.ui import codebook_step, endpoint_widgets, upload
+
+    assert codebook_step.slug_key is endpoints.slug_key
+    assert endpoint_widgets.slug_key is endpoints.slug_key
+    assert not hasattr(upload, "_slug_key")
+    assert endpoints.slug_key(" RFS-2 ") == "rfs2"
+    assert endpoints.KEY_RULE.fullmatch(endpoints.slug_key("Local_control"))
