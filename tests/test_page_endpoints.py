@@ -11,6 +11,7 @@ median (R ``survfit(Surv(time, status) ~ 1)``, days / 30.4375 in months).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,13 @@ def test_three_endpoints_added_shown_and_offered_on_every_page():
     assert len(summary(at)) == 4
     at.button(key="map_ep2_remove").click().run()
     assert_summary_is_r(summary(at))
+    # an endpoint just added (no columns yet) starts empty and leaves the report as it is
+    at.button(key="map_ep_add").click().run()
+    assert at.selectbox(key="map_ep2_time").value == "(none)"
+    captions = re.sub(r"\\(.)", r"\1", "\n".join(c.value for c in at.caption))
+    assert "ENDPOINT5: not used until its time column or event date is chosen" in captions
+    assert_summary_is_r(summary(at))
+    at.button(key="map_ep2_remove").click().run()
 
     at.button(key="up_confirm").click().run()
     assert not at.exception, [e.value for e in at.exception]

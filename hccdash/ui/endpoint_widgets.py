@@ -55,6 +55,9 @@ def _add() -> None:
     st.session_state[IDS_KEY] = [*ids, new]
     st.session_state[f"map_ep{new}_key"] = f"endpoint{len(ids) + 3}"
     st.session_state[f"map_ep{new}_label"] = ""
+    st.session_state[f"map_ep{new}_unit"] = SAME_UNIT
+    for f in _FIELDS:  # a reused id starts empty
+        st.session_state[f"map_ep{new}_{f}"] = NONE
     reset_coding(f"ep{new}", EventCoding())
 
 
@@ -122,6 +125,11 @@ def endpoint_widgets(
                 )
                 continue
             seen.add(slug)
+            if e.time is None and e.end_date is None:
+                st.caption(
+                    esc_md(f"{name}: not used until its time column or event date is chosen.")
+                )
+                continue
             advice = unit_check(
                 data,
                 ColumnMapping(os_time=e.time, os_entry=e.entry, time_unit=e.unit or time_unit),
