@@ -21,12 +21,11 @@ import pandas as pd
 
 from hccdash import io as hio
 from hccdash import schema
-from hccdash.codebook import Codebook
+from hccdash.codebook import TO_MONTHS, Codebook
 from hccdash.datacheck_entry import UNKNOWN_FIX, entry_problems, unknown_codes_text
 from hccdash.errors import InputError, preview_labels
 from hccdash.io import map_unique
 from hccdash.mapping import (
-    TIME_UNITS,
     ColumnMapping,
     apply_mapping,
     derive_endpoints,
@@ -98,6 +97,19 @@ class CheckReport:
     data: pd.DataFrame = field(repr=False)
     n_rows: int
     fatal_rows: tuple[str, ...]
+    mapping: ColumnMapping | None = field(default=None, repr=False, compare=False)
+
+    def event_columns(self) -> tuple[str, ...]:
+        """The cohort frame's event columns (OS, PFS and every further endpoint)."""
+        slots = self.mapping.slots() if self.mapping is not None else ()
+        cols = (schema.OS_EVENT, schema.PFS_EVENT, *(s.event for s in slots))
+        return tuple(dict.fromkeys(cols))
+
+    def endpoint_columns(self) -> tuple[tuple[str, str], ...]:
+        """(time, event) of every endpoint the report's mapping defines."""
+        if self.mapping is None:
+            return tuple((e.time, e.event) for e in schema.ENDPOINTS)
+        return tuple((s.time, s.event) for s in self.mapping.slots())
 
     @property
     def fatal(self) -> tuple[Problem, ...]:
@@ -173,7 +185,7 @@ class CheckReport:
                 "or confirm that these rows are excluded."
             )
         out = self.data[~drop].reset_index(drop=True)
-        for col in (schema.OS_EVENT, schema.PFS_EVENT):
+        for col in self.event_columns():
             if col in out and out[col].notna().all():
                 out[col] = out[col].astype(np.int64)
         return out
@@ -269,19 +281,11 @@ def check(
     col = _Collector(ids)
     today = today or date.today()
     derived = derive_endpoints(raw, mapping)
-    unit = mapping.time_unit
-
-    endpoints = []
-    if mapping.has_os():
-        endpoints.append(("OS", schema.OS_TIME, schema.OS_EVENT, mapping.os_time,
-                          mapping.os_event, mapping.os_coding))  # fmt: skip
-    if mapping.has_pfs():
-        endpoints.append(("PFS", schema.PFS_TIME, schema.PFS_EVENT, mapping.pfs_time,
-                          mapping.pfs_event, mapping.pfs_coding))  # fmt: skip
+    slots = mapping.slots()  # OS, PFS and the further endpoints
 
     # Dates first: durations computed from them inherit their problems.
     for role, parsed in derived.dates.items():
-        src = getattr(mapping, role)
+        src = mapping.date_columns()[role]
         values = raw[src]
         bad = pd.Series(False, index=raw.index)
         bad.iloc[list(parsed.bad)] = True
@@ -321,21 +325,29 @@ def check(
         ("death_date", "progression_date", "death before progression"),
         ("death_date", "last_followup_date", "last follow-up after death"),
     )
+    order += tuple(
+        (f"{x.key}_date", "start_date", f"{x.label} event before the start date")
+        for x in mapping.endpoints
+        if x.end_date is not None
+    )
+    dcols = mapping.date_columns()
     for later, earlier, what in order:
         if later in derived.dates and earlier in derived.dates:
             a, b = derived.dates[later].values, derived.dates[earlier].values
             mask = a < b
-            src = getattr(mapping, later)
+            src = dcols[later]
             if not mask.any():
                 continue
-            pair = raw[getattr(mapping, earlier)].map(_text) + " → " + raw[src].map(_text)
+            pair = raw[dcols[earlier]].map(_text) + " → " + raw[src].map(_text)
             col.rows(
                 mask, src, pair, f"dates out of order ({what})",
-                f"check {getattr(mapping, earlier)!r} and {src!r} for these patients",
+                f"check {dcols[earlier]!r} and {src!r} for these patients",
                 fatal=True, kind="date_order",
             )  # fmt: skip
 
-    for label, tcol, _ecol, src_t, src_e, coding in endpoints:
+    for slot in slots:
+        label, tcol, src_t, src_e = slot.name, slot.time, slot.src_time, slot.src_event
+        coding, unit = slot.coding, slot.unit
         months = data[tcol]
         if src_t is not None:
             values = raw[src_t]
@@ -381,10 +393,10 @@ def check(
             "but is often an entry error", fatal=False, kind="time_zero",
         )  # fmt: skip
         if plausible_months is not None:
-            limit = plausible_months / TIME_UNITS[unit] if src_t is not None else None
+            limit = plausible_months / TO_MONTHS[unit] if src_t is not None else None
             shown = f"{limit:g} {unit}" if limit is not None else f"{plausible_months:g} months"
             # With delayed entry the time scale may be age: the follow-up is time - entry.
-            entry = data.get(ENTRY_COLUMNS[tcol])
+            entry = data.get(slot.entry)
             span = months - entry.fillna(0.0).clip(lower=0.0) if entry is not None else months
             col.rows(
                 np.isfinite(months) & (span > plausible_months), where, values,
@@ -447,11 +459,11 @@ def check(
     fatal_ids = tuple(dict.fromkeys(r for p in col.items if p.fatal for r in p.rows))
     _dataset_level(data, fatal_ids, mapping, col)
     problems = tuple(p for p in col.items if p.fatal) + tuple(p for p in col.items if not p.fatal)
-    return CheckReport(problems, data, len(raw), fatal_ids)
+    return CheckReport(problems, data, len(raw), fatal_ids, mapping)
 
 
 def _other_format(values: pd.Series) -> str:
-    from hccdash.mapping import DATE_FORMATS, _strptime_ok
+    from hccdash.mapping.dates import DATE_FORMATS, _strptime_ok
 
     labels = []
     for v in values.map(_text):
@@ -528,13 +540,12 @@ def _dataset_level(
             fatal=False,
             kind="few_patients",
         )
-    for label, tcol, ecol in (("OS", schema.OS_TIME, schema.OS_EVENT),
-                              ("PFS", schema.PFS_TIME, schema.PFS_EVENT)):  # fmt: skip
+    for slot in mapping.slots():
+        label, tcol, ecol = slot.name, slot.time, slot.event
         if ecol not in kept:
             continue
         # Name the user's columns in the report (the canonical names mean nothing to them).
-        src = mapping.os_event if label == "OS" else mapping.pfs_event
-        src_t = mapping.os_time if label == "OS" else mapping.pfs_time
+        src, src_t = slot.src_event, slot.src_time
         ename, tname = src or f"{label} (from dates)", src_t or f"{label} (from dates)"
         complete = kept[tcol].notna() & kept[ecol].notna()
         events = int((kept.loc[complete, ecol] == 1).sum())
@@ -586,9 +597,9 @@ def to_cohort(
     data = report.clean(exclude_fatal=exclude_fatal)
     # The analysis boundary (hccdash.validate) as a last guard on each endpoint's complete
     # cases: whatever the report let through must pass it.
-    for endpoint in schema.ENDPOINTS:
-        if endpoint.time in data and endpoint.event in data:
-            frame, _ = complete_cases(data, [endpoint.time, endpoint.event])
+    for time, event in report.endpoint_columns():
+        if time in data and event in data:
+            frame, _ = complete_cases(data, [time, event])
             if len(frame):
-                validate_survival(frame, endpoint.time, endpoint.event, id_column=schema.PATIENT_ID)
+                validate_survival(frame, time, event, id_column=schema.PATIENT_ID)
     return Cohort(name=name, data=data, source=source, reconstructed=False, codebook=codebook)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hccdash import schema
 from hccdash.io import map_unique
 from hccdash.mapping import ENTRY_FROM_DATES, ColumnMapping, EventCoding, norm_code, to_number
 
@@ -49,11 +48,8 @@ UNKNOWN_FIX = (
 
 def entry_problems(raw: pd.DataFrame, data: pd.DataFrame, mapping: ColumnMapping, col) -> None:
     """Add the delayed-entry problems of each endpoint with an entry to the collector."""
-    for which, label, tcol, ecol in (
-        ("os", "OS", schema.OS_TIME, schema.OS_ENTRY),
-        ("pfs", "PFS", schema.PFS_TIME, schema.PFS_ENTRY),
-    ):
-        how = mapping.entry_of(which)
+    for slot in mapping.slots():  # OS, PFS and the further endpoints
+        label, tcol, ecol, how = slot.name, slot.time, slot.entry, slot.entry_source
         if how is None or ecol not in data or tcol not in data:
             continue
         entry, stop = data[ecol], data[tcol]

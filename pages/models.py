@@ -43,7 +43,10 @@ if too_few_patients(view.n, minimum=6, what="a risk model"):
     st.stop()
 
 # ---- choices -------------------------------------------------------------------------------
-candidates = list(M.candidate_features(cohort.data))
+ep_columns = [c for e in endpoints.values() for c in (e.time, e.event)]
+if cohort.codebook is not None:  # entry and event-type columns: not baseline features
+    ep_columns += sorted(cohort.codebook.endpoint_columns())
+candidates = list(M.candidate_features(cohort.data, ep_columns))
 # the cohort's role columns (the codebook's, whatever their names) as the default features
 role_features = [cohort.role(r) for r in ("treatment", "child_pugh", "kps", "pvtt")]
 role_features = [c for c in role_features if c is not None]
@@ -72,9 +75,9 @@ if not features or not kinds:
     st.stop()
 
 ep = endpoints[endpoint]  # an Endpoint: the codebook's may have any key ("rfs")
-frame = U.model_frame(cohort.as_categorical(data), ep, features)
 try:
-    md = U.prepare(frame, ep, tuple(features))
+    surv = U.model_surv(cohort, data, ep, features)  # validated once per view and endpoint
+    md = U.prepare(surv, ep, tuple(features))
 except HccdashError as exc:
     show_error(exc)
     st.stop()
@@ -137,7 +140,7 @@ cv: dict[str, M.ValidationResult] = {}
 for kind in kinds:
     with guarded(M.MODEL_LABELS[kind]):
         cv[kind] = U.validate(
-            frame, ep, md.features, kind, method="cv", n_splits=int(n_splits),
+            surv, ep, md.features, kind, method="cv", n_splits=int(n_splits),
             n_units=int(n_repeats), **opts,
         )  # fmt: skip
 cv_table = U.metrics_table(list(cv.values()))
@@ -153,14 +156,14 @@ for res in cv.values():
 
 full_key = ("models_full", endpoint, tuple(features), tuple(kinds), int(seed), int(n_trees))
 # a fragment: its button and the bootstrap's progress rerun this section only
-U.full_validation(frame, ep, md, tuple(kinds), opts, full_key, tables, report_tables)
+U.full_validation(surv, ep, md, tuple(kinds), opts, full_key, tables, report_tables)
 
 # ---- fitted models -------------------------------------------------------------------------
 st.header("Models fitted on all patients")
 fitted: dict[str, M.FittedModel] = {}
 for kind in kinds:
     with guarded(M.MODEL_LABELS[kind]):
-        fitted[kind] = U.fit_model(frame, ep, md.features, kind, int(seed), int(n_trees))
+        fitted[kind] = U.fit_model(surv, ep, md.features, kind, int(seed), int(n_trees))
 coef = pd.concat(
     [f.to_frame() for f in fitted.values() if f.coefficients], ignore_index=True
 ) if any(f.coefficients for f in fitted.values()) else pd.DataFrame()  # fmt: skip
@@ -187,7 +190,7 @@ imps = []
 for kind, f in fitted.items():
     if f.ok:
         with guarded(f"Importance of {f.label}"):
-            imps.append(U.importance(frame, ep, md.features, kind, int(seed), int(n_trees)))
+            imps.append(U.importance(surv, ep, md.features, kind, int(seed), int(n_trees)))
 if imps:
     imp_table = pd.concat([i.to_frame() for i in imps], ignore_index=True)
     st.dataframe(imp_table, hide_index=True, key="models_imp_table")

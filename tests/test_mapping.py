@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from hccdash import io as hio
+from hccdash.codebook import DAYS_PER_MONTH
 from hccdash.errors import InputError
 from hccdash.mapping import (
-    DAYS_PER_MONTH,
     DERIVATION_RULE,
     ColumnMapping,
     EventCoding,

@@ -225,7 +225,16 @@ def test_a_loaded_codebook_names_the_declared_codes_but_never_contradicts_the_ma
 
 
 @pytest.mark.parametrize(
-    "name", ["hccdash.mapping", "hccdash.datacheck_entry", "hccdash.ui.event_codes"]
+    "name",
+    [
+        "hccdash.mapping.coding",
+        "hccdash.mapping.guess",
+        "hccdash.mapping.units",
+        "hccdash.codebook",
+        "hccdash.codebook.units",
+        "hccdash.datacheck_entry",
+        "hccdash.ui.event_codes",
+    ],
 )
 def test_docstring_examples_run(name):
     import doctest

@@ -66,16 +66,27 @@ def test_yes_no_one_vocabulary():
 
 
 def test_time_divisors_one_table():
-    """codebook.TO_MONTHS: figures and the KM page divide by it; the mapping's TIME_UNITS
-    (mapping.py belongs to another branch) holds the same numbers."""
+    """codebook.units.TO_MONTHS is the one table of units: the mapping step (its unit choice,
+    unit check and to_months), the data check, the figures, the figure specification and the
+    KM page read it; the mapping's copy (TIME_UNITS) is gone."""
+    import hccdash.mapping as mapping_pkg
+    from hccdash import datacheck
     from hccdash.codebook import TO_MONTHS
-    from hccdash.mapping import TIME_UNITS, to_months
+    from hccdash.codebook.units import DAYS_PER_MONTH
+    from hccdash.mapping import to_months
+    from hccdash.mapping import units as mapping_units
+    from hccdash.plotting import spec
     from hccdash.plotting.common import TIME_DIVISOR
+    from hccdash.ui import upload
     from hccdash.ui.km_view import TIME_DIVISOR as PAGE_UNITS
 
     assert TIME_DIVISOR is TO_MONTHS
-    assert TIME_UNITS == TO_MONTHS
+    assert mapping_units.TO_MONTHS is TO_MONTHS and datacheck.TO_MONTHS is TO_MONTHS
+    assert upload.TO_MONTHS is TO_MONTHS
+    assert tuple(TO_MONTHS) == spec.TIME_UNITS
+    assert not hasattr(mapping_pkg, "TIME_UNITS")
     assert {u: TO_MONTHS[u] for u in PAGE_UNITS} == PAGE_UNITS
+    assert TO_MONTHS["days"] == 1 / DAYS_PER_MONTH
     for unit, factor in TO_MONTHS.items():
         assert to_months(pd.Series([365.25]), unit).iloc[0] == pytest.approx(365.25 * factor)
     assert TO_MONTHS["days"] * 365.25 == pytest.approx(12.0, rel=1e-15)
@@ -130,3 +141,16 @@ def test_upload_whitelist_is_what_the_readers_read():
     assert {"csv", "tab", "xlsx", "parquet", "sav"} <= set(FILE_TYPES)
     with pytest.raises(FileReadError, match=r"old Excel 97-2003 \(\.xls\).*save it as \.xlsx"):
         hio.read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.xls")
+
+
+def test_endpoint_short_names_one_rule():
+    """mapping.endpoints.slug_key: the codebook step's OS/PFS short names and the further
+    endpoints' keys are made the same way (upload.py had its own _slug_key)."""
+    from hccdash.mapping import endpoints
+    from hccdash.ui import codebook_step, endpoint_widgets, upload
+
+    assert codebook_step.slug_key is endpoints.slug_key
+    assert endpoint_widgets.slug_key is endpoints.slug_key
+    assert not hasattr(upload, "_slug_key")
+    assert endpoints.slug_key(" RFS-2 ") == "rfs2"
+    assert endpoints.KEY_RULE.fullmatch(endpoints.slug_key("Local_control"))

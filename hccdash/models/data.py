@@ -13,6 +13,7 @@ from sksurv.util import Surv
 
 from hccdash.errors import AnalysisError, InputError, preview_labels
 from hccdash.schema import ENDPOINTS, PATIENT_ID, Endpoint
+from hccdash.survdata import SurvData, as_surv
 
 MODEL_KINDS: tuple[str, ...] = ("cox", "coxnet", "rsf")
 MODEL_LABELS: dict[str, str] = {
@@ -118,15 +119,17 @@ def resolve_endpoint(endpoint: str | Endpoint) -> Endpoint:
     raise InputError(f"Unknown endpoint {endpoint!r}: choose one of {keys}.")
 
 
-def candidate_features(data: pd.DataFrame) -> tuple[str, ...]:
+def candidate_features(data: pd.DataFrame, endpoint_columns: Sequence[str] = ()) -> tuple[str, ...]:
     """Columns usable as baseline features.
 
-    Every column except the patient id, the endpoints' time/event columns and known outcome
-    columns (failure mode, response, toxicity: observed after baseline, so using them would
-    leak the outcome), that has at least two distinct values and is numeric or has at most
-    12 levels.
+    Every column except the patient id, the endpoints' time/event columns (the canonical OS
+    and PFS ones and ``endpoint_columns``: a cohort's other endpoints, their entry and
+    event-type columns) and known outcome columns (failure mode, response, toxicity: observed
+    after baseline, so using them would leak the outcome), that has at least two distinct
+    values and is numeric or has at most 12 levels.
     """
-    skip = {PATIENT_ID, *OUTCOME_COLUMNS} | {c for e in ENDPOINTS for c in (e.time, e.event)}
+    skip = {PATIENT_ID, *OUTCOME_COLUMNS, *endpoint_columns}
+    skip |= {c for e in ENDPOINTS for c in (e.time, e.event)}
     out = []
     for col in data.columns:
         if col in skip or str(col).startswith(OUTCOME_PREFIXES):
@@ -167,7 +170,7 @@ def _level_order(data: pd.DataFrame, column: str) -> tuple[str, ...]:
 
 
 def prepare(
-    data: pd.DataFrame,
+    data: pd.DataFrame | SurvData,
     endpoint: str | Endpoint,
     features: Sequence[str],
     *,
@@ -177,8 +180,10 @@ def prepare(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Cohort in the canonical schema (already filtered).
+    data : pandas.DataFrame or SurvData
+        Cohort in the canonical schema (already filtered), or its validated survival data
+        (:class:`~hccdash.survdata.SurvData` of the endpoint, whose frame holds the features):
+        used as it is, the times and events are not validated again.
     endpoint : str or Endpoint
         ``"os"``, ``"pfs"`` or an :class:`~hccdash.schema.Endpoint`.
     features : sequence of str
@@ -197,7 +202,14 @@ def prepare(
     AnalysisError
         No features, fewer than 2 complete cases or no events.
     """
+    if isinstance(data, SurvData) and isinstance(endpoint, str):
+        known = {k for e in ENDPOINTS for k in (e.key, e.label)}
+        if endpoint not in known:  # a codebook's endpoint ("rfs"): the data name its columns
+            endpoint = Endpoint(endpoint, endpoint.upper(), data.time_col, data.event_col)
     ep = resolve_endpoint(endpoint)
+    surv = as_surv(data, ep.time, ep.event) if isinstance(data, SurvData) else None
+    if surv is not None:
+        data = surv.frame
     features = tuple(dict.fromkeys(features))
     if not features:
         raise AnalysisError("No features chosen: pick at least one column to model.")
@@ -216,31 +228,40 @@ def prepare(
     for c in num:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise InputError(f"Column {c!r} is not numeric: treat it as categorical.")
-    frame = data[[ep.time, ep.event, *features]].copy()
-    frame[ep.time] = pd.to_numeric(frame[ep.time], errors="coerce")
-    frame[ep.event] = pd.to_numeric(frame[ep.event], errors="coerce")
-    complete = frame.notna().all(axis=1)
-    dropped = int((~complete).sum())
-    frame = frame[complete]
+    if surv is not None:  # validated once when it was built: its arrays as they are
+        frame = data[list(features)].copy()
+        complete = ~surv.missing & frame.notna().all(axis=1).to_numpy()
+        frame = frame[complete]
+        frame.insert(0, ep.event, surv.event[complete].astype(float))
+        frame.insert(0, ep.time, surv.time[complete])
+        dropped = int((~complete).sum())
+    else:
+        frame = data[[ep.time, ep.event, *features]].copy()
+        frame[ep.time] = pd.to_numeric(frame[ep.time], errors="coerce")
+        frame[ep.event] = pd.to_numeric(frame[ep.event], errors="coerce")
+        complete = frame.notna().all(axis=1)
+        dropped = int((~complete).sum())
+        frame = frame[complete]
     ids = (
         data.loc[frame.index, PATIENT_ID].astype(str)
         if PATIENT_ID in data.columns
         else pd.Series(frame.index.astype(str), index=frame.index)
     )
-    bad_time = frame[ep.time] < 0
-    if bad_time.any():
-        raise InputError(
-            f"Column {ep.time!r}: {int(bad_time.sum())} row(s) have a negative time "
-            f"({preview_labels(ids[bad_time].tolist())}), e.g. "
-            f"{frame.loc[bad_time, ep.time].iloc[0]!r}: correct or remove them."
-        )
-    bad_event = ~frame[ep.event].isin([0, 1])
-    if bad_event.any():
-        raise InputError(
-            f"Column {ep.event!r}: {int(bad_event.sum())} row(s) are not 0/1 "
-            f"({preview_labels(ids[bad_event].tolist())}), e.g. "
-            f"{frame.loc[bad_event, ep.event].iloc[0]!r}: code events as 1 and censoring as 0."
-        )
+    if surv is None:  # a DataFrame: its times and events are checked here
+        bad_time = frame[ep.time] < 0
+        if bad_time.any():
+            raise InputError(
+                f"Column {ep.time!r}: {int(bad_time.sum())} row(s) have a negative time "
+                f"({preview_labels(ids[bad_time].tolist())}), e.g. "
+                f"{frame.loc[bad_time, ep.time].iloc[0]!r}: correct or remove them."
+            )
+        bad_event = ~frame[ep.event].isin([0, 1])
+        if bad_event.any():
+            raise InputError(
+                f"Column {ep.event!r}: {int(bad_event.sum())} row(s) are not 0/1 "
+                f"({preview_labels(ids[bad_event].tolist())}), e.g. "
+                f"{frame.loc[bad_event, ep.event].iloc[0]!r}: code events as 1 and censoring as 0."
+            )
     if len(frame) < 2:
         raise AnalysisError(
             f"Only {len(frame)} patient(s) have {ep.label.lower()} and all of {list(features)!r}"

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from hccdash.codebook.units import TO_MONTHS
 from hccdash.errors import InputError
 from hccdash.style import SIZE_PRESETS
 
@@ -25,7 +26,7 @@ RISK_TABLES = ("none", "at-risk", "kmunicate")
 CI_BANDS = ("auto", "on", "off")
 CENSOR_MARKS = ("+", "|", "none")
 ANNOTATION_POSITIONS = ("above", "top-right", "bottom-left", "none")
-TIME_UNITS = ("days", "weeks", "months", "years")
+TIME_UNITS = tuple(TO_MONTHS)  # the one table of units (hccdash.codebook.units)
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 SPEC_VERSION = 1
 

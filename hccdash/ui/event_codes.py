@@ -65,8 +65,11 @@ def code_table(values: pd.Series, coding: EventCoding) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "rows", "read as", "name"])
 
 
-def coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> EventCoding:
-    """Event / censored / competing code lists, names, and the per-code table."""
+def coding_widgets(
+    which: str, column: str | None, data: pd.DataFrame, label: str | None = None
+) -> EventCoding:
+    """Event / censored / competing code lists, names, and the per-code table (``label``
+    names the endpoint in the widgets; default ``which`` in capitals)."""
     init: EventCoding = st.session_state.get(f"map_{which}_coding_init", EventCoding())
     if column is None:
         return init
@@ -86,7 +89,7 @@ def coding_widgets(which: str, column: str | None, data: pd.DataFrame) -> EventC
         st.session_state[ce_key] = [c for c in codes if c in ce_init or c in unknown]
     if cr_key not in st.session_state or set(st.session_state[cr_key]) - set(codes):
         st.session_state[cr_key] = [c for c in codes if c in cr_init]
-    label = which.upper()
+    label = label or which.upper()
     if unknown:
         st.info(
             esc_md(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from hccdash import io as hio
-from hccdash.ui import upload
+from hccdash.ui import codebook_step, upload
 
 
 @st.fragment
@@ -29,7 +29,9 @@ def mapping_steps(table: hio.TableFile, digest: str, name: str) -> None:
     view = upload.show_report(report)
 
     st.subheader("4. Codebook")
-    codebook = upload.codebook_editor(table, mapping, report)
+    codebook = codebook_step.codebook_editor(table, mapping, report)
+    if codebook is None:
+        return
 
     st.subheader("5. Use the cohort")
     upload.confirm_and_store(view, name, codebook)

@@ -15,10 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from hccdash import models as M
+from hccdash.identity import register
 from hccdash.plotting.models import predicted_survival_figure
 from hccdash.report.summary_tables import models_model
+from hccdash.schema import Cohort, Endpoint
+from hccdash.survdata import SurvData
 from hccdash.timetext import ignored_text
 from hccdash.timetext import parse_times as _parse_times
+from hccdash.ui import cache
 from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md, guarded
 from hccdash.ui.downloads import show_figure
@@ -30,37 +34,55 @@ from hccdash.ui.table_view import render_table_model
 _CACHE = {**CACHE, "max_entries": 128}
 
 
-def model_frame(data: pd.DataFrame, endpoint: str, features: Sequence[str]) -> pd.DataFrame:
-    """Only the columns a model uses (so the cache key is data + features + endpoint)."""
+def model_frame(data: pd.DataFrame, endpoint: Endpoint, features: Sequence[str]) -> pd.DataFrame:
+    """Only the columns a model uses (the patient id, the endpoint's and the features)."""
     ep = M.resolve_endpoint(endpoint)
     cols = [c for c in ("patient_id", ep.time, ep.event, *features) if c in data.columns]
     return data[list(dict.fromkeys(cols))]
 
 
+def model_surv(
+    cohort: Cohort, data: pd.DataFrame, endpoint: Endpoint, features: Sequence[str]
+) -> SurvData:
+    """The risk-models page's survival object, as the Cox page's (``cox_view.model_surv``):
+    the view's validated survival data of ``endpoint`` (built once per view,
+    :func:`hccdash.ui.cache.surv_data`) over the modelled columns with the codebook's level
+    order (``Cohort.as_categorical``). Derived once per session, view and feature set and
+    identified by them; every fit, validation chunk and importance is keyed by it."""
+    sd = cache.surv_data(data, endpoint.time, endpoint.event, endpoint.key)
+    key = f"{cache.frame_key(data)}|models={tuple(features)!r}"
+
+    def build() -> SurvData:
+        frame = register(model_frame(cohort.as_categorical(data), endpoint, features), key)
+        return sd.with_frame(frame, key=key)
+
+    return cache.session_memo("models_frame", (key, endpoint.time, endpoint.event), build)
+
+
 @cohort_cache(**_CACHE)
-def prepare(data: pd.DataFrame, endpoint: str, features: tuple[str, ...]) -> M.ModelData:
-    """Cached :func:`hccdash.models.prepare`."""
-    return M.prepare(data, endpoint, features)
+def prepare(surv: SurvData, endpoint: Endpoint, features: tuple[str, ...]) -> M.ModelData:
+    """Cached :func:`hccdash.models.prepare` of the view's survival data (:func:`model_surv`)."""
+    return M.prepare(surv, endpoint, features)
 
 
 @cohort_cache(**_CACHE)
 def fit_model(
-    data: pd.DataFrame,
-    endpoint: str,
+    surv: SurvData,
+    endpoint: Endpoint,
     features: tuple[str, ...],
     kind: str,
     seed: int,
     n_estimators: int,
 ) -> M.FittedModel:
     """Cached :func:`hccdash.models.fit_model` on all complete cases."""
-    md = M.prepare(data, endpoint, features)
+    md = M.prepare(surv, endpoint, features)
     return M.fit_model(md, kind, seed=seed, n_estimators=n_estimators)
 
 
 @cohort_cache(**_CACHE)
 def importance(
-    data: pd.DataFrame,
-    endpoint: str,
+    surv: SurvData,
+    endpoint: Endpoint,
     features: tuple[str, ...],
     kind: str,
     seed: int,
@@ -68,15 +90,15 @@ def importance(
     n_repeats: int = 10,
 ) -> M.ImportanceResult:
     """Cached permutation importance of the full-data fit."""
-    md = M.prepare(data, endpoint, features)
-    fitted = fit_model(data, endpoint, features, kind, seed, n_estimators)
+    md = M.prepare(surv, endpoint, features)
+    fitted = fit_model(surv, endpoint, features, kind, seed, n_estimators)
     return M.permutation_importance_table(fitted, md, n_repeats=n_repeats, seed=seed)
 
 
 @cohort_cache(**{**_CACHE, "max_entries": 1024})
 def _chunk(
-    data: pd.DataFrame,
-    endpoint: str,
+    surv: SurvData,
+    endpoint: Endpoint,
     features: tuple[str, ...],
     kind: str,
     method: str,
@@ -85,15 +107,15 @@ def _chunk(
     n_splits: int,
     options: M.ValidationOptions,
 ) -> M.ValidationChunk:
-    md = M.prepare(data, endpoint, features)
+    md = M.prepare(surv, endpoint, features)
     if method == "cv":
         return M.cv_chunk(md, kind, start, stop, options, n_splits=n_splits)
     return M.bootstrap_chunk(md, kind, start, stop, options)
 
 
 def validate(
-    data: pd.DataFrame,
-    endpoint: str,
+    surv: SurvData,
+    endpoint: Endpoint,
     features: tuple[str, ...],
     kind: str,
     *,
@@ -120,20 +142,20 @@ def validate(
     for start in range(0, n_units, chunk):
         stop = min(start + chunk, n_units)
         chunks.append(
-            _chunk(data, endpoint, features, kind, method, start, stop, n_splits, options)
+            _chunk(surv, endpoint, features, kind, method, start, stop, n_splits, options)
         )
         bar.progress(stop / n_units, text=f"Validating {label}: {what} {stop} of {n_units}")
     bar.empty()
-    md = prepare(data, endpoint, features)
+    md = prepare(surv, endpoint, features)
     if method == "cv":
         return M.summarise_cv(md, kind, chunks, options, n_splits=n_splits)
-    return _summarise_bootstrap(data, endpoint, features, kind, n_units, chunk, options)
+    return _summarise_bootstrap(surv, endpoint, features, kind, n_units, chunk, options)
 
 
 @cohort_cache(**_CACHE)
 def _summarise_bootstrap(
-    data: pd.DataFrame,
-    endpoint: str,
+    surv: SurvData,
+    endpoint: Endpoint,
     features: tuple[str, ...],
     kind: str,
     n_units: int,
@@ -143,12 +165,12 @@ def _summarise_bootstrap(
     # The chunks come from their own cache (filled by validate()'s loop just before).
     chunks = [
         _chunk(
-            data, endpoint, features, kind, "bootstrap", start, min(start + chunk, n_units), 0,
+            surv, endpoint, features, kind, "bootstrap", start, min(start + chunk, n_units), 0,
             options,
         )
         for start in range(0, n_units, chunk)
     ]  # fmt: skip
-    md = M.prepare(data, endpoint, features)
+    md = M.prepare(surv, endpoint, features)
     return M.summarise_bootstrap(md, kind, chunks, options)
 
 
@@ -207,7 +229,7 @@ def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
 
 @st.fragment
 def full_validation(
-    frame: pd.DataFrame,
+    surv: SurvData,
     endpoint,
     md: M.ModelData,
     kinds: tuple[str, ...],
@@ -237,7 +259,7 @@ def full_validation(
     for kind in kinds:
         with guarded(M.MODEL_LABELS[kind]):
             boot[kind] = validate(
-                frame, endpoint, md.features, kind, method="bootstrap", n_units=200, chunk=5,
+                surv, endpoint, md.features, kind, method="bootstrap", n_units=200, chunk=5,
                 **opts,
             )  # fmt: skip
     boot_table = metrics_table(list(boot.values()))

@@ -16,22 +16,23 @@ import streamlit as st
 
 from hccdash import io as hio
 from hccdash import schema
-from hccdash.codebook import Codebook
+from hccdash.codebook import TO_MONTHS, Codebook
 from hccdash.datacheck import CheckReport, check, to_cohort
 from hccdash.errors import HccdashError
 from hccdash.mapping import (
     DATE_FORMATS,
     DERIVATION_RULE,
     ENTRY_RULE,
-    TIME_UNITS,
     ColumnMapping,
     guess_mapping,
-    mapping_codebook,
     unit_check,
 )
-from hccdash.nonparametric import median_followup
 from hccdash.readstat import UPLOAD_TYPES
 from hccdash.ui.common import esc_label, esc_md
+from hccdash.ui.endpoint_widgets import (
+    endpoint_widgets,
+    init_endpoints,
+)
 from hccdash.ui.event_codes import coding_widgets, reset_coding
 from hccdash.ui.state import forget_upload, remember_upload
 
@@ -162,7 +163,8 @@ _COLUMN_FIELDS = {
 }
 
 
-def _set_unit(unit: str) -> None:
+def set_time_unit(unit: str) -> None:
+    """Button callback: read the time columns in ``unit`` (the unit checks' one-click fix)."""
     st.session_state["map_time_unit"] = unit
 
 
@@ -180,6 +182,7 @@ def _init_widgets(mapping: ColumnMapping, columns: list[str]) -> None:
         st.session_state[f"map_cut_{c}"] = float(v)
     for which in ("os", "pfs"):
         reset_coding(which, getattr(mapping, f"{which}_coding"))
+    init_endpoints(mapping.endpoints, columns)
 
 
 def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
@@ -225,7 +228,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
     c1, c2, c3 = st.columns(3)
     patient_id = pick("patient_id", c1)
     time_unit = c2.selectbox(
-        "Unit of the time columns", list(TIME_UNITS), key="map_time_unit",
+        "Unit of the time columns", list(TO_MONTHS), key="map_time_unit",
         help="Times are shown in months: days / 30.4375, weeks x 7 / 30.4375, years x 12.",
     )  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
@@ -263,7 +266,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         st.button(
             esc_label(f"Read the times as {advice.suggested}"),
             key="map_unit_fix",
-            on_click=_set_unit,
+            on_click=set_time_unit,
             args=(advice.suggested,),
             icon=":material/schedule:",
         )
@@ -273,12 +276,19 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
     )
     os_coding = coding_widgets("os", os_event, data)
     pfs_coding = coding_widgets("pfs", pfs_event, data)
+    st.markdown(
+        "**Further endpoints** (any number: recurrence, local control, time to progression...): "
+        "each with its time column (or its event date, counted from the start date), event "
+        "codes and unit."
+    )
+    further = endpoint_widgets(data, columns, time_unit)
 
     st.markdown("**Roles** (the sidebar filters) and **factors**")
     c = st.columns(5)
     roles = {r: pick(r, c[i]) for i, r in enumerate(schema.ROLE_COLUMNS)}
     taken = {patient_id, os_time, os_event, pfs_time, pfs_event, start, prog, death, last,
-             os_entry, pfs_entry, entry_date, *roles.values()}  # fmt: skip
+             os_entry, pfs_entry, entry_date, *roles.values(),
+             *(c for e in further for c in (e.time, e.event, e.entry, e.end_date))}  # fmt: skip
     extra_options = [c for c in columns if c not in taken]
     if "map_extra" in st.session_state:
         st.session_state["map_extra"] = [
@@ -307,7 +317,7 @@ def mapping_editor(table: hio.TableFile, digest: str) -> ColumnMapping:
         pfs_event=pfs_event, time_unit=time_unit, os_coding=os_coding, pfs_coding=pfs_coding,
         start_date=start, progression_date=prog, death_date=death, last_followup_date=last,
         os_entry=os_entry, pfs_entry=pfs_entry, entry_date=entry_date, date_format=date_format,
-        extra_factors=tuple(extra), cuts=tuple(cuts), **roles,
+        extra_factors=tuple(extra), cuts=tuple(cuts), endpoints=further, **roles,
     )  # fmt: skip
     st.download_button(
         "Save this mapping (JSON)",
@@ -351,137 +361,6 @@ def show_report(report: CheckReport) -> ReportView:
         table = hio.neutralise_formulas(report.to_frame())
         st.dataframe(table, hide_index=True, key="up_report_table")
     return ReportView(report, excluded)
-
-
-def endpoint_summary(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Per endpoint: patients, events, censored, time range and median follow-up (reverse
-    Kaplan-Meier, R ``survfit(Surv(time, 1 - event) ~ 1)``) in the unit of the file."""
-    rows = []
-    for e in codebook.endpoints:
-        if e.time not in data or e.event not in data:
-            continue
-        t = pd.to_numeric(data[e.time], errors="coerce")
-        ev = pd.to_numeric(data[e.event], errors="coerce")
-        ok = t.notna() & ev.notna()
-        t, ev = t[ok] / TIME_UNITS[e.unit], ev[ok]
-        fu = None
-        if ok.any():
-            try:
-                fu = median_followup(t.to_numpy(), ev.to_numpy().astype(int)).median
-            except HccdashError:
-                fu = None
-        competing = 0
-        if e.has_competing and e.status_column in data:
-            kinds = data.loc[ok[ok].index, e.status_column].astype(str)
-            competing = int(kinds.isin([c.lower() for c in e.competing_values]).sum())
-        rows.append(
-            {
-                "endpoint": f"{e.label} ({e.key})",
-                "patients": int(ok.sum()),
-                "events": int((ev == 1).sum()),
-                "competing events": competing,
-                "censored": int((ev == 0).sum()) - competing,
-                "delayed entry": "yes" if e.entry is not None and e.entry in data else "no",
-                "shortest": float(t.min()) if ok.any() else None,
-                "longest": float(t.max()) if ok.any() else None,
-                "median follow-up": fu,
-                "unit": e.unit,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def codebook_editor(table: hio.TableFile, mapping: ColumnMapping, report: CheckReport) -> Codebook:
-    """Endpoint names, an optional codebook to load, what the cohort will hold, download."""
-    loaded_file = st.file_uploader(
-        "Load a codebook (JSON): labels, levels, references, endpoint names", type=["json"],
-        key="up_codebook_json", max_upload_size=1,
-        help="A codebook saved from this page (and edited, if you like; format in "
-        "docs/codebook.md).",
-    )  # fmt: skip
-    loaded = None
-    if loaded_file is not None:
-        try:
-            loaded = Codebook.from_json(loaded_file.getvalue(), source=loaded_file.name)
-        except HccdashError as exc:
-            st.warning(esc_md(str(exc)), icon=":material/warning:")
-    if loaded is not None:
-        _codebook_unit_advice(loaded, mapping)
-    slots = [("os", "Overall survival")] if mapping.has_os() else []
-    slots += [("pfs", "Progression-free survival")] if mapping.has_pfs() else []
-    names: dict[str, tuple[str, str]] = {}
-    from_file = {
-        "file_labels": getattr(table, "variable_labels", {}),
-        "file_levels": getattr(table, "value_levels", {}),
-    }
-    base = mapping_codebook(table.data, mapping, report.data, loaded=loaded, **from_file)
-    cols = st.columns(max(len(slots), 1) * 2)
-    marker = loaded_file.file_id if loaded is not None and loaded_file is not None else None
-    if st.session_state.get("cb_loaded_marker") != marker:
-        # A newly loaded codebook names the endpoints: the name fields start from it.
-        st.session_state["cb_loaded_marker"] = marker
-        for slot, _ in slots:
-            st.session_state.pop(f"cb_{slot}_key", None)
-            st.session_state.pop(f"cb_{slot}_label", None)
-    for i, ((slot, _), e) in enumerate(zip(slots, base.endpoints, strict=False)):
-        key = cols[2 * i].text_input(
-            f"Endpoint {i + 1}: short name", value=e.key, key=f"cb_{slot}_key",
-            help="Used in URLs and exports (e.g. os, pfs, rfs, dfs).",
-        )  # fmt: skip
-        label = cols[2 * i + 1].text_input(
-            f"Endpoint {i + 1}: name", value=e.label, key=f"cb_{slot}_label",
-            help="Shown on every page and figure (e.g. Recurrence-free survival).",
-        )  # fmt: skip
-        names[slot] = (_slug_key(key) or slot, label.strip() or e.label)
-    codebook = mapping_codebook(
-        table.data, mapping, report.data, names=names, loaded=loaded, **from_file
-    )
-    keys = [e.key for e in codebook.endpoints]
-    if len(set(keys)) < len(keys):
-        st.warning("Two endpoints have the same short name; give each its own.")
-    kept = report.data[~report.excluded()]
-    summary = endpoint_summary(kept, codebook)
-    if not summary.empty:
-        st.markdown("**What the cohort will hold** (times in the unit of the file)")
-        st.dataframe(summary, hide_index=True, key="up_endpoint_summary")
-    st.download_button(
-        "Download the codebook (JSON)",
-        data=codebook.to_json().encode("utf-8"),
-        file_name=f"{table.name.rsplit('.', 1)[0]}.codebook.json",
-        mime="application/json",
-        key="up_save_codebook",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    return codebook
-
-
-def _codebook_unit_advice(loaded: Codebook, mapping: ColumnMapping) -> None:
-    """A loaded codebook whose endpoint unit differs from the unit chosen in step 2: a
-    warning whose one click reads the times in the codebook's unit (rows are never dropped)."""
-    sources = {(mapping.os_time, mapping.os_event), (mapping.pfs_time, mapping.pfs_event)}
-    units = [e.unit for e in loaded.endpoints if (e.time, e.event) in sources]
-    unit = next((u for u in units if u != mapping.time_unit and u in TIME_UNITS), None)
-    if unit is None:
-        return
-    st.warning(
-        esc_md(
-            f"The codebook gives the times in {unit}, but step 2 reads them as "
-            f"{mapping.time_unit}. Read the times as {unit}?"
-        ),
-        icon=":material/schedule:",
-    )
-    st.button(
-        esc_label(f"Read the times as {unit} (the codebook's unit)"),
-        key="cb_unit_fix",
-        on_click=_set_unit,
-        args=(unit,),
-        icon=":material/schedule:",
-    )
-
-
-def _slug_key(text: str) -> str:
-    return "".join(ch for ch in text.strip().lower() if ch.isalnum() or ch == "_")
 
 
 def confirm_and_store(view: ReportView, name: str, codebook: Codebook | None = None) -> None:
