@@ -37,13 +37,8 @@ import numpy as np
 import pandas as pd
 from sqlglot import exp
 
-from hccdash.codebook import (
-    TO_MONTHS,
-    Codebook,
-    EndpointSpec,
-    _code,  # the one home of how a cell reads as a code
-    level_text,
-)
+from hccdash.codebook import TO_MONTHS, Codebook, EndpointSpec, level_text
+from hccdash.codebook.apply import _code  # the one home of how a cell reads as a code
 from hccdash.engine import survival as es
 from hccdash.engine.predicate import where
 from hccdash.engine.source import Source, as_double, ident, literal, open_source
