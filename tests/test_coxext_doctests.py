@@ -15,7 +15,9 @@ MODULES = [
     "hccdash.coxext.landmark",
     "hccdash.coxext.concordance",
     "hccdash.coxext.profiles",
-    "hccdash.nonparametric",
+    "hccdash.nonparametric.ties",
+    "hccdash.nonparametric.km",
+    "hccdash.nonparametric.groups",
 ]
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hccdash.cox import _prefix_less  # the one dominance kernel (int or float weights)
+from hccdash.cox.concordance import _prefix_less  # the one dominance kernel
 
 __all__ = ["ConcordanceResult", "concordance_ag"]
 

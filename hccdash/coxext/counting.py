@@ -27,14 +27,8 @@ from scipy.stats import chi2
 from hccdash.compare import SurvdiffResult, _chisq
 from hccdash.coxext.fit import _aeq_intervals
 from hccdash.errors import AnalysisError, InputError
-from hccdash.nonparametric import (
-    KMResult,
-    SurvCurve,
-    _check_conf,
-    _confint,
-    aeq_times,
-    group_codes,
-)
+from hccdash.nonparametric import KMResult, SurvCurve, aeq_times, group_codes
+from hccdash.nonparametric.confint import _check_conf, _confint
 from hccdash.validate import survival_arrays
 
 __all__ = ["km_counting", "logrank_counting"]

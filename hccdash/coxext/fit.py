@@ -23,12 +23,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hccdash import cox as _cox
 from hccdash.compare import ChisqTest
+from hccdash.cox.concordance import _concordance_strata
+from hccdash.cox.design import _design, _drop_columns, _level_str, _sort_levels, _term_name
+from hccdash.cox.fit import EPV_WARN
+from hccdash.cox.newton import (
+    _inverse,
+    _newton,
+    _no_information_message,
+    _NoInformation,
+    _separated,
+    _solve,
+)
+from hccdash.cox.results import CoxResult, CoxTerm
 from hccdash.coxext.concordance import concordance_ag
 from hccdash.coxext.engine import AgRiskSets
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import near_tie_merge
+from hccdash.nonparametric.ties import aeq_times
 from hccdash.validate import complete_cases
 
 __all__ = ["ExtData", "cox_fit_ext", "ext_data"]
@@ -75,9 +87,9 @@ def _aeq_intervals(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.
 def _codes(col: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
     """Integer codes in R's level order (factorise once, name only the distinct values)."""
     codes, uniques = pd.factorize(col)
-    levels = _cox._sort_levels(pd.Series(uniques, dtype=object))
+    levels = _sort_levels(pd.Series(uniques, dtype=object))
     lookup = {lev: i for i, lev in enumerate(levels)}
-    remap = np.array([lookup[_cox._level_str(v)] for v in uniques], dtype=np.int64)
+    remap = np.array([lookup[_level_str(v)] for v in uniques], dtype=np.int64)
     return remap[codes], tuple(levels)
 
 
@@ -112,7 +124,7 @@ def ext_data(
             f"No complete rows: all {len(data)} rows miss a value in one of "
             f"{[time, event, *covs, *extra]!r}. Fill in these columns or choose others."
         )
-    des = _cox._design(frame, time, event, covs, reference, categorical)
+    des = _design(frame, time, event, covs, reference, categorical)
     stop = pd.to_numeric(frame[time].astype(object)).to_numpy(dtype=np.float64) + 0.0
     n = stop.size
     if start is not None:
@@ -128,7 +140,7 @@ def ext_data(
         st, stop = _aeq_intervals(st, stop)
     else:
         st = np.full(n, -np.inf)
-        stop = _cox._aeq_times(stop)
+        stop = aeq_times(stop)
     if scols:
         key = frame[scols].astype(str).agg(", ".join, axis=1) if len(scols) > 1 else frame[scols[0]]
         scodes, slabels = _codes(key)
@@ -164,7 +176,7 @@ def robust_var(rs: AgRiskSets, beta, var, weight, cluster):
 
 
 def _wtest(var: np.ndarray, b: np.ndarray) -> float:
-    return float(b @ _cox._solve(var, b))
+    return float(b @ _solve(var, b))
 
 
 def fit_arrays(ed: ExtData, ties: str):
@@ -177,18 +189,18 @@ def fit_arrays(ed: ExtData, ties: str):
     while True:
         rs = AgRiskSets(ed.start, ed.stop, current.event, current.x, ed.weight, ed.strata, ties)
         try:
-            return current, rs, _cox._newton(rs, current.x.shape[1]), aliased
-        except _cox._NoInformation as exc:
+            return current, rs, _newton(rs, current.x.shape[1]), aliased
+        except _NoInformation as exc:
             kept = [j for j in range(len(des.columns)) if j not in aliased]
             aliased = sorted([*aliased, kept[exc.index]])
             if len(aliased) == len(des.columns):
-                name = _cox._term_name(*des.columns[aliased[0]])
+                name = _term_name(*des.columns[aliased[0]])
                 raise AnalysisError(
                     f"Term {name!r} cannot be estimated: at every event time the patients "
                     "still at risk (in the same stratum) share the same value of it; drop it "
                     "or merge its levels."
                 ) from None
-            current = _cox._drop_columns(des, aliased)
+            current = _drop_columns(des, aliased)
 
 
 def cox_fit_ext(
@@ -206,7 +218,7 @@ def cox_fit_ext(
     weights: str | None = None,
     cluster: str | None = None,
     robust: bool | None = None,
-) -> _cox.CoxResult:
+) -> CoxResult:
     """Stratified / counting-process / weighted Cox fit with optional robust variance.
 
     Parameters are those of :func:`hccdash.cox.cox_fit` plus:
@@ -256,18 +268,18 @@ def cox_fit_ext(
         cluster=cluster,
     )
     des_all = ed.des
-    all_names = tuple(_cox._term_name(*c) for c in des_all.columns)
+    all_names = tuple(_term_name(*c) for c in des_all.columns)
     has_rwt = bool(np.any(ed.weight != np.floor(ed.weight)))
     if robust is None:
         robust = ed.cluster is not None or has_rwt
     des, rs, fit, aliased = fit_arrays(ed, ties)
     beta, loglik, loglik0, score, u, imat, converged, iters = fit
     p = beta.size
-    var = _cox._inverse(imat)
+    var = _inverse(imat)
     se = np.sqrt(np.clip(np.diag(var), 0, None))
-    names = tuple(_cox._term_name(*c) for c in des.columns)
-    msgs: list[str] = [_cox._no_information_message(all_names, aliased)] if aliased else []
-    separated = _cox._separated(des, beta, u, var, converged)
+    names = tuple(_term_name(*c) for c in des.columns)
+    msgs: list[str] = [_no_information_message(all_names, aliased)] if aliased else []
+    separated = _separated(des, beta, u, var, converged)
     if separated:
         listed = ", ".join(repr(names[j]) for j in separated)
         msgs.append(
@@ -279,7 +291,7 @@ def cox_fit_ext(
         msgs.append(f"The fit did not converge in {iters} iterations; treat it with caution.")
     events = int(des.event.sum())
     epv = events / max(p, 1)
-    if epv < _cox.EPV_WARN:
+    if epv < EPV_WARN:
         msgs.append(
             f"Only {epv:.1f} events per variable ({events} events, {p} coefficients); below "
             "10 the estimates are unstable. Use fewer covariates."
@@ -324,7 +336,7 @@ def cox_fit_ext(
             b, s_, su = full["b"][j], full["se"][j], full["use"][j]
             z = b / su if su > 0 else float("nan")
             terms.append(
-                _cox.CoxTerm(
+                CoxTerm(
                     term=all_names[j],
                     covariate=cov,
                     level=lev,
@@ -340,7 +352,7 @@ def cox_fit_ext(
                 )
             )
     if start is None and weights is None:
-        conc, conc_se = _cox._concordance_strata(
+        conc, conc_se = _concordance_strata(
             des.time, des.event, des.x @ beta, ed.strata, ed.cluster
         )
     else:  # R's concordance4 / weighted concordance3
@@ -349,7 +361,7 @@ def cox_fit_ext(
         )
         conc, conc_se = cres.concordance, cres.std
     lr = 2 * (loglik - loglik0)
-    return _cox.CoxResult(
+    return CoxResult(
         ties=ties,
         n=int(des.x.shape[0]),
         events=events,

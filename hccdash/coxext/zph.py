@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hccdash import cox as _cox
+from hccdash.cox.design import _term_name
+from hccdash.cox.newton import _inverse, _separated, _solve
+from hccdash.cox.results import PHRow, PHTest
 from hccdash.coxext.fit import ext_data, fit_arrays
 from hccdash.errors import InputError
 
@@ -50,7 +52,7 @@ def cox_zph_ext(
     strata: str | Sequence[str] | None = None,
     start: str | None = None,
     weights: str | None = None,
-) -> _cox.PHTest:
+) -> PHTest:
     """R ``cox.zph(coxph(Surv([start, ]time, event) ~ x + strata(s)), transform)``.
 
     Parameters as :func:`hccdash.cox.cox_zph` plus ``strata``, ``start`` and ``weights``
@@ -88,9 +90,9 @@ def cox_zph_ext(
     beta, _ll, _ll0, _sc, u, imat0, converged, _it = fit
     p = beta.size
     msgs = []
-    separated = _cox._separated(des, beta, u, _cox._inverse(imat0), converged)
+    separated = _separated(des, beta, u, _inverse(imat0), converged)
     if separated:
-        listed = ", ".join(repr(_cox._term_name(*des.columns[j])) for j in separated)
+        listed = ", ".join(repr(_term_name(*des.columns[j])) for j in separated)
         msgs.append(
             f"The model separates ({listed} diverge), so this proportional-hazards test and "
             "the residuals of those terms are not meaningful."
@@ -127,11 +129,11 @@ def cox_zph_ext(
     for cov, idx in des.assign:
         kk = list(range(p)) + [p + j for j in idx]
         uu = np.concatenate([np.zeros(p), u2[list(idx)]])
-        stat = float(uu @ _cox._solve(imat[np.ix_(kk, kk)], uu))
-        rows.append(_cox.PHRow(cov, stat, len(idx), float(stats.chi2.sf(stat, len(idx)))))
+        stat = float(uu @ _solve(imat[np.ix_(kk, kk)], uu))
+        rows.append(PHRow(cov, stat, len(idx), float(stats.chi2.sf(stat, len(idx)))))
     uu = np.concatenate([np.zeros(p), u2])
-    stat = float(uu @ _cox._solve(imat, uu))
-    rows.append(_cox.PHRow("GLOBAL", stat, p, float(stats.chi2.sf(stat, p))))
+    stat = float(uu @ _solve(imat, uu))
+    rows.append(PHRow("GLOBAL", stat, p, float(stats.chi2.sf(stat, p))))
 
     # scaled Schoenfeld residuals, R's rules for strata where a column does not vary
     dead = rs.dead
@@ -173,7 +175,7 @@ def cox_zph_ext(
             sres[np.ix_(j, k)] = np.linalg.solve(vmean[np.ix_(k, k)], schoen[np.ix_(j, k)].T).T
     for i, (_c, idx) in enumerate(des.assign):
         sres[:, i] += beta[idx[0]] if len(idx) == 1 else 1.0
-    return _cox.PHTest(
+    return PHTest(
         rows=tuple(rows),
         time=tt[dead][order],
         event_time=t[dead][order],

@@ -31,24 +31,15 @@ from scipy import stats
 from sqlglot import exp
 
 from hccdash.compare import ChisqTest
-from hccdash.cox import (
-    EPS,
-    EPV_WARN,
-    TOLER_INF,
-    CoxResult,
-    CoxTerm,
-    _inverse,
-    _levels,
-    _newton,
-    _NoInformation,
-    _solve,
-    _term_name,
-    model_terms,
-)
+from hccdash.cox.design import _levels, _term_name, model_terms
+from hccdash.cox.fit import EPV_WARN
+from hccdash.cox.newton import EPS, TOLER_INF, _inverse, _newton, _NoInformation, _solve
+from hccdash.cox.results import CoxResult, CoxTerm
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
-from hccdash.engine.survival import _merged_times, present, validate
+from hccdash.engine.survival import present, validate
 from hccdash.errors import AnalysisError, InputError
+from hccdash.nonparametric.ties import aeq_times
 
 __all__ = ["PATTERN_ROWS", "cox_fit", "efron_sums", "step_query"]
 
@@ -278,7 +269,7 @@ def efron_sums(
     ``d`` deaths, ``r0, r1, r2`` sums of exp(eta), x exp(eta), x x' exp(eta) over the rows
     with that time and ``d0, d1, d2`` the same over its deaths (x centred, eta shifted).
     """
-    t = _merged_times(sums["t"])
+    t = aeq_times(sums["t"])
     uniq, inv = np.unique(t, return_inverse=True)
     inv = inv.ravel()
 
