@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hccdash.cox import cox_fit
-from hccdash.cox.concordance import _concordance
+from hccdash.cox.concordance import concordance
 from hccdash.cox.firth import _firth_gradient
 from hccdash.cox.newton import _RiskSets
 from hccdash.errors import AnalysisError, InputError
@@ -352,7 +352,7 @@ def test_concordance_matches_pairwise_definition_with_ties(seed):
     time = rng.integers(1, 12, n).astype(float)  # heavy ties in time
     event = rng.random(n) < 0.6
     lp = rng.integers(0, 5, n).astype(float)  # heavy ties in the predictor
-    c, se = _concordance(time, event.astype(float), lp)
+    c, se = concordance(time, event.astype(float), lp)
     bc, bse = brute_concordance(time, event, lp)
     assert c == pytest.approx(bc, rel=1e-12)
     assert se == pytest.approx(bse, rel=1e-12)

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from hccdash.compare import ChisqTest
-from hccdash.cox.concordance import _concordance
+from hccdash.cox.concordance import concordance
 from hccdash.cox.design import _design, _term_name
 from hccdash.cox.firth import _firth
 from hccdash.cox.newton import (
@@ -210,7 +210,7 @@ def cox_fit(
         wald = float(beta @ _solve(var, beta))
     lr = 2 * (loglik - loglik0)
     lp = des.x @ beta
-    conc, conc_se = _concordance(des.time, des.event, lp)
+    conc, conc_se = concordance(des.time, des.event, lp)
     return CoxResult(
         ties=ties,
         n=n,

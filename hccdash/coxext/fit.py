@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from hccdash.compare import ChisqTest
-from hccdash.cox.concordance import _concordance_strata
+from hccdash.cox.concordance import concordance
 from hccdash.cox.design import _design, _drop_columns, _level_str, _sort_levels, _term_name
 from hccdash.cox.fit import EPV_WARN
 from hccdash.cox.newton import (
@@ -352,9 +352,7 @@ def cox_fit_ext(
                 )
             )
     if start is None and weights is None:
-        conc, conc_se = _concordance_strata(
-            des.time, des.event, des.x @ beta, ed.strata, ed.cluster
-        )
+        conc, conc_se = concordance(des.time, des.event, des.x @ beta, ed.strata, ed.cluster)
     else:  # R's concordance4 / weighted concordance3
         cres = concordance_ag(
             ed.start, ed.stop, des.event, des.x @ beta, ed.weight, ed.strata, ed.cluster
