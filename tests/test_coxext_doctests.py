@@ -9,9 +9,14 @@ import pytest
 
 MODULES = [
     "hccdash.cox.concordance",
+    "hccdash.cox.design",
+    "hccdash.cox.fit",
+    "hccdash.cox.zph",
     "hccdash.nonparametric.groups",
     "hccdash.nonparametric.km",
+    "hccdash.nonparametric.summaries",
     "hccdash.nonparametric.ties",
+    "hccdash.rdata",
     "hccdash.coxext.fit",
     "hccdash.coxext.zph",
     "hccdash.coxext.counting",

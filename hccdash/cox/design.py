@@ -97,7 +97,18 @@ def model_terms(
     categorical: Sequence[str] | None,
 ) -> tuple[list[str], dict[str, object], set[str]]:
     """The one check of a model's terms (in memory and on the engine): covariates without
-    repeats, the reference levels and the forced-categorical columns, each among them."""
+    repeats, the reference levels and the forced-categorical columns, each among them.
+
+    Examples
+    --------
+    >>> model_terms(["age", "stage", "age"], {"stage": "I"}, None)
+    (['age', 'stage'], {'stage': 'I'}, set())
+
+    References
+    ----------
+    R: ``attr(terms(~ age + stage + age), "term.labels")`` is ``"age" "stage"`` (a repeated
+    term enters once); the reference level is R's ``relevel(factor(stage), "I")``.
+    """
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))

@@ -107,6 +107,26 @@ def cox_fit(
     The estimate is R's ``coxph(..., control = coxph.control(eps = 1e-12, iter.max = 100))``:
     Newton-Raphson from beta = 0 with R's step halving, stopping when
     ``|1 - loglik_old / loglik_new| <= 1e-12``.
+
+    Examples
+    --------
+    >>> from hccdash.rdata import aml
+    >>> fit = cox_fit(aml(), "time", "status", ["x"])
+    >>> t = fit.terms[0]
+    >>> t.term, round(t.coef, 6), round(t.se, 6), round(t.hr, 4), round(t.p_value, 4)
+    ('x: Nonmaintained vs Maintained', 0.915533, 0.511934, 2.4981, 0.0737)
+    >>> round(t.lower, 4), round(t.upper, 4)
+    (0.9159, 6.8135)
+    >>> round(fit.likelihood_ratio.chisq, 4), round(fit.score.chisq, 4), round(fit.concordance, 4)
+    (3.3844, 3.4167, 0.619)
+    >>> round(cox_fit(aml(), "time", "status", ["x"], ties="breslow").terms[0].coef, 6)
+    0.90422
+
+    References
+    ----------
+    R: ``summary(coxph(Surv(time, status) ~ x, aml))``: coef 0.9155326, se 0.5119343,
+    exp(coef) 2.498 (0.9159, 6.8135), p 0.0737; likelihood ratio 3.384, score (logrank)
+    3.417; concordance 0.619. ``coxph(..., ties = "breslow")``: 0.9042197.
     """
     if isinstance(data, SurvData) and any(
         v is not None for v in (strata, start, weights, cluster, robust)

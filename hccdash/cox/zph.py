@@ -70,6 +70,21 @@ def cox_zph(
     ------
     hccdash.errors.InputError, hccdash.errors.AnalysisError
         As :func:`cox_fit`.
+
+    Examples
+    --------
+    >>> from hccdash.rdata import aml
+    >>> ph = cox_zph(aml(), "time", "status", ["x"])
+    >>> r = ph.row("x")
+    >>> round(r.chisq, 6), r.df, round(r.p_value, 4)
+    (0.007875, 1, 0.9293)
+    >>> ph.residuals.shape  # one scaled Schoenfeld residual per event
+    (18, 1)
+
+    References
+    ----------
+    R: ``cox.zph(coxph(Surv(time, status) ~ x, aml))$table``: x chisq 0.007875078, df 1,
+    p 0.9292872 (GLOBAL the same).
     """
     if strata is not None or start is not None or weights is not None:
         if isinstance(data, SurvData):

@@ -73,6 +73,18 @@ def group_codes(
     Default order: categorical columns keep their category order, numbers sort numerically,
     other values sort as strings (R's ``factor`` default). ``levels`` gives an explicit order
     (as strings); rows with other values get code -1.
+
+    Examples
+    --------
+    >>> codes, labels = group_codes(pd.Series([2, 10, 2, None, 1]))
+    >>> codes.tolist(), labels
+    ([1, 2, 1, -1, 0], ('1', '2', '10'))
+    >>> group_codes(pd.Series(["b", "a", "b"]), levels=["b"])[0].tolist()
+    [0, -1, 0]
+
+    References
+    ----------
+    R: ``levels(factor(c(2, 10, 2, NA, 1)))`` is ``"1" "2" "10"`` (numbers sort numerically).
     """
     values = col.to_numpy() if col.dtype.kind in "iu" else None
     if values is not None and values.size and values.min() >= 0 and values.max() < 4 * values.size:

@@ -67,6 +67,11 @@ def curve_from_counts(
     >>> c = curve_from_counts(np.array([1.0, 2.0]), np.array([1, 1]), np.array([1, 0]))
     >>> c.n_risk.tolist(), c.surv.tolist()
     ([3, 1], [0.6666666666666667, 0.0])
+
+    References
+    ----------
+    R: ``survfit(Surv(c(1, 1, 2), c(1, 0, 1)) ~ 1)`` (the same rows): n.risk 3, 1; surv
+    0.6666667, 0.
     """
     _check_conf(conf_type, conf_level)
     ne = np.asarray(n_event, dtype=np.int64)
@@ -170,6 +175,21 @@ def kaplan_meier(
     ------
     hccdash.errors.InputError
         Bad input (see ``validate_survival``) or a bad ``conf_type``/``conf_level``.
+
+    Examples
+    --------
+    >>> from hccdash.rdata import aml
+    >>> km = kaplan_meier(aml(), "time", "status", "x")
+    >>> km.levels, [c.n for c in km.curves], [c.events for c in km.curves]
+    (('Maintained', 'Nonmaintained'), [11, 12], [7, 11])
+    >>> c = km.curve("Maintained")
+    >>> c.time[:4].tolist(), c.n_risk[:4].tolist(), c.surv[:4].round(6).tolist()
+    ([9.0, 13.0, 18.0, 23.0], [11, 10, 8, 7], [0.909091, 0.818182, 0.715909, 0.613636])
+
+    References
+    ----------
+    R: ``survfit(Surv(time, status) ~ x, aml, conf.type = "log-log")`` (``summary(fit)``:
+    Maintained n.risk 11, 10, 8, 7; survival 0.909, 0.818, 0.716, 0.614).
     """
     _check_conf(conf_type, conf_level)
     t, e, codes, labels, dropped, _ = _prepare(data, time, event, group, levels)
@@ -234,6 +254,19 @@ def km_curve(
     Returns
     -------
     SurvCurve
+
+    Examples
+    --------
+    >>> from hccdash.rdata import aml
+    >>> d = aml()
+    >>> c = km_curve(d["time"], d["status"])
+    >>> c.n_risk[:3].tolist(), c.surv[:3].round(6).tolist()
+    ([23, 21, 19], [0.913043, 0.826087, 0.782609])
+
+    References
+    ----------
+    R: ``survfit(Surv(time, status) ~ 1, aml)``: n.risk 23, 21, 19; surv 0.9130435,
+    0.8260870, 0.7826087.
     """
     _check_conf(conf_type, conf_level)
     t, e = _arrays(time, event)

@@ -63,6 +63,19 @@ def median_survival(curve: SurvCurve) -> MedianSurvival:
     Returns
     -------
     MedianSurvival
+
+    Examples
+    --------
+    >>> from hccdash.nonparametric import kaplan_meier
+    >>> from hccdash.rdata import aml
+    >>> m = median_survival(kaplan_meier(aml(), "time", "status").curve())
+    >>> m.median, m.lower, m.upper
+    (27.0, 13.0, 34.0)
+
+    References
+    ----------
+    R: ``print(survfit(Surv(time, status) ~ 1, aml, conf.type = "log-log"))``: median 27,
+    0.95LCL 13, 0.95UCL 34.
     """
     return MedianSurvival(
         group=curve.group,
@@ -77,7 +90,21 @@ def median_survival(curve: SurvCurve) -> MedianSurvival:
 
 
 def median_table(km: KMResult) -> MedianTable:
-    """Median survival with CI for every curve of ``km`` (R ``print(fit)``)."""
+    """Median survival with CI for every curve of ``km`` (R ``print(fit)``).
+
+    Examples
+    --------
+    >>> from hccdash.nonparametric import kaplan_meier
+    >>> from hccdash.rdata import aml
+    >>> t = median_table(kaplan_meier(aml(), "time", "status", "x"))
+    >>> [(r.group, r.median, r.lower, r.upper) for r in t.rows]
+    [('Maintained', 31.0, 13.0, None), ('Nonmaintained', 23.0, 5.0, 33.0)]
+
+    References
+    ----------
+    R: ``print(survfit(Surv(time, status) ~ x, aml, conf.type = "log-log"))``: medians 31
+    (13, NA) and 23 (5, 33).
+    """
     return MedianTable(rows=tuple(median_survival(c) for c in km.curves))
 
 
@@ -108,6 +135,23 @@ def survival_at(curve: SurvCurve, times: Sequence[float] | np.ndarray | float) -
     SurvivalAt
         ``n_risk`` at each time; ``n_event``/``n_censor`` in the interval since the previous
         requested time; ``std_err`` on the survival scale as R's summary reports it.
+
+    Examples
+    --------
+    >>> from hccdash.nonparametric import km_curve
+    >>> from hccdash.rdata import aml
+    >>> d = aml()
+    >>> s = survival_at(km_curve(d["time"], d["status"]), [10, 20, 30])
+    >>> s.n_risk.tolist(), s.n_event.tolist(), s.surv.round(6).tolist()
+    ([18, 13, 9], [5, 3, 4], [0.782609, 0.645963, 0.441684])
+    >>> s.lower.round(6).tolist()
+    [0.554212, 0.413953, 0.227381]
+
+    References
+    ----------
+    R: ``summary(survfit(Surv(time, status) ~ 1, aml, conf.type = "log-log"),
+    times = c(10, 20, 30), extend = TRUE)``: n.risk 18, 13, 9; n.event 5, 3, 4; survival
+    0.782609, 0.645963, 0.441684; lower 0.554212, 0.413953, 0.227381.
     """
     ts = np.sort(_as_times(times))
     idx = np.searchsorted(curve.time, ts, side="right") - 1  # last curve time <= t
@@ -137,7 +181,22 @@ def survival_at(curve: SurvCurve, times: Sequence[float] | np.ndarray | float) -
 
 
 def landmark_table(km: KMResult, times: Sequence[float] | np.ndarray) -> LandmarkTable:
-    """Survival with CI at landmark times for every group (R ``summary(fit, times=)``)."""
+    """Survival with CI at landmark times for every group (R ``summary(fit, times=)``).
+
+    Examples
+    --------
+    >>> from hccdash.nonparametric import kaplan_meier
+    >>> from hccdash.rdata import aml
+    >>> t = landmark_table(kaplan_meier(aml(), "time", "status", "x"), [12, 24]).to_frame()
+    >>> t["n_risk"].tolist(), t["surv"].round(6).tolist()
+    ([10, 6, 8, 5], [0.909091, 0.613636, 0.583333, 0.486111])
+
+    References
+    ----------
+    R: ``summary(survfit(Surv(time, status) ~ x, aml, conf.type = "log-log"),
+    times = c(12, 24))``: n.risk 10, 6 and 8, 5; survival 0.909091, 0.613636 and 0.583333,
+    0.486111.
+    """
     return LandmarkTable(
         rows=tuple(survival_at(c, times) for c in km.curves),
         conf_type=km.conf_type,
@@ -150,6 +209,20 @@ def risk_table(km: KMResult, times: Sequence[float] | np.ndarray) -> RiskTable:
 
     Equals R's ``summary(fit, times=, extend=TRUE)``: ``n.risk``, ``cumsum(n.event)`` and
     ``cumsum(n.censor)`` per group.
+
+    Examples
+    --------
+    >>> from hccdash.nonparametric import kaplan_meier
+    >>> from hccdash.rdata import aml
+    >>> r = risk_table(kaplan_meier(aml(), "time", "status", "x"), [0, 12, 24])
+    >>> r.n_risk.tolist(), r.n_event.tolist()
+    ([[11, 10, 6], [12, 8, 5]], [[0, 1, 4], [0, 5, 6]])
+
+    References
+    ----------
+    R: ``s <- summary(survfit(Surv(time, status) ~ x, aml), times = c(0, 12, 24),
+    extend = TRUE)``: ``s$n.risk`` 11, 10, 6, 12, 8, 5; ``cumsum`` of ``s$n.event`` per
+    group 0, 1, 4 and 0, 5, 6.
     """
     ts = np.sort(_as_times(times))
     risk, ev, ce = [], [], []
@@ -185,6 +258,20 @@ def rmst(curve: SurvCurve, tau: float) -> RMST:
     Returns
     -------
     RMST
+
+    Examples
+    --------
+    >>> from hccdash.nonparametric import kaplan_meier
+    >>> from hccdash.rdata import aml
+    >>> km = kaplan_meier(aml(), "time", "status", "x")
+    >>> r = rmst(km.curve("Maintained"), 30)
+    >>> round(r.estimate, 6), round(r.se, 6)
+    (24.602273, 2.313149)
+
+    References
+    ----------
+    R: ``print(survfit(Surv(time, status) ~ x, aml), rmean = 30)``: Maintained rmean*
+    24.60227, se(rmean) 2.313149.
     """
     if not (isinstance(tau, int | float | np.number) and math.isfinite(tau) and tau > 0):
         raise InputError(f"tau {tau!r} must be a finite number > 0 (e.g. 24 months).")
@@ -235,6 +322,19 @@ def median_followup(
     ------
     hccdash.errors.AnalysisError
         Nobody was censored (follow-up is then not estimable this way).
+
+    Examples
+    --------
+    >>> from hccdash.rdata import aml
+    >>> d = aml()
+    >>> fu = median_followup(d["time"], d["status"])
+    >>> fu.median, fu.lower, fu.upper, fu.events
+    (161.0, 28.0, None, 5)
+
+    References
+    ----------
+    R: ``print(survfit(Surv(time, 1 - status) ~ 1, aml, conf.type = "log-log"))``: n 23,
+    events 5, median 161, 0.95LCL 28, 0.95UCL NA.
     """
     tt, ee = np.asarray(time), np.asarray(event)
     if tt.shape != ee.shape or tt.ndim != 1:

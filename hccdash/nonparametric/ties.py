@@ -19,6 +19,17 @@ def near_tie_merge(unique_sorted: np.ndarray) -> np.ndarray | None:
     time, are one time (the first of each chain), so floating-point noise such as
     ``1.1 + 2.2`` vs ``3.3`` does not split a tie. Returns a boolean mask, True where a
     distinct time merges into the one before it, or None when nothing merges.
+
+    Examples
+    --------
+    >>> near_tie_merge(np.array([1.0, 1.0 + 1e-12, 2.0])).tolist()
+    [False, True, False]
+    >>> near_tie_merge(np.array([1.0, 2.0])) is None
+    True
+
+    References
+    ----------
+    R: ``survival:::aeqSurv(Surv(c(1, 1 + 1e-12, 2), c(1, 1, 1)))`` gives times 1, 1, 2.
     """
     y = unique_sorted
     if y.size < 2:
@@ -46,6 +57,11 @@ def aeq_times(time: np.ndarray) -> np.ndarray:
     --------
     >>> aeq_times(np.array([1.1 + 2.2, 3.3, 5.0])).tolist()
     [3.3, 3.3, 5.0]
+
+    References
+    ----------
+    R: ``survival:::aeqSurv(Surv(c(1.1 + 2.2, 3.3, 5), c(1, 1, 1)))[, 1] == 3.3`` is
+    ``TRUE TRUE FALSE``.
     """
     y, inv = np.unique(time, return_inverse=True)
     merged = near_tie_merge(y)
