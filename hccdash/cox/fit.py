@@ -25,9 +25,56 @@ from hccdash.cox.results import CoxResult, CoxTerm
 from hccdash.errors import InputError
 from hccdash.survdata import SurvData
 
-__all__ = ["cox_fit"]
+__all__ = ["cox_fit"]  # cox_terms is shared with the extended and engine fits
 
 EPV_WARN = 10.0
+
+
+def cox_terms(
+    columns: Sequence[tuple[str, str | None, str | None]],
+    aliased: Sequence[int],
+    beta: np.ndarray,
+    se: np.ndarray,
+    conf_level: float,
+    test_se: np.ndarray | None = None,
+    robust_se: np.ndarray | None = None,
+) -> tuple[CoxTerm, ...]:
+    """One :class:`CoxTerm` per design column (covariate, level, reference), R's
+    ``summary(coxph)`` row: the ``aliased`` columns (no information) are NA, as R prints them;
+    ``beta``, ``se`` (and ``test_se``, ``robust_se``) hold the other columns in order. z, p and
+    the Wald interval use ``test_se`` (default ``se``; the robust SE when robust, as R)."""
+    k = len(columns)
+    kept = [j for j in range(k) if j not in set(aliased)]
+
+    def full(values: np.ndarray) -> np.ndarray:
+        out = np.full(k, np.nan)
+        out[kept] = values
+        return out
+
+    b, s, su = full(beta), full(se), full(se if test_se is None else test_se)
+    rse = None if robust_se is None else full(robust_se)
+    zcrit = stats.norm.ppf(0.5 + conf_level / 2)
+    terms = []
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        for j, (cov, lev, ref) in enumerate(columns):
+            z = b[j] / su[j] if su[j] > 0 else float("nan")
+            terms.append(
+                CoxTerm(
+                    term=_term_name(cov, lev, ref),
+                    covariate=cov,
+                    level=lev,
+                    reference=ref,
+                    coef=float(b[j]),
+                    se=float(s[j]),
+                    hr=float(np.exp(b[j])),
+                    lower=float(np.exp(b[j] - zcrit * su[j])),
+                    upper=float(np.exp(b[j] + zcrit * su[j])),
+                    z=float(z),
+                    p_value=float(2 * stats.norm.sf(abs(z))),
+                    robust_se=None if rse is None else float(rse[j]),
+                )
+            )
+    return tuple(terms)
 
 
 def cox_fit(
@@ -202,31 +249,8 @@ def cox_fit(
             "likelihood-ratio test are the penalised ones; intervals are Wald intervals."
         )
 
-    zcrit = stats.norm.ppf(0.5 + conf_level / 2)
-    terms = []
-    kept = [j for j in range(len(all_names)) if j not in aliased]
-    beta_all = np.full(len(all_names), np.nan)
-    beta_all[kept] = beta
-    se_all = np.full(len(all_names), np.nan)
-    se_all[kept] = se
+    terms = cox_terms(des_all.columns, aliased, beta, se, conf_level)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for j, (cov, lev, ref) in enumerate(des_all.columns):
-            z = beta_all[j] / se_all[j] if se_all[j] > 0 else float("nan")
-            terms.append(
-                CoxTerm(
-                    term=all_names[j],
-                    covariate=cov,
-                    level=lev,
-                    reference=ref,
-                    coef=float(beta_all[j]),
-                    se=float(se_all[j]),
-                    hr=float(np.exp(beta_all[j])),
-                    lower=float(np.exp(beta_all[j] - zcrit * se_all[j])),
-                    upper=float(np.exp(beta_all[j] + zcrit * se_all[j])),
-                    z=float(z),
-                    p_value=float(2 * stats.norm.sf(abs(z))),
-                )
-            )
         wald = float(beta @ _solve(var, beta))
     lr = 2 * (loglik - loglik0)
     lp = des.x @ beta
@@ -236,7 +260,7 @@ def cox_fit(
         n=n,
         events=events,
         dropped=des.dropped,
-        terms=tuple(terms),
+        terms=terms,
         loglik_null=float(loglik0),
         loglik=float(loglik),
         likelihood_ratio=ChisqTest(float(lr), p, float(stats.chi2.sf(lr, p))),

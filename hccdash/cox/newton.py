@@ -9,7 +9,7 @@ of O(n p^2) passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -165,10 +165,19 @@ def _fit_dropping_flat(des: _Design, ties: str):
     left out and reported as NA, the rest fitted, as R's ``coxph`` does (issue 18, item 8).
 
     Returns (reduced design, its risk sets, the ``_newton`` tuple, dropped column indices)."""
+    return fit_without_flat(des, lambda d: _RiskSets(d.time, d.event, d.x, ties))
+
+
+def fit_without_flat(des: _Design, risk_sets: Callable[[_Design], object], where: str = ""):
+    """Newton-Raphson on ``risk_sets(design)``, leaving out one by one the columns with no
+    information (as R's ``coxph``: NA for them, the rest fitted); the plain and the extended
+    fits (``hccdash.coxext.fit``, ``where`` = " (in the same stratum)") share it.
+
+    Returns (reduced design, its risk sets, the ``_newton`` tuple, dropped column indices)."""
     aliased: list[int] = []
     current = des
     while True:
-        rs = _RiskSets(current.time, current.event, current.x, ties)
+        rs = risk_sets(current)
         try:
             return current, rs, _newton(rs, current.x.shape[1]), aliased
         except _NoInformation as exc:
@@ -178,7 +187,7 @@ def _fit_dropping_flat(des: _Design, ties: str):
                 name = _term_name(*des.columns[aliased[0]])
                 raise AnalysisError(
                     f"Term {name!r} cannot be estimated: at every event time the patients "
-                    "still at risk share the same value of it, so the data carry no "
+                    f"still at risk{where} share the same value of it, so the data carry no "
                     "information about its hazard ratio. Drop it or merge its levels."
                 ) from None
             current = _drop_columns(des, aliased)

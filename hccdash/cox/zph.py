@@ -4,7 +4,7 @@ approximation)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from hccdash.cox.results import PHRow, PHTest
 from hccdash.errors import InputError
 from hccdash.survdata import SurvData
 
-__all__ = ["cox_zph"]
+__all__ = ["cox_zph"]  # the helpers below are shared with hccdash.coxext.zph
 
 
 def _km_left(time: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -28,6 +28,64 @@ def _km_left(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     surv = np.cumprod(1 - d / at_risk)
     left = np.concatenate([[1.0], surv[:-1]])
     return 1 - left[inv]
+
+
+def fit_caveats(des, beta, u, imat, converged: bool) -> list[str]:
+    """The messages above a proportional-hazards test of a separated or unconverged fit."""
+    msgs = []
+    separated = _separated(des, beta, u, _inverse(imat), converged)
+    if separated:
+        listed = ", ".join(repr(_term_name(*des.columns[j])) for j in separated)
+        msgs.append(
+            f"The model separates ({listed} diverge), so this proportional-hazards test and "
+            "the residuals of those terms are not meaningful."
+        )
+    if not converged:
+        msgs.append("The Cox fit did not converge; the test is not reliable.")
+    return msgs
+
+
+def transformed_times(t: np.ndarray, transform: str, km: Callable[[], np.ndarray]) -> np.ndarray:
+    """R's ``cox.zph(transform = )`` of the times; ``km`` computes 1 - KM(t-) when asked."""
+    if transform == "km":
+        return km()
+    if transform == "identity":
+        return t.astype(float)
+    if transform == "rank":
+        return stats.rankdata(t)
+    if transform == "log":
+        return np.log(t)
+    raise InputError(f"transform must be 'km', 'identity', 'rank' or 'log', got {transform!r}.")
+
+
+def score_tests(assign, u2: np.ndarray, imat: np.ndarray) -> tuple[PHRow, ...]:
+    """R's ``zph1`` score tests, one per term (its columns' time interactions) and GLOBAL,
+    from the interactions' score ``u2`` and the full 2p x 2p information ``imat``."""
+    p = u2.size
+    rows = []
+    for cov, idx in assign:
+        kk = list(range(p)) + [p + j for j in idx]
+        uu = np.concatenate([np.zeros(p), u2[list(idx)]])
+        stat = float(uu @ _solve(imat[np.ix_(kk, kk)], uu))
+        rows.append(PHRow(cov, stat, len(idx), float(stats.chi2.sf(stat, len(idx)))))
+    uu = np.concatenate([np.zeros(p), u2])
+    stat = float(uu @ _solve(imat, uu))
+    rows.append(PHRow("GLOBAL", stat, p, float(stats.chi2.sf(stat, p))))
+    return tuple(rows)
+
+
+def term_matrix(assign, beta: np.ndarray) -> np.ndarray:
+    """Columns -> terms (R's ``terms = TRUE``): a multi-column term is its linear predictor."""
+    tmat = np.zeros((beta.size, len(assign)))
+    for i, (_c, idx) in enumerate(assign):
+        tmat[list(idx), i] = 1.0 if len(idx) == 1 else beta[list(idx)]
+    return tmat
+
+
+def add_coefficients(sres: np.ndarray, assign, beta: np.ndarray) -> None:
+    """R's ``zph$y``: scaled residuals plus the coefficient (1 for a multi-column term)."""
+    for i, (_c, idx) in enumerate(assign):
+        sres[:, i] += beta[idx[0]] if len(idx) == 1 else 1.0
 
 
 def cox_zph(
@@ -111,27 +169,9 @@ def cox_zph(
     )
     p = des.x.shape[1]
     beta, _ll, _ll0, _sc, u, imat, converged, _it = fit
-    msgs = []
-    separated = _separated(des, beta, u, _inverse(imat), converged)
-    if separated:
-        names = ", ".join(repr(_term_name(*des.columns[j])) for j in separated)
-        msgs.append(
-            f"The model separates ({names} diverge), so this proportional-hazards test and "
-            "the residuals of those terms are not meaningful."
-        )
-    if not converged:
-        msgs.append("The Cox fit did not converge; the test is not reliable.")
+    msgs = fit_caveats(des, beta, u, imat, converged)
     t, d = des.time, des.event
-    if transform == "km":
-        tt = _km_left(t, d)
-    elif transform == "identity":
-        tt = t.astype(float)
-    elif transform == "rank":
-        tt = stats.rankdata(t)
-    elif transform == "log":
-        tt = np.log(t)
-    else:
-        raise InputError(f"transform must be 'km', 'identity', 'rank' or 'log', got {transform!r}.")
+    tt = transformed_times(t, transform, lambda: _km_left(t, d))
     gt = (tt - tt[d > 0].mean())[rs.order]
     x = rs.x
     eta = x @ beta
@@ -146,17 +186,7 @@ def cox_zph(
         return (x * w[:, None]).T @ x - (m * c[:, None]).T @ m
 
     i11, i12, i22 = info(np.ones_like(gk)), info(gk), info(gk**2)
-    imat = np.block([[i11, i12], [i12.T, i22]])
-    ntest = len(des.assign)
-    rows = []
-    for cov, idx in des.assign:
-        kk = list(range(p)) + [p + j for j in idx]
-        uu = np.concatenate([np.zeros(p), u2[list(idx)]])
-        stat = float(uu @ _solve(imat[np.ix_(kk, kk)], uu))
-        rows.append(PHRow(cov, stat, len(idx), float(stats.chi2.sf(stat, len(idx)))))
-    uu = np.concatenate([np.zeros(p), u2])
-    stat = float(uu @ _solve(imat, uu))
-    rows.append(PHRow("GLOBAL", stat, p, float(stats.chi2.sf(stat, p))))
+    rows = score_tests(des.assign, u2, np.block([[i11, i12], [i12.T, i22]]))
 
     # Schoenfeld residuals: x minus the (Efron: mean of the) risk-set means of its time
     tmean = np.zeros((rs.ngroups, p))
@@ -165,16 +195,12 @@ def cox_zph(
     schoen = (x - tmean[rs.group])[dead]
     nev = schoen.shape[0]
     vmean = i11 / nev
-    multi = any(len(idx) > 1 for _c, idx in des.assign)
-    if multi:
-        tmat = np.zeros((p, ntest))
-        for i, (_c, idx) in enumerate(des.assign):
-            tmat[list(idx), i] = 1.0 if len(idx) == 1 else beta[list(idx)]
+    if any(len(idx) > 1 for _c, idx in des.assign):
+        tmat = term_matrix(des.assign, beta)
         schoen = schoen @ tmat
         vmean = tmat.T @ vmean @ tmat
     sres = schoen @ _inverse(vmean)  # vmean is symmetric
-    for i, (_c, idx) in enumerate(des.assign):
-        sres[:, i] += beta[idx[0]] if len(idx) == 1 else 1.0
+    add_coefficients(sres, des.assign, beta)
     return PHTest(
         rows=tuple(rows),
         time=tt[rs.order][dead],

@@ -25,17 +25,16 @@ from scipy import stats
 
 from hccdash.compare import ChisqTest
 from hccdash.cox.concordance import concordance
-from hccdash.cox.design import _design, _drop_columns, _level_str, _sort_levels, _term_name
-from hccdash.cox.fit import EPV_WARN
+from hccdash.cox.design import _design, _level_str, _sort_levels, _term_name
+from hccdash.cox.fit import EPV_WARN, cox_terms
 from hccdash.cox.newton import (
     _inverse,
-    _newton,
     _no_information_message,
-    _NoInformation,
     _separated,
     _solve,
+    fit_without_flat,
 )
-from hccdash.cox.results import CoxResult, CoxTerm
+from hccdash.cox.results import CoxResult
 from hccdash.coxext.concordance import concordance_ag
 from hccdash.coxext.engine import AgRiskSets
 from hccdash.errors import AnalysisError, InputError
@@ -183,24 +182,11 @@ def fit_arrays(ed: ExtData, ties: str):
     """Fit on validated data, leaving out columns with no information (NA as R).
 
     Returns (reduced design, risk sets, newton tuple, dropped column indices)."""
-    des = ed.des
-    aliased: list[int] = []
-    current = des
-    while True:
-        rs = AgRiskSets(ed.start, ed.stop, current.event, current.x, ed.weight, ed.strata, ties)
-        try:
-            return current, rs, _newton(rs, current.x.shape[1]), aliased
-        except _NoInformation as exc:
-            kept = [j for j in range(len(des.columns)) if j not in aliased]
-            aliased = sorted([*aliased, kept[exc.index]])
-            if len(aliased) == len(des.columns):
-                name = _term_name(*des.columns[aliased[0]])
-                raise AnalysisError(
-                    f"Term {name!r} cannot be estimated: at every event time the patients "
-                    "still at risk (in the same stratum) share the same value of it; drop it "
-                    "or merge its levels."
-                ) from None
-            current = _drop_columns(des, aliased)
+
+    def risk_sets(des):
+        return AgRiskSets(ed.start, ed.stop, des.event, des.x, ed.weight, ed.strata, ties)
+
+    return fit_without_flat(ed.des, risk_sets, " (in the same stratum)")
 
 
 def cox_fit_ext(
@@ -318,39 +304,7 @@ def cox_fit_ext(
     else:
         wald = _wtest(var, beta)
         use_se = se
-    zcrit = stats.norm.ppf(0.5 + conf_level / 2)
-    kept = [j for j in range(len(all_names)) if j not in aliased]
-    full = {
-        "b": np.full(len(all_names), np.nan),
-        "se": np.full(len(all_names), np.nan),
-        "use": np.full(len(all_names), np.nan),
-    }
-    full["b"][kept], full["se"][kept], full["use"][kept] = beta, se, use_se
-    rfull = None
-    if rse is not None:
-        rfull = np.full(len(all_names), np.nan)
-        rfull[kept] = rse
-    terms = []
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for j, (cov, lev, ref) in enumerate(des_all.columns):
-            b, s_, su = full["b"][j], full["se"][j], full["use"][j]
-            z = b / su if su > 0 else float("nan")
-            terms.append(
-                CoxTerm(
-                    term=all_names[j],
-                    covariate=cov,
-                    level=lev,
-                    reference=ref,
-                    coef=float(b),
-                    se=float(s_),
-                    hr=float(np.exp(b)),
-                    lower=float(np.exp(b - zcrit * su)),
-                    upper=float(np.exp(b + zcrit * su)),
-                    z=float(z),
-                    p_value=float(2 * stats.norm.sf(abs(z))),
-                    robust_se=None if rfull is None else float(rfull[j]),
-                )
-            )
+    terms = cox_terms(des_all.columns, aliased, beta, se, conf_level, use_se, rse)
     if start is None and weights is None:
         conc, conc_se = concordance(des.time, des.event, des.x @ beta, ed.strata, ed.cluster)
     else:  # R's concordance4 / weighted concordance3
@@ -364,7 +318,7 @@ def cox_fit_ext(
         n=int(des.x.shape[0]),
         events=events,
         dropped=ed.dropped,
-        terms=tuple(terms),
+        terms=terms,
         loglik_null=float(loglik0),
         loglik=float(loglik),
         likelihood_ratio=ChisqTest(float(lr), p, float(stats.chi2.sf(lr, p))),

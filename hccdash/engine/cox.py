@@ -32,9 +32,9 @@ from sqlglot import exp
 
 from hccdash.compare import ChisqTest
 from hccdash.cox.design import _levels, _term_name, model_terms
-from hccdash.cox.fit import EPV_WARN
+from hccdash.cox.fit import EPV_WARN, cox_terms
 from hccdash.cox.newton import EPS, TOLER_INF, _inverse, _newton, _NoInformation, _solve
-from hccdash.cox.results import CoxResult, CoxTerm
+from hccdash.cox.results import CoxResult
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
 from hccdash.engine.survival import present, validate
@@ -166,7 +166,7 @@ def design(
     _check_collinear_gram(gram, terms)
     sum_e = np.array([float(r[f"e{j}"][0]) for j in range(p)])
     return Design(
-        terms=tuple(terms),
+        terms=terms,
         cond=cond,
         time=time,
         event=event,
@@ -503,20 +503,9 @@ def cox_fit(
             "below 10 the estimates are unstable and biased away from 1. Use fewer covariates."
         )
     msgs.append("Concordance is not computed on the engine (it needs every row).")
-    zcrit = stats.norm.ppf(0.5 + conf_level / 2)
-    terms = []
+    columns = [(t.covariate, t.level, t.reference) for t in des.terms]
+    terms = cox_terms(columns, (), beta, se, conf_level)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for j, t in enumerate(des.terms):
-            z = beta[j] / se[j] if se[j] > 0 else float("nan")
-            terms.append(
-                CoxTerm(
-                    term=names[j], covariate=t.covariate, level=t.level, reference=t.reference,
-                    coef=float(beta[j]), se=float(se[j]), hr=float(np.exp(beta[j])),
-                    lower=float(np.exp(beta[j] - zcrit * se[j])),
-                    upper=float(np.exp(beta[j] + zcrit * se[j])),
-                    z=float(z), p_value=float(2 * stats.norm.sf(abs(z))),
-                )
-            )  # fmt: skip
         wald = float(beta @ _solve(var, beta))
     lr = 2 * (loglik - loglik0)
     return CoxResult(
@@ -524,7 +513,7 @@ def cox_fit(
         n=des.n,
         events=des.events,
         dropped=des.dropped,
-        terms=tuple(terms),
+        terms=terms,
         loglik_null=float(loglik0),
         loglik=float(loglik),
         likelihood_ratio=ChisqTest(float(lr), p, float(stats.chi2.sf(lr, p))),
