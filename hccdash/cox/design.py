@@ -190,7 +190,15 @@ def _design(
         assign.append((cov, tuple(range(start, len(columns)))))
     x = np.column_stack(blocks)
     n, p = x.shape
-    if d.sum() == 0:
+    check_size(event, n, p, float(d.sum()))
+    _check_collinear(x, columns)
+    return _Design(t, d, x, tuple(columns), tuple(assign), dropped)
+
+
+def check_size(event: str | None, n: int, p: int, events: float) -> None:
+    """A model needs events and more complete rows than coefficients (in memory and on the
+    engine)."""
+    if events == 0:
         raise AnalysisError(
             f"Column {event!r} has no events among the {n} complete rows, so a Cox model "
             "cannot be fitted; check the event coding (1 = event) or widen the filters."
@@ -200,15 +208,20 @@ def _design(
             f"The model has {p} coefficients but only {n} complete rows; use fewer covariates "
             "or more patients."
         )
-    _check_collinear(x, columns)
-    return _Design(t, d, x, tuple(columns), tuple(assign), dropped)
 
 
 def _check_collinear(x: np.ndarray, columns: Sequence[tuple[str, str | None, str | None]]) -> None:
-    # Cholesky of the correlation matrix in column order: a (near) zero pivot means the column
-    # is a combination of the earlier ones (R flags the later of two aliased columns).
     xc = x - x.mean(axis=0)
-    gram = xc.T @ xc
+    check_collinear_gram(xc.T @ xc, columns)
+
+
+def check_collinear_gram(
+    gram: np.ndarray, columns: Sequence[tuple[str, str | None, str | None]]
+) -> None:
+    """No column an exact combination of the others, from the centred cross-product ``gram``
+    (in memory and on the engine): Cholesky of the correlation matrix in column order, where a
+    (near) zero pivot means the column is a combination of the earlier ones (R flags the later
+    of two aliased columns)."""
     d = np.sqrt(np.diag(gram))
     corr = gram / np.outer(d, d)
     p = corr.shape[0]

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hccdash.compare import ChisqTest
 from hccdash.cox.concordance import concordance
 from hccdash.cox.design import _design, _term_name
 from hccdash.cox.firth import _firth
@@ -21,7 +20,7 @@ from hccdash.cox.newton import (
     _separated,
     _solve,
 )
-from hccdash.cox.results import CoxResult, CoxTerm
+from hccdash.cox.results import CoxResult, CoxTerm, global_tests
 from hccdash.errors import InputError
 from hccdash.survdata import SurvData
 
@@ -252,7 +251,6 @@ def cox_fit(
     terms = cox_terms(des_all.columns, aliased, beta, se, conf_level)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         wald = float(beta @ _solve(var, beta))
-    lr = 2 * (loglik - loglik0)
     lp = des.x @ beta
     conc, conc_se = concordance(des.time, des.event, lp)
     return CoxResult(
@@ -261,11 +259,7 @@ def cox_fit(
         events=events,
         dropped=des.dropped,
         terms=terms,
-        loglik_null=float(loglik0),
-        loglik=float(loglik),
-        likelihood_ratio=ChisqTest(float(lr), p, float(stats.chi2.sf(lr, p))),
-        wald=ChisqTest(wald, p, float(stats.chi2.sf(wald, p))),
-        score=ChisqTest(score, p, float(stats.chi2.sf(score, p))),
+        **global_tests(loglik0, loglik, wald, score, p),
         concordance=conc,
         concordance_se=conc_se,
         converged=bool(converged),

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from hccdash.compare import ChisqTest
 
-__all__ = ["ChisqTest", "CoxResult", "CoxTerm", "PHRow", "PHTest"]
+__all__ = ["ChisqTest", "CoxResult", "CoxTerm", "PHRow", "PHTest", "global_tests"]
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,19 @@ class PHTest:
                 for r in self.rows
             ]
         )
+
+
+def global_tests(loglik0: float, loglik: float, wald: float, score: float, p: int) -> dict:
+    """The :class:`CoxResult` fields of R's three global tests on ``p`` df (likelihood ratio
+    ``2 (loglik - loglik0)``, Wald, score) with the two log-likelihoods."""
+
+    def test(stat: float) -> ChisqTest:
+        return ChisqTest(float(stat), p, float(stats.chi2.sf(stat, p)))
+
+    return {
+        "loglik_null": float(loglik0),
+        "loglik": float(loglik),
+        "likelihood_ratio": test(2 * (loglik - loglik0)),
+        "wald": test(wald),
+        "score": test(score),
+    }

@@ -34,7 +34,7 @@ from hccdash.cox.newton import (
     _solve,
     fit_without_flat,
 )
-from hccdash.cox.results import CoxResult
+from hccdash.cox.results import CoxResult, global_tests
 from hccdash.coxext.concordance import concordance_ag
 from hccdash.coxext.engine import AgRiskSets
 from hccdash.errors import AnalysisError, InputError
@@ -312,18 +312,13 @@ def cox_fit_ext(
             ed.start, ed.stop, des.event, des.x @ beta, ed.weight, ed.strata, ed.cluster
         )
         conc, conc_se = cres.concordance, cres.std
-    lr = 2 * (loglik - loglik0)
     return CoxResult(
         ties=ties,
         n=int(des.x.shape[0]),
         events=events,
         dropped=ed.dropped,
         terms=terms,
-        loglik_null=float(loglik0),
-        loglik=float(loglik),
-        likelihood_ratio=ChisqTest(float(lr), p, float(stats.chi2.sf(lr, p))),
-        wald=ChisqTest(wald, p, float(stats.chi2.sf(wald, p))),
-        score=ChisqTest(float(score), p, float(stats.chi2.sf(score, p))),
+        **global_tests(loglik0, loglik, wald, score, p),
         concordance=conc,
         concordance_se=conc_se,
         converged=bool(converged),
