@@ -1,12 +1,16 @@
-"""CPU of Harrell's concordance of a Cox fit (``hccdash.cox.concordance``): this tree vs a revision.
+"""CPU of the concordances of a Cox fit: this tree's kernel vs a revision's.
 
-Not a test. Both versions run in this process, interleaved round-robin (load on the shared
-machine hits both alike), on the same data: times rounded to 0.1 (many ties), about 70%
-events, a linear predictor with ties (3 levels times a rounded score), as the Cox benchmark's
-cohort (``bench/run.py`` case 2). The revision's ``hccdash/cox/concordance.py`` is read with
-``git show`` and loaded as a module on its own (it imports only numpy); its entry point is
-``concordance`` or, before issue 15's kernel, ``_concordance``. Both must give the same
-numbers (checked) before they are timed.
+Not a test. Two cases: Harrell's C of a plain fit (``hccdash.cox.concordance``) and R's
+weighted (start, stop] concordance (``hccdash.coxext.concordance.concordance_ag``, run with
+the revision's kernel swapped in). Both versions run in this process, interleaved
+round-robin (load on the shared machine hits both alike), on the same data: times rounded
+to 0.1 (many ties), about 70% events, a linear predictor with ties (3 levels times a rounded
+score), as the Cox benchmark's cohort (``bench/run.py`` case 2); half the rows with an entry
+time and exponential case weights for the weighted case. The revision's
+``hccdash/cox/concordance.py`` is read with ``git show`` and loaded as a module on its own
+(it imports only numpy); its entry point is ``concordance`` or ``_concordance``, its kernel
+``dominance_sums`` or, before issue 15, ``_prefix_less``. Both must give the same numbers
+(checked) before they are timed.
 
     python bench/concordance_kernel.py --n 20000 --against 5004c94
 """
@@ -40,7 +44,25 @@ def _old(rev: str):
     spec = importlib.util.spec_from_file_location("concordance_old", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, "concordance", None) or module._concordance
+    entry = getattr(module, "concordance", None) or module._concordance
+    kernel = getattr(module, "dominance_sums", None) or module._prefix_less
+    return entry, kernel
+
+
+def _numbers(result) -> np.ndarray:
+    """The numbers of a result: a (C, se) pair or a ConcordanceResult."""
+    return np.array(list(vars(result).values()) if hasattr(result, "__dict__") else result)
+
+
+def _timed(fns: dict, args: tuple, repeats: int) -> dict[str, float]:
+    """Median CPU seconds per call, interleaved round-robin."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, f in fns.items():
+            t0 = time.process_time()
+            f(*args)
+            times[k].append(time.process_time() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,30 +72,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", default="HEAD", help="the revision to compare with")
     args = parser.parse_args(argv)
 
-    from hccdash.cox.concordance import concordance
+    import hccdash.coxext.concordance as ag
+    from hccdash.cox.concordance import concordance, dominance_sums
 
     rng = np.random.default_rng(1)
     n = args.n
     t = np.round(rng.exponential(20, n), 1)
     e = (rng.random(n) < 0.7).astype(np.float64)
     lp = rng.integers(0, 3, n) * 0.4 + np.round(rng.normal(0, 1, n), 2)
-    fns = {"this tree": concordance, args.against: _old(args.against)}
-    results = {k: f(t, e, lp) for k, f in fns.items()}
-    a, b = results.values()
-    if not np.allclose(a, b, rtol=1e-12, atol=0):
-        print(f"different results: {results}")
-        return 1
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(args.repeats):
-        for k, f in fns.items():
-            t0 = time.process_time()
-            f(t, e, lp)
-            times[k].append(time.process_time() - t0)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    for k, v in med.items():
-        print(f"{k:>12}: median CPU {v * 1e3:.1f} ms over {args.repeats} runs (n = {n})")
-    print(f"ratio this tree / {args.against}: {med['this tree'] / med[args.against]:.3f}")
-    print(f"C = {a[0]:.6f}, se = {a[1]:.6f}")
+    old_entry, old_kernel = _old(args.against)
+    start = np.where(rng.random(n) < 0.5, np.round(rng.exponential(5, n), 1), -np.inf)
+    stop = np.where(np.isfinite(start), start, 0.0) + t + 0.1
+    w = rng.exponential(1.0, n)
+
+    def weighted(kernel):
+        def run(*a):
+            ag.dominance_sums = kernel
+            try:
+                return ag.concordance_ag(*a)
+            finally:
+                ag.dominance_sums = dominance_sums
+
+        return run
+
+    cases = {
+        "plain": ({"this tree": concordance, args.against: old_entry}, (t, e, lp)),
+        "weighted (start, stop]": (
+            {"this tree": weighted(dominance_sums), args.against: weighted(old_kernel)},
+            (start, stop, e, lp, w),
+        ),
+    }
+    for case, (fns, fargs) in cases.items():
+        a, b = (_numbers(f(*fargs)) for f in fns.values())
+        if not np.allclose(a, b, rtol=1e-12, atol=0):
+            print(f"{case}: different results {a} vs {b}")
+            return 1
+        med = _timed(fns, fargs, args.repeats)
+        ratio = med["this tree"] / med[args.against]
+        parts = ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in med.items())
+        print(f"{case} (n = {n}, median CPU of {args.repeats}): {parts}; ratio {ratio:.3f}")
     return 0
 
 
