@@ -16,7 +16,7 @@ One job per module:
 - :mod:`~hccdash.cox.fit`: :func:`cox_fit`;
 - :mod:`~hccdash.cox.zph`: :func:`cox_zph`.
 
-They import nothing of the bundled cohort or the paper. Public API: :func:`cox_fit` ->
+They import nothing of the bundled cohort. Public API: :func:`cox_fit` ->
 :class:`CoxResult`, :func:`cox_zph` -> :class:`PHTest`.
 """
 

@@ -190,12 +190,12 @@ def _design(
         assign.append((cov, tuple(range(start, len(columns)))))
     x = np.column_stack(blocks)
     n, p = x.shape
-    check_size(event, n, p, float(d.sum()))
+    _check_size(event, n, p, float(d.sum()))
     _check_collinear(x, columns)
     return _Design(t, d, x, tuple(columns), tuple(assign), dropped)
 
 
-def check_size(event: str | None, n: int, p: int, events: float) -> None:
+def _check_size(event: str | None, n: int, p: int, events: float) -> None:
     """A model needs events and more complete rows than coefficients (in memory and on the
     engine)."""
     if events == 0:
@@ -212,10 +212,10 @@ def check_size(event: str | None, n: int, p: int, events: float) -> None:
 
 def _check_collinear(x: np.ndarray, columns: Sequence[tuple[str, str | None, str | None]]) -> None:
     xc = x - x.mean(axis=0)
-    check_collinear_gram(xc.T @ xc, columns)
+    _check_collinear_gram(xc.T @ xc, columns)
 
 
-def check_collinear_gram(
+def _check_collinear_gram(
     gram: np.ndarray, columns: Sequence[tuple[str, str | None, str | None]]
 ) -> None:
     """No column an exact combination of the others, from the centred cross-product ``gram``

@@ -20,16 +20,16 @@ from hccdash.cox.newton import (
     _separated,
     _solve,
 )
-from hccdash.cox.results import CoxResult, CoxTerm, global_tests
+from hccdash.cox.results import CoxResult, CoxTerm, _global_tests
 from hccdash.errors import InputError
 from hccdash.survdata import SurvData
 
-__all__ = ["cox_fit"]  # cox_terms is shared with the extended and engine fits
+__all__ = ["cox_fit"]  # _cox_terms is shared with the extended and engine fits
 
 EPV_WARN = 10.0
 
 
-def cox_terms(
+def _cox_terms(
     columns: Sequence[tuple[str, str | None, str | None]],
     aliased: Sequence[int],
     beta: np.ndarray,
@@ -248,7 +248,7 @@ def cox_fit(
             "likelihood-ratio test are the penalised ones; intervals are Wald intervals."
         )
 
-    terms = cox_terms(des_all.columns, aliased, beta, se, conf_level)
+    terms = _cox_terms(des_all.columns, aliased, beta, se, conf_level)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         wald = float(beta @ _solve(var, beta))
     lp = des.x @ beta
@@ -259,7 +259,7 @@ def cox_fit(
         events=events,
         dropped=des.dropped,
         terms=terms,
-        **global_tests(loglik0, loglik, wald, score, p),
+        **_global_tests(loglik0, loglik, wald, score, p),
         concordance=conc,
         concordance_se=conc_se,
         converged=bool(converged),

@@ -165,10 +165,10 @@ def _fit_dropping_flat(des: _Design, ties: str):
     left out and reported as NA, the rest fitted, as R's ``coxph`` does (issue 18, item 8).
 
     Returns (reduced design, its risk sets, the ``_newton`` tuple, dropped column indices)."""
-    return fit_without_flat(des, lambda d: _RiskSets(d.time, d.event, d.x, ties))
+    return _fit_without_flat(des, lambda d: _RiskSets(d.time, d.event, d.x, ties))
 
 
-def fit_without_flat(des: _Design, risk_sets: Callable[[_Design], object], where: str = ""):
+def _fit_without_flat(des: _Design, risk_sets: Callable[[_Design], object], where: str = ""):
     """Newton-Raphson on ``risk_sets(design)``, leaving out one by one the columns with no
     information (as R's ``coxph``: NA for them, the rest fitted); the plain and the extended
     fits (``hccdash.coxext.fit``, ``where`` = " (in the same stratum)") share it.

@@ -11,7 +11,7 @@ from scipy import stats
 
 from hccdash.compare import ChisqTest
 
-__all__ = ["ChisqTest", "CoxResult", "CoxTerm", "PHRow", "PHTest", "global_tests"]
+__all__ = ["ChisqTest", "CoxResult", "CoxTerm", "PHRow", "PHTest"]
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ class PHTest:
         )
 
 
-def global_tests(loglik0: float, loglik: float, wald: float, score: float, p: int) -> dict:
+def _global_tests(loglik0: float, loglik: float, wald: float, score: float, p: int) -> dict:
     """The :class:`CoxResult` fields of R's three global tests on ``p`` df (likelihood ratio
     ``2 (loglik - loglik0)``, Wald, score) with the two log-likelihoods."""
 

@@ -30,7 +30,7 @@ def _km_left(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     return 1 - left[inv]
 
 
-def fit_caveats(des, beta, u, imat, converged: bool) -> list[str]:
+def _fit_caveats(des, beta, u, imat, converged: bool) -> list[str]:
     """The messages above a proportional-hazards test of a separated or unconverged fit."""
     msgs = []
     separated = _separated(des, beta, u, _inverse(imat), converged)
@@ -45,7 +45,7 @@ def fit_caveats(des, beta, u, imat, converged: bool) -> list[str]:
     return msgs
 
 
-def transformed_times(t: np.ndarray, transform: str, km: Callable[[], np.ndarray]) -> np.ndarray:
+def _transformed_times(t: np.ndarray, transform: str, km: Callable[[], np.ndarray]) -> np.ndarray:
     """R's ``cox.zph(transform = )`` of the times; ``km`` computes 1 - KM(t-) when asked."""
     if transform == "km":
         return km()
@@ -58,7 +58,7 @@ def transformed_times(t: np.ndarray, transform: str, km: Callable[[], np.ndarray
     raise InputError(f"transform must be 'km', 'identity', 'rank' or 'log', got {transform!r}.")
 
 
-def score_tests(assign, u2: np.ndarray, imat: np.ndarray) -> tuple[PHRow, ...]:
+def _score_tests(assign, u2: np.ndarray, imat: np.ndarray) -> tuple[PHRow, ...]:
     """R's ``zph1`` score tests, one per term (its columns' time interactions) and GLOBAL,
     from the interactions' score ``u2`` and the full 2p x 2p information ``imat``."""
     p = u2.size
@@ -74,7 +74,7 @@ def score_tests(assign, u2: np.ndarray, imat: np.ndarray) -> tuple[PHRow, ...]:
     return tuple(rows)
 
 
-def term_matrix(assign, beta: np.ndarray) -> np.ndarray:
+def _term_matrix(assign, beta: np.ndarray) -> np.ndarray:
     """Columns -> terms (R's ``terms = TRUE``): a multi-column term is its linear predictor."""
     tmat = np.zeros((beta.size, len(assign)))
     for i, (_c, idx) in enumerate(assign):
@@ -82,7 +82,7 @@ def term_matrix(assign, beta: np.ndarray) -> np.ndarray:
     return tmat
 
 
-def add_coefficients(sres: np.ndarray, assign, beta: np.ndarray) -> None:
+def _add_coefficients(sres: np.ndarray, assign, beta: np.ndarray) -> None:
     """R's ``zph$y``: scaled residuals plus the coefficient (1 for a multi-column term)."""
     for i, (_c, idx) in enumerate(assign):
         sres[:, i] += beta[idx[0]] if len(idx) == 1 else 1.0
@@ -169,9 +169,9 @@ def cox_zph(
     )
     p = des.x.shape[1]
     beta, _ll, _ll0, _sc, u, imat, converged, _it = fit
-    msgs = fit_caveats(des, beta, u, imat, converged)
+    msgs = _fit_caveats(des, beta, u, imat, converged)
     t, d = des.time, des.event
-    tt = transformed_times(t, transform, lambda: _km_left(t, d))
+    tt = _transformed_times(t, transform, lambda: _km_left(t, d))
     gt = (tt - tt[d > 0].mean())[rs.order]
     x = rs.x
     eta = x @ beta
@@ -186,7 +186,7 @@ def cox_zph(
         return (x * w[:, None]).T @ x - (m * c[:, None]).T @ m
 
     i11, i12, i22 = info(np.ones_like(gk)), info(gk), info(gk**2)
-    rows = score_tests(des.assign, u2, np.block([[i11, i12], [i12.T, i22]]))
+    rows = _score_tests(des.assign, u2, np.block([[i11, i12], [i12.T, i22]]))
 
     # Schoenfeld residuals: x minus the (Efron: mean of the) risk-set means of its time
     tmean = np.zeros((rs.ngroups, p))
@@ -196,11 +196,11 @@ def cox_zph(
     nev = schoen.shape[0]
     vmean = i11 / nev
     if any(len(idx) > 1 for _c, idx in des.assign):
-        tmat = term_matrix(des.assign, beta)
+        tmat = _term_matrix(des.assign, beta)
         schoen = schoen @ tmat
         vmean = tmat.T @ vmean @ tmat
     sres = schoen @ _inverse(vmean)  # vmean is symmetric
-    add_coefficients(sres, des.assign, beta)
+    _add_coefficients(sres, des.assign, beta)
     return PHTest(
         rows=tuple(rows),
         time=tt[rs.order][dead],

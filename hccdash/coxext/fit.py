@@ -26,15 +26,15 @@ from scipy import stats
 from hccdash.compare import ChisqTest
 from hccdash.cox.concordance import concordance
 from hccdash.cox.design import _design, _level_str, _sort_levels, _term_name
-from hccdash.cox.fit import EPV_WARN, cox_terms
+from hccdash.cox.fit import EPV_WARN, _cox_terms
 from hccdash.cox.newton import (
+    _fit_without_flat,
     _inverse,
     _no_information_message,
     _separated,
     _solve,
-    fit_without_flat,
 )
-from hccdash.cox.results import CoxResult, global_tests
+from hccdash.cox.results import CoxResult, _global_tests
 from hccdash.coxext.concordance import concordance_ag
 from hccdash.coxext.engine import AgRiskSets
 from hccdash.errors import AnalysisError, InputError
@@ -186,7 +186,7 @@ def fit_arrays(ed: ExtData, ties: str):
     def risk_sets(des):
         return AgRiskSets(ed.start, ed.stop, des.event, des.x, ed.weight, ed.strata, ties)
 
-    return fit_without_flat(ed.des, risk_sets, " (in the same stratum)")
+    return _fit_without_flat(ed.des, risk_sets, " (in the same stratum)")
 
 
 def cox_fit_ext(
@@ -304,7 +304,7 @@ def cox_fit_ext(
     else:
         wald = _wtest(var, beta)
         use_se = se
-    terms = cox_terms(des_all.columns, aliased, beta, se, conf_level, use_se, rse)
+    terms = _cox_terms(des_all.columns, aliased, beta, se, conf_level, use_se, rse)
     if start is None and weights is None:
         conc, conc_se = concordance(des.time, des.event, des.x @ beta, ed.strata, ed.cluster)
     else:  # R's concordance4 / weighted concordance3
@@ -318,7 +318,7 @@ def cox_fit_ext(
         events=events,
         dropped=ed.dropped,
         terms=terms,
-        **global_tests(loglik0, loglik, wald, score, p),
+        **_global_tests(loglik0, loglik, wald, score, p),
         concordance=conc,
         concordance_se=conc_se,
         converged=bool(converged),

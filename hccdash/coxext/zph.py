@@ -16,11 +16,11 @@ import pandas as pd
 
 from hccdash.cox.results import PHTest
 from hccdash.cox.zph import (
-    add_coefficients,
-    fit_caveats,
-    score_tests,
-    term_matrix,
-    transformed_times,
+    _add_coefficients,
+    _fit_caveats,
+    _score_tests,
+    _term_matrix,
+    _transformed_times,
 )
 from hccdash.coxext.fit import ext_data, fit_arrays
 from hccdash.errors import InputError
@@ -93,9 +93,9 @@ def cox_zph_ext(
     des, rs, fit, _aliased = fit_arrays(ed, ties)
     beta, _ll, _ll0, _sc, u, imat0, converged, _it = fit
     p = beta.size
-    msgs = fit_caveats(des, beta, u, imat0, converged)
+    msgs = _fit_caveats(des, beta, u, imat0, converged)
     t, d = ed.stop, des.event
-    tt = transformed_times(t, transform, lambda: _km_left_counting(ed.start, t, d))
+    tt = _transformed_times(t, transform, lambda: _km_left_counting(ed.start, t, d))
     g = tt - tt[d > 0].mean()
     s0, m, r, _eta, _shift = rs.terms(beta)
     tw = rs.term_wt
@@ -110,7 +110,7 @@ def cox_zph_ext(
         return (x * wrow[:, None]).T @ x - (m * (tw * c)[:, None]).T @ m
 
     i11, i12, i22 = info(np.ones_like(gk)), info(gk), info(gk**2)
-    rows = score_tests(des.assign, u2, np.block([[i11, i12], [i12.T, i22]]))
+    rows = _score_tests(des.assign, u2, np.block([[i11, i12], [i12.T, i22]]))
 
     # scaled Schoenfeld residuals, R's rules for strata where a column does not vary
     dead = rs.dead
@@ -134,7 +134,7 @@ def cox_zph_ext(
             used[:, list(idx)] = used[:, list(idx)].max(axis=1, keepdims=True)
     wtmat = sum(np.minimum.outer(used[s], used[s]) for s in range(nstrat))
     vmean = i11 / np.where(wtmat == 0, 1, wtmat)
-    tmat = term_matrix(des.assign, beta)
+    tmat = _term_matrix(des.assign, beta)
     if any(len(idx) > 1 for _c, idx in des.assign):
         schoen = schoen @ tmat
         vmean = tmat.T @ vmean @ tmat
@@ -147,7 +147,7 @@ def cox_zph_ext(
         j = dstrat == s
         if k.size and j.any():
             sres[np.ix_(j, k)] = np.linalg.solve(vmean[np.ix_(k, k)], schoen[np.ix_(j, k)].T).T
-    add_coefficients(sres, des.assign, beta)
+    _add_coefficients(sres, des.assign, beta)
     return PHTest(
         rows=tuple(rows),
         time=tt[dead][order],

@@ -30,15 +30,15 @@ import pandas as pd
 from sqlglot import exp
 
 from hccdash.cox.design import (
+    _check_collinear_gram,
+    _check_size,
     _levels,
     _term_name,
-    check_collinear_gram,
-    check_size,
     model_terms,
 )
-from hccdash.cox.fit import EPV_WARN, cox_terms
+from hccdash.cox.fit import EPV_WARN, _cox_terms
 from hccdash.cox.newton import EPS, TOLER_INF, _inverse, _newton, _NoInformation, _solve
-from hccdash.cox.results import CoxResult, global_tests
+from hccdash.cox.results import CoxResult, _global_tests
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
 from hccdash.engine.survival import present, validate
@@ -157,8 +157,8 @@ def design(
                 f"Covariate {t.covariate!r} is constant ({float(r[f'lo{j}'][0])!r}) in the {n} "
                 "complete rows, so its effect cannot be estimated; drop it from the model."
             )
-    check_size(event, n, p, d)
-    check_collinear_gram(gram, [(t.covariate, t.level, t.reference) for t in terms])
+    _check_size(event, n, p, d)
+    _check_collinear_gram(gram, [(t.covariate, t.level, t.reference) for t in terms])
     sum_e = np.array([float(r[f"e{j}"][0]) for j in range(p)])
     return Design(
         terms=terms,
@@ -479,7 +479,7 @@ def cox_fit(
         )
     msgs.append("Concordance is not computed on the engine (it needs every row).")
     columns = [(t.covariate, t.level, t.reference) for t in des.terms]
-    terms = cox_terms(columns, (), beta, se, conf_level)
+    terms = _cox_terms(columns, (), beta, se, conf_level)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         wald = float(beta @ _solve(var, beta))
     return CoxResult(
@@ -488,7 +488,7 @@ def cox_fit(
         events=des.events,
         dropped=des.dropped,
         terms=terms,
-        **global_tests(loglik0, loglik, wald, score, p),
+        **_global_tests(loglik0, loglik, wald, score, p),
         concordance=float("nan"),
         concordance_se=float("nan"),
         converged=bool(converged),
