@@ -65,7 +65,13 @@ def install() -> None:
     _count(validate, "survival_arrays", "validations")
     import importlib
 
-    for name in ("hccdash.nonparametric", "hccdash.survdata"):  # every binding (before/after)
+    # every binding (before/after issue 15 split nonparametric.py into a package)
+    for name in (
+        "hccdash.nonparametric",
+        "hccdash.nonparametric.km",
+        "hccdash.nonparametric.summaries",
+        "hccdash.survdata",
+    ):
         try:
             module = importlib.import_module(name)
         except ImportError:

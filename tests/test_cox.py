@@ -17,7 +17,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from hccdash.cox import _concordance, _firth_gradient, _RiskSets, cox_fit
+from hccdash.cox import cox_fit
+from hccdash.cox.concordance import concordance
+from hccdash.cox.firth import _firth_gradient
+from hccdash.cox.newton import _RiskSets
 from hccdash.errors import AnalysisError, InputError
 from hccdash.schema import load_bundled_cohort
 
@@ -349,7 +352,7 @@ def test_concordance_matches_pairwise_definition_with_ties(seed):
     time = rng.integers(1, 12, n).astype(float)  # heavy ties in time
     event = rng.random(n) < 0.6
     lp = rng.integers(0, 5, n).astype(float)  # heavy ties in the predictor
-    c, se = _concordance(time, event.astype(float), lp)
+    c, se = concordance(time, event.astype(float), lp)
     bc, bse = brute_concordance(time, event, lp)
     assert c == pytest.approx(bc, rel=1e-12)
     assert se == pytest.approx(bse, rel=1e-12)
@@ -479,9 +482,9 @@ def test_non_convergence_is_flagged(monkeypatch):
     """With the iteration cap forced to 1 the fit stops after one Newton step, as R's
     ``coxph(..., control = coxph.control(iter.max = 1))`` ("Ran out of iterations and did not
     converge"; coefficients in nonconverged_r.csv); we return that step, flagged."""
-    import hccdash.cox as cox
+    import hccdash.cox.newton as newton
 
-    monkeypatch.setattr(cox, "MAX_ITER", 1)
+    monkeypatch.setattr(newton, "MAX_ITER", 1)
     res = fit("rossi", "efron")
     assert not res.converged
     assert res.iterations == 1

@@ -1,4 +1,6 @@
-"""The Examples in the docstrings of the issue-18 modules run and print what they say."""
+"""The Examples in the docstrings of the survival engine (hccdash.cox, hccdash.nonparametric)
+and of the issue-18 modules (hccdash.coxext) run and print what they say; each names the R
+call it reproduces."""
 
 import doctest
 import importlib
@@ -6,6 +8,15 @@ import importlib
 import pytest
 
 MODULES = [
+    "hccdash.cox.concordance",
+    "hccdash.cox.design",
+    "hccdash.cox.fit",
+    "hccdash.cox.zph",
+    "hccdash.nonparametric.groups",
+    "hccdash.nonparametric.km",
+    "hccdash.nonparametric.summaries",
+    "hccdash.nonparametric.ties",
+    "hccdash.rdata",
     "hccdash.coxext.fit",
     "hccdash.coxext.zph",
     "hccdash.coxext.counting",
@@ -15,7 +26,6 @@ MODULES = [
     "hccdash.coxext.landmark",
     "hccdash.coxext.concordance",
     "hccdash.coxext.profiles",
-    "hccdash.nonparametric",
 ]
 
 

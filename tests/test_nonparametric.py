@@ -340,7 +340,8 @@ def test_to_frames_have_r_names():
 def test_string_group_codes_equal_factorize_by_value():
     """The identity fast path gives pandas' sorted factorize codes, also when equal strings
     are distinct objects and with None / NaN (missing -> -1)."""
-    from hccdash.nonparametric import _identity_factorize, group_codes
+    from hccdash.nonparametric import group_codes
+    from hccdash.nonparametric.groups import _identity_factorize
 
     rng = np.random.default_rng(5)
     n = 50_000
@@ -372,8 +373,8 @@ def test_identity_factorize_declines_what_it_cannot_do_and_its_example_runs():
     """Small, strided or high-cardinality arrays go to pandas' factorize (None here)."""
     import doctest
 
-    from hccdash import nonparametric
-    from hccdash.nonparametric import _identity_factorize
+    from hccdash.nonparametric import groups
+    from hccdash.nonparametric.groups import _identity_factorize
 
     many = np.array([f"id{i}" for i in range(20_000)], dtype=object)
     assert _identity_factorize(many) is None  # more than 4096 distinct objects
@@ -384,7 +385,7 @@ def test_identity_factorize_declines_what_it_cannot_do_and_its_example_runs():
     assert codes[:4].tolist() == [0, 1, 0, 1] and list(objects) == ["a", "b"]
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner()
-    for test in finder.find(_identity_factorize, globs=vars(nonparametric)):
+    for test in finder.find(_identity_factorize, globs=vars(groups)):
         runner.run(test)
     assert runner.tries > 0 and runner.failures == 0
 

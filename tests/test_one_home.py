@@ -36,17 +36,43 @@ def test_formula_defusing_the_grid_and_the_file_agree():
 
 
 def test_near_ties_one_rule():
-    """R's aeqSurv: nonparametric.aeq_times is the rule. cox._aeq_times is still a copy (cox.py
-    belongs to another branch this session); this pins the two to the same answers."""
-    from hccdash import cox
-    from hccdash.nonparametric import aeq_times
+    """R's aeqSurv (``timefix = TRUE``): hccdash.nonparametric.ties is its one home. Kaplan-Meier,
+    the log-rank tests, the Cox design (plain, extended and on the engine) and the engine's
+    curves read it; the copies in cox.py (``_aeq_times``) and engine.survival
+    (``_merged_times``) are gone. The rule itself, as R's ``aeqSurv``: times closer than
+    sqrt(.Machine$double.eps) absolutely, or relative to the mean time, are one time (the
+    first of the chain); others are left exactly as they are."""
+    from hccdash import compare, cox, engine, nonparametric
+    from hccdash.cox import design
+    from hccdash.coxext import counting, fit
+    from hccdash.engine import cox as engine_cox
+    from hccdash.engine import survival as engine_survival
+    from hccdash.nonparametric import ties
 
-    rng = np.random.default_rng(3)
-    for _ in range(20):
-        t = np.round(rng.exponential(10, 40), 1)
-        t[::5] = t[::5] + rng.choice([0.0, 1e-12, -1e-10, 3e-9], t[::5].size)
-        np.testing.assert_array_equal(cox._aeq_times(t), aeq_times(t))
-    assert aeq_times(np.array([1.1 + 2.2, 3.3])).tolist() == [3.3, 3.3]
+    for module in (nonparametric, compare, design, fit, counting, engine_cox, engine_survival):
+        assert module.aeq_times is ties.aeq_times, module.__name__
+    for module in (nonparametric, compare, fit):
+        assert module.near_tie_merge is ties.near_tie_merge, module.__name__
+    assert not hasattr(cox, "_aeq_times") and not hasattr(engine, "_merged_times")
+    assert not hasattr(engine_survival, "_merged_times")
+
+    tol = np.sqrt(np.finfo(float).eps)
+    # floating-point noise forms R's tie; the first time of a chain is kept
+    assert ties.aeq_times(np.array([1.1 + 2.2, 3.3, 5.0])).tolist() == [3.3, 3.3, 5.0]
+    # absolute rule: a gap of tol / 2 merges near 0, a gap of 2 tol does not
+    t = np.array([0.0, tol / 2, 1.0, 1.0 + 2 * tol])
+    assert ties.aeq_times(t).tolist() == [0.0, 0.0, 1.0, 1.0 + 2 * tol]
+    # relative rule: a gap of 1e-6 at times near 1e3 (mean ~ 1e3) is within tol * mean
+    t = np.array([1000.0, 1000.0 + 1e-6, 2000.0])
+    assert ties.aeq_times(t).tolist() == [1000.0, 1000.0, 2000.0]
+    assert ties.near_tie_merge(np.array([1000.0, 1000.0 + 1e-6, 2000.0])).tolist() == [
+        False,
+        True,
+        False,
+    ]
+    # nothing near-tied: the very array back, no copy
+    t = np.array([3.0, 1.0, 2.0])
+    assert ties.aeq_times(t) is t and ties.near_tie_merge(np.sort(t)) is None
 
 
 def test_yes_no_one_vocabulary():

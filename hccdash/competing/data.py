@@ -157,7 +157,7 @@ def _first_labels(frame: pd.DataFrame, mask: np.ndarray) -> str:
 def _levels(col: pd.Series, column: str) -> tuple[np.ndarray, tuple[str, ...]]:
     # the same level rule as every other analysis (categorical order, numbers numerically,
     # then strings: R's factor()); one home for it
-    from hccdash.cox import _level_str, _levels
+    from hccdash.cox.design import _level_str, _levels
 
     order = _levels(col, column, None)
     labels = np.array([_level_str(v) for v in col.to_numpy()], dtype=object)

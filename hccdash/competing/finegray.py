@@ -368,7 +368,7 @@ def crr(
     (-1.038077, 1.003115)
     """
     from hccdash.competing.data import codes_of, columns_of
-    from hccdash.cox import _design
+    from hccdash.cox.design import _design
 
     codes = codes_of(data, codes)
     time, status = columns_of(data, time, status)

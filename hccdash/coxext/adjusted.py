@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hccdash import cox as _cox
+from hccdash.cox.design import _level_str
+from hccdash.cox.newton import _inverse
 from hccdash.coxext.fit import ext_data, fit_arrays, robust_var
 from hccdash.errors import AnalysisError, InputError
-from hccdash.nonparametric import _check_conf, _confint
+from hccdash.nonparametric.confint import _check_conf, _confint
 
 __all__ = [
     "AdjustedCurves",
@@ -132,7 +133,7 @@ def _new_x(des, newdata: pd.DataFrame) -> np.ndarray:
         if lev is None:
             cols.append(pd.to_numeric(v, errors="raise").to_numpy(dtype=np.float64))
         else:
-            cols.append(np.array([_cox._level_str(x) == lev for x in v], dtype=np.float64))
+            cols.append(np.array([_level_str(x) == lev for x in v], dtype=np.float64))
     return np.column_stack(cols)
 
 
@@ -180,7 +181,7 @@ def _fit_for_curves(
     )
     des, rs, fit, _aliased = fit_arrays(ed, ties)
     beta = fit[0]
-    var = _cox._inverse(fit[5])
+    var = _inverse(fit[5])
     # R's survfit takes fit$var: the robust one with a cluster or non-integer weights
     if ed.cluster is not None or bool(np.any(ed.weight != np.floor(ed.weight))):
         var = robust_var(rs, beta, var, ed.weight, ed.cluster)[0]
@@ -302,7 +303,7 @@ def _strata_key(frame: pd.DataFrame, scols: list[str]) -> pd.Series:
     """The stratum label of each row, as :func:`hccdash.coxext.fit.ext_data` names it."""
     if len(scols) > 1:
         return frame[scols].astype(str).agg(", ".join, axis=1)
-    return frame[scols[0]].map(_cox._level_str)
+    return frame[scols[0]].map(_level_str)
 
 
 def cox_survfit_strata(

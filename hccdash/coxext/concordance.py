@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hccdash.cox import _prefix_less  # the one dominance kernel (int or float weights)
+from hccdash.cox.concordance import dominance_sums  # the one pair-counting kernel
 
 __all__ = ["ConcordanceResult", "concordance_ag"]
 
@@ -50,7 +50,7 @@ def _dominance(stratum, key, kind, value, weight, is_point, nstrata):
     pw = np.where(is_point, weight, 0.0)
     vs = (stratum * span + value)[order]
     less = np.empty(order.size)
-    less[order] = _prefix_less(vs, pw[order])
+    less[order] = dominance_sums(vs, pw[order])
     before = np.empty(order.size)
     before[order] = np.cumsum(pw[order]) - pw[order]
     # points of earlier strata come first in the order and have smaller values: remove them

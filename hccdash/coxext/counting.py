@@ -27,14 +27,8 @@ from hccdash.compare import SurvdiffResult, weighted_stat
 from hccdash.compare.kernel import check_groups, no_events_error, survdiff_result
 from hccdash.coxext.fit import _aeq_intervals
 from hccdash.errors import AnalysisError, InputError
-from hccdash.nonparametric import (
-    KMResult,
-    SurvCurve,
-    _check_conf,
-    _confint,
-    aeq_times,
-    group_codes,
-)
+from hccdash.nonparametric import KMResult, SurvCurve, aeq_times, group_codes
+from hccdash.nonparametric.confint import _check_conf, _confint
 from hccdash.validate import survival_arrays
 
 __all__ = ["km_counting", "logrank_counting"]

@@ -23,12 +23,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hccdash import cox as _cox
 from hccdash.compare import ChisqTest
+from hccdash.cox.concordance import concordance
+from hccdash.cox.design import _design, _level_str, _sort_levels, _term_name
+from hccdash.cox.fit import EPV_WARN, _cox_terms
+from hccdash.cox.newton import (
+    _fit_without_flat,
+    _inverse,
+    _no_information_message,
+    _separated,
+    _solve,
+)
+from hccdash.cox.results import CoxResult, _global_tests
 from hccdash.coxext.concordance import concordance_ag
 from hccdash.coxext.engine import AgRiskSets
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import near_tie_merge
+from hccdash.nonparametric.ties import aeq_times
 from hccdash.validate import complete_cases
 
 __all__ = ["ExtData", "cox_fit_ext", "ext_data"]
@@ -75,9 +86,9 @@ def _aeq_intervals(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.
 def _codes(col: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
     """Integer codes in R's level order (factorise once, name only the distinct values)."""
     codes, uniques = pd.factorize(col)
-    levels = _cox._sort_levels(pd.Series(uniques, dtype=object))
+    levels = _sort_levels(pd.Series(uniques, dtype=object))
     lookup = {lev: i for i, lev in enumerate(levels)}
-    remap = np.array([lookup[_cox._level_str(v)] for v in uniques], dtype=np.int64)
+    remap = np.array([lookup[_level_str(v)] for v in uniques], dtype=np.int64)
     return remap[codes], tuple(levels)
 
 
@@ -112,7 +123,7 @@ def ext_data(
             f"No complete rows: all {len(data)} rows miss a value in one of "
             f"{[time, event, *covs, *extra]!r}. Fill in these columns or choose others."
         )
-    des = _cox._design(frame, time, event, covs, reference, categorical)
+    des = _design(frame, time, event, covs, reference, categorical)
     stop = pd.to_numeric(frame[time].astype(object)).to_numpy(dtype=np.float64) + 0.0
     n = stop.size
     if start is not None:
@@ -128,7 +139,7 @@ def ext_data(
         st, stop = _aeq_intervals(st, stop)
     else:
         st = np.full(n, -np.inf)
-        stop = _cox._aeq_times(stop)
+        stop = aeq_times(stop)
     if scols:
         key = frame[scols].astype(str).agg(", ".join, axis=1) if len(scols) > 1 else frame[scols[0]]
         scodes, slabels = _codes(key)
@@ -164,31 +175,18 @@ def robust_var(rs: AgRiskSets, beta, var, weight, cluster):
 
 
 def _wtest(var: np.ndarray, b: np.ndarray) -> float:
-    return float(b @ _cox._solve(var, b))
+    return float(b @ _solve(var, b))
 
 
 def fit_arrays(ed: ExtData, ties: str):
     """Fit on validated data, leaving out columns with no information (NA as R).
 
     Returns (reduced design, risk sets, newton tuple, dropped column indices)."""
-    des = ed.des
-    aliased: list[int] = []
-    current = des
-    while True:
-        rs = AgRiskSets(ed.start, ed.stop, current.event, current.x, ed.weight, ed.strata, ties)
-        try:
-            return current, rs, _cox._newton(rs, current.x.shape[1]), aliased
-        except _cox._NoInformation as exc:
-            kept = [j for j in range(len(des.columns)) if j not in aliased]
-            aliased = sorted([*aliased, kept[exc.index]])
-            if len(aliased) == len(des.columns):
-                name = _cox._term_name(*des.columns[aliased[0]])
-                raise AnalysisError(
-                    f"Term {name!r} cannot be estimated: at every event time the patients "
-                    "still at risk (in the same stratum) share the same value of it; drop it "
-                    "or merge its levels."
-                ) from None
-            current = _cox._drop_columns(des, aliased)
+
+    def risk_sets(des):
+        return AgRiskSets(ed.start, ed.stop, des.event, des.x, ed.weight, ed.strata, ties)
+
+    return _fit_without_flat(ed.des, risk_sets, " (in the same stratum)")
 
 
 def cox_fit_ext(
@@ -206,7 +204,7 @@ def cox_fit_ext(
     weights: str | None = None,
     cluster: str | None = None,
     robust: bool | None = None,
-) -> _cox.CoxResult:
+) -> CoxResult:
     """Stratified / counting-process / weighted Cox fit with optional robust variance.
 
     Parameters are those of :func:`hccdash.cox.cox_fit` plus:
@@ -256,18 +254,18 @@ def cox_fit_ext(
         cluster=cluster,
     )
     des_all = ed.des
-    all_names = tuple(_cox._term_name(*c) for c in des_all.columns)
+    all_names = tuple(_term_name(*c) for c in des_all.columns)
     has_rwt = bool(np.any(ed.weight != np.floor(ed.weight)))
     if robust is None:
         robust = ed.cluster is not None or has_rwt
     des, rs, fit, aliased = fit_arrays(ed, ties)
     beta, loglik, loglik0, score, u, imat, converged, iters = fit
     p = beta.size
-    var = _cox._inverse(imat)
+    var = _inverse(imat)
     se = np.sqrt(np.clip(np.diag(var), 0, None))
-    names = tuple(_cox._term_name(*c) for c in des.columns)
-    msgs: list[str] = [_cox._no_information_message(all_names, aliased)] if aliased else []
-    separated = _cox._separated(des, beta, u, var, converged)
+    names = tuple(_term_name(*c) for c in des.columns)
+    msgs: list[str] = [_no_information_message(all_names, aliased)] if aliased else []
+    separated = _separated(des, beta, u, var, converged)
     if separated:
         listed = ", ".join(repr(names[j]) for j in separated)
         msgs.append(
@@ -279,7 +277,7 @@ def cox_fit_ext(
         msgs.append(f"The fit did not converge in {iters} iterations; treat it with caution.")
     events = int(des.event.sum())
     epv = events / max(p, 1)
-    if epv < _cox.EPV_WARN:
+    if epv < EPV_WARN:
         msgs.append(
             f"Only {epv:.1f} events per variable ({events} events, {p} coefficients); below "
             "10 the estimates are unstable. Use fewer covariates."
@@ -306,60 +304,21 @@ def cox_fit_ext(
     else:
         wald = _wtest(var, beta)
         use_se = se
-    zcrit = stats.norm.ppf(0.5 + conf_level / 2)
-    kept = [j for j in range(len(all_names)) if j not in aliased]
-    full = {
-        "b": np.full(len(all_names), np.nan),
-        "se": np.full(len(all_names), np.nan),
-        "use": np.full(len(all_names), np.nan),
-    }
-    full["b"][kept], full["se"][kept], full["use"][kept] = beta, se, use_se
-    rfull = None
-    if rse is not None:
-        rfull = np.full(len(all_names), np.nan)
-        rfull[kept] = rse
-    terms = []
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for j, (cov, lev, ref) in enumerate(des_all.columns):
-            b, s_, su = full["b"][j], full["se"][j], full["use"][j]
-            z = b / su if su > 0 else float("nan")
-            terms.append(
-                _cox.CoxTerm(
-                    term=all_names[j],
-                    covariate=cov,
-                    level=lev,
-                    reference=ref,
-                    coef=float(b),
-                    se=float(s_),
-                    hr=float(np.exp(b)),
-                    lower=float(np.exp(b - zcrit * su)),
-                    upper=float(np.exp(b + zcrit * su)),
-                    z=float(z),
-                    p_value=float(2 * stats.norm.sf(abs(z))),
-                    robust_se=None if rfull is None else float(rfull[j]),
-                )
-            )
+    terms = _cox_terms(des_all.columns, aliased, beta, se, conf_level, use_se, rse)
     if start is None and weights is None:
-        conc, conc_se = _cox._concordance_strata(
-            des.time, des.event, des.x @ beta, ed.strata, ed.cluster
-        )
+        conc, conc_se = concordance(des.time, des.event, des.x @ beta, ed.strata, ed.cluster)
     else:  # R's concordance4 / weighted concordance3
         cres = concordance_ag(
             ed.start, ed.stop, des.event, des.x @ beta, ed.weight, ed.strata, ed.cluster
         )
         conc, conc_se = cres.concordance, cres.std
-    lr = 2 * (loglik - loglik0)
-    return _cox.CoxResult(
+    return CoxResult(
         ties=ties,
         n=int(des.x.shape[0]),
         events=events,
         dropped=ed.dropped,
-        terms=tuple(terms),
-        loglik_null=float(loglik0),
-        loglik=float(loglik),
-        likelihood_ratio=ChisqTest(float(lr), p, float(stats.chi2.sf(lr, p))),
-        wald=ChisqTest(wald, p, float(stats.chi2.sf(wald, p))),
-        score=ChisqTest(float(score), p, float(stats.chi2.sf(score, p))),
+        terms=terms,
+        **_global_tests(loglik0, loglik, wald, score, p),
         concordance=conc,
         concordance_se=conc_se,
         converged=bool(converged),

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from hccdash import cox as _cox
+from hccdash.cox.design import _level_str, _sort_levels
 from hccdash.errors import InputError
 
 __all__ = ["CONTINUOUS_MIN_VALUES", "covariate_profiles"]
@@ -33,9 +33,9 @@ def _typical(col: pd.Series) -> object:
     if _continuous(col):
         return float(col.median())
     counts = col.dropna().value_counts(sort=False)
-    order = _cox._sort_levels(col)  # ties broken in R's level order
+    order = _sort_levels(col)  # ties broken in R's level order
     key = {lev: i for i, lev in enumerate(order)}
-    best = max(counts.index, key=lambda v: (counts[v], -key[_cox._level_str(v)]))
+    best = max(counts.index, key=lambda v: (counts[v], -key[_level_str(v)]))
     return best.item() if isinstance(best, np.generic) else best
 
 
@@ -87,8 +87,8 @@ def covariate_profiles(
         names = [f"{labels.get(vary, vary)} = {v:g} ({q})" for v, q in zip(
             values, ("25th percentile", "median", "75th percentile"), strict=True)]  # fmt: skip
     else:
-        order = _cox._sort_levels(col)
-        by_str = {_cox._level_str(v): v for v in col.unique()}
+        order = _sort_levels(col)
+        by_str = {_level_str(v): v for v in col.unique()}
         values = [by_str[lev] for lev in order]
         values = [v.item() if isinstance(v, np.generic) else v for v in values]
         names = [f"{labels.get(vary, vary)} = {lev}" for lev in order]

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hccdash import cox as _cox
 from hccdash.cox import cox_fit
+from hccdash.cox.design import _level_str, _levels
+from hccdash.cox.results import ChisqTest
 from hccdash.errors import AnalysisError, HccdashError, InputError
 
 __all__ = ["SubgroupResult", "SubgroupRow", "subgroup_hr"]
@@ -45,7 +46,7 @@ class SubgroupResult:
     treatment: str
     comparison: str  # "B vs A"
     rows: tuple[SubgroupRow, ...]
-    interaction: Mapping[str, _cox.ChisqTest]
+    interaction: Mapping[str, ChisqTest]
     conf_level: float = 0.95
 
     def to_frame(self) -> pd.DataFrame:
@@ -75,7 +76,7 @@ class SubgroupResult:
 
 
 def _treatment_levels(col: pd.Series, treatment: str, reference: object | None) -> list[str]:
-    levels = _cox._levels(col, treatment, reference)
+    levels = _levels(col, treatment, reference)
     if len(levels) != 2:
         raise InputError(
             f"Treatment column {treatment!r} has {len(levels)} levels "
@@ -158,14 +159,14 @@ def subgroup_hr(
     levels = _treatment_levels(base[treatment], treatment, reference)
     ref = levels[0]
     rows = [_row(base, time, event, treatment, ref, "Overall", "All", conf_level)]
-    inter: dict[str, _cox.ChisqTest] = {}
+    inter: dict[str, ChisqTest] = {}
     for f in factors:
         if f not in data.columns:
             raise InputError(f"Column {f!r} is not in the data; choose an existing column.")
         d = base.dropna(subset=[f])
         order = list(factor_levels[f]) if factor_levels and f in factor_levels else None
-        names = d[f].map(_cox._level_str)
-        flevels = order or _cox._levels(d[f], f, None)
+        names = d[f].map(_level_str)
+        flevels = order or _levels(d[f], f, None)
         for lev in flevels:
             sub = d[names == str(lev)]
             if len(sub) == 0:
@@ -177,13 +178,13 @@ def subgroup_hr(
     return SubgroupResult(treatment, f"{levels[1]} vs {ref}", tuple(rows), inter, conf_level)
 
 
-def _interaction(d, time, event, treatment, ref, factor, ties) -> _cox.ChisqTest | None:
+def _interaction(d, time, event, treatment, ref, factor, ties) -> ChisqTest | None:
     """LR test of treatment x factor: treatment + factor vs + their product columns."""
-    flevels = _cox._levels(d[factor], factor, None)
+    flevels = _levels(d[factor], factor, None)
     if len(flevels) < 2:
         return None
-    trt = (d[treatment].map(_cox._level_str) != ref).astype(float).to_numpy()
-    names = d[factor].map(_cox._level_str).to_numpy()
+    trt = (d[treatment].map(_level_str) != ref).astype(float).to_numpy()
+    names = d[factor].map(_level_str).to_numpy()
     frame = pd.DataFrame({"_t": d[time].to_numpy(), "_e": d[event].to_numpy(), "_trt": trt})
     frame["_f"] = names
     inter = []
@@ -206,4 +207,4 @@ def _interaction(d, time, event, treatment, ref, factor, ties) -> _cox.ChisqTest
     if df <= 0:
         return None
     lr = 2 * (big.loglik - small.loglik)
-    return _cox.ChisqTest(float(lr), int(df), float(stats.chi2.sf(lr, df)))
+    return ChisqTest(float(lr), int(df), float(stats.chi2.sf(lr, df)))

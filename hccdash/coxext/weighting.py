@@ -28,8 +28,8 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
-from hccdash import cox as _cox
 from hccdash.cox import CoxResult, cox_fit
+from hccdash.cox.design import _level_str, _levels
 from hccdash.coxext.counting import km_counting
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric import KMResult
@@ -67,8 +67,8 @@ def _design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray,
             cols.append(col.to_numpy(dtype=np.float64))
             names.append(c)
             continue
-        levels = _cox._levels(col, c, None)
-        labels = col.map(_cox._level_str).to_numpy()
+        levels = _levels(col, c, None)
+        labels = col.map(_level_str).to_numpy()
         for lev in levels[1:]:
             cols.append((labels == lev).astype(np.float64))
             names.append(f"{c}: {lev}")
@@ -90,17 +90,17 @@ def propensity_scores(
     >>> (lev1, lev0, ps.shape)
     ('1', '0', (8,))
     """
-    levels = _cox._levels(data[treatment], treatment, None)
+    levels = _levels(data[treatment], treatment, None)
     if len(levels) != 2:
         raise InputError(
             f"Treatment column {treatment!r} has {len(levels)} levels; weighting compares "
             "two arms. Choose a two-level column or filter to two arms."
         )
-    lev1 = _cox._level_str(treated) if treated is not None else levels[1]
+    lev1 = _level_str(treated) if treated is not None else levels[1]
     if lev1 not in levels:
         raise InputError(f"Treated level {lev1!r} is not a level of {treatment!r} {levels!r}.")
     lev0 = next(v for v in levels if v != lev1)
-    t = (data[treatment].map(_cox._level_str) == lev1).to_numpy(dtype=np.float64)
+    t = (data[treatment].map(_level_str) == lev1).to_numpy(dtype=np.float64)
     x, _names = _design(data, covariates)
     x = np.column_stack([np.ones(len(t)), x])
     with warnings.catch_warnings(record=True) as caught:

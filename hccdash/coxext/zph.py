@@ -13,9 +13,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from hccdash import cox as _cox
+from hccdash.cox.results import PHTest
+from hccdash.cox.zph import (
+    _add_coefficients,
+    _fit_caveats,
+    _score_tests,
+    _term_matrix,
+    _transformed_times,
+)
 from hccdash.coxext.fit import ext_data, fit_arrays
 from hccdash.errors import InputError
 
@@ -50,7 +56,7 @@ def cox_zph_ext(
     strata: str | Sequence[str] | None = None,
     start: str | None = None,
     weights: str | None = None,
-) -> _cox.PHTest:
+) -> PHTest:
     """R ``cox.zph(coxph(Surv([start, ]time, event) ~ x + strata(s)), transform)``.
 
     Parameters as :func:`hccdash.cox.cox_zph` plus ``strata``, ``start`` and ``weights``
@@ -87,27 +93,9 @@ def cox_zph_ext(
     des, rs, fit, _aliased = fit_arrays(ed, ties)
     beta, _ll, _ll0, _sc, u, imat0, converged, _it = fit
     p = beta.size
-    msgs = []
-    separated = _cox._separated(des, beta, u, _cox._inverse(imat0), converged)
-    if separated:
-        listed = ", ".join(repr(_cox._term_name(*des.columns[j])) for j in separated)
-        msgs.append(
-            f"The model separates ({listed} diverge), so this proportional-hazards test and "
-            "the residuals of those terms are not meaningful."
-        )
-    if not converged:
-        msgs.append("The Cox fit did not converge; the test is not reliable.")
+    msgs = _fit_caveats(des, beta, u, imat0, converged)
     t, d = ed.stop, des.event
-    if transform == "km":
-        tt = _km_left_counting(ed.start, t, d)
-    elif transform == "identity":
-        tt = t.astype(float)
-    elif transform == "rank":
-        tt = stats.rankdata(t)
-    elif transform == "log":
-        tt = np.log(t)
-    else:
-        raise InputError(f"transform must be 'km', 'identity', 'rank' or 'log', got {transform!r}.")
+    tt = _transformed_times(t, transform, lambda: _km_left_counting(ed.start, t, d))
     g = tt - tt[d > 0].mean()
     s0, m, r, _eta, _shift = rs.terms(beta)
     tw = rs.term_wt
@@ -122,16 +110,7 @@ def cox_zph_ext(
         return (x * wrow[:, None]).T @ x - (m * (tw * c)[:, None]).T @ m
 
     i11, i12, i22 = info(np.ones_like(gk)), info(gk), info(gk**2)
-    imat = np.block([[i11, i12], [i12.T, i22]])
-    rows = []
-    for cov, idx in des.assign:
-        kk = list(range(p)) + [p + j for j in idx]
-        uu = np.concatenate([np.zeros(p), u2[list(idx)]])
-        stat = float(uu @ _cox._solve(imat[np.ix_(kk, kk)], uu))
-        rows.append(_cox.PHRow(cov, stat, len(idx), float(stats.chi2.sf(stat, len(idx)))))
-    uu = np.concatenate([np.zeros(p), u2])
-    stat = float(uu @ _cox._solve(imat, uu))
-    rows.append(_cox.PHRow("GLOBAL", stat, p, float(stats.chi2.sf(stat, p))))
+    rows = _score_tests(des.assign, u2, np.block([[i11, i12], [i12.T, i22]]))
 
     # scaled Schoenfeld residuals, R's rules for strata where a column does not vary
     dead = rs.dead
@@ -150,15 +129,12 @@ def cox_zph_ext(
         xs = des.x[rows_s]
         if xs.shape[0]:
             used[s] = np.where(np.ptp(xs, axis=0) > 0, nev, 0.0)
-    nterm = len(des.assign)
     for _c, idx in des.assign:
         if len(idx) > 1:
             used[:, list(idx)] = used[:, list(idx)].max(axis=1, keepdims=True)
     wtmat = sum(np.minimum.outer(used[s], used[s]) for s in range(nstrat))
     vmean = i11 / np.where(wtmat == 0, 1, wtmat)
-    tmat = np.zeros((p, nterm))
-    for i, (_c, idx) in enumerate(des.assign):
-        tmat[list(idx), i] = 1.0 if len(idx) == 1 else beta[list(idx)]
+    tmat = _term_matrix(des.assign, beta)
     if any(len(idx) > 1 for _c, idx in des.assign):
         schoen = schoen @ tmat
         vmean = tmat.T @ vmean @ tmat
@@ -171,9 +147,8 @@ def cox_zph_ext(
         j = dstrat == s
         if k.size and j.any():
             sres[np.ix_(j, k)] = np.linalg.solve(vmean[np.ix_(k, k)], schoen[np.ix_(j, k)].T).T
-    for i, (_c, idx) in enumerate(des.assign):
-        sres[:, i] += beta[idx[0]] if len(idx) == 1 else 1.0
-    return _cox.PHTest(
+    _add_coefficients(sres, des.assign, beta)
+    return PHTest(
         rows=tuple(rows),
         time=tt[dead][order],
         event_time=t[dead][order],

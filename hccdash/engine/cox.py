@@ -27,28 +27,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sqlglot import exp
 
-from hccdash.compare import ChisqTest
-from hccdash.cox import (
-    EPS,
-    EPV_WARN,
-    TOLER_INF,
-    CoxResult,
-    CoxTerm,
-    _inverse,
+from hccdash.cox.design import (
+    _check_collinear_gram,
+    _check_size,
     _levels,
-    _newton,
-    _NoInformation,
-    _solve,
     _term_name,
     model_terms,
 )
+from hccdash.cox.fit import EPV_WARN, _cox_terms
+from hccdash.cox.newton import EPS, TOLER_INF, _inverse, _newton, _NoInformation, _solve
+from hccdash.cox.results import CoxResult, _global_tests
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
-from hccdash.engine.survival import _merged_times, present, validate
+from hccdash.engine.survival import present, validate
 from hccdash.errors import AnalysisError, InputError
+from hccdash.nonparametric.ties import aeq_times
 
 __all__ = ["PATTERN_ROWS", "cox_fit", "efron_sums", "step_query"]
 
@@ -162,20 +157,11 @@ def design(
                 f"Covariate {t.covariate!r} is constant ({float(r[f'lo{j}'][0])!r}) in the {n} "
                 "complete rows, so its effect cannot be estimated; drop it from the model."
             )
-    if d == 0:
-        raise AnalysisError(
-            f"Column {event!r} has no events among the {n} complete rows, so a Cox model "
-            "cannot be fitted; check the event coding (1 = event) or widen the filters."
-        )
-    if n <= p:
-        raise AnalysisError(
-            f"The model has {p} coefficients but only {n} complete rows; use fewer covariates "
-            "or more patients."
-        )
-    _check_collinear_gram(gram, terms)
+    _check_size(event, n, p, d)
+    _check_collinear_gram(gram, [(t.covariate, t.level, t.reference) for t in terms])
     sum_e = np.array([float(r[f"e{j}"][0]) for j in range(p)])
     return Design(
-        terms=tuple(terms),
+        terms=terms,
         cond=cond,
         time=time,
         event=event,
@@ -189,26 +175,6 @@ def design(
         hi=np.array([float(r[f"hi{j}"][0]) for j in range(p)]) - mean,
         categorical=all_cat,
     )
-
-
-def _check_collinear_gram(gram: np.ndarray, terms: Sequence[_Term]) -> None:
-    """``hccdash.cox._check_collinear`` on the centred cross-product (same pivots)."""
-    dd = np.sqrt(np.diag(gram))
-    corr = gram / np.outer(dd, dd)
-    p = corr.shape[0]
-    low = np.zeros_like(corr)
-    for j in range(p):
-        piv = corr[j, j] - low[j, :j] @ low[j, :j]
-        if piv < 1e-11:
-            t = terms[j]
-            raise AnalysisError(
-                f"Term {_term_name(t.covariate, t.level, t.reference)!r} is collinear with the "
-                "other covariates (an exact combination of them, e.g. two codings of the same "
-                "variable), so the model is not identifiable; drop one of the overlapping "
-                "covariates."
-            )
-        low[j, j] = np.sqrt(piv)
-        low[j + 1 :, j] = (corr[j + 1 :, j] - low[j + 1 :, :j] @ low[j, :j]) / low[j, j]
 
 
 # ----------------------------------------------------------------------------------------
@@ -278,7 +244,7 @@ def efron_sums(
     ``d`` deaths, ``r0, r1, r2`` sums of exp(eta), x exp(eta), x x' exp(eta) over the rows
     with that time and ``d0, d1, d2`` the same over its deaths (x centred, eta shifted).
     """
-    t = _merged_times(sums["t"])
+    t = aeq_times(sums["t"])
     uniq, inv = np.unique(t, return_inverse=True)
     inv = inv.ravel()
 
@@ -512,33 +478,17 @@ def cox_fit(
             "below 10 the estimates are unstable and biased away from 1. Use fewer covariates."
         )
     msgs.append("Concordance is not computed on the engine (it needs every row).")
-    zcrit = stats.norm.ppf(0.5 + conf_level / 2)
-    terms = []
+    columns = [(t.covariate, t.level, t.reference) for t in des.terms]
+    terms = _cox_terms(columns, (), beta, se, conf_level)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for j, t in enumerate(des.terms):
-            z = beta[j] / se[j] if se[j] > 0 else float("nan")
-            terms.append(
-                CoxTerm(
-                    term=names[j], covariate=t.covariate, level=t.level, reference=t.reference,
-                    coef=float(beta[j]), se=float(se[j]), hr=float(np.exp(beta[j])),
-                    lower=float(np.exp(beta[j] - zcrit * se[j])),
-                    upper=float(np.exp(beta[j] + zcrit * se[j])),
-                    z=float(z), p_value=float(2 * stats.norm.sf(abs(z))),
-                )
-            )  # fmt: skip
         wald = float(beta @ _solve(var, beta))
-    lr = 2 * (loglik - loglik0)
     return CoxResult(
         ties=ties,
         n=des.n,
         events=des.events,
         dropped=des.dropped,
-        terms=tuple(terms),
-        loglik_null=float(loglik0),
-        loglik=float(loglik),
-        likelihood_ratio=ChisqTest(float(lr), p, float(stats.chi2.sf(lr, p))),
-        wald=ChisqTest(wald, p, float(stats.chi2.sf(wald, p))),
-        score=ChisqTest(score, p, float(stats.chi2.sf(score, p))),
+        terms=terms,
+        **_global_tests(loglik0, loglik, wald, score, p),
         concordance=float("nan"),
         concordance_se=float("nan"),
         converged=bool(converged),

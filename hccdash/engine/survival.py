@@ -45,13 +45,10 @@ from hccdash.compare.kernel import (
 from hccdash.engine.predicate import Filters, where
 from hccdash.engine.source import Source, as_double, ident, literal
 from hccdash.errors import InputError
-from hccdash.nonparametric import (
-    KMResult,
-    _check_conf,
-    _level_label,
-    curve_from_counts,
-    near_tie_merge,
-)
+from hccdash.nonparametric import KMResult, curve_from_counts
+from hccdash.nonparametric.confint import _check_conf
+from hccdash.nonparametric.groups import _level_label
+from hccdash.nonparametric.ties import aeq_times
 
 __all__ = [
     "CountTable",
@@ -394,16 +391,6 @@ def count_table(
 # ----------------------------------------------------------------------------------------
 # numpy finish
 # ----------------------------------------------------------------------------------------
-def _merged_times(times: np.ndarray) -> np.ndarray:
-    """Each time replaced by the first time of its near-tie chain (R's aeqSurv)."""
-    y, inv = np.unique(times, return_inverse=True)
-    merged = near_tie_merge(y)
-    if merged is None:
-        return times
-    head = np.cumsum(~merged) - 1
-    return y[~merged][head][inv.ravel()]
-
-
 def _collapse(k: np.ndarray, t: np.ndarray, *vals: np.ndarray):
     """Sum ``vals`` over equal (k, t), sorted by k then t."""
     order = np.lexsort((t, k))
@@ -420,7 +407,7 @@ def km(counts: CountTable, *, conf_type: str = "log-log", conf_level: float = 0.
     Strata, if counted, are pooled (a KM curve per group).
     """
     _check_conf(conf_type, conf_level)
-    t = _merged_times(counts.time)
+    t = aeq_times(counts.time)
     g, t, d, n = _collapse(counts.group, t, counts.n_event, counts.n_total)
     curves = []
     for code, label in enumerate(counts.groups):
@@ -446,7 +433,7 @@ def km(counts: CountTable, *, conf_type: str = "log-log", conf_level: float = 0.
 
 def _event_table(counts: CountTable, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Events and numbers at risk (k x pooled distinct event times), near ties merged."""
-    t = _merged_times(counts.time)
+    t = aeq_times(counts.time)
     uniq, tix = np.unique(t, return_inverse=True)
     tix = tix.ravel()
     total = np.zeros((k, uniq.size))
