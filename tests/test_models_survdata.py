@@ -34,8 +34,8 @@ def test_survdata_and_dataframe_give_the_same_design(endpoint):
     np.testing.assert_array_equal(from_surv.event, from_frame.event)
     pd.testing.assert_frame_equal(from_surv.X, from_frame.X)
     assert from_surv.dropped == (3 if endpoint == "pfs" else 2)
-    cv_frame = M.cross_validate(from_frame, "cox", seed=11, n_repeats=1)
-    cv_surv = M.cross_validate(from_surv, "cox", seed=11, n_repeats=1)
+    cv_frame = M.cross_validate(from_frame, "cox", M.ValidationOptions(seed=11), n_repeats=1)
+    cv_surv = M.cross_validate(from_surv, "cox", M.ValidationOptions(seed=11), n_repeats=1)
     assert cv_surv.to_frame().equals(cv_frame.to_frame())
 
 
