@@ -105,3 +105,15 @@ def test_load_spec_file(tmp_path):
     assert load_spec(str(path)) == spec
     with pytest.raises(InputError, match="Cannot read --spec"):
         load_spec(str(tmp_path / "missing.json"))
+
+
+def test_a_text_that_starts_with_a_tilde_survives_the_url():
+    """'~' in a URL means "the default" (None); a reference level or title that is '~' or
+    starts with it (found by the property test above) must come back as itself."""
+    for value in ("~", "~x", "~~"):
+        spec = FigureSpec(kind="km", reference=value, title=value)
+        query = spec.to_query("fig")
+        back, warnings = FigureSpec.from_query(query, kind="km", prefix="fig")
+        assert warnings == [] and (back.reference, back.title) == (value, value), query
+    back, _ = FigureSpec.from_query({"fig_reference": "~"}, kind="km", prefix="fig")
+    assert back.reference is None

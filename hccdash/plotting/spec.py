@@ -200,7 +200,10 @@ class FigureSpec:
             elif isinstance(value, float):
                 out[key] = f"{value:g}"
             else:
-                out[key] = str(value)
+                # "~" means None: a text that starts with "~" (a title, a level) gets one more,
+                # which the reader takes off again.
+                text = str(value)
+                out[key] = "~" + text if text.startswith("~") else text
         return out
 
     @classmethod
@@ -235,7 +238,7 @@ class FigureSpec:
                 elif name in ("x_max", "x_break"):
                     changes[name] = float(raw)
                 else:
-                    changes[name] = raw
+                    changes[name] = raw[1:] if raw.startswith("~~") else raw
             except ValueError as exc:
                 warnings.append(f"URL option {key}={raw!r} ignored ({exc}).")
         spec = base
