@@ -84,7 +84,7 @@ def profile_page(root: Path, page: str, change: str = "filter") -> tuple[pstats.
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--page", default="km", choices=["km", "cox", "univariate", "cohort"])
+    ap.add_argument("--page", default="km", choices=["km", "cox", "univariate", "cohort", "about"])
     ap.add_argument("--change", default="filter", choices=["filter", "figure"])
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--all", action="store_true", help="every module, not only hccdash/pages")
