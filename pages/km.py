@@ -162,6 +162,7 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
             "xlabel": f"Time ({unit})",
         },
         "references": list(g.levels or ()),
+        "lazy": True,  # the popover's widgets are built only while it is open
     }
     figures, tables = {}, {}
     report_tables = []

@@ -8,10 +8,12 @@ filter builds nothing, and the numbers shown stay the same.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from figure_options import open_figure_options
 from streamlit.testing.v1 import AppTest
 
 import hccdash.cox
@@ -67,6 +69,7 @@ def test_km_display_option_builds_only_the_figures_and_a_plain_rerun_builds_noth
     at = _open("km")
     at.selectbox(key="km_by").set_value("treatment").run()
     shown = _tables(at)
+    open_figure_options(at)
     calls.clear()
     at.run()  # nothing changed
     assert calls["km_view_figure"] == 0 and calls["kaplan_meier"] == 0
@@ -97,6 +100,7 @@ def test_km_revisited_filter_builds_nothing_and_shows_the_same_numbers(calls):
 def test_cox_forest_option_leaves_the_model_and_the_residual_plot_alone(calls):
     at = _open("cox")
     shown = _tables(at)
+    open_figure_options(at)
     calls.clear()
     at.text_input(key="cox_forest__xlabel").set_value("HR (95% CI)").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -215,3 +219,25 @@ def test_km_figure_options_rerun_in_a_fragment_without_the_tables(fragment_log):
     assert inside.count("render_km_figure") == 2 and inside.count("km_view_figure") == 4
     assert "render_table_model" not in inside
     assert outside.count("render_table_model") == 4  # medians and landmarks of OS and PFS
+
+
+def test_closed_figure_options_build_no_widgets_and_keep_their_choices(calls):
+    """The KM page's options popover is lazy (issue 20): closed, its two dozen widgets are not
+    built in a rerun, and the options chosen while it was open still shape the figure (URL,
+    export figure) through later reruns, a filter change included."""
+    at = _open("km")
+    at.selectbox(key="km_by").set_value("treatment").run()
+    closed = {w.label for w in [*at.toggle, *at.selectbox, *at.text_input, *at.number_input]}
+    assert "Median lines" not in closed and "Palette" not in closed and "Size" not in closed
+    open_figure_options(at)
+    assert any(t.label == "y axis in %" for t in at.toggle)
+    next(t for t in at.toggle if t.label == "y axis in %").set_value(True).run()
+    assert at.query_params.get("fig_y_percent") == "1"
+    for k in [k for k in list(at.session_state) if str(k).endswith("__open")]:
+        at.session_state[k] = False
+    at.sidebar.radio(key="f_pvtt").set_value("no").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not any(t.label == "y axis in %" for t in at.toggle)
+    assert at.query_params.get("fig_y_percent") == "1"
+    export = json.loads(at.session_state["km_os_fig__export"])
+    assert export["layout"]["yaxis"]["title"]["text"].endswith("(%)")
