@@ -28,6 +28,14 @@ WALK = [("yes", "any"), ("yes", "yes"), ("any", "yes"), ("no", "yes"), ("no", "a
         ("no", "no"), ("any", "no"), ("yes", "no")]  # fmt: skip
 
 
+def open_figure_options(at) -> None:
+    """Open the lazy figure-options popovers (their widgets exist only while open; a tree
+    without lazy popovers ignores the keys)."""
+    for k in [k for k in list(at.session_state) if str(k).endswith("__seeded")]:
+        at.session_state[k[: -len("seeded")] + "open"] = True
+    at.run()
+
+
 def profile_page(root: Path, page: str, change: str = "filter") -> tuple[pstats.Stats, list]:
     """Profiled reruns of ``page`` under ``root``: (stats, CPU seconds per rerun)."""
     sys.path.insert(0, str(root))
@@ -68,6 +76,7 @@ def profile_page(root: Path, page: str, change: str = "filter") -> tuple[pstats.
             raise SystemExit([e.message for e in at.exception])
 
     if change == "figure":
+        open_figure_options(at)
         for i in range(8):
             box = next(b for b in at.number_input if b.label.startswith("x axis end"))
             step(lambda b=box, v=30.0 + i: b.set_value(v))
