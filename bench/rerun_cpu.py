@@ -83,6 +83,9 @@ def child(root: Path, page: str) -> dict[str, list[float]]:
         else:
             box = at.text_input(key="cox_forest__xlabel")
             timed("display (new option)", lambda b=box, v=f"Hazard ratio {i}": b.set_value(v))
+    for k in [k for k in list(at.session_state) if str(k).endswith("__open")]:
+        at.session_state[k] = False  # the popovers closed again, as while filtering
+    at.run()
     for kind in ("filter (new view)", "filter (revisit)"):
         for pvtt, ascites in WALK:
             timed(kind, lambda p=pvtt, a=ascites: set_filter(p, a))
