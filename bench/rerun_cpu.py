@@ -1,7 +1,8 @@
-"""Server CPU seconds per rerun on /km and /cox, bundled cohort: two trees, same run (issue 20).
+"""Server CPU seconds per rerun of a page, bundled cohort: two trees, same run (issue 20).
 
-Not a test. Each tree (e.g. ``main`` exported with ``git archive`` into a folder, and this
-checkout) runs in its own Python process (``--child``): ``AppTest`` opens the page (``/km``
+Not a test. Pages: ``--pages km cox univariate cohort`` (default all four; the figure option
+only on /km and /cox). Each tree (e.g. ``main`` exported with ``git archive`` into a folder,
+and this checkout) runs in its own Python process (``--child``): ``AppTest`` opens the page (``/km``
 stratified by the treatment arm; ``/cox`` with the codebook's model), warms it, then times the
 CPU (``time.process_time()`` of the process: the script thread plus AppTest's own bookkeeping,
 the same in both trees) of each rerun of three kinds:
@@ -39,6 +40,14 @@ WALK = [("yes", "any"), ("yes", "yes"), ("any", "yes"), ("no", "yes"), ("no", "a
         ("no", "no"), ("any", "no"), ("yes", "no")]  # fmt: skip
 
 
+def open_figure_options(at) -> None:
+    """Open the lazy figure-options popovers (their widgets exist only while open; a tree
+    without lazy popovers ignores the keys)."""
+    for k in [k for k in list(at.session_state) if str(k).endswith("__seeded")]:
+        at.session_state[k[: -len("seeded")] + "open"] = True
+    at.run()
+
+
 def child(root: Path, page: str) -> dict[str, list[float]]:
     sys.path.insert(0, str(root))
     from streamlit.testing.v1 import AppTest
@@ -51,6 +60,8 @@ def child(root: Path, page: str) -> dict[str, list[float]]:
     assert not at.exception, [e.message for e in at.exception]
     out: dict[str, list[float]] = {"filter (new view)": [], "filter (revisit)": [],
                                    "display (new option)": []}  # fmt: skip
+    if page not in ("km", "cox"):
+        del out["display (new option)"]
 
     def timed(kind: str, change) -> None:
         change()
@@ -63,13 +74,18 @@ def child(root: Path, page: str) -> dict[str, list[float]]:
         at.sidebar.radio(key="f_pvtt").set_value(pvtt)
         at.sidebar.radio(key="f_ascites").set_value(ascites)
 
-    for i in range(6):
+    if page in ("km", "cox"):
+        open_figure_options(at)
+    for i in range(6 if page in ("km", "cox") else 0):
         if page == "km":
             box = next(b for b in at.number_input if b.label.startswith("x axis end"))
             timed("display (new option)", lambda b=box, v=30.0 + i: b.set_value(v))
         else:
             box = at.text_input(key="cox_forest__xlabel")
             timed("display (new option)", lambda b=box, v=f"Hazard ratio {i}": b.set_value(v))
+    for k in [k for k in list(at.session_state) if str(k).endswith("__open")]:
+        at.session_state[k] = False  # the popovers closed again, as while filtering
+    at.run()
     for kind in ("filter (new view)", "filter (revisit)"):
         for pvtt, ascites in WALK:
             timed(kind, lambda p=pvtt, a=ascites: set_filter(p, a))
@@ -82,6 +98,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", type=Path, help="the tree to compare against")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--pages", nargs="+", default=["km", "cox", "univariate", "cohort"])
     ap.add_argument("--child", nargs=2, metavar=("ROOT", "PAGE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -90,7 +107,7 @@ def main() -> None:
     trees = {"base": args.base.resolve(), "new": HERE} if args.base else {"new": HERE}
     got: dict[tuple[str, str, str], list[float]] = {}
     for _ in range(args.rounds):
-        for page in ("km", "cox"):
+        for page in args.pages:
             for name, root in trees.items():
                 env = {**os.environ, "PYTHONWARNINGS": "ignore"}
                 proc = subprocess.run(
@@ -100,8 +117,10 @@ def main() -> None:
                 for kind, values in json.loads(proc.stdout.splitlines()[-1]).items():
                     got.setdefault((page, kind, name), []).extend(values)
     print(f"load average {os.getloadavg()[0]:.1f}; CPU ms per rerun, median (n reruns)")
-    for page in ("km", "cox"):
+    for page in args.pages:
         for kind in ("filter (new view)", "filter (revisit)", "display (new option)"):
+            if (page, kind, "new") not in got:
+                continue
             cells = {
                 n: statistics.median(got[(page, kind, n)]) * 1e3 for n in trees
             }  # fmt: skip

@@ -46,7 +46,7 @@ if view.n and endpoints:
 
 st.subheader("Baseline characteristics")
 report_tables = []
-columns = [c for c in cohort.data.columns if cohort.data[c].dropna().nunique() <= 20]
+columns = cache.few_level_columns(cohort.data)  # one scan per cohort
 options = ["(overall only)", *columns]
 arm = cohort.role(TREATMENT)  # the codebook's treatment role, whatever its column's name
 default = options.index(arm) if arm in options else 0

@@ -155,7 +155,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             # options and figure: one fragment (an option change redraws this figure only)
             spec_figure(
                 {"key": "cox_forest", "kind": "forest", "prefix": "forest",
-                 "defaults": {"title": forest_title}},
+                 "defaults": {"title": forest_title}, "lazy": True},
                 lambda s, w: forest_figure(
                     fit, s, labels=labels, caption=forest_caption, default_title=forest_title,
                     width=w,
@@ -202,7 +202,7 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
             zph_title = f"Scaled Schoenfeld residuals: {labels.get(term, term)}"
             spec_figure(
                 {"key": "cox_zph", "kind": "schoenfeld", "prefix": "zph",
-                 "defaults": {"title": zph_title}},
+                 "defaults": {"title": zph_title}, "lazy": True},
                 lambda s, w: schoenfeld_figure(
                     ph, term, s, cox=fit, default_title=zph_title,
                     term_label=labels.get(term), width=w,

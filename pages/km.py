@@ -7,7 +7,7 @@ from hccdash.filters import parse_by, parse_cut, parse_endpoint
 from hccdash.report.report import KM_LEGEND, ReportFigure, ReportSection, figure_legend
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.cox_extras import render_km_extras
-from hccdash.ui.figure_panel import figure_panel
+from hccdash.ui.km_fragment import km_figures
 from hccdash.ui.km_view import (
     ADJUST,
     TESTS,
@@ -16,7 +16,7 @@ from hccdash.ui.km_view import (
     grouping_for,
     parse_times,
     render_download_all,
-    render_km,
+    render_km_tables,
     stratify_candidates,
 )
 from hccdash.ui.report_view import report_box
@@ -150,30 +150,31 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
     g = grouping_for(data, full, column, cut=cut, cohort=cohort)
     chosen = list(endpoints) if endpoint == "both" else [endpoint]
     # One options panel for the page's KM figure(s); its choices are in the URL (fig_...).
-    spec = figure_panel(
-        f"km_fig_{g.column}",
-        "km",
-        levels=list(g.levels or ()),
-        color_levels=g.color_levels,
-        defaults={
+    # Panel and figures are one fragment: a figure option reruns them alone, not the page.
+    panel = {
+        "key": f"km_fig_{g.column}",
+        "kind": "km",
+        "levels": list(g.levels or ()),
+        "color_levels": g.color_levels,
+        "defaults": {
             "title": endpoints[chosen[0]].label if len(chosen) == 1 else "(the endpoint)",
             "legend_title": g.label,
             "xlabel": f"Time ({unit})",
         },
-        references=list(g.levels or ()),
-    )
+        "references": list(g.levels or ()),
+        "lazy": True,  # the popover's widgets are built only while it is open
+    }
     figures, tables = {}, {}
     report_tables = []
+    entries = {key: cohort.entry_column(key) for key in chosen}
+    km_figures(panel, g, [endpoints[key] for key in chosen], opts, entries, figures)
     cols = st.columns(len(chosen))
     for col, key in zip(cols, chosen, strict=True):
         with col:
-            out = render_km(
-                g, endpoints[key], opts, key=f"km_{key}", spec=spec,
-                screen_width=1100 if len(chosen) == 1 else 620, report=report_tables,
-                entry=cohort.entry_column(key),
+            tables |= render_km_tables(
+                g, endpoints[key], opts, key=f"km_{key}", report=report_tables,
+                entry=entries[key],
             )  # fmt: skip
-        for name, obj in out.items():
-            (tables if isinstance(obj, pd.DataFrame) else figures)[name] = obj
     render_download_all(
         figures,
         tables,

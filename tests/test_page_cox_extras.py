@@ -51,6 +51,13 @@ def open_page(page: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, label: str) -> None:
+    """Open a "More models" tab (lazy tabs: only the open one is built)."""
+    at.session_state["coxx_view"] = label
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
 def frames_with(at: AppTest, column: str) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe if column in d.value.columns]
 
@@ -90,6 +97,7 @@ def test_predicted_curves_per_stratum_are_hccdash(cox_page):
     each edema stratum: the table is cox_survfit_strata's (R-checked in
     test_coxext_adjusted_strata)."""
     at = cox_page
+    open_tab(at, "Adjusted curves")
     at.selectbox(key="coxx_pred_vary").set_value("albumin")
     at.selectbox(key="coxx_pred_strata").set_value("edema").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -107,6 +115,7 @@ def test_predicted_curves_per_stratum_are_hccdash(cox_page):
 
 def test_subgroup_forest_numbers(cox_page):
     at = cox_page
+    open_tab(at, "Subgroup forest")
     at.selectbox(key="coxx_sub_trt").set_value("arm")
     at.multiselect(key="coxx_sub_factors").set_value(["sex"]).run()
     assert not at.exception, [e.message for e in at.exception]
@@ -119,12 +128,14 @@ def test_subgroup_forest_numbers(cox_page):
 
 def test_ipw_and_landmark_tabs_show_messages_and_tables(cox_page):
     at = cox_page
+    open_tab(at, "Weighting (IPW)")
     at.selectbox(key="coxx_ipw_trt").set_value("arm")
     at.multiselect(key="coxx_ipw_covs").set_value(["age", "sex", "albumin"]).run()
     assert not at.exception, [e.message for e in at.exception]
     assert frames_with(at, "smd_after")
     notes = [i.value for i in at.main.info] + [w.value for w in at.main.warning]
     assert any("Propensity scores" in t for t in notes)
+    open_tab(at, "Landmark")
     at.selectbox(key="coxx_lm_factor").set_value("edema").run()
     assert not at.exception, [e.message for e in at.exception]
     texts = [m.value for m in at.main.markdown]
@@ -132,8 +143,28 @@ def test_ipw_and_landmark_tabs_show_messages_and_tables(cox_page):
     assert any("guarantee-time bias" in i.value for i in at.main.info)
 
 
+def test_hidden_tabs_are_not_built_and_keep_their_choices(cox_page):
+    """Lazy tabs (issue 20): only the open tab's widgets and fits exist in a rerun; a tab's
+    choices come back when it is opened again (the strata and weights of the first test)."""
+    at = cox_page
+    open_tab(at, "Landmark")
+    keys = {w.key for w in [*at.selectbox, *at.multiselect]}
+    assert "coxx_lm_factor" in keys
+    assert not keys & {"coxx_strata", "coxx_weights", "coxx_sub_trt", "coxx_ipw_trt"}, keys
+    assert not frames_with(at, "robust_se") and not frames_with(at, "p_interaction")
+    open_tab(at, "Strata, time-varying, weights")
+    assert at.selectbox(key="coxx_strata").value == "edema"
+    assert at.selectbox(key="coxx_weights").value == "ipw"
+    assert frames_with(at, "robust_se")
+    open_tab(at, "Subgroup forest")
+    assert at.multiselect(key="coxx_sub_factors").value == ["sex"]
+
+
 def test_km_page_weighted_curves_are_hccdash():
     at = open_page("km")
+    assert "kmx_group" not in [s.key for s in at.selectbox]  # closed expander: not built
+    at.session_state["kmx_open"] = True
+    at.run()
     at.selectbox(key="kmx_group").set_value("arm")
     at.selectbox(key="kmx_weights").set_value("ipw").run()
     assert not at.exception, [e.message for e in at.exception]

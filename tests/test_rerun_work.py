@@ -8,10 +8,12 @@ filter builds nothing, and the numbers shown stay the same.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from figure_options import open_figure_options
 from streamlit.testing.v1 import AppTest
 
 import hccdash.cox
@@ -67,6 +69,7 @@ def test_km_display_option_builds_only_the_figures_and_a_plain_rerun_builds_noth
     at = _open("km")
     at.selectbox(key="km_by").set_value("treatment").run()
     shown = _tables(at)
+    open_figure_options(at)
     calls.clear()
     at.run()  # nothing changed
     assert calls["km_view_figure"] == 0 and calls["kaplan_meier"] == 0
@@ -97,6 +100,7 @@ def test_km_revisited_filter_builds_nothing_and_shows_the_same_numbers(calls):
 def test_cox_forest_option_leaves_the_model_and_the_residual_plot_alone(calls):
     at = _open("cox")
     shown = _tables(at)
+    open_figure_options(at)
     calls.clear()
     at.text_input(key="cox_forest__xlabel").set_value("HR (95% CI)").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -145,3 +149,95 @@ def test_a_fragment_s_figure_and_table_replace_those_of_the_stored_report_sectio
         "zph|Other. Residuals.|Other",
         "[('boot', 2), ('other', 3)]",
     ]
+
+
+@pytest.fixture()
+def fragment_log(monkeypatch):
+    """What runs inside an ``st.fragment`` of the KM page: ``st.fragment`` replaced by a
+    recorder (the real one still wraps), ``hccdash.ui.km_fragment`` reloaded with it; each
+    counted call is logged as ``(name, inside a fragment?)``."""
+    import importlib
+
+    import streamlit as st
+
+    import hccdash.ui.figure_panel
+    import hccdash.ui.km_fragment
+    import hccdash.ui.table_view
+
+    real = st.fragment
+    log: list[tuple[str, bool]] = []
+    depth = [0]
+
+    def recording(func=None, **kwargs):
+        def decorate(f):
+            def inner(*a, **k):
+                depth[0] += 1
+                try:
+                    return f(*a, **k)
+                finally:
+                    depth[0] -= 1
+
+            inner.__name__, inner.__qualname__, inner.__module__ = (
+                f.__name__, f.__qualname__, f.__module__,
+            )  # fmt: skip
+            return real(inner, **kwargs)
+
+        return decorate(func) if func is not None else decorate
+
+    def counted(module, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            log.append((name, depth[0] > 0))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    monkeypatch.setattr(st, "fragment", recording)
+    km_fragment = importlib.reload(hccdash.ui.km_fragment)
+    counted(km_fragment, "figure_panel")
+    counted(km_fragment, "render_km_figure")
+    counted(hccdash.ui.km_view, "km_view_figure")
+    counted(hccdash.ui.km_view, "render_table_model")
+    yield log
+    monkeypatch.undo()
+    importlib.reload(hccdash.ui.km_fragment)
+    assert hccdash.ui.figure_panel is not None and hccdash.ui.table_view is not None
+
+
+def test_km_figure_options_rerun_in_a_fragment_without_the_tables(fragment_log):
+    """The KM page's figure options, figures, test and HR lines are one fragment (a figure
+    option reruns them alone); the median and landmark tables are outside it (issue 20)."""
+    at = _open("km")
+    at.selectbox(key="km_by").set_value("treatment").run()
+    fragment_log.clear()
+    at.radio(key="km_endpoint").set_value("both").run()
+    assert not at.exception, [e.message for e in at.exception]
+    inside = [name for name, frag in fragment_log if frag]
+    outside = [name for name, frag in fragment_log if not frag]
+    assert inside.count("figure_panel") == 1 and "figure_panel" not in outside
+    assert inside.count("render_km_figure") == 2 and inside.count("km_view_figure") == 4
+    assert "render_table_model" not in inside
+    assert outside.count("render_table_model") == 4  # medians and landmarks of OS and PFS
+
+
+def test_closed_figure_options_build_no_widgets_and_keep_their_choices(calls):
+    """The KM page's options popover is lazy (issue 20): closed, its two dozen widgets are not
+    built in a rerun, and the options chosen while it was open still shape the figure (URL,
+    export figure) through later reruns, a filter change included."""
+    at = _open("km")
+    at.selectbox(key="km_by").set_value("treatment").run()
+    closed = {w.label for w in [*at.toggle, *at.selectbox, *at.text_input, *at.number_input]}
+    assert "Median lines" not in closed and "Palette" not in closed and "Size" not in closed
+    open_figure_options(at)
+    assert any(t.label == "y axis in %" for t in at.toggle)
+    next(t for t in at.toggle if t.label == "y axis in %").set_value(True).run()
+    assert at.query_params.get("fig_y_percent") == "1"
+    for k in [k for k in list(at.session_state) if str(k).endswith("__open")]:
+        at.session_state[k] = False
+    at.sidebar.radio(key="f_pvtt").set_value("no").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not any(t.label == "y axis in %" for t in at.toggle)
+    assert at.query_params.get("fig_y_percent") == "1"
+    export = json.loads(at.session_state["km_os_fig__export"])
+    assert export["layout"]["yaxis"]["title"]["text"].endswith("(%)")

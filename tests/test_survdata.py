@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from figure_options import open_figure_options
 from streamlit.testing.v1 import AppTest
 
 import hccdash.identity as identity
@@ -242,6 +243,7 @@ def test_display_only_toggle_neither_validates_nor_hashes(monkeypatch, uploaded)
     at.switch_page("pages/km.py").run()
     at.selectbox(key="km_by").set_value("treatment").run()
     assert not at.exception, [e.message for e in at.exception]
+    open_figure_options(at)
     calls = _counters(monkeypatch)
     median = next(t for t in at.toggle if t.label == "Median lines")
     median.set_value(not median.value).run()

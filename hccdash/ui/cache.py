@@ -343,5 +343,12 @@ def response_rates(data: pd.DataFrame, columns: Sequence[str], by: str | None):
     return response.response_rates(data, tuple(columns), by=by)
 
 
+@cohort_cache(**SCAN)
+def few_level_columns(data: pd.DataFrame, max_levels: int = 20) -> list[str]:
+    """Columns with at most ``max_levels`` distinct values (the cohort page's "Compare groups
+    of" choices): scanned once per cohort, not on every rerun."""
+    return [c for c in data.columns if data[c].dropna().nunique() <= max_levels]
+
+
 # "Forget this data" (hccdash.ui.state.forget_upload) also empties this session's caches.
 state.register_release_hook(release_session_caches)

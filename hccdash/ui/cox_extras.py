@@ -29,6 +29,9 @@ from hccdash.ui.km_view import render_figure, render_table
 from hccdash.ui.table_view import p_style, render_table_model
 
 NONE = "(none)"
+# The sections below are built only while their tab (Cox) or expander (KM) is open (issue 20:
+# a rerun builds no hidden content); their choices are kept while they are hidden.
+KEEP = "page"
 
 
 # ---- cached computations --------------------------------------------------------------------
@@ -139,8 +142,9 @@ def _default_entry(key: str, entry: str | None, options: Sequence[str], marker=N
 
 def _pick(container, label: str, options: Sequence[str], key: str, labels: Mapping[str, str]):
     value = container.selectbox(
-        label, [NONE, *options], key=key, format_func=lambda c: labels.get(c, c)
-    )
+        label, [NONE, *options], key=key, format_func=lambda c: labels.get(c, c),
+        persist_state=KEEP,
+    )  # fmt: skip
     return None if value == NONE else value
 
 
@@ -228,23 +232,28 @@ def render_cox_extras(
     labels = {f.column: f.label for f in cohort.factors()}
     labels |= entry_labels(cohort, {endpoint.key: endpoint})
     st.subheader("More models")
-    tabs = st.tabs(
-        ["Strata, time-varying, weights", "Adjusted curves", "Subgroup forest", "Weighting (IPW)",
-         "Landmark"]
-    )  # fmt: skip
+    # Lazy tabs: a rerun builds the open tab only (its option scans, fits and figures); the
+    # hidden tabs' choices are kept (persist_state) and come back when their tab is opened.
+    tabs = st.tabs(MORE_MODELS, key="coxx_view", on_change="rerun")
     used = [endpoint.time, endpoint.event, *covariates]
     others = [c for c in data.columns if c not in used]
-    with tabs[0]:
-        _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures,
-                        tables, entry=cohort.entry_column(endpoint.key))  # fmt: skip
-    with tabs[1]:
-        _adjusted_tab(data, endpoint, covariates, ties, reference, labels, figures, tables)
-    with tabs[2]:
-        _subgroup_tab(data, endpoint, labels, figures, tables)
-    with tabs[3]:
-        _ipw_tab(data, endpoint, labels, figures, tables)
-    with tabs[4]:
-        _landmark_tab(data, endpoint, labels, tables)
+    open_tab = next((i for i, t in enumerate(tabs) if t.open), 0)
+    with tabs[open_tab]:
+        if open_tab == 0:
+            _extended_model(data, endpoint, covariates, ties, reference, others, labels,
+                            figures, tables, entry=cohort.entry_column(endpoint.key))  # fmt: skip
+        elif open_tab == 1:
+            _adjusted_tab(data, endpoint, covariates, ties, reference, labels, figures, tables)
+        elif open_tab == 2:
+            _subgroup_tab(data, endpoint, labels, figures, tables)
+        elif open_tab == 3:
+            _ipw_tab(data, endpoint, labels, figures, tables)
+        else:
+            _landmark_tab(data, endpoint, labels, tables)
+
+
+MORE_MODELS = ["Strata, time-varying, weights", "Adjusted curves", "Subgroup forest",
+               "Weighting (IPW)", "Landmark"]  # fmt: skip
 
 
 def _extended_model(data, endpoint, covariates, ties, reference, others, labels, figures, tables,
@@ -262,7 +271,7 @@ def _extended_model(data, endpoint, covariates, ties, reference, others, labels,
     start = _pick(c2, "Start (entry) time column", numeric, "coxx_start", labels)
     weights = _pick(c3, "Case weights column", numeric, "coxx_weights", labels)
     cluster = _pick(c4, "Cluster (patient id)", others, "coxx_cluster", labels)
-    robust = c4.toggle("Robust SE", value=False, key="coxx_robust")
+    robust = c4.toggle("Robust SE", value=False, key="coxx_robust", persist_state=KEEP)
     if not covariates or not any((strata, start, weights, cluster, robust)):
         st.info("Choose strata, a start column, weights, a cluster or robust SE to fit.")
         return
@@ -387,8 +396,10 @@ def _subgroup_tab(data, endpoint, labels, figures, tables):
     c1, c2 = st.columns([1, 2])
     trt = _pick(c1, "Treatment (two arms)", arms, "coxx_sub_trt", labels)
     cands = [c for c in covariate_candidates(data) if c != trt and data[c].dropna().nunique() <= 8]
-    factors = c2.multiselect("Subgroups", cands, key="coxx_sub_factors",
-                             format_func=lambda c: labels.get(c, c))  # fmt: skip
+    factors = c2.multiselect(
+        "Subgroups", cands, key="coxx_sub_factors", format_func=lambda c: labels.get(c, c),
+        persist_state=KEEP,
+    )  # fmt: skip
     if trt is None or not factors:
         st.info("Choose the treatment and at least one factor.")
         return
@@ -415,10 +426,14 @@ def _ipw_tab(data, endpoint, labels, figures, tables):
     trt = _pick(c1, "Treated vs control (two levels)", arms, "coxx_ipw_trt", labels)
     cands = [c for c in covariate_candidates(data) if c != trt]
     covs = c2.multiselect("Propensity covariates", cands, key="coxx_ipw_covs",
-                          format_func=lambda c: labels.get(c, c))  # fmt: skip
-    estimand = c3.radio("Estimand", ["ATE", "ATT"], key="coxx_ipw_est", horizontal=True)
-    stab = c3.toggle("Stabilised", value=False, key="coxx_ipw_stab")
-    trim = c3.toggle("Truncate at 1st/99th percentile", value=False, key="coxx_ipw_trim")
+                          format_func=lambda c: labels.get(c, c), persist_state=KEEP)  # fmt: skip
+    estimand = c3.radio(
+        "Estimand", ["ATE", "ATT"], key="coxx_ipw_est", horizontal=True, persist_state=KEEP
+    )
+    stab = c3.toggle("Stabilised", value=False, key="coxx_ipw_stab", persist_state=KEEP)
+    trim = c3.toggle(
+        "Truncate at 1st/99th percentile", value=False, key="coxx_ipw_trim", persist_state=KEEP
+    )
     if trt is None or not covs:
         st.info("Choose the treatment and the baseline covariates of the propensity model.")
         return
@@ -444,7 +459,9 @@ def _landmark_tab(data, endpoint, labels, tables):
     c1, c2 = st.columns(2)
     cands = [c for c in covariate_candidates(data) if data[c].dropna().nunique() <= 8]
     factor = _pick(c1, "Factor known after baseline", cands, "coxx_lm_factor", labels)
-    at = c2.number_input("Landmark time (months)", min_value=0.0, value=3.0, key="coxx_lm_at")
+    at = c2.number_input(
+        "Landmark time (months)", min_value=0.0, value=3.0, key="coxx_lm_at", persist_state=KEEP
+    )
     if factor is None:
         st.info("Choose the factor (e.g. response at the landmark).")
         return
@@ -474,7 +491,14 @@ def render_km_extras(cohort, data: pd.DataFrame, endpoints: Mapping[str, object]
     """KM page expander: curves with delayed entry (left truncation) and/or case weights."""
     labels = {f.column: f.label for f in cohort.factors()} | entry_labels(cohort, endpoints)
     declared = any(cohort.entry_column(k) for k in endpoints)
-    with st.expander("Delayed entry and weights", expanded=declared):
+    # Lazy: its option scans and curves run only while it is open (a rerun of a closed
+    # expander builds nothing in it); its choices are kept while it is closed.
+    box = st.expander(
+        "Delayed entry and weights", expanded=declared, key="kmx_open", on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
         st.caption(
             "With a start (entry) column a patient counts as at risk only after entry "
             "(registries with late entry: R survfit(Surv(start, stop, event))); the log-rank "
@@ -483,7 +507,7 @@ def render_km_extras(cohort, data: pd.DataFrame, endpoints: Mapping[str, object]
         )
         c1, c2, c3, c4, c5 = st.columns(5)
         key = c1.selectbox("Endpoint", list(endpoints), key="kmx_endpoint",
-                           format_func=str.upper)  # fmt: skip
+                           format_func=str.upper, persist_state=KEEP)  # fmt: skip
         ep = endpoints[key]
         groups = [c for c in covariate_candidates(data) if data[c].dropna().nunique() <= 8]
         group = _pick(c2, "Group", groups, "kmx_group", labels)

@@ -14,7 +14,22 @@ from hccdash.survdata import SurvData
 def covariate_candidates(
     data: pd.DataFrame, max_levels: int = 20, cohort: Cohort | None = None
 ) -> list[str]:
-    """Columns usable as covariates: numbers, or categories with 2..max_levels levels."""
+    """Columns usable as covariates: numbers, or categories with 2..max_levels levels.
+
+    Scanned once per (view, cohort, max_levels) in this session (issue 20: the scan ran on
+    every rerun of the Cox and KM pages and in each "More models" tab).
+    """
+    from hccdash.ui import cache
+
+    key = (cache.frame_key(data), cohort.identity if cohort is not None else None, max_levels)
+    found = cache.session_memo(
+        "covariate_candidates", key, lambda: _covariate_candidates(data, max_levels, cohort),
+        keep=8,
+    )  # fmt: skip
+    return list(found)
+
+
+def _covariate_candidates(data: pd.DataFrame, max_levels: int, cohort: Cohort | None) -> list:
     endpoints = cohort.endpoints() if cohort is not None else ()
     skip = {PATIENT_ID} | {c for e in endpoints for c in (e.time, e.event)}
     if cohort is not None and cohort.codebook is not None:  # entry and event-type columns

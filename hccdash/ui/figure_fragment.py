@@ -7,9 +7,9 @@ figures of the page. The page's "Download all" ZIP and its report section read t
 figure at the click (:func:`hccdash.ui.report_view.update_report_figure`; ``figures`` is the
 page's own dict, updated in place).
 
-Only for a figure whose options change nothing else on the page (the Cox page's forest and
+For a figure whose options change nothing else on the page (the Cox page's forest and
 residual plots); the Kaplan-Meier page's options also set the HR text and reference level
-beside the figures, so that page reruns whole.
+beside its figures, so its fragment holds those lines too (:mod:`hccdash.ui.km_fragment`).
 """
 
 from __future__ import annotations

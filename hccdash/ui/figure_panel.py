@@ -88,6 +88,7 @@ def figure_panel(
     defaults: dict[str, str] | None = None,
     references: Sequence[str] = (),
     container=None,
+    lazy: bool = False,
 ) -> FigureSpec:
     """Draw the figure's options popover and return the spec it makes.
 
@@ -106,6 +107,10 @@ def figure_panel(
         The default texts shown in the text boxes (``title``, ``legend_title``, ...).
     references : sequence of str
         Reference-level choices of the HR (KM): the first is the cohort's reference.
+    lazy : bool
+        Build the popover's widgets only while it is open (issue 20: two dozen widgets cost
+        a rerun tens of ms; opening the popover reruns the page or the figure's fragment).
+        The closed panel's spec comes from the widgets' kept values (``persist_state``).
     """
     defaults = dict(defaults or {})
     if not st.session_state.get(_wkey(key, "seeded")):
@@ -115,13 +120,30 @@ def figure_panel(
         _seed(key, url_spec, defaults)
     ss = st.session_state
     box = container if container is not None else st
-    with box.popover("Figure options", icon=":material/tune:", width="content"):
+    choice = _wkey(key, "reference_choice")
+    if references and ss.get(choice) not in references:
+        current = ss.get(_wkey(key, "reference"))
+        ss[choice] = current if current in references else references[0]
+    keep = {"persist_state": "page"} if lazy else {}
+    if lazy:
+        pop = box.popover(
+            "Figure options", icon=":material/tune:", width="content", key=_wkey(key, "open"),
+            on_change="rerun",
+        )  # fmt: skip
+        if not pop.open:
+            spec = _spec_from_widgets(key, kind, defaults, references)
+            _to_url(spec, prefix)
+            return spec
+    else:
+        pop = box.popover("Figure options", icon=":material/tune:", width="content")
+    with pop:
         c1, c2 = st.columns([3, 1])
         c1.selectbox(
             "Size",
             list(SIZE_PRESETS),
             format_func=lambda k: SIZE_PRESETS[k].label,
             key=_wkey(key, "preset"),
+            **keep,
             help="Slides use text of at least 22 px, journal columns at least 7 pt.",
         )
         c2.button(
@@ -145,13 +167,14 @@ def figure_panel(
                 t1.text_input(
                     esc_label(label),
                     key=_wkey(key, name),
+                    **keep,
                     placeholder=esc_label(defaults.get(name) or "(default)"),
                     disabled=not ss.get(_wkey(key, f"show_{name}"), True),
                 )
-                t2.toggle("show", key=_wkey(key, f"show_{name}"))
-            st.toggle("Methods caption in the image", key=_wkey(key, "caption"))
+                t2.toggle("show", key=_wkey(key, f"show_{name}"), **keep)
+            st.toggle("Methods caption in the image", key=_wkey(key, "caption"), **keep)
         with tabs[1]:
-            st.selectbox("Palette", PALETTES, key=_wkey(key, "palette"))
+            st.selectbox("Palette", PALETTES, key=_wkey(key, "palette"), **keep)
             labels = dict(ss.get(_wkey(key, "labels"), {}))
             colors = dict(ss.get(_wkey(key, "colors"), {}))
             base = replace(FigureSpec(kind=kind), palette=ss[_wkey(key, "palette")])
@@ -161,12 +184,14 @@ def figure_panel(
                     f"Label of {esc_label(level)}",
                     value=labels.get(level, level),
                     key=_wkey(key, f"label_{i}"),
+                    **keep,
                 )
                 default_color, _ = level_style(base, level, color_levels or levels, True)
                 picked = g2.color_picker(
                     "Colour",
                     value=colors.get(level, default_color),
                     key=_wkey(key, f"color_{i}"),
+                    **keep,
                     label_visibility="hidden" if i else "visible",
                 )
                 if text and text != level:
@@ -180,42 +205,48 @@ def figure_panel(
             ss[_wkey(key, "labels")] = labels
             ss[_wkey(key, "colors")] = colors
             if references:
-                choice = _wkey(key, "reference_choice")
-                if ss.get(choice) not in references:
-                    current = ss.get(_wkey(key, "reference"))
-                    ss[choice] = current if current in references else references[0]
                 st.selectbox(
                     "Reference group of the hazard ratios",
                     list(references),
                     key=choice,
+                    **keep,
                     help="Each other group's HR is against this one; default: the cohort's.",
                 )
         with tabs[2]:
             if kind in ("km", "cif"):
-                st.toggle("y axis in %", key=_wkey(key, "y_percent"))
+                st.toggle("y axis in %", key=_wkey(key, "y_percent"), **keep)
                 a1, a2 = st.columns(2)
-                a1.number_input("x axis end (0 = all)", min_value=0.0, key=_wkey(key, "x_max"))
-                a2.number_input("Break every (0 = auto)", min_value=0.0, key=_wkey(key, "x_break"))
+                a1.number_input(
+                    "x axis end (0 = all)", min_value=0.0, key=_wkey(key, "x_max"), **keep
+                )
+                a2.number_input(
+                    "Break every (0 = auto)", min_value=0.0, key=_wkey(key, "x_break"), **keep
+                )
             else:
                 st.caption("The axes of this figure follow the data.")
         with tabs[3]:
             if kind in ("km", "cif"):
                 st.radio(
-                    "Risk table", RISK_TABLES, format_func=_RISK.get, key=_wkey(key, "risk_table")
+                    "Risk table",
+                    RISK_TABLES,
+                    format_func=_RISK.get,
+                    key=_wkey(key, "risk_table"),
+                    **keep,
                 )
                 b1, b2 = st.columns(2)
-                b1.selectbox("CI band", CI_BANDS, format_func=_CI.get, key=_wkey(key, "ci"))
-                b2.selectbox("Censor mark", CENSOR_MARKS, key=_wkey(key, "censor"))
-                st.toggle("Median lines", key=_wkey(key, "median_lines"))
+                b1.selectbox("CI band", CI_BANDS, format_func=_CI.get, key=_wkey(key, "ci"), **keep)
+                b2.selectbox("Censor mark", CENSOR_MARKS, key=_wkey(key, "censor"), **keep)
+                st.toggle("Median lines", key=_wkey(key, "median_lines"), **keep)
                 st.selectbox(
                     "Test and HR text",
                     ANNOTATION_POSITIONS,
                     format_func=_ANN.get,
                     key=_wkey(key, "annotation"),
+                    **keep,
                 )
                 b3, b4 = st.columns(2)
-                b3.toggle("Show test", key=_wkey(key, "show_test"))
-                b4.toggle("Show HR", key=_wkey(key, "show_hr"))
+                b3.toggle("Show test", key=_wkey(key, "show_test"), **keep)
+                b4.toggle("Show HR", key=_wkey(key, "show_hr"), **keep)
             else:
                 st.caption("Nothing else to choose for this figure.")
         spec = _spec_from_widgets(key, kind, defaults, references)

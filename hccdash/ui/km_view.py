@@ -196,6 +196,14 @@ def render_table(df: pd.DataFrame, name: str, key: str, **kwargs) -> None:
     table_downloads(df, name, key)
 
 
+def _km_functions(entry: str | None):
+    from hccdash.ui.km_entry import entry_functions
+
+    if entry is not None:
+        return entry_functions(entry)
+    return cache.kaplan_meier, cache.survdiff, cache.cox_fit
+
+
 def render_km(
     g: Grouping,
     endpoint: Endpoint,
@@ -213,16 +221,31 @@ def render_km(
     landmark tables (table models) are appended to ``report`` when given. ``entry``: the
     endpoint's delayed-entry column (:mod:`hccdash.ui.km_entry`: curves, log-rank and HR on
     ``Surv(entry, time, event)``; no pairwise or trend tests).
-    """
-    from hccdash.ui.km_entry import entry_functions
 
-    km_fn, test_fn, cox_fn = (
-        entry_functions(entry)
-        if entry is not None
-        else (cache.kaplan_meier, cache.survdiff, cache.cox_fit)
-    )
+    The same as :func:`render_km_figure` followed by :func:`render_km_tables` (the KM page
+    calls them apart: its figure options rerun the figures alone, in a fragment).
+    """
     out: dict[str, object] = {}
-    divisor = TIME_DIVISOR[opts.time_unit]
+    fig = render_km_figure(g, endpoint, opts, key, spec, screen_width, entry)
+    if fig is not None:
+        out[f"km_{endpoint.key}"] = fig
+    out.update(render_km_tables(g, endpoint, opts, key, report, entry))
+    return out
+
+
+def render_km_figure(
+    g: Grouping,
+    endpoint: Endpoint,
+    opts: KMOptions,
+    key: str,
+    spec: FigureSpec | None = None,
+    screen_width: float | None = None,
+    entry: str | None = None,
+) -> PresetFigure | None:
+    """The endpoint's heading, messages, KM figure, test and HR lines: what the figure options
+    (``spec``: reference level, labels) change. Returns the export figure (None if not drawn).
+    """
+    km_fn, test_fn, cox_fn = _km_functions(entry)
     st.subheader(esc_md(endpoint.label))
     try:
         # validated once per view and endpoint; every analysis below takes this object
@@ -230,9 +253,8 @@ def render_km(
         km = km_fn(sd, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels)
     except HccdashError as exc:
         show_error(exc)
-        return out
+        return None
     levels = [c.group for c in km.curves]
-    grouped = g.column is not None and len(levels) >= 2
     if g.column is not None and len(levels) < 2:
         st.info(
             esc_md(
@@ -271,6 +293,7 @@ def render_km(
                 )
             )
 
+    fig = None
     with guarded("The Kaplan-Meier figure"):
 
         def build(s, width):
@@ -291,7 +314,7 @@ def render_km(
             build, spec, f"km_{endpoint.key}", f"{key}_fig", screen_width=screen_width,
             ident=ident,
         )  # fmt: skip
-        out[f"km_{endpoint.key}"] = PresetFigure(fig, spec.preset)
+        fig = PresetFigure(fig, spec.preset)
     if test is not None:
         st.markdown(
             f"{TESTS.get(test.method, test.method)} test: chi-square = {test.chisq:.2f}, "
@@ -299,6 +322,37 @@ def render_km(
         )
     if hr:
         st.markdown(esc_md("; ".join(hr)))
+    return fig
+
+
+def render_km_tables(
+    g: Grouping,
+    endpoint: Endpoint,
+    opts: KMOptions,
+    key: str,
+    report: list | None = None,
+    entry: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The endpoint's median, landmark, pairwise and trend tables (nothing here depends on the
+    figure options). A failure to compute the curves is shown by :func:`render_km_figure`."""
+    km_fn, test_fn, _ = _km_functions(entry)
+    out: dict[str, pd.DataFrame] = {}
+    divisor = TIME_DIVISOR[opts.time_unit]
+    try:
+        sd = cache.surv_data(g.data, endpoint.time, endpoint.event, endpoint.key)
+        km = km_fn(sd, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels)
+    except HccdashError:
+        return out
+    levels = [c.group for c in km.curves]
+    grouped = g.column is not None and len(levels) >= 2
+    test = None
+    if grouped:  # the test of the median table's footnote (the figure shows the same one)
+        lv = tuple(g.levels) if g.levels else None
+        try:
+            test = test_fn(sd, endpoint.time, endpoint.event, g.column, opts.method, opts.p,
+                           opts.q, lv)  # fmt: skip
+        except HccdashError:
+            test = None
 
     med = median_frame(km, divisor)
     out[f"median_{endpoint.key}"] = med

@@ -31,7 +31,8 @@ def _type_choose(app, label: str, option: str) -> None:
 
 def test_subgroup_forest_on_the_bundled_cohort(app):
     app.goto("cox")
-    app.page.get_by_role("tab", name="Subgroup forest").click()  # client-side: no rerun
+    # lazy tabs: opening one reruns the page and builds that tab only
+    app.rerun(app.page.get_by_role("tab", name="Subgroup forest").click)
     app.selectbox_choose("Treatment (two arms)", "Combination therapy (IMRT+TACE)")
     app.multiselect_pick("Subgroups", "Child-Pugh class")
     app.screenshot("cox_extras_subgroup_bundled")
@@ -66,7 +67,7 @@ def test_weighted_km_and_ipw_on_an_uploaded_pbc_cohort(app, tmp_path):
     app.rerun(confirm.click)
     app.wait_n((312, 312))
     app.navigate("Kaplan-Meier")
-    app.page.get_by_text("Delayed entry and weights").click()
+    app.rerun(app.page.get_by_text("Delayed entry and weights").click)  # lazy: builds it
     app.screenshot("cox_extras_km_expander_pbc")
     _type_choose(app, "Weights column", "ipw")
     _type_choose(app, "Group", "arm")  # the arm column, labelled as the file names it
@@ -76,7 +77,7 @@ def test_weighted_km_and_ipw_on_an_uploaded_pbc_cohort(app, tmp_path):
     app.navigate("Cox model")
     # an upload has no default model (its codebook names none): choose the covariate first
     app.multiselect_pick("Covariates", "arm")
-    app.page.get_by_role("tab", name="Weighting (IPW)").click()
+    app.rerun(app.page.get_by_role("tab", name="Weighting (IPW)").click)
     _type_choose(app, "Treated vs control (two levels)", "arm")
     app.multiselect_pick("Propensity covariates", "age")
     app.multiselect_pick("Propensity covariates", "albumin")
@@ -84,7 +85,7 @@ def test_weighted_km_and_ipw_on_an_uploaded_pbc_cohort(app, tmp_path):
     assert not app.problems(), app.problems()
     assert "Propensity scores" in app.main_text()
     # predicted curves of the model (arm) stratified by sex: one baseline per stratum
-    app.page.get_by_role("tab", name="Adjusted curves").click()
+    app.rerun(app.page.get_by_role("tab", name="Adjusted curves").click)
     _type_choose(app, "Curves for", "arm")
     _type_choose(app, "Stratify by", "sex")
     app.screenshot("cox_extras_predicted_strata_pbc")

@@ -45,7 +45,8 @@ def test_km_svg_at_16x9_has_slide_text_and_the_variable_as_legend_title(app):
 def test_figure_panel_opens_and_changes_the_figure(app):
     app.goto("km?by=treatment&endpoint=os")
     before = app.wait_curves()
-    app.page.get_by_role("button", name=re.compile("Figure options")).first.click()
+    # a lazy popover: opening it reruns the figures' fragment, which builds its widgets
+    app.rerun(app.page.get_by_role("button", name=re.compile("Figure options")).first.click)
     app.page.get_by_role("tab", name="Axes").first.click()
     app.screenshot("figure_panel_km_open")
     app.rerun(lambda: app.page.get_by_text("y axis in %").first.click())
