@@ -12,7 +12,12 @@ from hccdash.mapping.guess import _unit_of
 from hccdash.mapping.normalise import to_number
 
 # -- unit check and codebook -------------------------------------------------------------
-PLAUSIBLE_MAX_MONTHS = 360.0  # 30 years of follow-up: longer maxima suggest a unit error
+# Longest follow-up beyond 50 years, or beyond 30 years with a median beyond 10, suggests a
+# unit error (days read as months). Registries such as R's mgus2 (Mayo, follow-up to 35 years,
+# median 8) are real: the median keeps them from a false alarm.
+PLAUSIBLE_MAX_MONTHS = 600.0
+LONG_MAX_MONTHS = 360.0
+LONG_MEDIAN_MONTHS = 120.0
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,12 @@ def unit_check(data: pd.DataFrame, mapping: ColumnMapping) -> UnitAdvice | None:
         return None
     top, mid = float(times.max()), float(times.median())
     months = top * TO_MONTHS[unit]
-    if months > PLAUSIBLE_MAX_MONTHS:
+    implausible = months > PLAUSIBLE_MAX_MONTHS or (
+        months > LONG_MAX_MONTHS and mid * TO_MONTHS[unit] > LONG_MEDIAN_MONTHS
+    )
+    if implausible:
         smaller = [u for u in ("days", "weeks") if TO_MONTHS[u] < TO_MONTHS[unit]]
-        fit = next((u for u in smaller if top * TO_MONTHS[u] <= PLAUSIBLE_MAX_MONTHS), None)
+        fit = next((u for u in smaller if top * TO_MONTHS[u] <= LONG_MAX_MONTHS), None)
         if fit is not None:
             return UnitAdvice(
                 f"Read as {unit}, the longest follow-up is {months / 12:.0f} years (median "
