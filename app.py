@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hccdash import resources
-from hccdash.ui import auth
+from hccdash.ui import auth, fragments
 from hccdash.ui.sidebar import render_sidebar
 from hccdash.ui.state import active_cohort
 
@@ -39,5 +39,6 @@ nav = st.navigation(PAGES, position="sidebar" if signed_in else "hidden")
 if not signed_in:
     st.stop()
 # The shared sidebar (filters synced with the URL) is drawn on every page, before the page runs.
+fragments.begin_full_run()
 render_sidebar()
 nav.run()

@@ -241,3 +241,20 @@ def test_closed_figure_options_build_no_widgets_and_keep_their_choices(calls):
     assert at.query_params.get("fig_y_percent") == "1"
     export = json.loads(at.session_state["km_os_fig__export"])
     assert export["layout"]["yaxis"]["title"]["text"].endswith("(%)")
+
+
+def test_fragments_hold_their_data_in_session_state_and_a_full_run_drops_the_last_pages():
+    """Streamlit's fragment store outlives a closed tab (its session object is dropped lazily);
+    hccdash's fragments keep their arguments (the KM grouping, the figures) in session state,
+    which the session sweeper empties, and each full run keeps only its own page's (issue 20:
+    five 200,000-row frames were held 105 s after their tab closed)."""
+    from hccdash.ui.fragments import SLOTS_KEY
+    from hccdash.ui.km_view import Grouping
+
+    at = _open("km")
+    slots = at.session_state[SLOTS_KEY]
+    km = [v for k, v in slots.items() if k.startswith("hccdash.ui.km_fragment.km_figures|")]
+    assert len(km) == 1 and isinstance(km[0][0][1], Grouping)
+    at.switch_page("pages/cohort.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not any("km_fragment" in k for k in at.session_state[SLOTS_KEY])

@@ -25,6 +25,7 @@ from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md, fmt_p, guarded
 from hccdash.ui.cox_view import covariate_candidates
 from hccdash.ui.downloads import figure_downloads, figure_size
+from hccdash.ui.fragments import session_fragment
 from hccdash.ui.km_view import render_figure, render_table
 from hccdash.ui.table_view import p_style, render_table_model
 
@@ -102,7 +103,7 @@ def _logrank_counting(data, time, event, group, start):
 SLIDE_PRESET = "slide-1920"
 
 
-@st.fragment
+@session_fragment(slot="key")
 def _show_for_slides(screen: go.Figure, slide: go.Figure, name: str, key: str) -> None:
     """The screen figure on the page; its downloads are the same figure drawn in the slide
     style (text and lines sized for 16:9 slides), at the size chosen."""

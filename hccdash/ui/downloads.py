@@ -34,6 +34,7 @@ from hccdash.export import (
 )
 from hccdash.style import DEFAULT_PRESET
 from hccdash.ui.common import esc_md
+from hccdash.ui.fragments import session_fragment
 
 CUSTOM = "Custom"
 NO_CHROMIUM_NOTE = (
@@ -106,7 +107,7 @@ def figure_size(key: str) -> tuple[int, int, int]:
     return w, h, scale
 
 
-@st.fragment
+@session_fragment(slot="key")
 def show_figure(fig: go.Figure, name: str, key: str) -> None:
     """Draw a figure with its toolbar camera set to the export size, then its downloads."""
     w, h, scale = figure_size(key)
@@ -192,7 +193,7 @@ def _bundle_now(figures: Mapping, tables: Mapping, methods: str) -> bytes:
     return bundle_zip(dict(figures), dict(tables), methods)
 
 
-@st.fragment
+@session_fragment(slot="key")
 def download_all(
     figures: Mapping[str, go.Figure],
     tables: Mapping[str, pd.DataFrame],

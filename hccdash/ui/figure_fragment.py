@@ -18,16 +18,16 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 import plotly.graph_objects as go
-import streamlit as st
 
 from hccdash.export import PresetFigure
 from hccdash.plotting.spec import FigureSpec
 from hccdash.ui.common import guarded
 from hccdash.ui.figure_panel import figure_panel, show_spec_figure
+from hccdash.ui.fragments import session_fragment
 from hccdash.ui.report_view import update_report_figure
 
 
-@st.fragment
+@session_fragment(slot="key")
 def spec_figure(
     panel: Mapping[str, Any],
     build: Callable[[FigureSpec, float | None], go.Figure],

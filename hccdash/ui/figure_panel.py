@@ -31,6 +31,7 @@ from hccdash.plotting.spec import (
 from hccdash.style import SIZE_PRESETS
 from hccdash.ui.cache import cohort_cache, session_memo
 from hccdash.ui.common import esc_label, esc_md
+from hccdash.ui.fragments import session_fragment
 
 EXPORT_KEY = "{key}__export"  # session state: the last exported figure's JSON (tests read it)
 _RISK = {"none": "none", "at-risk": "number at risk", "kmunicate": "at risk (events, censored)"}
@@ -351,7 +352,7 @@ def show_spec_figure(
 _FIGURES_KEPT = 12  # figures (screen + export of each) held per session: a page's worth
 
 
-@st.fragment
+@session_fragment(slot="key")
 def _export_panel(export: go.Figure, preset_key: str, name: str, key: str) -> None:
     """The figure's file downloads and exact preview: a fragment, so the preview toggle (and a
     download click) reruns only this panel, not the page."""

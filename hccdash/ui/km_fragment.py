@@ -18,11 +18,12 @@ import streamlit as st
 from hccdash.schema import Endpoint
 from hccdash.ui.common import guarded
 from hccdash.ui.figure_panel import figure_panel
+from hccdash.ui.fragments import session_fragment
 from hccdash.ui.km_view import Grouping, KMOptions, render_km_figure
 from hccdash.ui.report_view import update_report_figure
 
 
-@st.fragment
+@session_fragment(slot="page")
 def km_figures(
     panel: Mapping[str, Any],
     g: Grouping,

@@ -14,9 +14,10 @@ import streamlit as st
 
 from hccdash import io as hio
 from hccdash.ui import codebook_step, upload
+from hccdash.ui.fragments import session_fragment
 
 
-@st.fragment
+@session_fragment(slot="digest")
 def mapping_steps(table: hio.TableFile, digest: str, name: str) -> None:
     """Column mapping, validation report, codebook and the confirm button of one upload."""
     st.subheader("2. Column mapping")

@@ -26,6 +26,7 @@ from hccdash.ui import cache
 from hccdash.ui.cache import CACHE, cohort_cache
 from hccdash.ui.common import esc_md, guarded
 from hccdash.ui.downloads import show_figure
+from hccdash.ui.fragments import session_fragment
 from hccdash.ui.report_view import update_report_figure, update_report_table
 from hccdash.ui.table_view import render_table_model
 
@@ -227,7 +228,7 @@ def patient_widgets(md: M.ModelData, key: str = "whatif") -> dict[str, object]:
     return patient
 
 
-@st.fragment
+@session_fragment()
 def full_validation(
     surv: SurvData,
     endpoint,
@@ -282,7 +283,7 @@ def full_validation(
         show_messages(res.messages)
 
 
-@st.fragment
+@session_fragment()
 def what_if(
     models: Sequence[M.FittedModel],
     md: M.ModelData,
