@@ -1,5 +1,5 @@
 """Checks of the values of other columns: duplicate patient ids, unreadable factor values
-(yes/no, Child-Pugh, KPS), constant columns, text that starts like a spreadsheet formula.
+(yes/no, class or score, 0-100), constant columns, text that starts like a spreadsheet formula.
 Part of :mod:`hccdash.datacheck`.
 """
 
