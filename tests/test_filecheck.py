@@ -151,6 +151,8 @@ def test_the_upload_limit_is_one_number_in_megabytes():
     assert config["server"]["maxUploadSize"] == hio.DEFAULT_MAX_MB
     # The browser's uploader counts 1 MB = 1,000,000 bytes; so does the reader (and the CLI).
     limit = int(hio.DEFAULT_MAX_MB * 1_000_000)
-    hio._check_size("x.csv", limit, hio.DEFAULT_MAX_MB)
+    from hccdash.io.formats import _check_size
+
+    _check_size("x.csv", limit, hio.DEFAULT_MAX_MB)
     with pytest.raises(FileReadError, match=r"50 MB \(50,000,000 bytes\) limit"):
-        hio._check_size("x.csv", limit + 1, hio.DEFAULT_MAX_MB)
+        _check_size("x.csv", limit + 1, hio.DEFAULT_MAX_MB)

@@ -226,6 +226,8 @@ def test_random_tables_read_then_check_without_escaping_exceptions(rows, sep, en
 
 
 def test_xlsx_used_range_limit(monkeypatch):
-    monkeypatch.setattr(hio, "MAX_CELLS", 5)
+    from hccdash.io import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 5)  # the global the XLSX reader reads
     with pytest.raises(FileReadError, match=r"sheet 'data' spans 3 rows x 3 columns \(9 cells"):
         hio.read_table(_workbook(), "w.xlsx", sheet="data")
