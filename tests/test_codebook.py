@@ -31,6 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # page and its engine, the look-alike generator synth.py) and the About page's references.
 BUNDLED_OWN = {
     "hccdash/reproduce.py",
+    "hccdash/reproduce_common.py",
+    "hccdash/reproduce_overall.py",
+    "hccdash/reproduce_table1.py",
+    "hccdash/reproduce_table2.py",
     "hccdash/synth.py",
     "pages/reproduce.py",
     "pages/about.py",

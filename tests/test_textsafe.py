@@ -66,9 +66,10 @@ ALLOWED = {
         'sign "\n            "out and sign in with another account."',
     ),
     # program constants: why landmark analysis, preset names, format labels, counts
-    ("cox_extras.py", "landmark.LANDMARK_WHY"),
-    # _pick's label is always a literal of cox_extras.py ("Strata", "Treatment (two arms)")
-    ("cox_extras.py", "label"),
+    ("cox_extras_landmark.py", "landmark.LANDMARK_WHY"),
+    # _pick's label is always a literal of the cox_extras_*.py tabs ("Strata", "Treatment (two
+    # arms)")
+    ("cox_extras_common.py", "label"),
     (
         "figure_panel.py",
         'f"Download at {preset.label} ({export.layout.width} × {export.layout.height} px"\n'

@@ -44,7 +44,8 @@ from hccdash.engine.predicate import where
 from hccdash.engine.source import Source, as_double, ident, literal, open_source
 from hccdash.engine.view import EngineCohort, KMView, km_view
 from hccdash.errors import InputError, preview_labels
-from hccdash.filters import FilterSpec, _is_range, apply_filters
+from hccdash.filter_url import _is_range
+from hccdash.filters import FilterSpec, apply_filters
 from hccdash.schema import ASCITES, CHILD_PUGH, KPS, PVTT, TREATMENT
 
 __all__ = ["ServedCohort", "open_served", "served_cohort"]
