@@ -157,3 +157,33 @@ def test_python_m_hccdash_runs_from_repo_root():
     )
     assert res.returncode == 0, res.stderr
     assert hccdash.__version__ in res.stdout
+
+
+def test_the_survival_engine_imports_nothing_of_the_bundled_cohort_the_ui_or_the_cli():
+    """README "Layout": the survival engine (nonparametric, compare, cox, coxext, competing,
+    engine, survdata, validate) imports nothing of the bundled cohort's own code
+    (hccdash.cohort, hccdash.reproduce*), of the Streamlit room (hccdash.ui) or of the CLI;
+    only the CLI parts of competing/ (cli.py, cli_figure.py) may call the CLI."""
+    import ast
+
+    banned = ("hccdash.cohort.", "hccdash.reproduce", "hccdash.ui", "hccdash.cli")
+    engine = ["nonparametric", "compare", "cox", "coxext", "competing", "engine"]
+    files = [f for e in engine for f in sorted((ROOT / "hccdash" / e).rglob("*.py"))]
+    files += [ROOT / "hccdash" / "survdata.py", ROOT / "hccdash" / "validate.py"]
+    bad = []
+    for f in files:
+        if f.parent.name == "competing" and f.name.startswith("cli"):
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            bad += [
+                f"{f.relative_to(ROOT)}: {m}"
+                for m in names
+                if (m + ".").startswith(banned) or m.startswith(banned[1:])
+            ]
+    assert len(files) > 40
+    assert bad == []
