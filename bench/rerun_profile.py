@@ -24,16 +24,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
-WALK = [("yes", "any"), ("yes", "yes"), ("any", "yes"), ("no", "yes"), ("no", "any"),
-        ("no", "no"), ("any", "no"), ("yes", "no")]  # fmt: skip
-
-
-def open_figure_options(at) -> None:
-    """Open the lazy figure-options popovers (their widgets exist only while open; a tree
-    without lazy popovers ignores the keys)."""
-    for k in [k for k in list(at.session_state) if str(k).endswith("__seeded")]:
-        at.session_state[k[: -len("seeded")] + "open"] = True
-    at.run()
+# the same walk and popover opening as the CPU case, so the two measure the same reruns
+from rerun_cpu import WALK, open_figure_options  # noqa: E402
 
 
 def profile_page(root: Path, page: str, change: str = "filter") -> tuple[pstats.Stats, list]:
