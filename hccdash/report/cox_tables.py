@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from hccdash.report.fmt import DASH, format_hr_ci, format_p
+from hccdash.report.fmt import DASH, format_hr_ci, format_p, is_missing
 from hccdash.report.table import Row, Table, blank
 
 if TYPE_CHECKING:
@@ -23,10 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["cox_model_table", "subgroup_model"]
 
 NOT_ESTIMABLE = "NE"
-
-
-def _finite(*values: float) -> bool:
-    return all(v is not None and np.isfinite(v) for v in values)
 
 
 def cox_model_table(
@@ -60,7 +54,7 @@ def cox_model_table(
     seen: set[str] = set()
     separated = set(fit.separated_terms)
     for t in fit.terms:
-        estimable = _finite(t.hr, t.lower, t.upper) and t.term not in separated
+        estimable = not any(map(is_missing, (t.hr, t.lower, t.upper))) and t.term not in separated
         cells = (
             format_hr_ci(t.hr, t.lower, t.upper) if estimable else NOT_ESTIMABLE,
             format_p(t.p_value, p_style) if estimable else DASH,
@@ -128,7 +122,7 @@ def subgroup_model(
     reasons: dict[str, list[str]] = {}
     current = None
     for r in result.rows:
-        estimable = _finite(r.hr, r.lower, r.upper)
+        estimable = not any(map(is_missing, (r.hr, r.lower, r.upper)))
         where = (
             "all patients"
             if r.factor == "Overall"
