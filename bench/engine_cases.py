@@ -9,8 +9,10 @@ measured in the same run, interleaved, on the same file:
   ``SELECT g, t, sum(e), count(*) ... WHERE kps >= 70 GROUP BY g, t`` on a fresh connection),
   both straight from Parquet. Target at 1e8: <= 1.5x the floor, RSS <= 1 GB.
 - ``cox``: 6 coefficients (child_pugh B/C, kps, pvtt, ascites, treatment; Efron), engine
-  (per-step GROUP BY time) vs R ``coxph`` on the same rows at 1e6 (timed inside R, file read
-  excluded), coefficients compared (target 1e-6); at 1e7 the engine alone (target <= 30 s).
+  (one GROUP BY (time, pattern), then numpy per Newton step; per-step GROUP BY time when
+  patterns are many) vs R ``coxph`` on the same rows at 1e6 (timed inside R, file read
+  excluded), coefficients compared (target 1e-6); at 1e7 the engine alone (target <= 30 s,
+  <= 1 GB). Each engine run is a fresh process: ``peak_rss_mb`` is the fit's (with imports).
 - ``cli``: ``python -m hccdash analyze FILE --group child_pugh --engine duckdb`` as a whole
   process vs a process that runs only the floor query (``python -c 'import duckdb; ...'``).
   Target: <= 2x.
@@ -26,7 +28,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -160,27 +161,45 @@ cat(sprintf("%.17g", c(tm[["elapsed"]], coef(fit), sqrt(diag(vcov(fit))))), sep 
 """
 
 
+COX_CHILD = """
+import json, sys, time
+from hccdash.engine import cox as ecox
+from hccdash.engine import open_source
+t0 = time.perf_counter()
+f = ecox.cox_fit(open_source(sys.argv[1]), "os_months", "os_event", {covs!r}, reference={ref!r})
+print(json.dumps({{"s": time.perf_counter() - t0, "iterations": f.iterations,
+                  "coef": [x.coef for x in f.terms], "terms": [x.term for x in f.terms]}}))
+"""
+
+
+def _child_json(cmd: list[str]) -> tuple[dict, float]:
+    """A child's JSON line on stdout and its peak RSS (MB, that process alone)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {proc.stderr.read().decode()[-500:]}")
+    return json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+
+
 def case_cox(n: int, repeat: int) -> dict:
-    from hccdash.engine import cox as ecox
-    from hccdash.engine import open_source
-
+    """The engine fit in a fresh process per run (its own peak RSS: the fit, not the bench)."""
     path = cohort_file(n)
-    fit = {}
-
-    def engine():
-        f = ecox.cox_fit(open_source(path), "os_months", "os_event", COX_COVS, reference=COX_REF)
-        fit["f"] = f
-
-    t = timed(engine, repeat)
+    code = COX_CHILD.format(covs=COX_COVS, ref=COX_REF)
+    runs, rss = [], []
+    for _ in range(repeat):
+        res, peak = _child_json([sys.executable, "-c", code, str(path)])
+        runs.append(res["s"])
+        rss.append(peak)
     out = {
         "case": "cox",
         "n": n,
-        "engine_s": med(t),
-        "iterations": fit["f"].iterations,
-        "coef": [x.coef for x in fit["f"].terms],
-        "terms": [x.term for x in fit["f"].terms],
-        "runs": t,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "engine_s": med(runs),
+        "iterations": res["iterations"],
+        "coef": res["coef"],
+        "terms": res["terms"],
+        "runs": runs,
+        "peak_rss_mb": max(rss),
     }
     if n <= 1_000_000 and shutil.which("Rscript"):
         import duckdb
