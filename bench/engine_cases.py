@@ -9,8 +9,10 @@ measured in the same run, interleaved, on the same file:
   ``SELECT g, t, sum(e), count(*) ... WHERE kps >= 70 GROUP BY g, t`` on a fresh connection),
   both straight from Parquet. Target at 1e8: <= 1.5x the floor, RSS <= 1 GB.
 - ``cox``: 6 coefficients (child_pugh B/C, kps, pvtt, ascites, treatment; Efron), engine
-  (per-step GROUP BY time) vs R ``coxph`` on the same rows at 1e6 (timed inside R, file read
-  excluded), coefficients compared (target 1e-6); at 1e7 the engine alone (target <= 30 s).
+  (one GROUP BY (time, pattern), then numpy per Newton step; per-step GROUP BY time when
+  patterns are many) vs R ``coxph`` on the same rows at 1e6 (timed inside R, file read
+  excluded), coefficients compared (target 1e-6); at 1e7 the engine alone (target <= 30 s,
+  <= 1 GB). Each engine run is a fresh process: ``peak_rss_mb`` is the fit's (with imports).
 - ``cli``: ``python -m hccdash analyze FILE --group child_pugh --engine duckdb`` as a whole
   process vs a process that runs only the floor query (``python -c 'import duckdb; ...'``).
   Target: <= 2x.
@@ -26,7 +28,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -160,27 +161,43 @@ cat(sprintf("%.17g", c(tm[["elapsed"]], coef(fit), sqrt(diag(vcov(fit))))), sep 
 """
 
 
+COX_CHILD = """
+import json, sys, time
+from hccdash.engine import cox as ecox
+from hccdash.engine import open_source
+t0 = time.perf_counter()
+f = ecox.cox_fit(open_source(sys.argv[1]), "os_months", "os_event", {covs!r}, reference={ref!r})
+print(json.dumps({{"s": time.perf_counter() - t0, "iterations": f.iterations,
+                  "coef": [x.coef for x in f.terms], "terms": [x.term for x in f.terms]}}))
+"""
+
+
+def _child_json(cmd: list[str]) -> tuple[dict, float]:
+    """A child's JSON line on stdout and its peak RSS (MB, VmHWM: see ``PEAK``)."""
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {res.stderr.decode()[-500:]}")
+    return json.loads(res.stdout.decode().strip().splitlines()[-1]), _peak_mb(res.stderr)
+
+
 def case_cox(n: int, repeat: int) -> dict:
-    from hccdash.engine import cox as ecox
-    from hccdash.engine import open_source
-
+    """The engine fit in a fresh process per run (its own peak RSS: the fit, not the bench)."""
     path = cohort_file(n)
-    fit = {}
-
-    def engine():
-        f = ecox.cox_fit(open_source(path), "os_months", "os_event", COX_COVS, reference=COX_REF)
-        fit["f"] = f
-
-    t = timed(engine, repeat)
+    code = PEAK + COX_CHILD.format(covs=COX_COVS, ref=COX_REF)
+    runs, rss = [], []
+    for _ in range(repeat):
+        res, peak = _child_json([sys.executable, "-c", code, str(path)])
+        runs.append(res["s"])
+        rss.append(peak)
     out = {
         "case": "cox",
         "n": n,
-        "engine_s": med(t),
-        "iterations": fit["f"].iterations,
-        "coef": [x.coef for x in fit["f"].terms],
-        "terms": [x.term for x in fit["f"].terms],
-        "runs": t,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "engine_s": med(runs),
+        "iterations": res["iterations"],
+        "coef": res["coef"],
+        "terms": res["terms"],
+        "runs": runs,
+        "peak_rss_mb": max(rss),
     }
     if n <= 1_000_000 and shutil.which("Rscript"):
         import duckdb
@@ -207,24 +224,44 @@ def case_cox(n: int, repeat: int) -> dict:
     return out
 
 
+# A child's peak RSS from its own /proc/self/status (VmHWM, reset by exec). The rusage of
+# wait4 is not used: Linux carries the parent's RSS into the child's ru_maxrss at exec, so
+# every child of a 110 MB bench process reported at least 110 MB.
+PEAK = (
+    "import atexit, os\n"
+    "def _peak():\n"
+    "    hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]\n"
+    "    os.write(2, ('\\n' + hwm).encode())\n"
+    "atexit.register(_peak)\n"
+)
+
+
+def _peak_mb(stderr: bytes) -> float:
+    line = [x for x in stderr.decode().splitlines() if x.startswith("VmHWM")][-1]
+    return int(line.split()[1]) / 1024
+
+
 def _process(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, this child alone) of a child process."""
+    """Wall seconds and peak RSS (MB, this child alone) of ``python -c CODE args``."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    res = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[:4]} failed: {proc.stderr.read().decode()[-500:]}")
-    return wall, usage.ru_maxrss / 1024
+    if res.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} failed: {res.stderr.decode()[-500:]}")
+    return wall, _peak_mb(res.stderr)
 
 
 def case_cli(n: int, repeat: int) -> dict:
     path = cohort_file(n)
     py = [sys.executable]
     sql = FLOOR_SQL.format(path=str(path).replace("'", "''"))
-    floor = [*py, "-c", f"import duckdb; duckdb.connect().execute({sql!r}).fetchall()"]
-    cli = [*py, "-m", "hccdash", "analyze", str(path), "--time", "os_months",
+    floor = [*py, "-c", PEAK + f"import duckdb; duckdb.connect().execute({sql!r}).fetchall()"]
+    # ``python -m hccdash analyze ...`` (runpy, as -m runs it) with the peak-RSS hook
+    run_m = (
+        PEAK + "import runpy, sys; sys.argv[0] = 'hccdash'; runpy.run_module('hccdash', "
+        "run_name='__main__', alter_sys=True)"
+    )
+    cli = [*py, "-c", run_m, "analyze", str(path), "--time", "os_months",
            "--event", "os_event", "--group", "child_pugh", "--times", "12,24",
            "--engine", "duckdb"]  # fmt: skip
     runs: dict[str, list[float]] = {"cli": [], "floor": []}
@@ -242,6 +279,7 @@ def case_cli(n: int, repeat: int) -> dict:
         "cli_s": med(runs["cli"]),
         "floor_s": med(runs["floor"]),
         "ratio": med(runs["cli"]) / med(runs["floor"]),
+        "ratio_min": min(runs["cli"]) / min(runs["floor"]),  # least contended pair
         "cli_peak_rss_mb": max(rss["cli"]),
         "floor_peak_rss_mb": max(rss["floor"]),
         "runs": runs,

@@ -17,8 +17,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 __all__ = ["content_digest", "key_of", "register"]
 
@@ -35,11 +38,14 @@ def content_digest(data: pd.DataFrame, extra: str = "") -> str:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> a = pd.DataFrame({"x": [1, 2], "s": ["a", "b"]})
     >>> b = a.assign(s=["a", "c"])
     >>> content_digest(a) == content_digest(a.copy()), content_digest(a) == content_digest(b)
     (True, False)
     """
+    import pandas as pd
+
     h = hashlib.sha256()
     h.update(repr((data.shape, [str(c) for c in data.columns])).encode())
     h.update(pd.util.hash_pandas_object(data.index).to_numpy().tobytes())
@@ -59,6 +65,7 @@ def _forget(ident: int) -> None:
 def register(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """Attach ``key`` (its content's identity) to this DataFrame object; return the frame.
 
+    >>> import pandas as pd
     >>> f = register(pd.DataFrame({"x": [1]}), "cohort-abc|filters=none")
     >>> key_of(f), key_of(f.copy())
     ('cohort-abc|filters=none', None)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hccdash.errors import InputError
 from hccdash.identity import key_of
 from hccdash.validate import _require_columns, survival_arrays
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SurvData", "as_surv", "survival_data"]
 
@@ -52,6 +55,7 @@ class SurvData:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"t": [5.0, 8.0, None], "d": [1, 0, 1], "arm": ["a", "b", "a"]})
     >>> sd = survival_data(df, "t", "d", endpoint="os")
     >>> sd.n, sd.dropped, sd.time[:2].tolist(), sd.event.tolist()
@@ -152,6 +156,7 @@ def survival_data(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"t": [1.0, -2.0], "d": [1, 0]})
     >>> try:
     ...     survival_data(df, "t", "d")
@@ -159,6 +164,8 @@ def survival_data(
     ...     print(str(exc)[:68])
     Column 't' (time) has 1 row with a negative or infinite time (rows 1
     """
+    import pandas as pd
+
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
     _require_columns(data, [time, event])

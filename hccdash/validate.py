@@ -9,11 +9,14 @@ bad rows, shows the first row labels and bad values, and says how to fix it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hccdash.errors import InputError, preview_labels
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["complete_cases", "survival_arrays", "validate_survival"]
 
@@ -66,6 +69,8 @@ def _require_columns(
 
 def _numeric(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Column as float64 plus a mask of present values that are not numbers."""
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(col):
         arr = col.to_numpy(dtype=np.float64, na_value=np.nan)
         return arr, np.zeros(len(arr), dtype=bool)
@@ -177,6 +182,8 @@ def validate_survival(
         other than 0/1, or missing group or covariate values. The message names the column,
         counts the bad rows, lists the first row labels and bad values and says the fix.
     """
+    import pandas as pd
+
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
     extra = [c for c in (group,) if c is not None] + list(covariates)

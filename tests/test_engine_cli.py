@@ -13,6 +13,7 @@ import pytest
 from test_cli import REF, assert_same, lung_csv  # noqa: F401 - lung_csv is a fixture
 
 import hccdash.cli.analyze as cli
+import hccdash.cli.load as cli_load
 from hccdash.__main__ import main
 
 SCENARIOS = json.loads((REF / "lung_cli.json").read_text(encoding="utf-8"))
@@ -56,7 +57,8 @@ def test_auto_uses_the_engine_above_the_row_count(capsys, monkeypatch, tmp_path,
         raise AssertionError("the in-memory reader ran")
 
     monkeypatch.setattr(cli, "ENGINE_AUTO_ROWS", 100)
-    monkeypatch.setattr(cli, "load_for_analysis", no_memory)
+    # analyze imports the in-memory reader when it takes that path (not at start-up)
+    monkeypatch.setattr(cli_load, "load_for_analysis", no_memory)
     code, engine, err = run(capsys, *args)
     assert code == 0, err
     assert_same(engine, memory)

@@ -80,6 +80,53 @@ def test_categorical_design_uses_patterns_and_matches(ties):
     assert rs.passes == 0
 
 
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("block", [1, 7, 1 << 20])
+def test_efron_sums_in_blocks_equal_the_loop_over_deaths(monkeypatch, ties, block):
+    """efron_sums sums scalars per death term in blocks of whole times; any block size gives
+    coxfit6's loop over deaths (written out here term by term: s0 = R0 - f D0, a = s1 / s0,
+    f = k / m for Efron, 0 for Breslow), including a time where every patient at risk dies."""
+    monkeypatch.setattr(ecox, "_BLOCK", block)
+    rng = np.random.default_rng(3)
+    tn, p = 9, 3
+    x = rng.normal(size=(40, p))
+    w = np.exp(x @ np.array([0.3, -0.2, 0.5]))
+    time = np.sort(rng.integers(0, tn, size=40)).astype(float)
+    dead = rng.random(40) < 0.6
+    dead[time == tn - 1] = True
+    sums = {"t": np.arange(tn, dtype=float), "d": np.zeros(tn)}
+    for k in ("r0", "d0"):
+        sums[k] = np.zeros(tn)
+    for k in ("r1", "d1"):
+        sums[k] = np.zeros((tn, p))
+    for k in ("r2", "d2"):
+        sums[k] = np.zeros((tn, p, p))
+    for i in range(40):
+        j, xx = int(time[i]), np.outer(x[i], x[i])
+        for pre, on in (("r", True), ("d", dead[i])):
+            if on:
+                sums[f"{pre}0"][j] += w[i]
+                sums[f"{pre}1"][j] += x[i] * w[i]
+                sums[f"{pre}2"][j] += xx * w[i]
+        sums["d"][j] += dead[i]
+    beta, sum_dx = np.array([0.3, -0.2, 0.5]), x[dead].sum(axis=0)
+    loglik, u, imat = ecox.efron_sums(sums, beta, sum_dx, 0.0, ties)
+    ll, uu, ii = beta @ sum_dx, sum_dx.copy(), np.zeros((p, p))
+    for j in range(tn):
+        m = int(sums["d"][j])
+        rr = [sum(sums[f"r{q}"][jj] for jj in range(j, tn)) for q in range(3)]
+        for k in range(m):
+            f = k / m if ties == "efron" else 0.0
+            s0 = rr[0] - f * sums["d0"][j]
+            a = (rr[1] - f * sums["d1"][j]) / s0
+            ll -= np.log(s0)
+            uu -= a
+            ii += (rr[2] - f * sums["d2"][j]) / s0 - np.outer(a, a)
+    assert loglik == pytest.approx(ll, rel=1e-12)
+    np.testing.assert_allclose(u, uu, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(imat, ii, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("limit", [0, 10, 1_000_000])
 def test_synthetic_cohort_with_filters(monkeypatch, limit):
     """A synthetic cohort, filtered on the engine: per-step queries (limit 0, or more

@@ -40,7 +40,9 @@ def prog_name(argv0: str | None = None) -> str:
     return name
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """The ``hccdash`` parser; ``plugins=False``: ``analyze`` alone (``main`` runs ``analyze``
+    without importing the other commands' modules, which load pandas and plotly)."""
     parser = _Parser(
         prog=prog_name(),
         description="Survival analysis for oncology cohorts, exact against R's survival.",
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hccdash {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_analyze(subparsers)
-    for name in PLUGIN_MODULES:
+    for name in PLUGIN_MODULES if plugins else ():
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad input, 1 unexpected failure)."""
     try:
-        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(plugins=argv[:1] != ["analyze"])
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

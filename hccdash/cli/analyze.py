@@ -6,9 +6,15 @@ import argparse
 import json
 import sys
 
-from hccdash.cli.args import UsageError, _columns, _conf_level, _number_list, _positive
-from hccdash.cli.load import _ext_columns, load_for_analysis
-from hccdash.cli.output import _chisq, _cox_block, _cox_json, _km_json, _table
+from hccdash.cli.args import (
+    UsageError,
+    _columns,
+    _conf_level,
+    _ext_columns,
+    _number_list,
+    _positive,
+)
+from hccdash.cli.output import _chisq, _cox_json, _km_json, _table
 from hccdash.compare import METHODS
 
 TESTS = METHODS
@@ -77,7 +83,7 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
         "page's confirm button)",
     )
     p.add_argument("--max-mb", type=_positive, default=None, help="file size limit in MB")
-    from hccdash.competing.cli import add_arguments as add_competing_arguments
+    from hccdash.cli.competing_args import add_arguments as add_competing_arguments
 
     add_competing_arguments(p)  # --competing, --cause, --censor-code, --cause-names
     p.add_argument(
@@ -91,14 +97,18 @@ def add_analyze(subparsers: argparse._SubParsersAction) -> None:
 
 def analyze(args: argparse.Namespace) -> dict[str, object]:
     """The JSON object of ``analyze`` (see the analysis issue's CLI contract)."""
-    from hccdash.compare import survdiff, trend_test
     from hccdash.engine.cli import engine_for
-    from hccdash.nonparametric import kaplan_meier
 
     competing = getattr(args, "competing", False)
     ext = _ext_columns(args)
     if not competing and not any(ext.values()) and engine_for(args, ENGINE_AUTO_ROWS):
         return _analyze_on_engine(args)
+    # the in-memory path (pandas, the file reader and its checks): imported only here
+    from hccdash.cli.load import load_for_analysis
+    from hccdash.cli.output import _cox_block
+    from hccdash.compare import survdiff, trend_test
+    from hccdash.nonparametric import kaplan_meier
+
     if competing:  # --event holds status codes; km/test/cox below are cause-specific
         from hccdash.competing import cli as competing_cli
 

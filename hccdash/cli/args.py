@@ -53,3 +53,8 @@ def _columns(text: str) -> list[str]:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def _ext_columns(args: argparse.Namespace) -> dict[str, str | None]:
+    """The issue-18 columns: strata, start, cluster, weights (None when not given)."""
+    return {k: getattr(args, k, None) for k in ("strata", "start", "cluster", "weights")}

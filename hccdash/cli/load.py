@@ -8,14 +8,9 @@ import sys
 import pandas as pd
 
 from hccdash import schema
-from hccdash.cli.args import UsageError, _one_line
+from hccdash.cli.args import UsageError, _ext_columns, _one_line
 from hccdash.errors import InputError
 from hccdash.validate import _require_columns
-
-
-def _ext_columns(args: argparse.Namespace) -> dict[str, str | None]:
-    """The issue-18 columns: strata, start, cluster, weights (None when not given)."""
-    return {k: getattr(args, k, None) for k in ("strata", "start", "cluster", "weights")}
 
 
 def load_for_analysis(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _num(x: object) -> float | int | None:
@@ -128,6 +130,8 @@ def _cox_json(fit: Any, ph: Any | None) -> dict[str, object]:
 
 def _table(result: dict[str, object]) -> str:
     """Plain-text tables of the same numbers (``--format table``)."""
+    import pandas as pd
+
     lines = [
         f"n = {result['n']}, events = {result['events']}, dropped = {result['dropped']}, "
         f"CI {result['conf_level']} ({result['conf_type']})",

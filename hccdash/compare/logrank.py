@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hccdash.compare.kernel import (
     _check_method,
@@ -20,6 +20,9 @@ from hccdash.compare.results import SurvdiffResult, TrendResult
 from hccdash.errors import InputError
 from hccdash.nonparametric import _prepare, group_codes
 from hccdash.survdata import SurvData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _need_group(group: str | None) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hccdash.chisq import chi2
 from hccdash.compare.kernel import _check_method, _chisq, _stat, no_events_error
@@ -15,6 +15,9 @@ from hccdash.compare.results import ADJUST, PairwiseResult, PairwiseRow
 from hccdash.errors import InputError
 from hccdash.nonparametric import _prepare
 from hccdash.survdata import SurvData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _MULTITEST = {"holm": "holm", "BH": "fdr_bh", "none": None}
 

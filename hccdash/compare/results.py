@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The one registry of the tests: key -> display name (pages, tables, figures and the CLI all
 # read it; ``SurvdiffResult.label`` adds Fleming-Harrington's exponents).
@@ -30,6 +33,8 @@ class ChisqTest:
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame with columns ``chisq``, ``df``, ``p_value``."""
+        import pandas as pd
+
         return pd.DataFrame([{"chisq": self.chisq, "df": self.df, "p_value": self.p_value}])
 
 
@@ -72,6 +77,8 @@ class SurvdiffResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group: group, n, events, observed, expected, (O-E)^2/E, (O-E)^2/V."""
+        import pandas as pd
+
         oe = self.observed - self.expected
         with np.errstate(divide="ignore", invalid="ignore"):
             return pd.DataFrame(
@@ -99,6 +106,8 @@ class TrendResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame: chisq, df, p_value, scores."""
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -132,6 +141,8 @@ class PairwiseResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per pair: group_a, group_b, chisq, p_value, p_adjusted, adjust, method."""
+        import pandas as pd
+
         return pd.DataFrame(
             [{**r.__dict__, "adjust": self.adjust, "method": self.method} for r in self.rows],
             columns=["group_a", "group_b", "chisq", "p_value", "p_adjusted", "adjust", "method"],

@@ -52,6 +52,16 @@ __all__ = ["PATTERN_ROWS", "cox_fit", "efron_sums", "step_query"]
 # Up to this many distinct (time, covariate pattern) rows, one GROUP BY fetches them and every
 # Newton step is numpy; beyond it, each step is one GROUP BY time on the engine.
 PATTERN_ROWS = 1_000_000
+_BLOCK = 1 << 20  # death terms summed at a time by efron_sums (memory bound, ~50 MB)
+
+
+def _death_terms(m: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per death term of times with ``m`` deaths: its time's index and Efron's k/m share."""
+    tix = np.repeat(np.arange(m.size), m)
+    if ties != "efron":
+        return tix, np.zeros(tix.size)
+    kk = np.arange(tix.size) - np.repeat(np.cumsum(m) - m, m)
+    return tix, kk / np.repeat(m, m).astype(float)
 
 
 def efron_sums(
@@ -62,6 +72,14 @@ def efron_sums(
     ``sums``: per distinct time (any order; near-tied times are merged here by R's rule)
     ``d`` deaths, ``r0, r1, r2`` sums of exp(eta), x exp(eta), x x' exp(eta) over the rows
     with that time and ``d0, d1, d2`` the same over its deaths (x centred, eta shifted).
+
+    The k-th of m tied deaths (Efron) has the denominator s0 = R0 - f D0 and the mean
+    a = w (R1 - f D1), w = 1 / s0, f = k / m. Only scalars are summed per death term
+    (w, f w, w^2, f w^2, f^2 w^2, log s0; in blocks of ``_BLOCK`` terms); the vectors and
+    matrices enter once per time: sum a = R1 W - D1 Fw, sum a a' = R1 R1' W2 - (R1 D1' +
+    D1 R1') F2 + D1 D1' G2. That is the same sum as coxfit6's loop over deaths, in
+    O(deaths + times p^2) memory instead of O(deaths p) (a registry has millions of deaths
+    on a few hundred distinct times).
     """
     t = aeq_times(sums["t"])
     uniq, inv = np.unique(t, return_inverse=True)
@@ -73,25 +91,32 @@ def efron_sums(
         return out
 
     d = np.rint(per_time(sums["d"])).astype(np.int64)
-    rsk = {k: np.cumsum(per_time(sums[k])[::-1], axis=0)[::-1] for k in ("r0", "r1", "r2")}
-    dead = {k: per_time(sums[k]) for k in ("d0", "d1", "d2")}
     has = np.flatnonzero(d > 0)
+    rsk = {k: np.cumsum(per_time(sums[k])[::-1], axis=0)[::-1][has] for k in ("r0", "r1", "r2")}
+    dead = {k: per_time(sums[k])[has] for k in ("d0", "d1", "d2")}
     m = d[has]
-    tix = np.repeat(np.arange(has.size), m)  # one entry per death term
-    kk = np.arange(tix.size) - np.repeat(np.cumsum(m) - m, m)
-    frac = kk / np.repeat(m, m) if ties == "efron" else np.zeros(tix.size)
-    g = has[tix]
-    s0 = rsk["r0"][g] - frac * dead["d0"][g]
-    s1 = rsk["r1"][g] - frac[:, None] * dead["d1"][g]
-    a = s1 / s0[:, None]
-    loglik = float(beta @ sum_dx - np.log(s0).sum() - shift * s0.size)
-    u = sum_dx - a.sum(axis=0)
-    inv0 = np.bincount(tix, weights=1.0 / s0, minlength=has.size)
-    invf = np.bincount(tix, weights=frac / s0, minlength=has.size)
-    s2 = np.einsum("t,tjk->jk", inv0, rsk["r2"][has]) - np.einsum(
-        "t,tjk->jk", invf, dead["d2"][has]
-    )
-    imat = s2 - a.T @ a
+    scal = np.zeros((6, has.size))  # W, Fw, W2, F2, G2, sum log s0 per time with deaths
+    ends = np.cumsum(m)
+    lo = 0
+    while lo < has.size:  # blocks of whole times, about _BLOCK death terms each
+        hi = max(int(np.searchsorted(ends, ends[lo] - m[lo] + _BLOCK, side="right")), lo + 1)
+        tix, frac = _death_terms(m[lo:hi], ties)
+        s0 = rsk["r0"][lo:hi][tix] - frac * dead["d0"][lo:hi][tix]
+        w = 1.0 / s0
+        w2 = w * w
+        starts = np.cumsum(m[lo:hi]) - m[lo:hi]  # death terms of a time are contiguous
+        for i, v in enumerate((w, frac * w, w2, frac * w2, frac * frac * w2, np.log(s0))):
+            scal[i, lo:hi] = np.add.reduceat(v, starts)
+        lo = hi
+    big_w, fw, w2, f2, g2, logs = scal
+    r1, d1 = rsk["r1"], dead["d1"]
+    loglik = float(beta @ sum_dx - logs.sum() - shift * float(m.sum()))
+    u = sum_dx - (r1 * big_w[:, None] - d1 * fw[:, None]).sum(axis=0)
+    s2 = np.einsum("t,tjk->jk", big_w, rsk["r2"]) - np.einsum("t,tjk->jk", fw, dead["d2"])
+    cross = np.einsum("t,tj,tk->jk", f2, r1, d1)
+    aa = np.einsum("t,tj,tk->jk", w2, r1, r1) - cross - cross.T
+    aa += np.einsum("t,tj,tk->jk", g2, d1, d1)
+    imat = s2 - aa
     return loglik, u, (imat + imat.T) / 2
 
 

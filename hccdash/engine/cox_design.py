@@ -4,8 +4,9 @@
 aggregate query; :func:`step_query` is the GROUP BY time of one Newton step with exp(eta)
 computed in SQL (numeric covariates), :func:`_pattern_table` the one GROUP BY (time,
 covariate pattern) of a design with few patterns and :func:`_pattern_sums` one step's sums
-from it in numpy; :func:`_level_events` the counts of the separation check. The iteration
-and its result are :mod:`hccdash.engine.cox`, which re-exports these names.
+from it in numpy; :func:`_level_events` the counts of the separation check (sums the design
+query already has). The iteration and its result are :mod:`hccdash.engine.cox`, which
+re-exports these names.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class Design:
     lo: np.ndarray  # min / max of centred x (bound on eta for the exp shift)
     hi: np.ndarray
     categorical: bool
+    sum_x: np.ndarray  # sums of uncentred x and of event * x, per term
+    sum_ex: np.ndarray
 
 
 def _pairs(p: int) -> list[tuple[int, int]]:
@@ -153,6 +156,8 @@ def design(
         lo=np.array([float(r[f"lo{j}"][0]) for j in range(p)]) - mean,
         hi=np.array([float(r[f"hi{j}"][0]) for j in range(p)]) - mean,
         categorical=all_cat,
+        sum_x=s,
+        sum_ex=sum_e,
     )
 
 
@@ -272,24 +277,11 @@ def _pattern_sums(pt: Mapping[str, np.ndarray], beta: np.ndarray, shift: float):
     return out
 
 
-def _level_events(source: Source, des: Design) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per indicator term: (rows, events) with the indicator 1, 0 and all-zero for the term's
-    covariate (for the separation check of ``hccdash.cox._separated``)."""
-    out = {}
-    e = as_double(ident(des.event))
-    by_cov: dict[str, list[int]] = {}
-    for j, t in enumerate(des.terms):
-        if t.level is not None:
-            by_cov.setdefault(t.covariate, []).append(j)
-    for idx in by_cov.values():
-        sel = []
-        for j in idx:
-            x = des.terms[j].sql
-            sel += [
-                exp.alias_(exp.Sum(this=x.copy()), f"n{j}"),
-                exp.alias_(exp.Sum(this=exp.Mul(this=e.copy(), expression=x.copy())), f"d{j}"),
-            ]
-        r = source.fetch(source.select(*sel).where(des.cond.copy()))
-        for j in idx:
-            out[j] = (float(r[f"n{j}"][0]), float(r[f"d{j}"][0]))
-    return out
+def _level_events(source: Source, des: Design) -> dict[int, tuple[float, float]]:
+    """Per indicator term: (rows, events) with the indicator 1 (for the separation check of
+    ``hccdash.cox._separated``): the design query's sums of x and of event * x, no new scan."""
+    return {
+        j: (float(des.sum_x[j]), float(des.sum_ex[j]))
+        for j, t in enumerate(des.terms)
+        if t.level is not None
+    }

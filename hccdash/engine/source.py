@@ -22,12 +22,15 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from sqlglot import exp
 
 from hccdash.errors import FileReadError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ENGINES", "Source", "open_source"]
 

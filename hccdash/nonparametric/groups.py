@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["group_codes"]
 
@@ -19,6 +22,8 @@ def _level_label(value: object) -> str:
 
 def _factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(sort=True)``; mixed types sort by their string label."""
+    import pandas as pd
+
     try:
         codes, uniques = pd.factorize(col, sort=True)
     except TypeError:
@@ -48,6 +53,8 @@ def _identity_factorize(
     >>> codes[:4].tolist(), list(objects)
     ([0, 1, 2, 0], ['Child A', 'B', 'Child A'])
     """
+    import pandas as pd
+
     n = values.size
     if n < 10_000 or values.dtype != object or not values.flags.c_contiguous:
         return None
@@ -76,6 +83,7 @@ def group_codes(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> codes, labels = group_codes(pd.Series([2, 10, 2, None, 1]))
     >>> codes.tolist(), labels
     ([1, 2, 1, -1, 0], ('1', '2', '10'))
@@ -86,6 +94,8 @@ def group_codes(
     ----------
     R: ``levels(factor(c(2, 10, 2, NA, 1)))`` is ``"1" "2" "10"`` (numbers sort numerically).
     """
+    import pandas as pd
+
     values = col.to_numpy() if col.dtype.kind in "iu" else None
     if values is not None and values.size and values.min() >= 0 and values.max() < 4 * values.size:
         # small non-negative integer codes: bincount + lookup beats hashing

@@ -4,9 +4,9 @@ from counts per distinct time (:func:`curve_from_counts`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hccdash.errors import InputError, preview_labels
 from hccdash.nonparametric.confint import _check_conf, _confint
@@ -14,6 +14,9 @@ from hccdash.nonparametric.counting import _count_groups, _Counts
 from hccdash.nonparametric.results import KMResult, SurvCurve
 from hccdash.survdata import SurvData, as_surv
 from hccdash.validate import survival_arrays
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["curve_from_counts", "kaplan_meier", "km_curve"]
 
@@ -97,6 +100,8 @@ def _prepare(
     A :class:`~hccdash.survdata.SurvData` is used as it is (validated when it was built); a
     DataFrame is validated here.
     """
+    import pandas as pd
+
     if not isinstance(data, pd.DataFrame | SurvData):
         raise InputError(f"Expected a pandas DataFrame, got {type(data).__name__!r}.")
     frame = data.frame if isinstance(data, SurvData) else data
@@ -214,6 +219,8 @@ def kaplan_meier(
 
 def _arrays(time: Sequence[float] | np.ndarray, event: Sequence[int] | np.ndarray):
     """Validated arrays from array-likes; missing values are an error here."""
+    import pandas as pd
+
     tt, ee = np.asarray(time), np.asarray(event)
     if tt.shape != ee.shape or tt.ndim != 1:
         raise InputError(

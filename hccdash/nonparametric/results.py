@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hccdash.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "RMST",
@@ -25,6 +28,8 @@ _ROW_FIELDS = ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lowe
 
 def _rows_frame(result: SurvCurve | SurvivalAt) -> pd.DataFrame:
     """One row per time with R's survfit column names, led by the group."""
+    import pandas as pd
+
     columns = {"group": [result.group] * len(result.time)}
     columns.update({name: getattr(result, name) for name in _ROW_FIELDS})
     return pd.DataFrame(columns)
@@ -91,6 +96,8 @@ class KMResult:
 
     def to_frame(self) -> pd.DataFrame:
         """All curves stacked, one row per group and distinct time."""
+        import pandas as pd
+
         return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
 
 
@@ -109,6 +116,8 @@ class MedianSurvival:
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame."""
+        import pandas as pd
+
         return pd.DataFrame([self.__dict__])
 
 
@@ -120,6 +129,8 @@ class MedianTable:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group: group, n, events, median, lower, upper, conf_type, conf_level."""
+        import pandas as pd
+
         return pd.DataFrame([r.__dict__ for r in self.rows])
 
 
@@ -158,6 +169,8 @@ class LandmarkTable:
 
     def to_frame(self) -> pd.DataFrame:
         """Columns group, time, n_risk, surv, lower, upper."""
+        import pandas as pd
+
         cols = ["group", "time", "n_risk", "surv", "lower", "upper"]
         return pd.concat([r.to_frame()[cols] for r in self.rows], ignore_index=True)
 
@@ -178,6 +191,8 @@ class RiskTable:
 
     def to_frame(self) -> pd.DataFrame:
         """Long format: group, time, n_risk, n_event, n_censor."""
+        import pandas as pd
+
         g, t = len(self.groups), len(self.times)
         return pd.DataFrame(
             {
@@ -201,4 +216,6 @@ class RMST:
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame."""
+        import pandas as pd
+
         return pd.DataFrame([self.__dict__])

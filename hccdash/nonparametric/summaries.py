@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric.km import km_curve
@@ -24,6 +24,9 @@ from hccdash.nonparametric.results import (
 )
 from hccdash.nonparametric.ties import TOL as _TOL
 from hccdash.validate import survival_arrays
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "landmark_table",
@@ -336,6 +339,8 @@ def median_followup(
     R: ``print(survfit(Surv(time, 1 - status) ~ 1, aml, conf.type = "log-log"))``: n 23,
     events 5, median 161, 0.95LCL 28, 0.95UCL NA.
     """
+    import pandas as pd
+
     tt, ee = np.asarray(time), np.asarray(event)
     if tt.shape != ee.shape or tt.ndim != 1:
         raise InputError(
