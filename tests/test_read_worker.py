@@ -157,3 +157,30 @@ def test_the_cli_reads_through_the_same_worker_and_exits_2_on_its_limit(
     assert main(["analyze", str(path), "--time", "note", "--event", "note"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "1 MB of memory" in err[0] and "export the sheet as CSV" in err[0]
+
+
+@pytest.mark.usefixtures("router_on_every_run")
+def test_the_data_page_reads_a_workbook_once_per_upload_not_per_mapping_change(monkeypatch):
+    """Issue 20: every mapping change re-read the whole XLSX (5.3 s for 20,000 rows)."""
+    from streamlit.testing.v1 import AppTest
+
+    reads: list[str] = []
+    original = worker.read_bounded
+
+    def counted(raw, name, *args, **kwargs):
+        reads.append(name)
+        return original(raw, name, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "read_bounded", counted)
+    page = str(Path(__file__).resolve().parent.parent / "pages" / "data.py")
+    at = AppTest.from_file(page, default_timeout=120)
+    at.run()
+    at.file_uploader(key="up_file").set_value(("cohort.xlsx", _workbook(), "text/plain"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert reads == ["cohort.xlsx"]
+    for column in ("arm", "patient_id", "arm"):
+        at.selectbox(key="map_treatment").set_value(column).run()
+        assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="map_treatment").value == "arm"
+    assert reads == ["cohort.xlsx"]  # one read per upload, whatever the mapping does

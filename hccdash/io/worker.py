@@ -29,7 +29,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import sys
+import threading
 import time
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,16 +46,7 @@ DEFAULT_MAX_MB = 2000.0
 DEFAULT_TIMEOUT_S = 120.0
 # Formats whose reader may expand a small file into far more memory than its size.
 WORKER_FORMATS = ("xlsx", "sav", "dta", "sas7bdat", "parquet")
-# "__main__": the main script is imported once in the forkserver, not in every child (a
-# script that reads files must keep its top level under ``if __name__ == "__main__":``).
-_PRELOAD = [
-    "__main__",
-    "hccdash.io.worker",
-    "hccdash.io.read",
-    "openpyxl",
-    "pyreadstat",
-    "pyarrow.parquet",
-]
+_PRELOAD = ["hccdash.io.worker", "hccdash.io.read", "openpyxl", "pyreadstat", "pyarrow.parquet"]
 _FIX = {
     "xlsx": "export the sheet as CSV (File > Save As > CSV UTF-8), which is read without a worker",
     "parquet": "export the table as CSV, or keep only the columns you need",
@@ -99,6 +93,29 @@ def _ctx():
         ctx.set_forkserver_preload(_PRELOAD)
         _context = ctx
     return _context
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+def _start(proc) -> None:
+    """``proc.start()`` with a bare ``__main__`` module.
+
+    multiprocessing re-imports the parent's ``__main__`` file in a forkserver child when it has
+    one; under Streamlit ``sys.modules["__main__"]`` is the page script being run (Streamlit
+    puts it there), which must never run in a file reader. For the few milliseconds of the
+    start, ``__main__`` is an empty module (no file, no spec), so the child imports nothing but
+    the reader; the page's module is put back unless another script run replaced it since.
+    """
+    with _MAIN_LOCK:
+        saved = sys.modules.get("__main__")
+        bare = types.ModuleType("__main__")
+        sys.modules["__main__"] = bare
+        try:
+            proc.start()
+        finally:
+            if sys.modules.get("__main__") is bare and saved is not None:
+                sys.modules["__main__"] = saved
 
 
 def _address_space() -> int:
@@ -190,7 +207,7 @@ def read_bounded(
     )
     start = time.perf_counter()
     try:
-        proc.start()
+        _start(proc)
     except (OSError, RuntimeError) as exc:
         parent.close()
         raise FileReadError(
