@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import resource
@@ -173,12 +174,12 @@ def _refuse(kind: str, name: str, fmt: str, bounds: ReadLimits) -> FileReadError
     )
 
 
-_startup: list[float] = []
+_startup: collections.deque[float] = collections.deque(maxlen=64)  # the last reads
 
 
 def startup_seconds() -> tuple[float, ...]:
-    """Seconds from starting each worker of this process to its first message (the benchmark's
-    startup cost: the first includes starting the forkserver)."""
+    """Seconds from starting each of this process's last workers to its first message (the
+    benchmark's startup cost: the first read also starts the forkserver)."""
     return tuple(_startup)
 
 
