@@ -49,7 +49,7 @@ DEFAULT_TIMEOUT_S = 120.0
 WORKER_FORMATS = ("xlsx", "sav", "dta", "sas7bdat", "parquet")
 _PRELOAD = ["hccdash.io.worker", "hccdash.io.read", "openpyxl", "pyreadstat", "pyarrow.parquet"]
 _FIX = {
-    "xlsx": "export the sheet as CSV (File > Save As > CSV UTF-8), which is read without a worker",
+    "xlsx": "export the sheet as CSV (File > Save As > CSV UTF-8) and upload that",
     "parquet": "export the table as CSV, or keep only the columns you need",
 }
 _FIX_STAT = "export the data set as CSV, or keep only the variables you need"
