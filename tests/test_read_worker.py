@@ -184,3 +184,16 @@ def test_the_data_page_reads_a_workbook_once_per_upload_not_per_mapping_change(m
         assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="map_treatment").value == "arm"
     assert reads == ["cohort.xlsx"]  # one read per upload, whatever the mapping does
+
+
+def test_a_declared_range_of_17e9_cells_with_two_rows_reads_its_two_rows():
+    """The declared dimension is not trusted either way: the cells are counted (the scan) and
+    read (the worker); a sheet claiming A1:XFD1048576 with two rows is a two-row table."""
+    sheet = (
+        _HEAD.replace(b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>')
+        + b'<row r="1"><c r="A1" t="inlineStr"><is><t>os_months</t></is></c></row>'
+        + b'<row r="2"><c r="A2"><v>12.5</v></c></row></sheetData></worksheet>'
+    )
+    raw = _rewrite(_workbook(0), {"xl/worksheets/sheet1.xml": sheet})
+    table = hio.read_table(raw, "declared.xlsx")
+    assert table.data["os_months"].tolist() == [12.5]
