@@ -17,6 +17,8 @@ The package, one job per module:
 - :mod:`~hccdash.io.xlsx`: workbooks and their sheets;
 - :mod:`~hccdash.io.parquet`: Parquet files;
 - :mod:`~hccdash.io.read`: :func:`read_table`, the one entry point;
+- :mod:`~hccdash.io.worker`: XLSX, Parquet and SPSS/Stata/SAS parsed in a worker process with
+  a memory and a time bound (:func:`read_table` sends them there);
 - :mod:`~hccdash.io.cells`: :func:`map_unique` and the formula defusing of shown cells.
 
 The public names are importable from ``hccdash.io``; a test that patches a module-level

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hccdash import filecheck
+from hccdash.io import worker
 from hccdash.io.formats import DEFAULT_MAX_MB, TableFile, _raw_bytes, detect_format
 from hccdash.io.parquet import _read_parquet
 from hccdash.io.text import _read_text
@@ -43,10 +45,21 @@ def read_table(
     ------
     FileReadError
         Empty, binary, too large, no data rows, duplicated or missing column names, merged
-        header cells, unreadable workbook, inconsistent delimiters.
+        header cells, unreadable workbook, inconsistent delimiters; a workbook, Parquet or
+        statistics file whose reading needs more memory or time than a read may take
+        (:mod:`hccdash.io.worker`: they are parsed in a bounded worker process).
     """
     raw, fname = _raw_bytes(source, name, max_mb)
     fmt = detect_format(raw, fname)
+    if fmt in worker.WORKER_FORMATS:
+        if fmt == "xlsx":  # a bomb is refused here, in bounded memory, before any worker
+            filecheck.scan_xlsx(raw, fname)
+        return worker.read_bounded(raw, fname, fmt, sheet)
+    return _read_format(raw, fname, fmt, sheet)
+
+
+def _read_format(raw: bytes, fname: str, fmt: str, sheet: str | int | None) -> TableFile:
+    """The format's reader, in this process (the worker's body for :data:`WORKER_FORMATS`)."""
     if fmt == "xlsx":
         return _read_xlsx(raw, fname, sheet)
     if fmt == "parquet":
