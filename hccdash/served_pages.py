@@ -1,0 +1,512 @@
+"""What the app's pages need of a server-side cohort served in place (``HCCDASH_DATA``).
+
+A large ``HCCDASH_DATA`` (more rows than ``HCCDASH_IN_MEMORY_ROWS``, default 200,000) is not
+read into pandas: :mod:`hccdash.engine.served` queries it where it lives, on one connection
+every session shares. This module is the bridge between that engine cohort and the pages:
+
+- :func:`serve_in_place` decides, from a cheap row count (Parquet metadata, a DuckDB
+  ``COUNT(*)``, the lines of a CSV), whether a file is served in place;
+- :class:`ServedShell` is the :class:`~hccdash.schema.Cohort` the sidebar and the pages see:
+  its codebook, and as ``data`` a small **option frame** (:func:`option_frame`): per column
+  every distinct value of a factor, and for a number its extremes, a sample of values and
+  the values next to each codebook cut, so the sidebar's widgets (levels, slider bounds and
+  steps, preset ranges) and the pages' option scans give what they would on the whole file,
+  with no per-session copy of any row;
+- :func:`materialise` reads the rows one filter keeps (SQL -> pandas, through the codebook's
+  view) as a plain Cohort, for the pages that need every row, when they are few enough;
+- :func:`events`, :func:`group_sizes` and :func:`median_of` are the cohort page's counts and
+  the KM page's default cut, one query each.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlglot import exp
+
+from hccdash.codebook import Codebook, complete
+from hccdash.engine.predicate import where
+from hccdash.engine.served import ServedCohort
+from hccdash.engine.source import Source, ident, literal
+from hccdash.errors import InputError
+from hccdash.filters import FilterSpec
+from hccdash.schema import PATIENT_ID, Cohort
+
+__all__ = [
+    "IN_MEMORY_ENV",
+    "ServedRows",
+    "ServedShell",
+    "events",
+    "group_sizes",
+    "in_memory_rows",
+    "materialise",
+    "median_of",
+    "option_frame",
+    "row_count",
+    "serve_in_place",
+    "shell_cohort",
+]
+
+IN_MEMORY_ENV = "HCCDASH_IN_MEMORY_ROWS"
+DEFAULT_IN_MEMORY_ROWS = 200_000
+MAX_LEVELS = 500  # a text column with more distinct values is no filter or grouping factor
+NUMERIC_SAMPLE = 50  # distinct values of a number kept beyond its extremes and cut witnesses
+_TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
+_DB_SUFFIXES = {".duckdb", ".db", ".ddb"}
+
+
+def in_memory_rows() -> int:
+    """The largest cohort read into memory (``HCCDASH_IN_MEMORY_ROWS``, default 200,000).
+
+    Raises
+    ------
+    InputError
+        A value that is not a whole number >= 0 (the message names the variable).
+
+    >>> os.environ.pop(IN_MEMORY_ENV, None) and None
+    >>> in_memory_rows()
+    200000
+    """
+    raw = os.environ.get(IN_MEMORY_ENV, "").strip().replace("_", "").replace(",", "")
+    if not raw:
+        return DEFAULT_IN_MEMORY_ROWS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise InputError(
+            f"{IN_MEMORY_ENV}={os.environ[IN_MEMORY_ENV]!r} is not a number of rows; fix: a "
+            f"whole number such as {DEFAULT_IN_MEMORY_ROWS} (0 serves every file in place)."
+        )
+    return value
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
+def _text_rows(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            lines += chunk.count(b"\n")
+    return max(lines - 1, 0)  # the header
+
+
+def row_count(path: str | os.PathLike, table: str | None = None) -> int | None:
+    """Rows of a file the engine can serve in place, read cheaply (Parquet metadata, the
+    lines of a CSV/TSV, a DuckDB ``COUNT(*)``); None for another format (XLSX, SPSS ...:
+    read into memory) or a path that cannot be read (the in-memory reader says why)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if p.is_dir() or suffix == ".parquet":
+            return _parquet_rows(p)
+        if suffix in _TEXT_SUFFIXES:
+            return _text_rows(p)
+        if suffix in _DB_SUFFIXES:
+            from hccdash.engine.source import open_source
+
+            return open_source(p, table=table).count()
+    except (OSError, ValueError):  # unreadable: the in-memory reader names the problem
+        return None
+    return None
+
+
+def serve_in_place(
+    data: str | os.PathLike, codebook: str | os.PathLike | None, table: str | None = None
+) -> bool:
+    """Whether ``HCCDASH_DATA`` is served in place: it has a codebook (what the columns mean
+    must be known without reading them all) and more rows than :func:`in_memory_rows`, or it
+    is a folder of Parquet files or a DuckDB database (no in-memory reader)."""
+    if codebook is None:
+        return False
+    p = Path(data)
+    if p.is_dir() or p.suffix.lower() in _DB_SUFFIXES:
+        return True
+    n = row_count(p, table)
+    return n is not None and n > in_memory_rows()
+
+
+# ------------------------------------------------------------------------------------------
+# The cohort the pages see
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServedShell(Cohort):
+    """A served cohort as the sidebar and the pages see it: its codebook, its name, and as
+    ``data`` the option frame (:func:`option_frame`), never its rows.
+
+    ``n`` is the number of patients on the engine; ``identity`` is the file's path and
+    version (``key``), so every cache keyed on it follows a new version of the file.
+    """
+
+    served: ServedCohort | None = field(default=None, repr=False, compare=False)
+    key: str = ""
+
+    @property
+    def n(self) -> int:  # type: ignore[override]
+        return self.served.count() if self.served is not None else 0
+
+    @property
+    def identity(self) -> str:  # type: ignore[override]
+        return f"served:{self.key}"
+
+
+@dataclass(frozen=True)
+class ServedRows(Cohort):
+    """The rows one filter keeps of a served cohort, read into memory (:func:`materialise`).
+
+    ``identity`` is the served cohort's and the filter's (no hashing of every cell)."""
+
+    ident: str = ""
+
+    @property
+    def identity(self) -> str:  # type: ignore[override]
+        return self.ident
+
+
+def _numeric(source: Source, column: str) -> bool:
+    return source.numeric(column) and source.columns[column].upper() != "BOOLEAN"
+
+
+def _column_summary(source: Source, columns: list[str]) -> dict[str, dict[str, object]]:
+    """One query: distinct count of every column, min/max of every number."""
+    sel: list[exp.Expression] = []
+    for i, c in enumerate(columns):
+        sel.append(exp.alias_(exp.Count(this=exp.Distinct(expressions=[ident(c)])), f"d{i}"))
+        if _numeric(source, c):
+            sel.append(exp.alias_(exp.Min(this=ident(c)), f"lo{i}"))
+            sel.append(exp.alias_(exp.Max(this=ident(c)), f"hi{i}"))
+    r = source.fetch(source.select(*sel))
+    out: dict[str, dict[str, object]] = {}
+    for i, c in enumerate(columns):
+        one: dict[str, object] = {"distinct": int(r[f"d{i}"][0])}
+        if f"lo{i}" in r:
+            one["lo"], one["hi"] = _item(r[f"lo{i}"][0]), _item(r[f"hi{i}"][0])
+        out[c] = one
+    return out
+
+
+def _item(v: object) -> object:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _values(source: Source, column: str, cond: exp.Expression | None, limit: int) -> list:
+    q = source.select(exp.alias_(ident(column), "v")).where(
+        exp.not_(exp.Is(this=ident(column), expression=exp.Null()))
+    )
+    if cond is not None:
+        q = q.where(cond)
+    return [_item(v) for v in source.fetch(q.distinct().limit(limit))["v"]]
+
+
+def _extreme(source: Source, column: str, cond: exp.Expression, agg: type) -> list:
+    q = source.select(exp.alias_(agg(this=ident(column)), "v")).where(cond)
+    v = _item(source.fetch(q)["v"][0])
+    return [] if v is None or (isinstance(v, float) and np.isnan(v)) else [v]
+
+
+def _numeric_witnesses(
+    source: Source, column: str, lo: object, hi: object, cuts: list[float]
+) -> list:
+    """Values of a many-valued number that keep every sidebar rule exact: the extremes, a
+    sample (so it is never read as binary), a value off the slider's step of 10 if any, and
+    the largest value at or below and the smallest above each codebook cut."""
+    col = ident(column)
+    out = [lo, hi, *_values(source, column, None, NUMERIC_SAMPLE)]
+    off_ten = exp.NEQ(this=exp.Mod(this=col.copy(), expression=literal(10)), expression=literal(0))
+    out += _extreme(source, column, off_ten, exp.Min)
+    for cut in cuts:
+        c = literal(float(cut))
+        out += _extreme(source, column, exp.LTE(this=col.copy(), expression=c), exp.Max)
+        out += _extreme(source, column, exp.GT(this=col.copy(), expression=c.copy()), exp.Min)
+    return list(dict.fromkeys(v for v in out if v is not None))
+
+
+def option_frame(served: ServedCohort, max_levels: int = MAX_LEVELS) -> pd.DataFrame:
+    """The served cohort's option frame: per column the values the sidebar and the pages'
+    option scans read, padded with missing values to one length.
+
+    A factor (text, or a number with at most :data:`NUMERIC_SAMPLE` distinct values) keeps
+    every distinct value; a text column with more than ``max_levels`` distinct values (an
+    identifier, free text) is all missing (it is offered as no filter or grouping); a number
+    keeps the witnesses of :func:`_numeric_witnesses`. Queried once per cohort.
+    """
+    view = served.view
+    columns = list(view.columns)
+    summary = _column_summary(view, columns)
+    cut_of = {v.name: [float(g.cut) for g in v.groupings] for v in served.codebook.variables}
+    series: dict[str, list] = {}
+    for c in columns:
+        s = summary[c]
+        if _numeric(view, c):
+            if s["distinct"] <= NUMERIC_SAMPLE:
+                series[c] = _values(view, c, None, NUMERIC_SAMPLE + 1)
+            else:
+                series[c] = _numeric_witnesses(view, c, s["lo"], s["hi"], cut_of.get(c, []))
+        elif s["distinct"] <= max_levels:
+            series[c] = _values(view, c, None, max_levels + 1)
+        else:
+            series[c] = []
+    length = max([len(v) for v in series.values()] + [1])
+    frame = {}
+    for c, values in series.items():
+        pad = [None] * (length - len(values))
+        if _numeric(view, c):
+            frame[c] = pd.Series([*values, *pad], dtype="float64")
+        else:
+            frame[c] = pd.Series([*values, *pad], dtype=object)
+    return pd.DataFrame(frame, columns=columns)
+
+
+def shell_cohort(served: ServedCohort, key: str, source: str) -> ServedShell:
+    """The :class:`ServedShell` of ``served`` (its codebook completed with R's defaults on
+    the option frame, as :func:`hccdash.cohortfile.load_cohort_file` completes it)."""
+    frame = option_frame(served)
+    book = complete(served.codebook, frame)
+    return ServedShell(
+        name=served.name, data=frame, source=source, codebook=book, served=served, key=key
+    )
+
+
+def _cond(served: ServedCohort, spec: FilterSpec | None) -> exp.Expression | None:
+    return where(served.view, served.filters(spec)) if spec is not None else None
+
+
+def materialise(shell: ServedShell, spec: FilterSpec) -> ServedRows:
+    """The rows ``spec`` keeps, read into memory through the codebook's view, as a Cohort
+    with the shell's codebook (the caller checks their number first: ``served.count``)."""
+    served = shell.served
+    q = served.view.select(exp.Star())
+    cond = _cond(served, spec)
+    if cond is not None:
+        q = q.where(cond)
+    data = _as_read(served.view.fetch(q), served.view)
+    return ServedRows(
+        name=shell.name,
+        data=data,
+        source=shell.source,
+        codebook=shell.codebook,
+        ident=f"{shell.identity}|rows={spec!r}",
+    )
+
+
+def _as_read(arrays: dict[str, np.ndarray], source: Source) -> pd.DataFrame:
+    """Columns as the in-memory reader holds them: numbers as int64 or float64 (NaN for
+    missing), everything else as object (None for missing)."""
+    out = {}
+    for c in source.columns:
+        a = arrays[c]
+        if _numeric(source, c):
+            if a.dtype.kind == "O":  # an integer column with NULLs comes back as objects
+                a = np.array([np.nan if v is None else v for v in a], dtype="float64")
+            out[c] = pd.Series(a)
+        elif a.dtype.kind in "biuf":
+            out[c] = pd.Series(a)
+        else:
+            out[c] = pd.Series(a, dtype=object)
+    frame = pd.DataFrame(out, columns=list(source.columns))
+    if PATIENT_ID in frame.columns:
+        frame[PATIENT_ID] = frame[PATIENT_ID].map(lambda v: None if v is None else str(v))
+    return frame
+
+
+def events(served: ServedCohort, spec: FilterSpec | None) -> dict[str, int]:
+    """Events per endpoint among the patients ``spec`` keeps (one query)."""
+    book: Codebook = served.codebook
+    sel = [exp.alias_(exp.Sum(this=ident(e.event)), f"e{i}") for i, e in enumerate(book.endpoints)]
+    q = served.view.select(*sel)
+    cond = _cond(served, spec)
+    if cond is not None:
+        q = q.where(cond)
+    r = served.view.fetch(q)
+    return {e.key: int(np.nan_to_num(r[f"e{i}"][0])) for i, e in enumerate(book.endpoints)}
+
+
+def group_sizes(served: ServedCohort, spec: FilterSpec | None, column: str) -> dict[str, int]:
+    """Patients per value of ``column`` among those ``spec`` keeps (missing as ``None``)."""
+    from hccdash.codebook import level_text
+
+    served.view.require([column])
+    q = served.view.select(
+        exp.alias_(ident(column), "v"), exp.alias_(exp.Count(this=exp.Star()), "n")
+    ).group_by(ident(column))
+    cond = _cond(served, spec)
+    if cond is not None:
+        q = q.where(cond)
+    r = served.view.fetch(q)
+    out: dict[str, int] = {}
+    for v, n in zip(r["v"], r["n"], strict=True):
+        v = _item(v)
+        missing = v is None or (isinstance(v, float) and np.isnan(v))
+        key = "missing" if missing else level_text(v)
+        out[key] = out.get(key, 0) + int(n)
+    return out
+
+
+def median_of(served: ServedCohort, spec: FilterSpec | None, column: str) -> float | None:
+    """The median of a numeric column among the patients ``spec`` keeps (the KM page's
+    default cut, as ``Series.median``: the mean of the two middle values)."""
+    served.view.require([column])
+    q = served.view.select(
+        exp.alias_(exp.Anonymous(this="quantile_cont", expressions=[ident(column), literal(0.5)]),
+                   "m")
+    )  # fmt: skip
+    cond = _cond(served, spec)
+    if cond is not None:
+        q = q.where(cond)
+    v = _item(served.view.fetch(q)["m"][0])
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
+
+
+# ------------------------------------------------------------------------------------------
+# The KM page on the engine
+# ------------------------------------------------------------------------------------------
+GROUP_COLUMN = "__hccdash_group"
+
+
+@dataclass(frozen=True)
+class ServedKM:
+    """One endpoint's KM page on a served cohort, from ONE aggregation (the count table):
+    curves, the group test, the pairwise tests and the trend test (None when not asked or
+    not computable, with the reason in ``messages``)."""
+
+    km: object
+    test: object | None
+    pairwise: object | None
+    trend: object | None
+    messages: tuple[str, ...] = ()
+
+
+def _grouped_source(source: Source, column: str, cut: float | None, labels) -> Source:
+    """``source`` with the grouping as one more text column (a numeric column cut at
+    ``cut`` into ``labels``: ``<= cut`` low, ``> cut`` high, missing stays missing)."""
+    col = ident(column)
+    if cut is None:
+        return source
+    c = literal(float(cut))
+    case = (
+        exp.Case()
+        .when(exp.LTE(this=col.copy(), expression=c), literal(labels[0]))
+        .when(exp.GT(this=col.copy(), expression=c.copy()), literal(labels[1]))
+    )
+    sub = exp.select(exp.Star(), exp.alias_(case, GROUP_COLUMN, quoted=True))
+    table = sub.from_(source.table.copy()).subquery("grouped")
+    columns = {**source.columns, GROUP_COLUMN: "VARCHAR"}
+    return Source(backend=source.backend, table=table, columns=columns, name=source.name)
+
+
+def km_result(
+    served: ServedCohort,
+    spec: FilterSpec | None,
+    endpoint: str,
+    column: str | None = None,
+    *,
+    cut: float | None = None,
+    cut_labels: tuple[str, str] | None = None,
+    levels: tuple[str, ...] | None = None,
+    conf_type: str = "log-log",
+    method: str = "logrank",
+    p: float = 0.0,
+    q: float = 0.0,
+    adjust: str = "holm",
+    trend: bool = False,
+) -> ServedKM:
+    """KM by ``column`` (cut at ``cut`` when given) of ``endpoint`` on the patients ``spec``
+    keeps, its test, pairwise tests (3+ groups) and trend test (``trend``), from one GROUP BY.
+
+    The same numbers as ``kaplan_meier`` / ``survdiff`` / ``pairwise_survdiff`` /
+    ``trend_test`` on the rows in memory (``tests/test_served_pages.py``).
+    """
+    from hccdash.engine import survival as es
+
+    e = served.endpoint(endpoint)
+    by = column
+    source = served.view
+    if column is not None and cut is not None:
+        labels = cut_labels or (f"≤ {cut:g}", f"> {cut:g}")
+        source, by = _grouped_source(source, column, cut, labels), GROUP_COLUMN
+    preds = served.filters(spec) if spec is not None else None
+    counts = es.count_table(
+        source, e.time, e.event, by, filters=preds, levels=levels, codes_checked=True
+    )
+    if by is not None:
+        counts = replace_column(counts, column)
+    km = es.km(counts, conf_type=conf_type)
+    messages: list[str] = []
+    test = pw = tr = None
+    present = {int(g) for g in counts.group[counts.n_total > 0]} if counts.n_total.size else set()
+    if by is not None and len(present) >= 2:
+        try:
+            test = es.survdiff(counts, method=method, p=p, q=q, group=column)
+        except InputError as exc:
+            messages.append(f"No test: {exc}")
+        if len(present) > 2:
+            try:
+                pw = es.pairwise(counts, method=method, adjust=adjust, p=p, q=q, group=column)
+            except InputError as exc:
+                messages.append(f"No pairwise tests: {exc}")
+            if trend:
+                try:
+                    plain = test if method == "logrank" else es.survdiff(counts, group=column)
+                    tr = es.trend(plain) if plain is not None else None
+                except InputError as exc:
+                    messages.append(f"No trend test: {exc}")
+    return ServedKM(km, test, pw, tr, tuple(messages))
+
+
+def replace_column(counts, column: str | None):
+    """The count table named by the page's column (not the internal grouping column)."""
+    from dataclasses import replace
+
+    return replace(counts, group_column=column)
+
+
+# ------------------------------------------------------------------------------------------
+# The cohort page on the engine
+# ------------------------------------------------------------------------------------------
+def completeness_of(served: ServedCohort, spec: FilterSpec | None):
+    """Present and missing values per column among the patients ``spec`` keeps (one query;
+    :func:`hccdash.baseline.completeness` of the rows)."""
+    from hccdash.baseline import Completeness
+
+    cols = list(served.view.columns)
+    sel = [exp.alias_(exp.Count(this=exp.Star()), "n")]
+    sel += [exp.alias_(exp.Count(this=ident(c)), f"c{i}") for i, c in enumerate(cols)]
+    q = served.view.select(*sel)
+    cond = _cond(served, spec)
+    if cond is not None:
+        q = q.where(cond)
+    r = served.view.fetch(q)
+    n = int(r["n"][0])
+    present = np.array([int(r[f"c{i}"][0]) for i in range(len(cols))], dtype=np.int64)
+    return Completeness(tuple(cols), n, present, n - present)
+
+
+def followup_of(served: ServedCohort, spec: FilterSpec | None, endpoint: str):
+    """Median follow-up by the reverse Kaplan-Meier (R ``survfit(Surv(time, 1 - event) ~ 1)``,
+    :func:`hccdash.nonparametric.median_followup`) among the patients ``spec`` keeps: one
+    GROUP BY of the censorings per distinct time."""
+    from hccdash.engine import survival as es
+    from hccdash.nonparametric import median_table
+
+    e = served.endpoint(endpoint)
+    flipped = exp.Sub(this=literal(1.0), expression=ident(e.event))
+    name = "__hccdash_reverse"
+    sub = exp.select(exp.Star(), exp.alias_(flipped, name, quoted=True))
+    table = sub.from_(served.view.table.copy()).subquery("reverse")
+    source = Source(
+        backend=served.view.backend, table=table,
+        columns={**served.view.columns, name: "DOUBLE"}, name=served.view.name,
+    )  # fmt: skip
+    preds = served.filters(spec) if spec is not None else None
+    counts = es.count_table(source, e.time, name, None, filters=preds, codes_checked=True)
+    return median_table(es.km(counts)).rows[0]
