@@ -177,3 +177,12 @@ def test_the_km_page_numbers_equal_the_rows(gbsg2):
     _close(cut.test.chisq, ref.chisq)
     assert [c.n for c in cut.km.curves] == list(ref.n)
     assert cut.pairwise is None and cut.trend is None
+
+
+def test_a_csv_served_in_place_keeps_yes_no_as_text():
+    """DuckDB's CSV sniffer reads a yes/no column as BOOLEAN; the engine reads numbers or
+    text, as the in-memory reader does, so levels and URL values are the file's words."""
+    served = open_served(PUBLIC / "gbsg2.csv", GBSG2_CB)
+    assert served.options("horTh") == ["no", "yes"]
+    spec = FilterSpec(arm="yes", roles=(("treatment", "horTh"),))
+    assert served.count(spec) == 246
