@@ -177,20 +177,43 @@ def _numeric(source: Source, column: str) -> bool:
     return source.numeric(column) and source.columns[column].upper() != "BOOLEAN"
 
 
-def _column_summary(source: Source, columns: list[str]) -> dict[str, dict[str, object]]:
-    """One query: distinct count of every column, min/max of every number."""
+def _filtered(agg: type, column: str, cond: exp.Expression, alias: str) -> exp.Expression:
+    flt = exp.Filter(this=agg(this=ident(column)), expression=exp.Where(this=cond))
+    return exp.alias_(flt, alias)
+
+
+def _column_summary(
+    source: Source, columns: list[str], cuts: dict[str, list[float]]
+) -> dict[str, dict[str, object]]:
+    """ONE query: per column its approximate number of distinct values; per number its extremes, its
+    smallest value off the slider's step of 10, and the values next to each codebook cut
+    (the largest at or below, the smallest above)."""
     sel: list[exp.Expression] = []
+    names: dict[str, dict[str, str]] = {}
     for i, c in enumerate(columns):
-        sel.append(exp.alias_(exp.Count(this=exp.Distinct(expressions=[ident(c)])), f"d{i}"))
-        if _numeric(source, c):
-            sel.append(exp.alias_(exp.Min(this=ident(c)), f"lo{i}"))
-            sel.append(exp.alias_(exp.Max(this=ident(c)), f"hi{i}"))
+        # approximate (HyperLogLog): only "few or many" is read from it; a few are then
+        # listed exactly (``_values`` with a limit one above the threshold)
+        sel.append(exp.alias_(exp.ApproxDistinct(this=ident(c)), f"d{i}"))
+        if not _numeric(source, c):
+            continue
+        names[c] = {"lo": f"lo{i}", "hi": f"hi{i}", "ten": f"ten{i}"}
+        sel.append(exp.alias_(exp.Min(this=ident(c)), f"lo{i}"))
+        sel.append(exp.alias_(exp.Max(this=ident(c)), f"hi{i}"))
+        off = exp.NEQ(this=exp.Mod(this=ident(c), expression=literal(10)), expression=literal(0))
+        sel.append(_filtered(exp.Min, c, off, f"ten{i}"))
+        for j, cut in enumerate(cuts.get(c, [])):
+            at = literal(float(cut))
+            names[c] |= {f"le{j}": f"le{i}_{j}", f"gt{j}": f"gt{i}_{j}"}
+            sel.append(_filtered(exp.Max, c, exp.LTE(this=ident(c), expression=at), f"le{i}_{j}"))
+            sel.append(
+                _filtered(exp.Min, c, exp.GT(this=ident(c), expression=at.copy()), f"gt{i}_{j}")
+            )
     r = source.fetch(source.select(*sel))
     out: dict[str, dict[str, object]] = {}
     for i, c in enumerate(columns):
         one: dict[str, object] = {"distinct": int(r[f"d{i}"][0])}
-        if f"lo{i}" in r:
-            one["lo"], one["hi"] = _item(r[f"lo{i}"][0]), _item(r[f"hi{i}"][0])
+        for key, alias in names.get(c, {}).items():
+            one[key] = _present(r[alias][0])
         out[c] = one
     return out
 
@@ -199,36 +222,31 @@ def _item(v: object) -> object:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _values(source: Source, column: str, cond: exp.Expression | None, limit: int) -> list:
-    q = source.select(exp.alias_(ident(column), "v")).where(
-        exp.not_(exp.Is(this=ident(column), expression=exp.Null()))
-    )
-    if cond is not None:
-        q = q.where(cond)
+def _present(v: object) -> object:
+    v = _item(v)
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
+def _values(source: Source, column: str, limit: int, rows: int | None = None) -> list:
+    """Distinct non-missing values of ``column`` (at most ``limit``; among the first ``rows``
+    rows only, when given: a sample)."""
+    table = source.table.copy()
+    if rows is not None:
+        table = exp.select(ident(column)).from_(table).limit(rows).subquery("head")
+    q = exp.select(exp.alias_(ident(column), "v")).from_(table)
+    q = q.where(exp.not_(exp.Is(this=ident(column), expression=exp.Null())))
     return [_item(v) for v in source.fetch(q.distinct().limit(limit))["v"]]
 
 
-def _extreme(source: Source, column: str, cond: exp.Expression, agg: type) -> list:
-    q = source.select(exp.alias_(agg(this=ident(column)), "v")).where(cond)
-    v = _item(source.fetch(q)["v"][0])
-    return [] if v is None or (isinstance(v, float) and np.isnan(v)) else [v]
-
-
-def _numeric_witnesses(
-    source: Source, column: str, lo: object, hi: object, cuts: list[float]
-) -> list:
+def _numeric_witnesses(source: Source, column: str, summary: dict[str, object]) -> list:
     """Values of a many-valued number that keep every sidebar rule exact: the extremes, a
     sample (so it is never read as binary), a value off the slider's step of 10 if any, and
-    the largest value at or below and the smallest above each codebook cut."""
-    col = ident(column)
-    out = [lo, hi, *_values(source, column, None, NUMERIC_SAMPLE)]
-    off_ten = exp.NEQ(this=exp.Mod(this=col.copy(), expression=literal(10)), expression=literal(0))
-    out += _extreme(source, column, off_ten, exp.Min)
-    for cut in cuts:
-        c = literal(float(cut))
-        out += _extreme(source, column, exp.LTE(this=col.copy(), expression=c), exp.Max)
-        out += _extreme(source, column, exp.GT(this=col.copy(), expression=c.copy()), exp.Min)
-    return list(dict.fromkeys(v for v in out if v is not None))
+    the values next to each codebook cut (:func:`_column_summary`)."""
+    fixed = [v for k, v in summary.items() if k != "distinct" and v is not None]
+    out = list(dict.fromkeys([*fixed, *_values(source, column, NUMERIC_SAMPLE, rows=100_000)]))
+    if len(out) < 3:  # the first rows hold one value: a sample of the whole column
+        out = list(dict.fromkeys([*fixed, *_values(source, column, NUMERIC_SAMPLE)]))
+    return out
 
 
 def option_frame(served: ServedCohort, max_levels: int = MAX_LEVELS) -> pd.DataFrame:
@@ -242,20 +260,19 @@ def option_frame(served: ServedCohort, max_levels: int = MAX_LEVELS) -> pd.DataF
     """
     view = served.view
     columns = list(view.columns)
-    summary = _column_summary(view, columns)
-    cut_of = {v.name: [float(g.cut) for g in v.groupings] for v in served.codebook.variables}
+    cuts = {v.name: [float(g.cut) for g in v.groupings] for v in served.codebook.variables}
+    summary = _column_summary(view, columns, cuts)
     series: dict[str, list] = {}
     for c in columns:
         s = summary[c]
+        few = NUMERIC_SAMPLE if _numeric(view, c) else max_levels
+        values = _values(view, c, few + 1) if s["distinct"] <= 2 * few else []
+        if len(values) > few:  # more than the threshold after all
+            values = []
         if _numeric(view, c):
-            if s["distinct"] <= NUMERIC_SAMPLE:
-                series[c] = _values(view, c, None, NUMERIC_SAMPLE + 1)
-            else:
-                series[c] = _numeric_witnesses(view, c, s["lo"], s["hi"], cut_of.get(c, []))
-        elif s["distinct"] <= max_levels:
-            series[c] = _values(view, c, None, max_levels + 1)
+            series[c] = values or _numeric_witnesses(view, c, s)
         else:
-            series[c] = []
+            series[c] = values
     length = max([len(v) for v in series.values()] + [1])
     frame = {}
     for c, values in series.items():

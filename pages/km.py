@@ -217,9 +217,6 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
         "km_report",
     )
     if served:
-        st.caption(
-            "Delayed entry and weights: open this page with filters keeping at most "
-            "HCCDASH_IN_MEMORY_ROWS patients on a cohort read into memory, or use the Cox page."
-        )
+        st.caption("Delayed entry and weights need every row: not offered on a served cohort.")
     else:
         render_km_extras(cohort, data, endpoints)
