@@ -21,6 +21,7 @@ every session shares. This module is the bridge between that engine cohort and t
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +60,9 @@ _TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 _DB_SUFFIXES = {".duckdb", ".db", ".ddb"}
 
 
-def in_memory_rows() -> int:
-    """The largest cohort read into memory (``HCCDASH_IN_MEMORY_ROWS``, default 200,000).
+def in_memory_rows(env: Mapping[str, str] | None = None) -> int:
+    """The largest cohort read into memory (``HCCDASH_IN_MEMORY_ROWS`` of ``env``, default
+    the process environment; 200,000 when unset).
 
     Raises
     ------
@@ -71,7 +73,8 @@ def in_memory_rows() -> int:
     >>> in_memory_rows()
     200000
     """
-    raw = os.environ.get(IN_MEMORY_ENV, "").strip().replace("_", "").replace(",", "")
+    env = os.environ if env is None else env
+    raw = env.get(IN_MEMORY_ENV, "").strip().replace("_", "").replace(",", "")
     if not raw:
         return DEFAULT_IN_MEMORY_ROWS
     try:
@@ -80,7 +83,7 @@ def in_memory_rows() -> int:
         value = -1
     if value < 0:
         raise InputError(
-            f"{IN_MEMORY_ENV}={os.environ[IN_MEMORY_ENV]!r} is not a number of rows; fix: a "
+            f"{IN_MEMORY_ENV}={env[IN_MEMORY_ENV]!r} is not a number of rows; fix: a "
             f"whole number such as {DEFAULT_IN_MEMORY_ROWS} (0 serves every file in place)."
         )
     return value

@@ -63,6 +63,10 @@ def test_in_memory_rows_from_the_environment(monkeypatch):
     monkeypatch.setenv(sp.IN_MEMORY_ENV, "lots")
     with pytest.raises(InputError, match=r"HCCDASH_IN_MEMORY_ROWS='lots'.*fix"):
         sp.in_memory_rows()
+    from hccdash.serve import serve_env
+
+    with pytest.raises(InputError, match="HCCDASH_IN_MEMORY_ROWS"):  # hccdash serve: exit 2
+        serve_env(base={sp.IN_MEMORY_ENV: "-5"})
 
 
 def test_row_counts_and_the_decision(monkeypatch, gbsg2, tmp_path):
