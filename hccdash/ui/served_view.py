@@ -33,7 +33,7 @@ __all__ = ["counts", "is_served", "over_limit_message", "rows_view", "server_she
 _ROWS: OrderedDict[tuple[str, str], sp.ServedRows] = OrderedDict()
 _COUNTS: OrderedDict[tuple[str, str], tuple[int, int, dict[str, int]]] = OrderedDict()
 _ROWS_LOCK = threading.Lock()
-ROWS_ENTRIES = 4  # filtered subsets held in memory at once (each at most the row limit)
+ROWS_ENTRIES = 2  # filtered sets held in memory at once (each at most the row limit)
 
 
 def _mtime(path: Path | None) -> float | None:
