@@ -190,3 +190,13 @@ def test_a_csv_served_in_place_keeps_yes_no_as_text():
     assert served.options("horTh") == ["no", "yes"]
     spec = FilterSpec(arm="yes", roles=(("treatment", "horTh"),))
     assert served.count(spec) == 246
+
+
+def test_doctests_of_the_served_modules():
+    import doctest
+
+    from hccdash.ui import served_view
+
+    for module in (sp, served_view):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__

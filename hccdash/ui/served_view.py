@@ -92,14 +92,14 @@ def over_limit_message(n: int, limit: int, what: str = "This page") -> str:
     """The one message of a page that needs every row, above the in-memory limit.
 
     >>> over_limit_message(1_234_567, 200_000)[:60]
-    'This page needs every patient's row in memory: 1,234,567 pat'
+    "This page needs every patient's row in memory: 1,234,567 pat"
     """
     return (
         f"{what} needs every patient's row in memory: {n:,} patients match the filters, "
         f"more than the server's limit of {limit:,} ({sp.IN_MEMORY_ENV}). Fix: narrow the "
         "filters in the sidebar until at most that many match; or ask the server's operator "
         f"to raise {sp.IN_MEMORY_ENV}; or run the analysis on the engine from a terminal, "
-        "`python -m hccdash analyze --engine duckdb` (KM, tests and Cox on every row). The "
+        "python -m hccdash analyze --engine duckdb (KM, tests and Cox on every row). The "
         "Kaplan-Meier and Cohort pages work on every patient."
     )
 
