@@ -15,6 +15,7 @@ from test_engine_served import PUBLIC
 
 from hccdash import compare, nonparametric
 from hccdash import served_pages as sp
+from hccdash import served_stats as ss
 from hccdash.baseline import completeness
 from hccdash.cohortfile import load_cohort_file
 from hccdash.engine.served import open_served
@@ -129,8 +130,8 @@ def test_counts_rows_and_cohort_page_equal_the_rows(gbsg2, spec):
     served = shell.served
     kept = apply_filters(mem.data, spec)
     assert served.count(spec) == len(kept)
-    assert sp.events(served, spec) == {"rfs": int(kept["cens"].sum())}
-    sizes = sp.group_sizes(served, spec, "tgrade")
+    assert ss.events(served, spec) == {"rfs": int(kept["cens"].sum())}
+    sizes = ss.group_sizes(served, spec, "tgrade")
     assert sizes == {k: int(v) for k, v in kept["tgrade"].value_counts().items()}
     rows = sp.materialise(shell, spec).data
     pd.testing.assert_frame_equal(
@@ -138,12 +139,12 @@ def test_counts_rows_and_cohort_page_equal_the_rows(gbsg2, spec):
         kept.sort_values("id").reset_index(drop=True),
         check_dtype=False,
     )
-    got = sp.completeness_of(served, spec).to_frame()
+    got = ss.completeness_of(served, spec).to_frame()
     pd.testing.assert_frame_equal(got, completeness(kept).to_frame(), check_dtype=False)
-    fu, ref = sp.followup_of(served, spec, "rfs"), median_followup(kept["time"], kept["cens"])
+    fu, ref = ss.followup_of(served, spec, "rfs"), median_followup(kept["time"], kept["cens"])
     for a, b in ((fu.median, ref.median), (fu.lower, ref.lower), (fu.upper, ref.upper)):
         _close(a, b)
-    _close(sp.median_of(served, spec, "age"), float(kept["age"].median()))
+    _close(ss.median_of(served, spec, "age"), float(kept["age"].median()))
 
 
 def test_the_km_page_numbers_equal_the_rows(gbsg2):
@@ -153,7 +154,7 @@ def test_the_km_page_numbers_equal_the_rows(gbsg2):
     spec = SPECS[1]
     kept = apply_filters(mem.data, spec)
     levels = ("I", "II", "III")
-    res = sp.km_result(shell.served, spec, "rfs", "tgrade", levels=levels, trend=True,
+    res = ss.km_result(shell.served, spec, "rfs", "tgrade", levels=levels, trend=True,
                        method="fleming-harrington", p=1.0)  # fmt: skip
     km = nonparametric.kaplan_meier(kept, "time", "cens", "tgrade", levels=levels)
     for a, b in zip(res.km.curves, km.curves, strict=True):
@@ -174,7 +175,7 @@ def test_the_km_page_numbers_equal_the_rows(gbsg2):
         _close(a.p_adjusted, b.p_adjusted)
     _close(res.trend.chisq, compare.trend_test(kept, "time", "cens", "tgrade", levels=levels).chisq)
 
-    cut = sp.km_result(shell.served, spec, "rfs", "age", cut=50.0, levels=("≤ 50", "> 50"))
+    cut = ss.km_result(shell.served, spec, "rfs", "age", cut=50.0, levels=("≤ 50", "> 50"))
     f = Factor("age", "Age", cut=50.0)
     grouped = kept.assign(g=f.values(kept))
     ref = compare.survdiff(grouped, "time", "cens", "g", levels=("≤ 50", "> 50"))

@@ -5,7 +5,7 @@ come from. :func:`grouping` is :func:`hccdash.ui.km_view.grouping_for` on the op
 (the same factor, level order and colours, no rows); :func:`km_figures` and :func:`km_tables`
 draw what :func:`~hccdash.ui.km_view.render_km_figure` and
 :func:`~hccdash.ui.km_view.render_km_tables` draw, from
-:func:`hccdash.served_pages.km_result` (curves, test, pairwise and trend tests of one count
+:func:`hccdash.served_stats.km_result` (curves, test, pairwise and trend tests of one count
 table), with the same figure builder (``km_view_figure``) and table models. The hazard ratio
 of two groups needs a Cox fit and is left to the Cox page.
 
@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from hccdash import served_pages as sp
+from hccdash import served_stats as ss
 from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
 from hccdash.nonparametric import landmark_table, median_table
@@ -50,7 +50,7 @@ from hccdash.ui.table_view import p_style, render_table_model
 
 __all__ = ["ServedGrouping", "default_cut", "grouping", "km_figures", "km_tables", "result"]
 
-_RESULTS: OrderedDict[tuple, sp.ServedKM] = OrderedDict()
+_RESULTS: OrderedDict[tuple, ss.ServedKM] = OrderedDict()
 _LOCK = threading.Lock()
 RESULTS_ENTRIES = 64
 
@@ -68,7 +68,7 @@ class ServedGrouping:
 
 def default_cut(view, column: str) -> float:
     """The KM page's default cut of a numeric column: its median among the filtered patients."""
-    m = sp.median_of(view.cohort.served, view.spec, column)
+    m = ss.median_of(view.cohort.served, view.spec, column)
     return 0.0 if m is None else m
 
 
@@ -93,8 +93,8 @@ def grouping(view, column: str | None, cut: float | None = None) -> ServedGroupi
     return ServedGrouping(Grouping(empty, name, levels, levels, name), column, cut, labels)
 
 
-def result(view, sg: ServedGrouping, endpoint: Endpoint, opts: KMOptions) -> sp.ServedKM:
-    """:func:`hccdash.served_pages.km_result` for this view, held in the shared store."""
+def result(view, sg: ServedGrouping, endpoint: Endpoint, opts: KMOptions) -> ss.ServedKM:
+    """:func:`hccdash.served_stats.km_result` for this view, held in the shared store."""
     key = (view.cohort.identity, repr(view.spec), endpoint.key, sg.column, sg.cut, sg.g.levels,
            opts.conf_type, opts.method, opts.p, opts.q, opts.adjust, opts.trend)  # fmt: skip
     with _LOCK:
@@ -102,7 +102,7 @@ def result(view, sg: ServedGrouping, endpoint: Endpoint, opts: KMOptions) -> sp.
         if held is not None:
             _RESULTS.move_to_end(key)
             return held
-    out = sp.km_result(
+    out = ss.km_result(
         view.cohort.served, view.spec, endpoint.key, sg.column, cut=sg.cut,
         cut_labels=sg.cut_labels, levels=sg.g.levels, conf_type=opts.conf_type,
         method=opts.method, p=opts.p, q=opts.q, adjust=opts.adjust, trend=opts.trend,

@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash import served_pages as sp
+from hccdash import served_stats as ss
 from hccdash.errors import HccdashError
 from hccdash.schema import Cohort
 from hccdash.ui.common import esc_md
@@ -112,7 +113,7 @@ def counts(shell: sp.ServedShell, spec) -> tuple[int, int, dict[str, int]]:
         held = _COUNTS.get(key)
     if held is None:
         served = shell.served
-        held = (served.count(spec), served.count(), sp.events(served, spec))
+        held = (served.count(spec), served.count(), ss.events(served, spec))
         with _ROWS_LOCK:
             _COUNTS[key] = held
             while len(_COUNTS) > 256:
@@ -199,7 +200,7 @@ def render_overview(view) -> None:
             col.metric(f"{e.key.upper()} events", f"{events.get(e.key, 0):,}")
         first = endpoints[0]
         with cols[-1], guarded("Median follow-up"):
-            fu = sp.followup_of(served, view.spec, first.key)
+            fu = ss.followup_of(served, view.spec, first.key)
             st.metric(
                 f"Median follow-up ({first.key.upper()}, reverse KM)",
                 "not reached" if fu.median is None else f"{fu.median:.1f} {first.unit}",
@@ -219,7 +220,7 @@ def render_overview(view) -> None:
                          for c in columns}.__getitem__,
         )  # fmt: skip
         with guarded("The group sizes"):
-            sizes = sp.group_sizes(served, view.spec, by)
+            sizes = ss.group_sizes(served, view.spec, by)
             total = sum(sizes.values())
             frame = pd.DataFrame({"group": list(sizes), "patients": list(sizes.values())}).assign(
                 percent=lambda d: (100.0 * d["patients"] / max(total, 1)).round(1)
@@ -228,7 +229,7 @@ def render_overview(view) -> None:
                          height=table_height(len(frame)))  # fmt: skip
     st.subheader("Data completeness")
     with guarded("Data completeness"):
-        complete = sp.completeness_of(served, view.spec).to_frame()
+        complete = ss.completeness_of(served, view.spec).to_frame()
         render_table(
             complete, "data_completeness", "cohort_completeness",
             height=table_height(len(complete)),
