@@ -116,6 +116,9 @@ def serve_env(
     from hccdash.engine.limits import limits_from_env
 
     limits_from_env(env)  # HCCDASH_DUCKDB_MEMORY/_THREADS/_TEMP: a bad value stops start-up
+    from hccdash.served_pages import in_memory_rows
+
+    in_memory_rows(env)  # HCCDASH_IN_MEMORY_ROWS likewise
     return env
 
 

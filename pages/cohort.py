@@ -13,10 +13,12 @@ from hccdash.ui import cache
 from hccdash.ui.common import esc_md, guarded, reconstruction_notice, too_few_patients
 from hccdash.ui.km_view import render_table, table_height
 from hccdash.ui.report_view import report_box
-from hccdash.ui.sidebar import filtered_view
+from hccdash.ui.served_view import cohort_page_view
+from hccdash.ui.sidebar import sidebar_view
 from hccdash.ui.table_view import p_style, render_table_model
 
-view = filtered_view()
+# a cohort served in place: its rows when the filters keep few enough, else its SQL overview
+view = cohort_page_view(sidebar_view())
 cohort = view.cohort
 st.title("Cohort")
 reconstruction_notice(cohort)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from hccdash.filters import parse_by, parse_cut, parse_endpoint
 from hccdash.report.report import KM_LEGEND, ReportFigure, ReportSection, figure_legend
+from hccdash.ui import served_km
 from hccdash.ui.common import esc_md, reconstruction_notice, too_few_patients, url_choice
 from hccdash.ui.cox_extras import render_km_extras
 from hccdash.ui.km_fragment import km_figures
@@ -20,9 +21,13 @@ from hccdash.ui.km_view import (
     stratify_candidates,
 )
 from hccdash.ui.report_view import report_box
-from hccdash.ui.sidebar import filtered_view
+from hccdash.ui.served_view import is_served, rows_view
+from hccdash.ui.sidebar import sidebar_view
 
-view = filtered_view()
+view = sidebar_view()
+served = is_served(view.cohort)  # served in place: every number from SQL (ui/served_km.py)
+if served and any(view.cohort.entry_column(e.key) for e in view.cohort.endpoints()):
+    view, served = rows_view(view), False  # delayed entry: on the rows, as the other pages
 cohort, data, full = view.cohort, view.data, view.cohort.data
 st.title("Kaplan-Meier")
 reconstruction_notice(cohort)
@@ -69,7 +74,7 @@ if (
     and pd.api.types.is_numeric_dtype(full[column])
     and full[column].dropna().nunique() > 2
 ):
-    values = pd.to_numeric(data[column], errors="coerce").dropna()
+    values = None if served else pd.to_numeric(data[column], errors="coerce").dropna()
     few = full[column].dropna().nunique() <= 8
     mode = c3.radio(
         "Numeric column",
@@ -83,7 +88,10 @@ if (
             url_cut, cut_warnings = parse_cut(st.query_params)
             for message in cut_warnings:
                 st.warning(esc_md(message))
-            default = float(values.median()) if not values.empty else 0.0
+            if served:
+                default = served_km.default_cut(view, column)
+            else:
+                default = float(values.median()) if not values.empty else 0.0
             st.session_state[cut_key] = url_cut if url_cut is not None else default
         cut = c3.number_input(
             f"Cut {esc_md(column)} at (≤ cut vs > cut; default the median)", key=cut_key
@@ -147,7 +155,8 @@ for ep_key in list(endpoints) if endpoint == "both" else [endpoint]:
             icon=":material/login:",
         )
 if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
-    g = grouping_for(data, full, column, cut=cut, cohort=cohort)
+    sg = served_km.grouping(view, column, cut) if served else None
+    g = sg.g if served else grouping_for(data, full, column, cut=cut, cohort=cohort)
     chosen = list(endpoints) if endpoint == "both" else [endpoint]
     # One options panel for the page's KM figure(s); its choices are in the URL (fig_...).
     # Panel and figures are one fragment: a figure option reruns them alone, not the page.
@@ -167,10 +176,18 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
     figures, tables = {}, {}
     report_tables = []
     entries = {key: cohort.entry_column(key) for key in chosen}
-    km_figures(panel, g, [endpoints[key] for key in chosen], opts, entries, figures)
+    if served:
+        served_km.km_figures(panel, view, sg, [endpoints[key] for key in chosen], opts, figures)
+    else:
+        km_figures(panel, g, [endpoints[key] for key in chosen], opts, entries, figures)
     cols = st.columns(len(chosen))
     for col, key in zip(cols, chosen, strict=True):
         with col:
+            if served:
+                tables |= served_km.km_tables(
+                    view, sg, endpoints[key], opts, f"km_{key}", report_tables
+                )
+                continue
             tables |= render_km_tables(
                 g, endpoints[key], opts, key=f"km_{key}", report=report_tables,
                 entry=entries[key],
@@ -199,4 +216,7 @@ if not too_few_patients(view.n, minimum=2, what="a Kaplan-Meier analysis"):
         cohort,
         "km_report",
     )
-    render_km_extras(cohort, data, endpoints)
+    if served:
+        st.caption("Delayed entry and weights need every row: not offered on a served cohort.")
+    else:
+        render_km_extras(cohort, data, endpoints)

@@ -39,6 +39,7 @@ from hccdash.schema import (
     TREATMENT,
     Cohort,
 )
+from hccdash.ui import served_view
 from hccdash.ui.cache import SCAN, cohort_cache
 from hccdash.ui.common import esc_label, esc_md
 from hccdash.ui.state import active_cohort, dropped_message, ensure_app_router, server_cohort
@@ -463,23 +464,40 @@ def render_sidebar() -> FilteredView:
     )
 
     # a filtered view is identified by its cohort and its spec
-    filtered = register(apply_filters(data, spec), f"{cohort.identity}|filters={spec!r}")
-    counts.markdown(count_text(len(filtered), len(data)))
     endpoints = cohort.endpoints()
-    events = events_per_endpoint(filtered, endpoints)
+    if served_view.is_served(cohort):  # counted on the engine; no row in this session
+        n, n_total, events = served_view.counts(cohort, spec)
+        filtered = register(data.iloc[:0], f"{cohort.identity}|filters={spec!r}")
+    else:
+        filtered = register(apply_filters(data, spec), f"{cohort.identity}|filters={spec!r}")
+        n, n_total = len(filtered), len(data)
+        events = events_per_endpoint(filtered, endpoints)
+    counts.markdown(count_text(n, n_total))
     labels = {e.key: e.key.upper() for e in endpoints}
     if events:
         counts.caption(" · ".join(f"{esc_md(labels[k])} events: {v}" for k, v in events.items()))
     _sync_query_params(spec, data)
-    view = FilteredView(cohort, filtered, spec, len(filtered), len(data))
+    view = FilteredView(cohort, filtered, spec, n, n_total)
     st.session_state[_VIEW_KEY] = view
     return view
 
 
-def filtered_view() -> FilteredView:
-    """The filtered cohort of this run (drawing the sidebar if ``app.py`` has not yet)."""
+def sidebar_view() -> FilteredView:
+    """The filtered cohort of this run as the sidebar made it: for a cohort served in place
+    (:mod:`hccdash.ui.served_view`) its shell and counts, no rows (the KM and cohort pages
+    compute on the engine)."""
     ensure_app_router()
     view = st.session_state.get(_VIEW_KEY)
     if view is None or _cohort_id(view.cohort) != _cohort_id(active_cohort()):
         view = render_sidebar()
+    return view
+
+
+def filtered_view() -> FilteredView:
+    """The filtered cohort of this run with its rows (drawing the sidebar if ``app.py`` has
+    not yet). A cohort served in place gives the rows its filters keep, read into memory, or
+    stops the page with a message when they are more than ``HCCDASH_IN_MEMORY_ROWS``."""
+    view = sidebar_view()
+    if served_view.is_served(view.cohort):
+        return served_view.rows_view(view)
     return view

@@ -93,12 +93,18 @@ def _server_cohort(
 
 def server_cohort() -> tuple[Cohort | None, str | None]:
     """(cohort, None) from ``HCCDASH_DATA``; (None, message) when it cannot be read;
-    (None, None) when the variable is not set."""
+    (None, None) when the variable is not set. Above ``HCCDASH_IN_MEMORY_ROWS`` rows (with a
+    codebook) the cohort is a :class:`~hccdash.served_pages.ServedShell`: served in place."""
     from hccdash.cohortfile import env_paths
 
     data, cb = env_paths()
     if data is None:
         return None, None
+    from hccdash.ui.served_view import server_shell
+
+    served = server_shell(data, cb)  # large: served in place (hccdash.ui.served_view)
+    if served is not None:
+        return served
     return _server_cohort(str(data), _mtime(data), str(cb) if cb else None, _mtime(cb))
 
 

@@ -58,6 +58,24 @@ def test_server_cohort_of_another_disease_on_every_page(browser, gbsg2_server):
         assert "Hormonal therapy" in app.sidebar.inner_text()
     finally:
         context.close()
+    # The same file served in place (DuckDB reads the CSV; HCCDASH_IN_MEMORY_ROWS below its
+    # 686 rows): the KM page's n and test from SQL equal the in-memory page's above.
+    served = StreamlitServer(
+        log_path=ARTIFACTS / "streamlit_gbsg2_served.log", env={"HCCDASH_IN_MEMORY_ROWS": "100"}
+    )
+    try:
+        served.wait_healthy()
+        app, context = new_app(browser, served)
+        app.goto("km?by=horTh")
+        app.screenshot("other_disease_km_served")
+        assert not app.problems(), app.problems()
+        assert app.n_text() == (686, 686) and len(app.km_curves()) == 2
+        assert "Log-rank test: chi-square = 8.56, df = 1, p = 0.003" in app.main_text()
+        app.goto("km?horTh=yes")
+        assert app.n_text() == (246, 686)
+        context.close()
+    finally:
+        served.stop()
 
 
 def test_spss_upload_reads_its_labels_and_survives_a_reload(app):
