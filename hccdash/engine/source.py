@@ -201,7 +201,12 @@ class DuckDBBackend:
 def _read_call(func: str, path: str, **options: object) -> exp.Expression:
     args: list[exp.Expression] = [exp.Literal.string(path)]
     for k, v in options.items():
-        lit = exp.Boolean(this=v) if isinstance(v, bool) else exp.Literal.string(str(v))
+        if isinstance(v, tuple):
+            lit: exp.Expression = exp.Array(expressions=[exp.Literal.string(x) for x in v])
+        elif isinstance(v, bool):
+            lit = exp.Boolean(this=v)
+        else:
+            lit = exp.Literal.string(str(v))
         args.append(exp.EQ(this=exp.column(k), expression=lit))
     return exp.Anonymous(this=func, expressions=args)
 
@@ -219,10 +224,15 @@ def _file_table(path: Path) -> exp.Expression:
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return _read_call("read_parquet", str(path))
+    # numbers and text only, as on Spark (engine.spark._read_file): DuckDB's sniffer would read
+    # yes/no or true/false as BOOLEAN and ISO dates as DATE, not the file's text
+    types = ("BIGINT", "DOUBLE", "VARCHAR")
     if suffix in (".csv", ".txt"):
-        return _read_call("read_csv", str(path), header=True)
+        return _read_call("read_csv", str(path), header=True, auto_type_candidates=types)
     if suffix == ".tsv":
-        return _read_call("read_csv", str(path), header=True, delim="\t")
+        return _read_call(
+            "read_csv", str(path), header=True, delim="\t", auto_type_candidates=types
+        )
     raise FileReadError(
         f"{path.name!r}: the engine reads .parquet, .csv and .tsv files, folders of Parquet "
         "files and DuckDB databases (.duckdb with a table); convert other formats first."
