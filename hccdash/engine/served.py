@@ -387,16 +387,21 @@ def _mtime(path: Path) -> float | None:
 
 
 def served_cohort(
-    data: str | os.PathLike, codebook: str | os.PathLike, table: str | None = None
+    data: str | os.PathLike,
+    codebook: str | os.PathLike,
+    table: str | None = None,
+    *,
+    engine: str | None = None,
 ) -> ServedCohort:
-    """:func:`open_served`, once per server process and file version (every session shares
-    the one connection and its option lists)."""
-    engine = (os.environ.get("HCCDASH_ENGINE"), os.environ.get("HCCDASH_SPARK_URL"))
-    key = (str(data), _mtime(Path(data)), str(codebook), _mtime(Path(codebook)), table, engine)
+    """:func:`open_served`, once per server process, file version and engine (every session
+    shares the one connection and its option lists)."""
+    engine = (engine or os.environ.get("HCCDASH_ENGINE") or "duckdb").lower()
+    where = (engine, os.environ.get("HCCDASH_SPARK_URL"))
+    key = (str(data), _mtime(Path(data)), str(codebook), _mtime(Path(codebook)), table, where)
     with _SERVED_LOCK:
         held = _SERVED.get(key)
         if held is None:
-            held = open_served(data, codebook, table=table)
+            held = open_served(data, codebook, table=table, engine=engine)
             _SERVED.clear()  # a new file version replaces the old one
             _SERVED[key] = held
         return held

@@ -310,7 +310,16 @@ def open_source(
             ) from None
         t = exp.Table(this=exp.to_identifier(view, quoted=True))
         name = "data frame"
-    columns = be.describe(t)  # type: ignore[attr-defined]
+    try:
+        columns = be.describe(t)  # type: ignore[attr-defined]
+    except FileReadError as exc:
+        if not isinstance(data, str | os.PathLike):
+            raise
+        raise FileReadError(
+            f"{str(data)!r} cannot be read ({str(exc).splitlines()[0]}); fix: give a readable "
+            "Parquet file (or a folder of them), a CSV/TSV file with a header row, or a DuckDB "
+            "database and its table."
+        ) from None
     return Source(backend=be, table=t, columns=columns, name=name)
 
 

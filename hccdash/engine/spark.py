@@ -158,8 +158,8 @@ def probe_url(url: str, env: dict[str, str] | None = None) -> None:
             reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
             failures.append(f"{host}:{port}: {reason}")
     raise InputError(
-        f"{URL_ENV}={url!r} does not answer ({'; '.join(failures)}, within {timeout:g} s, "
-        f"{TIMEOUT_ENV}). {_URL_FIX}"
+        f"{URL_ENV}={url!r} does not answer ({'; '.join(failures)}; connect timeout "
+        f"{timeout:g} s, {TIMEOUT_ENV}). {_URL_FIX}"
     )
 
 
