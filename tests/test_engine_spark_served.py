@@ -4,13 +4,15 @@
 codebook as a view, the option lists, the sidebar's filters, the one GROUP BY of a KM view)
 rendered as Spark SQL. DuckDB's served cohort is checked against the in-memory path (and so
 R's survfit/survdiff) in test_engine_served.py; here Spark must give DuckDB's counts, option
-lists, predicates, curves, medians and log-rank chi-square and p (1e-10) on two public
+lists, predicates, curves, medians and log-rank chi-square and p (1e-10) on the public
 cohorts read from tests/data/public with their codebooks:
 
 - veterans as Parquet, its Karnofsky score a float column holding NaN (not NULL) in some
   rows and its status text codes ("dead"/"alive"): NaN is missing in both engines;
 - GBSG2 straight from its CSV (each engine's own CSV reader and type inference), the event
-  a 0/1 integer column.
+  a 0/1 integer column;
+- veterans coded as SPSS would (integer codes with value labels, status 1/2), so the view's
+  labels and event codes are CASE expressions on integer literals.
 
 Each filter spec has a numeric range (Karnofsky score, positive nodes with float bounds on an
 integer column) and a level filter. One SparkSession for the module (``spark_session`` keeps
@@ -29,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from test_engine import same_km, same_test
-from test_engine_served import _same
+from test_engine_served import _coded_veterans, _same
 
 from hccdash.engine import served as sv
 from hccdash.errors import FileReadError, HccdashError, InputError
@@ -67,10 +69,17 @@ def _veterans_parquet(tmp: Path) -> Path:
     return path
 
 
+def _coded_parquet(tmp: Path) -> tuple[Path, object]:
+    frame, book = _coded_veterans()
+    path = tmp / "coded.parquet"
+    frame.to_parquet(path, index=False)
+    return path, book
+
+
 CASES = {
     # data, codebook, endpoint, grouping, spec, option columns
     "veterans": (
-        None, "veterans.codebook.json", "os", "Celltype",
+        _veterans_parquet, "veterans.codebook.json", "os", "Celltype",
         FilterSpec(kps=(50, 90), extra=(("Celltype", ("adeno", "large", "squamous")),)),
         ["Celltype", "Karnofsky_score", "Prior_therapy"],
     ),
@@ -78,6 +87,13 @@ CASES = {
         "gbsg2.csv", "gbsg2.codebook.json", "rfs", "tgrade",
         FilterSpec(arm="yes", extra=(("pnodes", (1.0, 5.5)), ("menostat", ("Post",)))),
         ["tgrade", "pnodes", "horTh", "menostat"],
+    ),
+    # integer codes with value labels (cell type 1-4, prior therapy 0/10), status 1/2: the
+    # labels and event codes are CASE expressions comparing integer literals
+    "coded": (
+        _coded_parquet, None, "os", "Celltype",
+        FilterSpec(pvtt="no", kps=(40, 90), extra=(("Celltype", ("adeno", "large", "smallcell")),)),
+        ["Celltype", "Prior_therapy", "Karnofsky_score"],
     ),
 }  # fmt: skip
 
@@ -88,9 +104,13 @@ def pairs(spark, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("spark_served")
     out = {}
     for name, (data, book, *rest) in CASES.items():
-        path = _veterans_parquet(tmp) if data is None else PUBLIC / data
-        duck = sv.open_served(path, PUBLIC / book, engine="duckdb")
-        on_spark = sv.open_served(path, PUBLIC / book, engine="spark")
+        if name == "coded":
+            path, book = data(tmp)
+        else:
+            path = PUBLIC / data if isinstance(data, str) else data(tmp)
+            book = PUBLIC / book
+        duck = sv.open_served(path, book, engine="duckdb")
+        on_spark = sv.open_served(path, book, engine="spark")
         out[name] = (duck, on_spark, *rest)
     return out
 
