@@ -66,8 +66,8 @@ def test_doctests():
 def test_a_bad_cohort_is_one_sentence_for_the_page(files, case, said):
     cohort, message = startup.open_server_cohort(_env(files[case], HCCDASH_ENGINE="duckdb"))
     assert cohort is None
-    assert message.startswith(f"The server's cohort (HCCDASH_DATA={files[case]}, ")
-    assert f"HCCDASH_CODEBOOK={BOOK}" in message and "\n" not in message
+    where = f"(HCCDASH_DATA={files[case]}, HCCDASH_CODEBOOK={BOOK}, engine duckdb)"
+    assert message.endswith(where) and "\n" not in message
     assert re.search(said, message), message
 
 
@@ -85,7 +85,7 @@ def test_a_spark_url_that_does_not_answer_is_found_without_java(files):
     env = _env(files["good"], HCCDASH_ENGINE="spark", HCCDASH_SPARK_URL=DEAD_URL)
     cohort, message = startup.open_server_cohort(env)
     assert cohort is None
-    assert f"engine spark at {DEAD_URL}" in message
+    assert message.endswith(f"engine spark at {DEAD_URL})")
     assert f"HCCDASH_SPARK_URL='{DEAD_URL}' does not answer (127.0.0.1:1: " in message
     assert "Fix: set HCCDASH_SPARK_URL to a Spark master that runs" in message
     with pytest.raises(InputError, match="does not answer"):
@@ -121,7 +121,8 @@ def test_serve_stops_with_one_line_and_exit_2(files, monkeypatch, capsys):
     monkeypatch.setenv("HCCDASH_SPARK_URL", DEAD_URL)
     assert main(["serve", "--data", str(files["good"]), "--codebook", str(BOOK)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("hccdash: error: The server's cohort")
+    said = "hccdash: error: The server's cohort (HCCDASH_DATA) cannot be used: HCCDASH_SPARK_URL="
+    assert err.count("\n") == 1 and err.startswith(said), err
     assert "HCCDASH_SPARK_URL" in err and DEAD_URL in err
     monkeypatch.setenv("HCCDASH_ENGINE", "duckdb")
     monkeypatch.setenv("HCCDASH_DATA", str(files["missing"]))
@@ -138,7 +139,8 @@ def test_serve_subprocess_exit_2_without_traceback(files):
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
     last = res.stderr.strip().splitlines()[-1]
-    assert last.startswith("hccdash: error: The server's cohort (HCCDASH_DATA=")
+    assert last.startswith("hccdash: error: The server's cohort (HCCDASH_DATA) cannot be used: ")
+    assert last.endswith("engine duckdb)")
     assert "'Celltype', 'Status'" in last and "fix: use the codebook written for this table" in last
 
 

@@ -8,7 +8,8 @@ lists, predicates, curves, medians and log-rank chi-square and p (1e-10) on the 
 cohorts read from tests/data/public with their codebooks:
 
 - veterans as Parquet, its Karnofsky score a float column holding NaN (not NULL) in some
-  rows and its status text codes ("dead"/"alive"): NaN is missing in both engines;
+  rows, its age a DECIMAL and its status text codes ("dead"/"alive"): NaN is missing in both
+  engines, a DECIMAL is a number (Spark returns decimal.Decimal, DuckDB a double);
 - GBSG2 straight from its CSV (each engine's own CSV reader and type inference), the event
   a 0/1 integer column;
 - veterans coded as SPSS would (integer codes with value labels, status 1/2), so the view's
@@ -63,6 +64,9 @@ def _veterans_parquet(tmp: Path) -> Path:
     table = pa.Table.from_pandas(d, preserve_index=False)
     column = table.schema.get_field_index("Karnofsky_score")
     table = table.set_column(column, "Karnofsky_score", pa.array(kps, from_pandas=False))
+    column = table.schema.get_field_index("Age_in_years")  # DECIMAL: Python Decimal on Spark
+    age = pa.array(d["Age_in_years"] + 0.5).cast(pa.decimal128(5, 1))
+    table = table.set_column(column, "Age_in_years", age)
     assert table.column("Karnofsky_score").null_count == 0  # NaN, not NULL
     path = tmp / "veterans.parquet"
     pq.write_table(table, path)
@@ -80,8 +84,11 @@ CASES = {
     # data, codebook, endpoint, grouping, spec, option columns
     "veterans": (
         _veterans_parquet, "veterans.codebook.json", "os", "Celltype",
-        FilterSpec(kps=(50, 90), extra=(("Celltype", ("adeno", "large", "squamous")),)),
-        ["Celltype", "Karnofsky_score", "Prior_therapy"],
+        FilterSpec(
+            kps=(50, 90),
+            extra=(("Celltype", ("adeno", "large", "squamous")), ("Age_in_years", (40, 70.5))),
+        ),
+        ["Celltype", "Karnofsky_score", "Prior_therapy", "Age_in_years"],
     ),
     "gbsg2": (
         "gbsg2.csv", "gbsg2.codebook.json", "rfs", "tgrade",
@@ -125,8 +132,10 @@ def test_served_cohort_on_spark_equals_duckdb(pairs, name):
     }
     assert spark.roles() == duck.roles()
     spec = dataclasses.replace(raw_spec, roles=duck.roles())
-    for column in option_columns:
-        assert spark.options(column) == duck.options(column), column
+    for column in option_columns:  # equal values of the same Python types (a Decimal from
+        got, want = spark.options(column), duck.options(column)  # Spark would be == 69.5 but
+        assert got == want, column  # would not become a filter literal)
+        assert [type(v) for v in got] == [type(v) for v in want], column
     assert spark.filters(spec) == duck.filters(spec)
     n_all, n_kept = duck.count(), duck.count(spec)
     assert (spark.count(), spark.count(spec)) == (n_all, n_kept)

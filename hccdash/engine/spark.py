@@ -22,6 +22,7 @@ import os
 import shutil
 import socket
 import threading
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -181,7 +182,8 @@ class SparkBackend:
             raise InputError(f"Spark could not run the query: {first}") from None
         out = {}
         for i, name in enumerate(df.columns):
-            values = [r[i] for r in rows]
+            # DECIMAL comes back as decimal.Decimal; DuckDB's numpy result is a double
+            values = [float(v) if isinstance(v, Decimal) else v for v in (r[i] for r in rows)]
             arr = np.array(values, dtype=object)
             if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
                 ints = all(isinstance(v, int) for v in values)

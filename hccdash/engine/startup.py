@@ -4,8 +4,9 @@
 cohort that cannot be used (a path that does not exist or cannot be read, a table without the
 codebook's columns, event codes outside the coding, a Spark URL that does not answer) is ONE
 line on stderr and exit code 2, never a server that starts and fails in every page. The page
-shows the same sentence (:func:`open_server_cohort` returns it instead of raising), so the
-start-up and the sidebar say the same thing.
+shows the same sentence (:func:`open_server_cohort` returns its reason instead of raising,
+for the sidebar's "The server's cohort (HCCDASH_DATA) cannot be used: ..."), so the start-up
+and the page say the same thing.
 
 The engine (not the in-memory reader) serves ``HCCDASH_DATA`` when :func:`engine_serves`
 says so: a codebook is given (``HCCDASH_CODEBOOK``) and either ``HCCDASH_ENGINE`` is set or
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from hccdash.errors import HccdashError, InputError
 
-__all__ = ["engine_serves", "open_server_cohort", "startup_check"]
+__all__ = ["engine_serves", "open_server_cohort", "sentence", "startup_check"]
 
 DATA_ENV, CODEBOOK_ENV, ENGINE_ENV = "HCCDASH_DATA", "HCCDASH_CODEBOOK", "HCCDASH_ENGINE"
 TABLE_ENV, URL_ENV = "HCCDASH_TABLE", "HCCDASH_SPARK_URL"
@@ -71,22 +72,30 @@ def engine_serves(env: Mapping[str, str] | None = None) -> bool:
     return bool(_engine(env)) or path.is_dir() or path.suffix.lower() in _ENGINE_ONLY
 
 
-def _message(env: Mapping[str, str], exc: HccdashError) -> str:
+def _reason(env: Mapping[str, str], exc: HccdashError) -> str:
+    """What went wrong and the fix, then where (the variables' values and the engine)."""
     data, codebook = _get(env, DATA_ENV), _get(env, CODEBOOK_ENV)
     engine = (_get(env, ENGINE_ENV) or "duckdb").lower()
     where = f"{DATA_ENV}={data}, {CODEBOOK_ENV}={codebook}, engine {engine}"
     if engine == "spark":
         where += f" at {_get(env, URL_ENV) or 'local[2]'}"
-    return f"The server's cohort ({where}) cannot be used: {exc}"
+    return f"{str(exc).strip()} ({where})".replace("\n", " ")
+
+
+def sentence(reason: str) -> str:
+    """The start-up line for a reason of :func:`open_server_cohort`: the sidebar's own
+    wording (``hccdash.ui.sidebar``), so the terminal and the page say the same."""
+    return f"The server's cohort ({DATA_ENV}) cannot be used: {reason}"
 
 
 def open_server_cohort(env: Mapping[str, str] | None = None):
-    """``(ServedCohort, None)``, or ``(None, message)`` when it cannot be used, or
+    """``(ServedCohort, None)``, or ``(None, reason)`` when it cannot be used, or
     ``(None, None)`` when the engine does not serve ``HCCDASH_DATA`` (:func:`engine_serves`).
 
-    The message names the variables, the path, column or URL and the fix (the text
-    ``hccdash serve`` prints at start-up). The cohort is :func:`~hccdash.engine.served.
-    served_cohort`'s (one per process and file version).
+    The reason (one line) says what is wrong (the path, column or URL), the fix, and the
+    variables' values; the sidebar shows it after "The server's cohort (HCCDASH_DATA) cannot
+    be used:", as ``hccdash serve`` prints it (:func:`sentence`). The cohort is
+    :func:`~hccdash.engine.served.served_cohort`'s (one per process, file version, engine).
     """
     env = os.environ if env is None else env
     try:
@@ -104,7 +113,7 @@ def open_server_cohort(env: Mapping[str, str] | None = None):
             engine=engine,
         )  # fmt: skip
     except HccdashError as exc:
-        return None, _message(env, exc)
+        return None, _reason(env, exc)
     return cohort, None
 
 
@@ -115,7 +124,7 @@ def startup_check(env: Mapping[str, str], *, timeout: float | None = None) -> in
     Raises
     ------
     InputError
-        With the sentence of :func:`open_server_cohort` (one line).
+        :func:`sentence` of the reason :func:`open_server_cohort` gives (one line).
     """
     engine = _engine(env)
     if engine == "spark":  # a wrong URL is caught here in seconds, without starting Java
@@ -124,7 +133,7 @@ def startup_check(env: Mapping[str, str], *, timeout: float | None = None) -> in
         try:
             probe_url(_get(env, URL_ENV) or "local[2]", dict(env))
         except HccdashError as exc:
-            raise InputError(_message(env, exc)) from None
+            raise InputError(sentence(_reason(env, exc))) from None
     if not engine_serves(env):
         return None
     print(
@@ -144,16 +153,15 @@ def startup_check(env: Mapping[str, str], *, timeout: float | None = None) -> in
         )
     except subprocess.TimeoutExpired:
         raise InputError(
-            f"The server's cohort ({DATA_ENV}={_get(env, DATA_ENV)}) was not checked within "
-            f"{timeout:g} s; fix: check that the engine answers."
+            sentence(f"not opened within {timeout:g} s; fix: check that the engine answers.")
         ) from None
     said = [ln[len(_MARK) :] for ln in res.stdout.splitlines() if ln.startswith(_MARK)]
     if res.returncode == 0 and said:
         return int(said[-1])
     if said:
-        raise InputError(said[-1])
+        raise InputError(sentence(said[-1]))
     tail = (res.stderr.strip().splitlines() or ["no output"])[-1]
-    raise InputError(f"The server's cohort check stopped (exit {res.returncode}): {tail}")
+    raise InputError(sentence(f"its check stopped (exit {res.returncode}): {tail}"))
 
 
 def _child_env(env: Mapping[str, str]) -> dict[str, str]:
