@@ -44,9 +44,12 @@ def files(tmp_path_factory):
     vet.to_parquet(good, index=False)
     nocol = tmp / "nocol.parquet"
     vet.drop(columns=["Celltype", "Status"]).to_parquet(nocol, index=False)
+    text_time = vet.assign(Survival_in_days=vet["Survival_in_days"].astype(str) + " days")
+    text_time.to_parquet(tmp / "text_time.parquet", index=False)
     junk = tmp / "junk.parquet"
     junk.write_bytes(b"PAR1 this is not a Parquet file\n" * 4)
-    return {"good": good, "nocol": nocol, "junk": junk, "missing": tmp / "gone.parquet"}
+    return {"good": good, "nocol": nocol, "junk": junk, "missing": tmp / "gone.parquet",
+            "text_time": tmp / "text_time.parquet"}  # fmt: skip
 
 
 def test_doctests():
@@ -61,6 +64,7 @@ def test_doctests():
         ("missing", r"gone\.parquet' does not exist; give the path"),
         ("junk", r"junk\.parquet' cannot be read \(.*\); fix: give a readable Parquet"),
         ("nocol", r"the codebook names 2 columns the table does not have: 'Celltype', 'Status'"),
+        ("text_time", r"'Survival_in_days' \(endpoint 'os'.s time\) holds VARCHAR, not numbers"),
     ],
 )
 def test_a_bad_cohort_is_one_sentence_for_the_page(files, case, said):

@@ -141,14 +141,13 @@ def _view_table(source: Source, codebook: Codebook, name: str) -> exp.Expression
                 f"{name}: endpoint {e.key!r} has unit {e.unit!r}; fix: use one of "
                 f"{preview_labels(list(TO_MONTHS))}."
             )
-        for c in (e.time, e.entry):  # a text column would fail inside the engine's CAST
-            if c is not None and not source.numeric(c):
+        for c in (e.time, e.entry):  # the entry time is in the unit of the time
+            if c is not None and not source.numeric(c):  # else a CAST error in the engine
                 raise InputError(
                     f"{name}: column {c!r} (endpoint {e.key!r}'s time) holds "
                     f"{source.columns[c]}, not numbers; fix: write the times as numbers "
                     "(decimal point, no units) or point the codebook to the time column."
                 )
-        for c in (e.time, e.entry):  # the entry time is in the unit of the time
             if c is not None and e.unit != "months":
                 factor = literal(float(TO_MONTHS[e.unit]))
                 exprs[c] = exp.Mul(this=as_double(ident(c)), expression=factor)
