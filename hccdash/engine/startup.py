@@ -96,6 +96,20 @@ def open_server_cohort(env: Mapping[str, str] | None = None):
     variables' values; the sidebar shows it after "The server's cohort (HCCDASH_DATA) cannot
     be used:", as ``hccdash serve`` prints it (:func:`sentence`). The cohort is
     :func:`~hccdash.engine.served.served_cohort`'s (one per process, file version, engine).
+
+    Examples
+    --------
+    >>> cohort, reason = open_server_cohort({"HCCDASH_DATA": "/srv/gone.parquet",
+    ...     "HCCDASH_CODEBOOK": "/srv/book.json", "HCCDASH_ENGINE": "duckdb"})
+    >>> cohort is None
+    True
+    >>> for part in reason.split(" ("):
+    ...     print(part)
+    book.json: cannot read the codebook
+    No such file or directory); fix: check the path.
+    HCCDASH_DATA=/srv/gone.parquet, HCCDASH_CODEBOOK=/srv/book.json, engine duckdb)
+    >>> print(sentence("..."))
+    The server's cohort (HCCDASH_DATA) cannot be used: ...
     """
     env = os.environ if env is None else env
     try:
