@@ -171,6 +171,7 @@ def startup_check(env: Mapping[str, str], *, timeout: float | None = None) -> in
         ) from None
     said = [ln[len(_MARK) :] for ln in res.stdout.splitlines() if ln.startswith(_MARK)]
     if res.returncode == 0 and said:
+        print(f"hccdash: the server's cohort has {said[-1]} rows", file=sys.stderr, flush=True)
         return int(said[-1])
     if said:
         raise InputError(sentence(said[-1]))
