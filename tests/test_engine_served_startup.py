@@ -12,6 +12,7 @@ from __future__ import annotations
 import doctest
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -175,3 +176,37 @@ def test_csv_text_stays_text_and_boolean_columns_filter(tmp_path):
     assert src.columns["flag"] == "BOOLEAN"
     assert src.count(where(src, {"flag": {"in": [True]}})) == 2
     assert src.count(where(src, {"flag": {"in": [False]}})) == 1
+
+
+def test_a_master_that_answers_but_fails_is_one_sentence(monkeypatch):
+    """A port that accepts TCP but is no Spark master passes the probe; PySpark then fails
+    after about a minute (three registrations 20 s apart) with a Py4J error and Java stack
+    traces. That failure is forced here (a builder that raises as PySpark does), not waited
+    for: the message is one line naming the URL and the fix."""
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+
+    class Builder:
+        def __getattr__(self, name):
+            return lambda *a, **k: self
+
+        def getOrCreate(self):
+            raise RuntimeError(
+                "An error occurred while calling None.org.apache.spark.sql.SparkSession.\n"
+                ": org.apache.spark.SparkException: All masters are unresponsive!\n\tat ..."
+            )
+
+    class FakeSession:
+        builder = Builder()
+
+    monkeypatch.setattr(pyspark_sql, "SparkSession", FakeSession)
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/java")
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(1)
+        url = f"spark://127.0.0.1:{listening.getsockname()[1]}"
+        with pytest.raises(InputError) as err:
+            spark.spark_session(url)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(f"Spark at '{url}' does not answer (")
+    assert "calling None.org.apache.spark.sql.SparkSession.)" in message
+    assert "Fix: set HCCDASH_SPARK_URL" in message
