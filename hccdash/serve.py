@@ -5,7 +5,10 @@ with the shipped Streamlit settings (no usage statistics, headless, upload limit
 given as command-line options, so they hold whatever the current directory holds. A
 server-side cohort and its codebook are handed to the app through the environment variables
 ``HCCDASH_DATA`` and ``HCCDASH_CODEBOOK`` (absolute paths, checked here first: a bad path is
-one line on stderr and exit code 2, before anything starts).
+one line on stderr and exit code 2, before anything starts). A cohort the engine serves in
+place (``HCCDASH_ENGINE``, :mod:`hccdash.engine.startup`) is opened once in a child process
+first: missing columns, bad codes or a Spark URL that does not answer stop start-up the same
+way.
 
 Sign-in (``st.login``, see :mod:`hccdash.ui.auth`) reads ``.streamlit/secrets.toml`` of the
 current directory or of ``~/.streamlit/``, or the file given with ``--secrets``.
@@ -109,10 +112,15 @@ def serve_env(
         or an engine setting that is not valid (:mod:`hccdash.engine.limits`).
     """
     env = dict(os.environ if base is None else base)
-    if data is not None:
-        env[DATA_ENV] = str(_existing(data, "file or folder", "--data", file_only=False))
-    if codebook is not None:
-        env[CODEBOOK_ENV] = str(_existing(codebook, "file", "--codebook", file_only=True))
+    # a flag, else the variable already set (named in the message): checked either way
+    data, data_flag = (data, "--data") if data is not None else (env.get(DATA_ENV), DATA_ENV)
+    if data is not None and data.strip():
+        env[DATA_ENV] = str(_existing(data.strip(), "file or folder", data_flag, file_only=False))
+    book, book_flag = (
+        (codebook, "--codebook") if codebook is not None else (env.get(CODEBOOK_ENV), CODEBOOK_ENV)
+    )
+    if book is not None and book.strip():
+        env[CODEBOOK_ENV] = str(_existing(book.strip(), "file", book_flag, file_only=True))
     from hccdash.engine.limits import limits_from_env
 
     limits_from_env(env)  # HCCDASH_DUCKDB_MEMORY/_THREADS/_TEMP: a bad value stops start-up
@@ -154,8 +162,12 @@ def streamlit_argv(
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Check the paths, then replace this process by the Streamlit server."""
+    """Check the paths and the server's cohort on the engine (:mod:`hccdash.engine.startup`),
+    then replace this process by the Streamlit server."""
     env = serve_env(args.data, args.codebook)
+    from hccdash.engine.startup import startup_check
+
+    startup_check(env)  # a cohort the engine cannot use: one line, exit 2 (hccdash.cli.main)
     argv = streamlit_argv(args.port, args.address, args.secrets, args.streamlit_args or ())
     shown = "localhost" if args.address in ("127.0.0.1", "0.0.0.0") else args.address
     print(f"hccdash {_version()}: http://{shown}:{args.port}  (Ctrl+C stops)", file=sys.stderr)

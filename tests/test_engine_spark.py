@@ -22,6 +22,8 @@ if shutil.which("java") is None:
         "Java is not installed (apt-get install openjdk-17-jre-headless)", allow_module_level=True
     )
 
+from test_engine_spark_served import local_spark_session
+
 from hccdash.engine import cox as ecox
 from hccdash.engine import open_source
 from hccdash.engine import survival as es
@@ -32,7 +34,7 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture(scope="session")
 def spark_backend():
-    return SparkBackend(spark_session("local[2]"))
+    return SparkBackend(local_spark_session())  # the test JVM's options (C1, serial GC)
 
 
 def both(data, spark_backend, **kw):

@@ -81,6 +81,8 @@ def _one(source: Source, column: str, spec: Any) -> exp.Expression | None:
 def _isin(column: str, col: exp.Column, values: list, numeric: bool) -> exp.Expression:
     if not values:
         return exp.false()
+    if all(isinstance(v, bool) for v in values):  # a BOOLEAN column's own values (option
+        return exp.In(this=col, expressions=[literal(v) for v in values])  # lists): TRUE/FALSE
     if numeric:
         lits = [literal(_as_number(column, v)) for v in values]
     else:

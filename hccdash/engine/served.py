@@ -19,6 +19,10 @@ connection that every session shares. Nothing is copied into pandas:
 - a KM page view (curves, medians, landmarks, risk table, RMST, the group test) is one
   aggregation (:meth:`ServedCohort.km_view`, :func:`hccdash.engine.view.km_view`).
 
+``HCCDASH_ENGINE=spark`` runs the same SQLGlot expressions as Spark SQL (the view a temporary
+view of the process's SparkSession, ``HCCDASH_SPARK_URL``); ``tests/test_engine_spark_served.py``
+checks it equals the DuckDB served cohort.
+
 ``tests/test_engine_served.py`` checks both paths against each other (1e-10) on the public
 cohorts' files, and ``bench/served_cases.py`` measures a filter change at 1e6 and 1e7 rows
 against the bare DuckDB GROUP BY.
@@ -26,6 +30,7 @@ against the bare DuckDB GROUP BY.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -52,6 +57,7 @@ __all__ = ["ServedCohort", "open_served", "served_cohort"]
 
 TABLE_ENV = "HCCDASH_TABLE"
 _FLOATS = ("DOUBLE", "FLOAT", "REAL")
+_VIEW_IDS = itertools.count()
 _FIELDS = {CHILD_PUGH: "child_pugh", KPS: "kps", PVTT: "pvtt", ASCITES: "ascites", TREATMENT: "arm"}
 
 
@@ -136,6 +142,12 @@ def _view_table(source: Source, codebook: Codebook, name: str) -> exp.Expression
                 f"{preview_labels(list(TO_MONTHS))}."
             )
         for c in (e.time, e.entry):  # the entry time is in the unit of the time
+            if c is not None and not source.numeric(c):  # else a CAST error in the engine
+                raise InputError(
+                    f"{name}: column {c!r} (endpoint {e.key!r}'s time) holds "
+                    f"{source.columns[c]}, not numbers; fix: write the times as numbers "
+                    "(decimal point, no units) or point the codebook to the time column."
+                )
             if c is not None and e.unit != "months":
                 factor = literal(float(TO_MONTHS[e.unit]))
                 exprs[c] = exp.Mul(this=as_double(ident(c)), expression=factor)
@@ -162,16 +174,26 @@ def _nan_as_null(column: str) -> exp.Expression:
 
 
 def _named_view(source: Source, query: exp.Subquery) -> exp.Expression:
-    """The view as a temporary view of the DuckDB connection, so each query names it (no
-    copy and rendering of every CASE per query: a third of a filter change at 1e6 rows);
-    elsewhere (Spark) the subquery itself."""
-    con = getattr(source.backend, "con", None)
-    if con is None:
+    """The view as a temporary view of the engine's session (DuckDB's connection, Spark's
+    SparkSession), so each query names it (no copy and rendering of every CASE per query: a
+    third of a filter change at 1e6 rows). One SQLGlot statement for both engines."""
+    name = exp.to_identifier(f"hccdash_served_{next(_VIEW_IDS)}", quoted=True)
+    create = exp.Create(
+        this=exp.Table(this=name),
+        kind="VIEW",
+        expression=query.this.copy(),
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    backend = source.backend
+    con = getattr(backend, "con", None)
+    if con is not None:  # DuckDB: this connection is the served cohort's own (open_source)
+        con.execute("SET disabled_optimizers = 'statistics_propagation'")  # see _view_table
+        con.execute(create.sql(backend.dialect))  # type: ignore[attr-defined]
+    elif hasattr(backend, "execute"):  # Spark
+        backend.execute(create)
+    else:  # any other backend: the subquery itself
         return query
-    # this connection is the served cohort's own (open_source made it): see _view_table
-    con.execute("SET disabled_optimizers = 'statistics_propagation'")
-    name = exp.to_identifier(f"hccdash_served_{id(query):x}", quoted=True)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name.sql('duckdb')} AS {query.this.sql('duckdb')}")
     return exp.Table(this=name)
 
 
@@ -299,6 +321,7 @@ def open_served(
     *,
     table: str | None = None,
     validate: bool = True,
+    engine: str | None = None,
 ) -> ServedCohort:
     """Open a server-side cohort in place with its codebook.
 
@@ -313,12 +336,17 @@ def open_served(
     validate : bool
         Check every endpoint's times and event codes now (one scan each), so a bad file is
         one clear message at start-up.
+    engine : {"duckdb", "spark"}, optional
+        Default ``HCCDASH_ENGINE``, else DuckDB. On Spark (``HCCDASH_SPARK_URL``) the same
+        SQLGlot queries run as Spark SQL and the view is a temporary view of the process's
+        SparkSession.
 
     Raises
     ------
     hccdash.errors.HccdashError
         A path that does not exist or cannot be read, columns the codebook names but the
-        table lacks, event codes outside the coding, negative times.
+        table lacks, event codes outside the coding, negative times, a Spark URL that does
+        not answer (``hccdash.engine.spark.spark_session``).
 
     Examples
     --------
@@ -336,7 +364,7 @@ def open_served(
     """
     cb = codebook if isinstance(codebook, Codebook) else Codebook.read(codebook)
     path = Path(data)
-    raw = open_source(path, table=table or os.environ.get(TABLE_ENV) or None)
+    raw = open_source(path, table=table or os.environ.get(TABLE_ENV) or None, engine=engine)
     view_table = _named_view(raw, _view_table(raw, cb, raw.name))
     columns = raw.backend.describe(view_table)  # type: ignore[attr-defined]
     view = Source(backend=raw.backend, table=view_table, columns=columns, name=raw.name)
@@ -358,15 +386,21 @@ def _mtime(path: Path) -> float | None:
 
 
 def served_cohort(
-    data: str | os.PathLike, codebook: str | os.PathLike, table: str | None = None
+    data: str | os.PathLike,
+    codebook: str | os.PathLike,
+    table: str | None = None,
+    *,
+    engine: str | None = None,
 ) -> ServedCohort:
-    """:func:`open_served`, once per server process and file version (every session shares
-    the one connection and its option lists)."""
-    key = (str(data), _mtime(Path(data)), str(codebook), _mtime(Path(codebook)), table)
+    """:func:`open_served`, once per server process, file version and engine (every session
+    shares the one connection and its option lists)."""
+    engine = (engine or os.environ.get("HCCDASH_ENGINE") or "duckdb").lower()
+    where = (engine, os.environ.get("HCCDASH_SPARK_URL"))
+    key = (str(data), _mtime(Path(data)), str(codebook), _mtime(Path(codebook)), table, where)
     with _SERVED_LOCK:
         held = _SERVED.get(key)
         if held is None:
-            held = open_served(data, codebook, table=table)
+            held = open_served(data, codebook, table=table, engine=engine)
             _SERVED.clear()  # a new file version replaces the old one
             _SERVED[key] = held
         return held

@@ -205,7 +205,7 @@ def _read_call(func: str, path: str, **options: object) -> exp.Expression:
     args: list[exp.Expression] = [exp.Literal.string(path)]
     for k, v in options.items():
         if isinstance(v, tuple):
-            lit = exp.Array(expressions=[exp.Literal.string(x) for x in v])
+            lit: exp.Expression = exp.Array(expressions=[exp.Literal.string(x) for x in v])
         elif isinstance(v, bool):
             lit = exp.Boolean(this=v)
         else:
@@ -227,8 +227,8 @@ def _file_table(path: Path) -> exp.Expression:
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return _read_call("read_parquet", str(path))
-    # numbers or text, as the in-memory reader types a column: DuckDB's sniffer would read
-    # "yes"/"no" as BOOLEAN true/false (a served cohort's levels and URL values)
+    # numbers and text only, as on Spark (engine.spark._read_file): DuckDB's sniffer would read
+    # yes/no or true/false as BOOLEAN and ISO dates as DATE, not the file's text
     types = ("BIGINT", "DOUBLE", "VARCHAR")
     if suffix in (".csv", ".txt"):
         return _read_call("read_csv", str(path), header=True, auto_type_candidates=types)
@@ -313,7 +313,16 @@ def open_source(
             ) from None
         t = exp.Table(this=exp.to_identifier(view, quoted=True))
         name = "data frame"
-    columns = be.describe(t)  # type: ignore[attr-defined]
+    try:
+        columns = be.describe(t)  # type: ignore[attr-defined]
+    except FileReadError as exc:
+        if not isinstance(data, str | os.PathLike):
+            raise
+        raise FileReadError(
+            f"{str(data)!r} cannot be read ({str(exc).splitlines()[0]}); fix: give a readable "
+            "Parquet file (or a folder of them), a CSV/TSV file with a header row, or a DuckDB "
+            "database and its table."
+        ) from None
     return Source(backend=be, table=t, columns=columns, name=name)
 
 
