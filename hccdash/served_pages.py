@@ -4,8 +4,9 @@ A large ``HCCDASH_DATA`` (more rows than ``HCCDASH_IN_MEMORY_ROWS``, default 200
 read into pandas: :mod:`hccdash.engine.served` queries it where it lives, on one connection
 every session shares. This module is the bridge between that engine cohort and the pages:
 
-- :func:`serve_in_place` decides, from a cheap row count (Parquet metadata, a DuckDB
-  ``COUNT(*)``, the lines of a CSV), whether a file is served in place;
+- :func:`~hccdash.engine.placement.serve_in_place` (re-exported here) decides, from a cheap
+  row count (Parquet metadata, a DuckDB ``COUNT(*)``, the lines of a CSV), whether a file is
+  served in place;
 - :class:`ServedShell` is the :class:`~hccdash.schema.Cohort` the sidebar and the pages see:
   its codebook, and as ``data`` a small **option frame** (:func:`option_frame`): per column
   every distinct value of a factor, and for a number its extremes, a sample of values and
@@ -19,20 +20,22 @@ every session shares. This module is the bridge between that engine cohort and t
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlglot import exp
 
 from hccdash.codebook import complete
+from hccdash.engine.placement import (
+    IN_MEMORY_ENV,
+    in_memory_rows,
+    row_count,
+    serve_in_place,
+)
 from hccdash.engine.predicate import where
 from hccdash.engine.served import ServedCohort
 from hccdash.engine.source import Source, ident, literal
-from hccdash.errors import InputError
 from hccdash.filters import FilterSpec
 from hccdash.schema import PATIENT_ID, Cohort
 
@@ -48,91 +51,8 @@ __all__ = [
     "shell_cohort",
 ]
 
-IN_MEMORY_ENV = "HCCDASH_IN_MEMORY_ROWS"
-DEFAULT_IN_MEMORY_ROWS = 200_000
 MAX_LEVELS = 500  # a text column with more distinct values is no filter or grouping factor
 NUMERIC_SAMPLE = 50  # distinct values of a number kept beyond its extremes and cut witnesses
-_TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
-_DB_SUFFIXES = {".duckdb", ".db", ".ddb"}
-
-
-def in_memory_rows(env: Mapping[str, str] | None = None) -> int:
-    """The largest cohort read into memory (``HCCDASH_IN_MEMORY_ROWS`` of ``env``, default
-    the process environment; 200,000 when unset).
-
-    Raises
-    ------
-    InputError
-        A value that is not a whole number >= 0 (the message names the variable).
-
-    >>> os.environ.pop(IN_MEMORY_ENV, None) and None
-    >>> in_memory_rows()
-    200000
-    """
-    env = os.environ if env is None else env
-    raw = env.get(IN_MEMORY_ENV, "").strip().replace("_", "").replace(",", "")
-    if not raw:
-        return DEFAULT_IN_MEMORY_ROWS
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise InputError(
-            f"{IN_MEMORY_ENV}={env[IN_MEMORY_ENV]!r} is not a number of rows; fix: a "
-            f"whole number such as {DEFAULT_IN_MEMORY_ROWS} (0 serves every file in place)."
-        )
-    return value
-
-
-def _parquet_rows(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-
-
-def _text_rows(path: Path) -> int:
-    lines = 0
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            lines += chunk.count(b"\n")
-    return max(lines - 1, 0)  # the header
-
-
-def row_count(path: str | os.PathLike, table: str | None = None) -> int | None:
-    """Rows of a file the engine can serve in place, read cheaply (Parquet metadata, the
-    lines of a CSV/TSV, a DuckDB ``COUNT(*)``); None for another format (XLSX, SPSS ...:
-    read into memory) or a path that cannot be read (the in-memory reader says why)."""
-    p = Path(path)
-    suffix = p.suffix.lower()
-    try:
-        if p.is_dir() or suffix == ".parquet":
-            return _parquet_rows(p)
-        if suffix in _TEXT_SUFFIXES:
-            return _text_rows(p)
-        if suffix in _DB_SUFFIXES:
-            from hccdash.engine.source import open_source
-
-            return open_source(p, table=table).count()
-    except (OSError, ValueError):  # unreadable: the in-memory reader names the problem
-        return None
-    return None
-
-
-def serve_in_place(
-    data: str | os.PathLike, codebook: str | os.PathLike | None, table: str | None = None
-) -> bool:
-    """Whether ``HCCDASH_DATA`` is served in place: it has a codebook (what the columns mean
-    must be known without reading them all) and more rows than :func:`in_memory_rows`, or it
-    is a folder of Parquet files or a DuckDB database (no in-memory reader)."""
-    if codebook is None:
-        return False
-    p = Path(data)
-    if p.is_dir() or p.suffix.lower() in _DB_SUFFIXES:
-        return True
-    n = row_count(p, table)
-    return n is not None and n > in_memory_rows()
 
 
 # ------------------------------------------------------------------------------------------

@@ -210,3 +210,23 @@ def test_a_master_that_answers_but_fails_is_one_sentence(monkeypatch):
     assert "\n" not in message and message.startswith(f"Spark at '{url}' does not answer (")
     assert "calling None.org.apache.spark.sql.SparkSession.)" in message
     assert "Fix: set HCCDASH_SPARK_URL" in message
+
+
+def test_start_up_and_pages_decide_by_the_one_rule(tmp_path):
+    """``hccdash serve``'s check and the app's pages use ``engine.placement.serve_in_place``:
+    a Parquet file with a codebook is served in place above HCCDASH_IN_MEMORY_ROWS, read into
+    memory at or below it, and always served when HCCDASH_ENGINE is set."""
+    import pandas as pd
+
+    from hccdash.engine.placement import serve_in_place
+    from hccdash.engine.startup import engine_serves
+
+    data = tmp_path / "ten.parquet"
+    pd.DataFrame({"t": range(10), "e": [1, 0] * 5}).to_parquet(data)
+    env = {"HCCDASH_DATA": str(data), "HCCDASH_CODEBOOK": str(tmp_path / "book.json")}
+    for limit, served in (("5", True), ("10", False), ("50", False)):
+        e = {**env, "HCCDASH_IN_MEMORY_ROWS": limit}
+        assert engine_serves(e) is served, limit
+        assert serve_in_place(data, env["HCCDASH_CODEBOOK"], env=e) is served, limit
+    assert engine_serves({**env, "HCCDASH_IN_MEMORY_ROWS": "50", "HCCDASH_ENGINE": "duckdb"})
+    assert not engine_serves({"HCCDASH_DATA": str(data), "HCCDASH_IN_MEMORY_ROWS": "5"})

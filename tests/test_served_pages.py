@@ -196,8 +196,9 @@ def test_a_csv_served_in_place_keeps_yes_no_as_text():
 def test_doctests_of_the_served_modules():
     import doctest
 
+    from hccdash.engine import placement
     from hccdash.ui import served_view
 
-    for module in (sp, served_view):
+    for module in (placement, served_view):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__

@@ -9,8 +9,10 @@ for the sidebar's "The server's cohort (HCCDASH_DATA) cannot be used: ..."), so 
 and the page say the same thing.
 
 The engine (not the in-memory reader) serves ``HCCDASH_DATA`` when :func:`engine_serves`
-says so: a codebook is given (``HCCDASH_CODEBOOK``) and either ``HCCDASH_ENGINE`` is set or
-the data is a folder of Parquet files or a DuckDB database, which only the engine reads.
+says so, by the one rule of :func:`hccdash.engine.placement.serve_in_place`: a codebook is
+given (``HCCDASH_CODEBOOK``) and ``HCCDASH_ENGINE`` is set, or the data is a folder of
+Parquet files or a DuckDB database (which only the engine reads), or it has more rows than
+``HCCDASH_IN_MEMORY_ROWS``.
 
 The check runs in a child Python process (``python -m hccdash.engine.startup``): ``hccdash
 serve`` then replaces itself by Streamlit (``execve``), which must not inherit a DuckDB file
@@ -27,13 +29,13 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from hccdash.engine.placement import serve_in_place
 from hccdash.errors import HccdashError, InputError
 
 __all__ = ["engine_serves", "open_server_cohort", "sentence", "startup_check"]
 
 DATA_ENV, CODEBOOK_ENV, ENGINE_ENV = "HCCDASH_DATA", "HCCDASH_CODEBOOK", "HCCDASH_ENGINE"
 TABLE_ENV, URL_ENV = "HCCDASH_TABLE", "HCCDASH_SPARK_URL"
-_ENGINE_ONLY = (".duckdb", ".db", ".ddb")
 _MARK = "hccdash-startup: "
 
 
@@ -68,8 +70,8 @@ def engine_serves(env: Mapping[str, str] | None = None) -> bool:
     data, codebook = _get(env, DATA_ENV), _get(env, CODEBOOK_ENV)
     if data is None or codebook is None:
         return False
-    path = Path(data)
-    return bool(_engine(env)) or path.is_dir() or path.suffix.lower() in _ENGINE_ONLY
+    _engine(env)  # a wrong HCCDASH_ENGINE is a message, not "read into memory"
+    return serve_in_place(data, codebook, _get(env, TABLE_ENV), env)
 
 
 def _reason(env: Mapping[str, str], exc: HccdashError) -> str:
