@@ -31,23 +31,35 @@ def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
 
     Use before showing or exporting user data (CSV/XLSX injection): ``=cmd|' /C calc'!A0``
     becomes ``'=cmd|' /C calc'!A0``, shown and saved as text, never evaluated. The rule is
-    :func:`hccdash.textsafe.defuse_cell` (the column names are defused too).
+    :func:`hccdash.textsafe.defuse_cell` (the column names are defused too); a Categorical's
+    levels are defused in place.
     """
     out = data.copy()
     for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = map_unique(out[c], defuse_cell)
+        s = out[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = [defuse_cell(v) for v in s.cat.categories]
+            unique = len(set(cats)) == len(cats)
+            out[c] = s.cat.rename_categories(cats) if unique else map_unique(s, defuse_cell)
+        elif s.dtype == object:
+            out[c] = map_unique(s, defuse_cell)
     out.columns = [defuse_cell(c) for c in out.columns]
     return out
 
 
 def formula_cells(data: pd.DataFrame) -> dict[str, list[int]]:
-    """Row positions, per column, of text cells that look like spreadsheet formulas."""
+    """Row positions, per column, of text cells that look like spreadsheet formulas (object
+    and Categorical columns)."""
     found: dict[str, list[int]] = {}
     for c in data.columns:
-        if data[c].dtype != object:
+        s = data[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # text read per distinct value
+            per_level = np.array([is_formula(v) for v in s.cat.categories] + [False])
+            flagged = per_level[s.cat.codes.to_numpy()]  # code -1 (missing): the last
+        elif s.dtype == object:
+            flagged = map_unique(s, is_formula).to_numpy(dtype=bool)
+        else:
             continue
-        flagged = map_unique(data[c], is_formula).to_numpy(dtype=bool)
         pos = np.flatnonzero(flagged).tolist()
         if pos:
             found[str(c)] = pos
