@@ -26,6 +26,35 @@ def map_unique(values: pd.Series, fn) -> pd.Series:  # fn: Callable[[object], ob
     return pd.Series(results[codes], index=values.index, dtype=object)
 
 
+def map_levels(values: pd.Series, fn) -> pd.Series:  # fn: Callable[[object], object]
+    """:func:`map_unique` that keeps a Categorical categorical.
+
+    ``fn`` is computed once per level (and once for a missing cell, as ``None``); when every
+    result is text or missing (``None``/``pd.NA``) the result is a Categorical (missing: NaN,
+    levels in R's order, :func:`hccdash.io.distinct.categorical`), so the mapping step keeps
+    a text column's one byte per row instead of a pointer. Other inputs and results are
+    :func:`map_unique`'s object Series.
+
+    Examples
+    --------
+    >>> s = pd.Series(pd.Categorical(["yes", "no", None, "yes"]))
+    >>> out = map_levels(s, lambda v: None if v is None else v.title())
+    >>> list(out.cat.categories), out.isna().tolist()
+    (['No', 'Yes'], [False, False, True, False])
+    """
+    from hccdash.io.distinct import categorical
+
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return map_unique(values, fn)
+    results = [fn(v) for v in values.cat.categories] + [fn(None)]
+    if not all(r is None or r is pd.NA or isinstance(r, str) for r in results):
+        return map_unique(values, fn)
+    text = np.array([None if r is pd.NA else r for r in results], dtype=object)
+    codes = values.cat.codes.to_numpy()
+    codes = np.where(codes < 0, len(text) - 1, codes)
+    return pd.Series(categorical(text, codes), index=values.index)
+
+
 def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells that a spreadsheet would run as formulas start with ``'``.
 
