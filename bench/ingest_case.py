@@ -2,7 +2,7 @@
 
 ``python bench/ingest_case.py [--n 1e5 1e6] [--repeat 3] [--format csv parquet]`` writes
 ``bench/results/ingest.json`` and prints a Markdown table. Every run is its own process (so
-its peak RSS, ``ru_maxrss``, is its own), the runs are interleaved round-robin (rotating
+its peak RSS, ``VmHWM``, is its own), the runs are interleaved round-robin (rotating
 order) so load on a shared machine hits every reader alike, and times are taken inside the
 process after the imports (the read itself):
 
@@ -42,7 +42,7 @@ CHUNK = 1_000_000
 
 # One process per run: prints {"seconds", "cpu", "rows", "rss_mb"} as JSON.
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 case, path = sys.argv[1], sys.argv[2]
 parquet = path.endswith(".parquet")
 if case in ("read", "ingest"):
@@ -69,8 +69,10 @@ elif case == "pyarrow":
     rows = read(path).num_rows
 else:
     rows = (polars.read_parquet if parquet else polars.read_csv)(path).height
+# VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork + exec
+hwm = next(ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:"))
 out = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "rows": rows,
-       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+       "rss_mb": int(hwm.split()[1]) / 1024}
 print(json.dumps(out))
 """
 

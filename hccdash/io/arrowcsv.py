@@ -21,12 +21,11 @@ from __future__ import annotations
 import csv
 import re
 
-import numpy as np
 import pandas as pd
 
 from hccdash import filecheck
 from hccdash.io.columns import _check_header
-from hccdash.io.distinct import infer_dictionary, strip_text
+from hccdash.io.distinct import dictionary_codes, infer_dictionary, strip_text
 from hccdash.io.formats import TableFile
 from hccdash.io.text import _read_text, detect_encoding, sniff_delimiter
 
@@ -165,11 +164,8 @@ def _parse(body: bytes, offset: int, delim: str, width: int) -> list:
     del table
     out = []
     for i in range(width):  # one column at a time, so its chunks are freed as it is unified
-        chunked = pa.Table.from_arrays([columns[i]], names=["c"]).unify_dictionaries().column(0)
+        out.append(dictionary_codes(columns[i]))  # num_rows > 0: at least one chunk
         columns[i] = None
-        dictionary = chunked.chunk(0).dictionary  # num_rows > 0: at least one chunk
-        codes = np.concatenate([c.indices.to_numpy() for c in chunked.chunks])
-        out.append((dictionary, codes))
     return out
 
 

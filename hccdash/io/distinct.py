@@ -46,16 +46,17 @@ def infer_coded(uniques: pd.Series, codes: np.ndarray) -> tuple[pd.Series, bool]
     """
     from hccdash.io.columns import _infer_column
 
-    codes = np.asarray(codes, dtype=np.intp)
+    codes = np.asarray(codes)
     values = pd.Series(uniques.to_numpy(dtype=object), dtype=object)
-    used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
+    nulls = bool(codes.min(initial=0) < 0)
+    used = np.bincount(codes[codes >= 0] if nulls else codes, minlength=len(values)) > 0
     if not used.all():  # rules decide on the cells present, not on unused entries
         keep = np.flatnonzero(used)
-        remap = np.full(len(values) + 1, -1, dtype=np.intp)
+        remap = np.full(len(values) + 1, -1, dtype=np.int32)
         remap[keep] = np.arange(len(keep))
         codes = remap[codes]
         values = pd.Series(values.to_numpy()[keep], dtype=object)
-    if (codes < 0).any():
+    if nulls:
         values = pd.concat([values, pd.Series([None], dtype=object)], ignore_index=True)
         codes = np.where(codes < 0, len(values) - 1, codes)
     typed, comma = _infer_column(values)
@@ -72,9 +73,22 @@ def expand(typed: pd.Series, codes: np.ndarray) -> pd.Series:
     return pd.Series(categorical(arr, codes))
 
 
-def categorical(text: np.ndarray, codes: np.ndarray) -> pd.Categorical:
-    """``text[codes]`` (str or None) as a Categorical in R's level order."""
+MANY = 65_536  # distinct texts above which (and above half the rows) a column is identifiers
+
+
+def identifiers(distinct: int, rows: int) -> bool:
+    """Text with more than :data:`MANY` distinct values, more than half the rows: patient
+    ids and the like stay object columns (a Categorical would save nothing and cost a hash
+    of every level)."""
+    return distinct > max(MANY, rows // 2)
+
+
+def categorical(text: np.ndarray, codes: np.ndarray) -> pd.Categorical | np.ndarray:
+    """``text[codes]`` (str or None) as a Categorical in R's level order (an object array
+    for :func:`identifiers`)."""
     inner, cats = pd.factorize(text, use_na_sentinel=True)
+    if identifiers(len(cats), len(codes)):
+        return np.append(cats.astype(object), None)[inner][codes]
     order = r_order(cats)
     rank = np.empty(len(order) + 1, dtype=np.intp)
     rank[order] = np.arange(len(order))
@@ -120,6 +134,24 @@ def infer_series(values: pd.Series) -> tuple[pd.Series, bool]:
 BIG = 2048  # distinct values above which a dictionary tries the arrow shortcuts
 _ASCII_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "  # what str.strip() removes from ASCII text
 _NUM_DOT_RE2 = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # columns._NUM_DOT, ASCII digits
+
+
+def dictionary_codes(chunked) -> tuple[object, np.ndarray]:
+    """(dictionary, int32 codes with -1 for null) of a ChunkedArray of dictionary arrays.
+
+    Chunks that share one dictionary (Parquet's reader hands out the same buffers) are taken
+    as they are; others are unified first (``pyarrow.Table.unify_dictionaries``)."""
+    import pyarrow as pa
+
+    def key(arr) -> tuple:
+        return tuple(b.address if b is not None else 0 for b in arr.dictionary.buffers())
+
+    first = key(chunked.chunk(0))
+    if any(key(c) != first for c in chunked.chunks[1:]):
+        chunked = pa.Table.from_arrays([chunked], names=["c"]).unify_dictionaries().column(0)
+    codes = [c.indices.fill_null(-1).to_numpy() if c.null_count else c.indices.to_numpy()
+             for c in chunked.chunks]  # fmt: skip
+    return chunked.chunk(0).dictionary, np.concatenate(codes).astype(np.int32, copy=False)
 
 
 def strip_text(dictionary):  # pa.StringArray -> pa.StringArray
@@ -202,10 +234,13 @@ def _arrow_outcome(text, codes: np.ndarray, unique: bool) -> pd.Series | None:
 def dictionary_categorical(text, codes: np.ndarray, unique: bool = False) -> pd.Series:
     """``text[codes]`` (arrow strings with nulls, not all numbers) as a Categorical whose
     categories are sorted by code point (:func:`r_order` for text that is not all numbers);
-    ``unique``: the non-null entries of ``text`` are distinct already."""
+    ``unique``: the non-null entries of ``text`` are distinct already. :func:`identifiers`
+    are an object column."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if unique and identifiers(len(text), len(codes)):  # no sort, no hash: object cells
+        return pd.Series(text.to_numpy(zero_copy_only=False)[codes], dtype=object)
     if unique:
         inner = np.where(text.is_null().to_numpy(zero_copy_only=False), -1, 0)
         present = np.flatnonzero(inner == 0)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from hccdash.errors import FileReadError, preview_labels
 from hccdash.io.columns import _cell_text, _check_header, _infer_column
-from hccdash.io.distinct import categorical, infer_coded, infer_dictionary
+from hccdash.io.distinct import categorical, dictionary_codes, infer_coded, infer_dictionary
 from hccdash.io.formats import TableFile
 
 
@@ -79,11 +79,7 @@ def _read_parquet(raw: bytes, name: str, *, per_cell: bool = False) -> TableFile
 
 def _text_column(chunked) -> pd.Series:  # pyarrow.ChunkedArray of dictionary<string>
     """A text column typed on its dictionary; null cells are missing."""
-    import pyarrow as pa
-
-    chunked = pa.Table.from_arrays([chunked], names=["c"]).unify_dictionaries().column(0)
-    dictionary = chunked.chunk(0).dictionary
-    codes = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in chunked.chunks])
+    dictionary, codes = dictionary_codes(chunked)
     if chunked.null_count == 0:
         return infer_dictionary(dictionary, codes)[0]
     uniques = pd.Series(dictionary.to_numpy(zero_copy_only=False), dtype=object)
