@@ -132,3 +132,12 @@ def test_text_categories_are_in_r_order_so_the_reference_level_is_r_s():
     for c in ("g", "code"):
         assert list(data[c].cat.categories) == list(r_levels(data[c].astype(object)))
     assert list(data["code"].cat.categories) == ["007", "9", "010"]
+
+
+@pytest.mark.parametrize("module", ["hccdash.io.distinct", "hccdash.io.cells"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
