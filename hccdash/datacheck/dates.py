@@ -11,6 +11,7 @@ import pandas as pd
 
 from hccdash.datacheck.report import _Collector, _distinct, _text
 from hccdash.errors import preview_labels
+from hccdash.io import map_unique
 from hccdash.mapping import ColumnMapping, Derived
 
 
@@ -71,7 +72,9 @@ def _date_problems(
             src = dcols[later]
             if not mask.any():
                 continue
-            pair = raw[dcols[earlier]].map(_text) + " → " + raw[src].map(_text)
+            # map_unique: object text whatever the column's dtype (a Categorical's map stays
+            # categorical and cannot be concatenated)
+            pair = map_unique(raw[dcols[earlier]], _text) + " → " + map_unique(raw[src], _text)
             col.rows(
                 mask, src, pair, f"dates out of order ({what})",
                 f"check {dcols[earlier]!r} and {src!r} for these patients",
@@ -83,7 +86,7 @@ def _other_format(values: pd.Series) -> str:
     from hccdash.mapping.dates import DATE_FORMATS, _strptime_ok
 
     labels = []
-    for v in values.map(_text):
+    for v in map_unique(values, _text):
         for fmt, label in DATE_FORMATS:
             if _strptime_ok(v, fmt):
                 labels.append(label)

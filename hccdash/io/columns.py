@@ -153,6 +153,13 @@ def _maybe_int(s: pd.Series) -> pd.Series:
     return s
 
 
+def infer_series(values: pd.Series) -> tuple[pd.Series, bool]:
+    """:func:`hccdash.io.distinct.infer_series` (typed per distinct value)."""
+    from hccdash.io.distinct import infer_series as by_distinct
+
+    return by_distinct(values)
+
+
 def _frame_from_rows(
     header: list[str], body: list[list[object]], name: str
 ) -> tuple[pd.DataFrame, bool]:
@@ -165,7 +172,7 @@ def _frame_from_rows(
     comma = False
     cols = {}
     for c in header:
-        cols[c], used = _infer_column(raw[c])
+        cols[c], used = infer_series(raw[c])
         comma = comma or used
     data = pd.DataFrame(cols, index=pd.RangeIndex(len(raw)))
     return data, comma
@@ -177,6 +184,6 @@ def _frame_from_frame(body: pd.DataFrame, name: str) -> tuple[pd.DataFrame, bool
     comma = False
     cols = {}
     for c in body.columns:
-        cols[c], used = _infer_column(body[c])
+        cols[c], used = infer_series(body[c])
         comma = comma or used
     return pd.DataFrame(cols, index=pd.RangeIndex(len(body))), comma

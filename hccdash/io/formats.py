@@ -45,7 +45,8 @@ class TableFile:
     ----------
     data : pandas.DataFrame
         One row per data line; columns numeric where every non-empty cell is a number, text
-        otherwise (dates stay text until the mapping step parses them).
+        otherwise (dates stay text until the mapping step parses them). Text read from
+        CSV/TSV, Parquet and XLSX is a pandas Categorical (levels in R's order, missing NaN).
     name : str
         The file name.
     format : str
@@ -103,7 +104,7 @@ def _raw_bytes(source: str | Path | bytes, name: str | None, max_mb: float) -> t
         _check_size(fname, size, max_mb)
         raw = path.read_bytes()
     _check_size(fname, size, max_mb)
-    if not raw.strip():
+    if not raw or raw.isspace():  # = not raw.strip(), without copying the file
         raise FileReadError(
             f"file {fname!r} is empty ({size} bytes); fix: upload the exported table itself, "
             "with a header row and one row per patient."

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from hccdash import filecheck
 from hccdash.io import worker
+from hccdash.io.arrowcsv import read_text_columnar
 from hccdash.io.formats import DEFAULT_MAX_MB, TableFile, _raw_bytes, detect_format
 from hccdash.io.parquet import _read_parquet
-from hccdash.io.text import _read_text
 from hccdash.io.xlsx import _read_xlsx
 
 
@@ -68,4 +68,4 @@ def _read_format(raw: bytes, fname: str, fmt: str, sheet: str | int | None) -> T
         from hccdash import readstat
 
         return readstat.read(raw, fname, fmt)
-    return _read_text(raw, fname, fmt)
+    return read_text_columnar(raw, fname, fmt)

@@ -10,7 +10,7 @@ import pandas as pd
 from hccdash import schema
 from hccdash.codebook import DAYS_PER_MONTH, status_column_name
 from hccdash.errors import InputError, preview_labels
-from hccdash.io import map_unique
+from hccdash.io import map_levels, map_unique
 from hccdash.mapping.coding import EventCoding, norm_code
 from hccdash.mapping.columns import ENTRY_FROM_DATES, ColumnMapping
 from hccdash.mapping.dates import ParsedDates, parse_dates
@@ -213,7 +213,7 @@ def apply_mapping(data: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
             whole = kps.notna().all() and bool((kps == kps.round()).all())
             out[role] = kps.astype("int64") if whole else kps
         else:
-            out[role] = map_unique(s, lambda v: pd.NA if norm_code(v) is None else str(v).strip())
+            out[role] = map_levels(s, lambda v: pd.NA if norm_code(v) is None else str(v).strip())
     for col in mapping.extra_factors:
         out[col] = data[col].copy()
     for col, cut in mapping.cuts:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash.codebook import DAYS_PER_MONTH
-from hccdash.io import map_unique
+from hccdash.io import map_levels, map_unique
 from hccdash.mapping.coding import norm_code
 from hccdash.vocab import NO_VALUES, YES_VALUES  # the one yes/no vocabulary
 
@@ -27,7 +27,7 @@ def normalise_yes_no(values: pd.Series) -> pd.Series:
             return "No"
         return pd.NA
 
-    return map_unique(values, one)
+    return map_levels(values, one)
 
 
 def normalise_child_pugh(values: pd.Series) -> pd.Series:
@@ -53,7 +53,7 @@ def normalise_child_pugh(values: pd.Series) -> pd.Series:
             return "C"
         return pd.NA
 
-    return map_unique(values, one)
+    return map_levels(values, one)
 
 
 def to_number(values: pd.Series) -> pd.Series:

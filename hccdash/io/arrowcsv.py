@@ -1,0 +1,198 @@
+"""CSV/TSV read by pyarrow's multithreaded parser into dictionary-encoded columns, typed per
+distinct value (:mod:`hccdash.io.distinct`): the columnar path of :func:`hccdash.io.read_table`.
+
+What it shares with the careful reader (:mod:`hccdash.io.text`), so the two give the same
+:class:`~hccdash.io.TableFile`: the encoding and its warnings
+(:func:`hccdash.filecheck.decode_text`, called unless the file is plain UTF-8 without NUL
+bytes), the delimiter
+(:func:`~hccdash.io.text.sniff_delimiter` on the first 200 lines), the header check, the drop
+of rows whose cells are all blank, line breaks inside quoted cells as ``\\n``, and every typing
+rule (:mod:`hccdash.io.columns`, applied to each column's distinct values).
+
+Fallback: a file this path does not read the same way is handed to the careful reader, which
+gives today's frame and today's messages. That is the case for any line whose number of fields
+differs from the header's (more fields is an error there, fewer are padded), a header line with
+an unbalanced quote, a file pyarrow cannot parse (an unterminated quote ...), and a header
+without data rows. Part of :mod:`hccdash.io`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+
+from hccdash import filecheck
+from hccdash.io.columns import _check_header
+from hccdash.io.distinct import dictionary_codes, infer_dictionary, strip_text
+from hccdash.io.formats import TableFile
+from hccdash.io.text import _read_text, detect_encoding, sniff_delimiter
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_SNIFF_LINES = 200  # sniff_delimiter reads this many lines
+
+
+class _Fallback(Exception):
+    """This file is read by the careful reader (:func:`hccdash.io.text._read_text`)."""
+
+
+def read_text_columnar(raw: bytes, name: str, fmt: str) -> TableFile:
+    """A CSV/TSV file as :func:`hccdash.io.text._read_text` reads it, column by column.
+
+    Raises
+    ------
+    FileReadError
+        As the careful reader (its messages: the file is read by it whenever a message is due).
+    """
+    try:
+        return _read(raw, name, fmt)
+    except _Fallback:
+        return _read_text(raw, name, fmt)
+
+
+def _utf8_body(raw: bytes) -> tuple[str, bytes] | None:
+    """(encoding, body) when ``raw`` is UTF-8 (with or without BOM) without NUL bytes: the
+    case :func:`~hccdash.filecheck.decode_text` returns unchanged and without warnings."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
+        return None
+    encoding, body = ("utf-8-sig", raw[3:]) if raw.startswith(b"\xef\xbb\xbf") else ("utf-8", raw)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return encoding, body
+
+
+def _head(body: bytes) -> tuple[str, bool]:
+    """The decoded start of ``body`` holding at least the lines the sniffer reads."""
+    size = 1 << 16
+    while True:
+        whole = size >= len(body)
+        text = body[:size].decode("utf-8", errors="ignore")
+        if whole or len(text.splitlines()) > _SNIFF_LINES:
+            return text, whole
+        size *= 4
+
+
+def _read(raw: bytes, name: str, fmt: str) -> TableFile:
+    plain = _utf8_body(raw)
+    if plain is not None:
+        encoding, body = plain
+        warnings: list[str] = []
+    else:
+        encoding, text, warnings = filecheck.decode_text(raw, name, detect_encoding)
+        body = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+        del text
+    head, whole = _head(body)
+    sniff = head if whole else "\n".join(head.splitlines()[:_SNIFF_LINES])
+    delim = sniff_delimiter(sniff, name, "\t" if fmt == "tsv" else None)
+    found = _header_line(head)
+    if found is None or found[0].count('"') % 2:
+        raise _Fallback  # no data line, or a header cell spanning lines
+    first, end = found
+    header = _check_header(next(csv.reader([first], delimiter=delim)), name)
+    offset = len(head[:end].encode("utf-8"))
+    columns = _parse(body, offset, delim, len(header))
+    data, comma = _typed(columns, header, carriage=b"\r" in body)
+    notes = ("decimal commas (e.g. 12,5) read as decimal numbers (12.5)",) if comma else ()
+    return TableFile(
+        data=data,
+        name=name,
+        format=fmt,
+        encoding=encoding,
+        delimiter=delim,
+        decimal="," if comma else ".",
+        notes=notes,
+        warnings=tuple(warnings),
+    )
+
+
+def _header_line(head: str) -> tuple[str, int] | None:
+    """The first non-blank line and the character offset after its line break; None when no
+    line break follows it in ``head`` (no data rows, or a header longer than the head)."""
+    pos = 0
+    for m in _LINE_END.finditer(head):
+        line = head[pos : m.start()]
+        if line.strip():
+            return line, m.end()
+        pos = m.end()
+    return None
+
+
+def _parse(body: bytes, offset: int, delim: str, width: int) -> list:
+    """Per column: its dictionary (arrow strings) and one int32 code per row."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    bad: list[int] = []
+
+    def invalid(row) -> str:  # pyarrow.csv.InvalidRow
+        if not (row.text or "").strip(" \t" + delim):
+            return "skip"  # a blank line: the careful reader drops it too
+        bad.append(row.number or 0)
+        return "skip"
+
+    data = pa.py_buffer(body)[offset:]
+    dict_type = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pacsv.read_csv(
+            data,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=b'"' in body,
+                ignore_empty_lines=True,
+                invalid_row_handler=invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: dict_type for n in names},
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _Fallback from exc
+    if bad or table.num_rows == 0:
+        raise _Fallback
+    columns = table.columns
+    del table
+    out = []
+    for i in range(width):  # one column at a time, so its chunks are freed as it is unified
+        out.append(dictionary_codes(columns[i]))  # num_rows > 0: at least one chunk
+        columns[i] = None
+    return out
+
+
+def _typed(columns, header: list[str], carriage: bool) -> tuple[pd.DataFrame, bool]:
+    """Rows of blank cells dropped, then each column typed on its distinct values."""
+    import pyarrow.compute as pc
+
+    dictionaries, codes = [], []
+    blank_row = None
+    for values, idx in columns:
+        if carriage:  # a quoted cell's line breaks, as the careful reader normalises them
+            values = pc.replace_substring(values, "\r\n", "\n")
+            values = pc.replace_substring(values, "\r", "\n")
+        text = strip_text(values)
+        blank = pc.equal(text, "").to_numpy(zero_copy_only=False)[idx]
+        blank_row = blank if blank_row is None else blank_row & blank
+        dictionaries.append((values, text))
+        codes.append(idx)
+    if blank_row is not None and blank_row.any():
+        keep = ~blank_row
+        if not keep.any():
+            raise _Fallback
+        codes = [c[keep] for c in codes]
+    comma = False
+    out = {}
+    for name, (values, text), idx in zip(header, dictionaries, codes, strict=True):
+        out[name], used = infer_dictionary(values, idx, stripped=text)
+        comma = comma or used
+    n = len(codes[0]) if codes else 0
+    return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False), comma
