@@ -47,6 +47,7 @@ SCRATCH = ROOT / "bench" / ".scratch" / "engine"
 OUT = ROOT / "bench" / "results" / "engine.json"
 SEED = 20260101
 CHUNK = 1_000_000
+REPLICATE_FROM = 10_000_000  # larger sizes: copies of this one (see _replicated)
 COLUMNS = ["os_months", "os_event", "child_pugh", "kps", "pvtt", "ascites", "treatment"]
 COX_COVS = ["child_pugh", "kps", "pvtt", "ascites", "treatment"]
 COX_REF = {"child_pugh": "A", "pvtt": "No", "ascites": "No", "treatment": "IMRT"}
@@ -66,6 +67,8 @@ def cohort_file(n: int) -> Path:
     if path.exists():
         return path
     tmp = path.with_suffix(".tmp")
+    if n > REPLICATE_FROM and n % REPLICATE_FROM == 0:
+        return _replicated(path, tmp, n // REPLICATE_FROM)
     writer = None
     done = 0
     i = 0
@@ -81,6 +84,41 @@ def cohort_file(n: int) -> Path:
     writer.close()
     tmp.rename(path)
     return path
+
+
+def _replicated(path: Path, tmp: Path, copies: int) -> Path:
+    """``copies`` copies of the 1e7-row cohort in one Parquet file, written by DuckDB.
+
+    ``synth.generate`` makes about 1e6 rows a minute on this box (1e8: over an hour and a
+    half); a GROUP BY costs the same on copies as on new patients, so the 1e8 case reads ten
+    copies of the 1e7 cohort (patient ids made unique per copy). Written in a child process
+    so this process's peak memory stays the engine's.
+    """
+    src = str(cohort_file(REPLICATE_FROM)).replace("'", "''")
+    dst = str(tmp).replace("'", "''")
+    sql = (
+        f"COPY (SELECT t.* REPLACE (t.patient_id || '-' || CAST(c.range AS VARCHAR) AS patient_id) "
+        f"FROM read_parquet('{src}') t, range({copies}) c) TO '{dst}' (FORMAT parquet)"
+    )
+    code = (
+        "import duckdb, sys; c = duckdb.connect(); "
+        "c.execute('SET enable_progress_bar = false'); c.execute(sys.argv[1])"
+    )
+    subprocess.run([sys.executable, "-c", code, sql], check=True)
+    tmp.rename(path)
+    return path
+
+
+def _reset_peak() -> None:
+    """Reset this process's peak RSS (VmHWM) so the next reading is the code after it."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_self_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -137,6 +175,9 @@ def case_km(n: int, repeat: int) -> dict:
     engine()  # warm the OS cache and imports for both
     floor()
     t = interleaved({"engine": engine, "floor": floor}, repeat)
+    _reset_peak()  # the engine's own peak: one more run after the floor's memory is released
+    engine()
+    engine_peak = _peak_self_mb()
     return {
         "case": "km",
         "n": n,
@@ -144,6 +185,7 @@ def case_km(n: int, repeat: int) -> dict:
         "floor_s": med(t["floor"]),
         "ratio": med(t["engine"]) / med(t["floor"]),
         "rows_kept": result["n"],
+        "engine_peak_rss_mb": engine_peak,
         "chisq": result["chisq"],
         "runs": t,
     }
