@@ -132,11 +132,18 @@ def test_counts_rows_and_cohort_page_equal_the_rows(gbsg2, spec):
     assert served.count(spec) == len(kept)
     assert ss.events(served, spec) == {"rfs": int(kept["cens"].sum())}
     sizes = ss.group_sizes(served, spec, "tgrade")
-    assert sizes == {k: int(v) for k, v in kept["tgrade"].value_counts().items()}
+    # (a Categorical's value_counts also lists the levels the filter left empty)
+    assert sizes == {k: int(v) for k, v in kept["tgrade"].value_counts().items() if v}
     rows = sp.materialise(shell, spec).data
+
+    def as_values(frame):  # the reader's Categoricals and the engine's text: the same values
+        cats = frame.select_dtypes("category").columns
+        frame = frame.astype({c: object for c in cats})
+        return frame.sort_values("id").reset_index(drop=True)
+
     pd.testing.assert_frame_equal(
-        rows.sort_values("id").reset_index(drop=True),
-        kept.sort_values("id").reset_index(drop=True),
+        as_values(rows),
+        as_values(kept),
         check_dtype=False,
     )
     got = ss.completeness_of(served, spec).to_frame()
