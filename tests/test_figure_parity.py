@@ -43,8 +43,7 @@ def _page(params: dict[str, str]):
     at = open_page("km", params)
     no_exception(at)
     key = f"km_{params['endpoint']}_fig__export"
-    exported = at.session_state[key]  # the KM page's lazy export figure, built here
-    fig = go.Figure(json.loads(exported.to_json()))
+    fig = go.Figure(json.loads(at.session_state[key]))
     hr = [m.value for m in at.markdown if m.value.startswith("HR ")]
     return at, fig, hr
 

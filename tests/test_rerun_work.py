@@ -75,8 +75,8 @@ def test_km_display_option_builds_only_the_figures_and_a_plain_rerun_builds_noth
     assert calls["km_view_figure"] == 0 and calls["kaplan_meier"] == 0
     _toggle(at, "Median lines")
     at.run()
-    # the OS figure on screen, drawn anew (its export figure waits for a file), nothing estimated
-    assert calls["km_view_figure"] == 1
+    # the OS figure on screen and at its export size: drawn anew, nothing estimated
+    assert calls["km_view_figure"] == 2
     assert calls["kaplan_meier"] == 0 and calls["cox_fit"] == 0
     assert _tables(at) == shown
     calls.clear()
@@ -216,7 +216,7 @@ def test_km_figure_options_rerun_in_a_fragment_without_the_tables(fragment_log):
     inside = [name for name, frag in fragment_log if frag]
     outside = [name for name, frag in fragment_log if not frag]
     assert inside.count("figure_panel") == 1 and "figure_panel" not in outside
-    assert inside.count("render_km_figure") == 2 and inside.count("km_view_figure") == 2
+    assert inside.count("render_km_figure") == 2 and inside.count("km_view_figure") == 4
     assert "render_table_model" not in inside
     assert outside.count("render_table_model") == 4  # medians and landmarks of OS and PFS
 
@@ -239,7 +239,7 @@ def test_closed_figure_options_build_no_widgets_and_keep_their_choices(calls):
     assert not at.exception, [e.message for e in at.exception]
     assert not any(t.label == "y axis in %" for t in at.toggle)
     assert at.query_params.get("fig_y_percent") == "1"
-    export = json.loads(at.session_state["km_os_fig__export"].to_json())
+    export = json.loads(at.session_state["km_os_fig__export"])
     assert export["layout"]["yaxis"]["title"]["text"].endswith("(%)")
 
 
@@ -258,30 +258,3 @@ def test_fragments_hold_their_data_in_session_state_and_a_full_run_drops_the_las
     at.switch_page("pages/cohort.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert not any("km_fragment" in k for k in at.session_state[SLOTS_KEY])
-
-
-def test_a_new_km_view_builds_each_figure_once_and_its_export_on_demand(calls):
-    """Issue 20: each new view built every KM figure twice, for the screen and for the export.
-    Now a filter change builds each endpoint's figure once; its export figure (same build,
-    same spec, at the size preset) is built when a file asks for it, once (tests/
-    test_figure_parity.py checks its bytes against the CLI's for the same spec)."""
-    at = _open("km")
-    at.selectbox(key="km_by").set_value("treatment").run()
-    at.radio(key="km_endpoint").set_value("both").run()
-    calls.clear()
-    at.sidebar.radio(key="f_pvtt").set_value("no").run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert calls["km_view_figure"] == 2  # OS and PFS, once each
-    lazy = {ep: at.session_state[f"km_{ep}_fig__export"] for ep in ("os", "pfs")}
-    assert not any(f.built for f in lazy.values())
-    first = lazy["os"].to_json()
-    assert calls["km_view_figure"] == 3 and lazy["os"].built and not lazy["pfs"].built
-    assert lazy["os"].to_json() == first and calls["km_view_figure"] == 3  # built once
-    assert lazy["os"].preset == "slide-1920"
-    export = json.loads(first)
-    assert export["layout"]["width"] == 1920 and export["layout"]["height"] == 1080
-    # the page's ZIP and report read the same object: a rerun keeps it (nothing rebuilt)
-    calls.clear()
-    at.run()
-    assert calls["km_view_figure"] == 0
-    assert at.session_state["km_os_fig__export"] is lazy["os"]

@@ -72,7 +72,8 @@ ALLOWED = {
     ("cox_extras_common.py", "label"),
     (
         "figure_panel.py",
-        'f"Download at {preset.label} ({size}{dpi}){note}; change the size under Figure options."',
+        'f"Download at {preset.label} ({export.layout.width} × {export.layout.height} px"\n'
+        '        f"{dpi}); change the size under Figure options."',
     ),
     (
         "figure_panel.py",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -25,71 +24,14 @@ CSS_DPI_DEFAULT = 96
 _SVG_UID = re.compile(rb'id="defs-([0-9a-f]+)"')
 
 
-class PresetFigure:
-    """A figure built for a size preset: exported at that preset's size, dpi and formats.
+class PresetFigure(NamedTuple):
+    """A figure built for a size preset: exported at that preset's size, dpi and formats."""
 
-    ``figure`` is the plotly Figure, or a callable that builds it: then it is built on first
-    use, once (a download, the file's preview, the page's ZIP or its report), not on every
-    rerun of the page (issue 20: each new view built every figure twice, for the screen and
-    for the export). ``like`` is a figure with the same texts (the one on screen): the report's
-    legend reads its title from it until the export is built.
-
-    Examples
-    --------
-    >>> built = []
-    >>> lazy = PresetFigure(lambda: built.append(1) or go.Figure(), "slide-1920")
-    >>> lazy.built, built
-    (False, [])
-    >>> lazy.figure is lazy.figure, built
-    (True, [1])
-    """
-
-    __slots__ = ("_build", "_figure", "_lock", "like", "preset")
-
-    def __init__(
-        self,
-        figure: go.Figure | Callable[[], go.Figure],
-        preset: str,
-        *,
-        like: go.Figure | None = None,
-    ) -> None:
-        if isinstance(figure, go.Figure) or not callable(figure):
-            self._figure, self._build = figure, None
-        else:
-            self._figure, self._build = None, figure
-        self.preset = preset
-        self.like = like
-        self._lock = threading.Lock()
-
-    @property
-    def figure(self) -> go.Figure:
-        """The export figure (built now if it was not yet)."""
-        with self._lock:  # a download's callable and the page's rerun may ask at once
-            if self._build is not None:
-                self._figure, self._build = self._build(), None
-            return self._figure
-
-    @property
-    def built(self) -> bool:
-        """Whether the export figure exists (asking for :attr:`figure` builds it)."""
-        return self._build is None
-
-    @property
-    def texts(self) -> go.Figure:
-        """A figure with the export's texts: the export if built, else ``like`` (if given)."""
-        if not self.built and self.like is not None:
-            return self.like
-        return self.figure
+    figure: go.Figure
+    preset: str
 
     def to_json(self) -> str:
         return self.figure.to_json()
-
-    def to_dict(self) -> dict:
-        return self.figure.to_dict()
-
-    def __repr__(self) -> str:
-        state = "built" if self.built else "not built"
-        return f"PresetFigure(preset={self.preset!r}, {state})"
 
 
 def _check_size(

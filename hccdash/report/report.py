@@ -99,7 +99,7 @@ def figure_legend(fig, fallback: str, detail: str = "") -> str:
     'Overall survival. By arm.'
     """
     if isinstance(fig, PresetFigure):  # the pages hand over figures built for a size preset
-        fig = fig.texts  # its title, without building an export figure not built yet
+        fig = fig.figure
     title = getattr(getattr(getattr(fig, "layout", None), "title", None), "text", None)
     title = re.sub(r"<[^>]+>", " ", str(title or fallback)).strip()
     title = re.sub(r"\s+", " ", title).rstrip(".")

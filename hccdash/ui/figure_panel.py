@@ -18,13 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from hccdash.errors import HccdashError
-from hccdash.export import (
-    MIME,
-    PresetFigure,
-    chromium_available,
-    preset_figure_bytes,
-    safe_filename,
-)
+from hccdash.export import MIME, chromium_available, preset_figure_bytes, safe_filename
 from hccdash.plotting.km import level_style
 from hccdash.plotting.spec import (
     ANNOTATION_POSITIONS,
@@ -319,8 +313,7 @@ def show_spec_figure(
     *,
     screen_width: float | None = None,
     ident: tuple | None = None,
-    lazy: bool = False,
-) -> go.Figure | PresetFigure:
+) -> go.Figure:
     """Draw ``build(spec)`` on the page and offer it at ``spec.preset``; return the export figure.
 
     The page shows the screen layout (it follows every option live); the files are the
@@ -332,65 +325,7 @@ def show_spec_figure(
     this session (:func:`hccdash.ui.cache.session_memo`): a rerun that changed something else
     (another figure's options, a table option, a revisited filter) builds nothing. Without it
     the figure is built on every run.
-
-    ``lazy``: return a :class:`hccdash.export.PresetFigure` whose export figure is built from
-    the same ``build`` and ``spec`` only when a file, the preview, the page's ZIP or its report
-    asks for it (issue 20): a new view builds its figure once, for the screen. The export
-    figure, once built, is kept with the view like the screen figure; a change of size preset
-    alone builds nothing for the screen.
     """
-    if not lazy:
-        return _show_eager(build, spec, name, key, screen_width=screen_width, ident=ident)
-    screen_spec = replace(spec, preset="screen")
-
-    def make_screen() -> go.Figure:
-        return build(screen_spec, screen_width)
-
-    memo_key = None if ident is None else (str(ident[0]), *map(repr, ident[1:]), key)
-    if memo_key is None:
-        screen = make_screen()
-    else:
-        screen = session_memo(
-            "figure", (*memo_key, repr(screen_spec), screen_width), make_screen,
-            keep=_FIGURES_KEPT,
-        )  # fmt: skip
-
-    def make_export() -> PresetFigure:
-        if spec.preset == "screen" and screen_width is None:
-            return PresetFigure(screen, spec.preset)
-        return PresetFigure(partial(build, spec, None), spec.preset, like=screen)
-
-    if memo_key is None:
-        export = make_export()
-    else:
-        export_key = (*memo_key, repr(spec), repr(screen_spec), screen_width)
-        export = session_memo("figure_export", export_key, make_export, keep=_FIGURES_KEPT)
-    _chart(screen, key)
-    st.session_state[EXPORT_KEY.format(key=key)] = export  # tests: .to_json() builds it
-    _export_panel(export, spec.preset, name, key)
-    return export
-
-
-def _chart(screen: go.Figure, key: str) -> None:
-    st.plotly_chart(
-        screen,
-        width="stretch",
-        theme=None,
-        config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
-        key=f"{key}_chart",
-    )
-
-
-def _show_eager(
-    build: Callable[[FigureSpec, float | None], go.Figure],
-    spec: FigureSpec,
-    name: str,
-    key: str,
-    *,
-    screen_width: float | None,
-    ident: tuple | None,
-) -> go.Figure:
-    """:func:`show_spec_figure` building the screen and the export figure on every new view."""
 
     def make() -> tuple[go.Figure, go.Figure, str]:
         screen = build(replace(spec, preset="screen"), screen_width)
@@ -402,7 +337,13 @@ def _show_eager(
     else:
         memo_key = (str(ident[0]), *map(repr, ident[1:]), key, repr(spec), screen_width)
         screen, export, export_json = session_memo("figure", memo_key, make, keep=_FIGURES_KEPT)
-    _chart(screen, key)
+    st.plotly_chart(
+        screen,
+        width="stretch",
+        theme=None,
+        config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
+        key=f"{key}_chart",
+    )
     st.session_state[EXPORT_KEY.format(key=key)] = export_json
     _export_panel(export, spec.preset, name, key)
     return export
@@ -412,17 +353,11 @@ _FIGURES_KEPT = 12  # figures (screen + export of each) held per session: a page
 
 
 @session_fragment(slot="key")
-def _export_panel(export: go.Figure | PresetFigure, preset_key: str, name: str, key: str) -> None:
+def _export_panel(export: go.Figure, preset_key: str, name: str, key: str) -> None:
     """The figure's file downloads and exact preview: a fragment, so the preview toggle (and a
-    download click) reruns only this panel, not the page. A lazy ``export``
-    (:class:`~hccdash.export.PresetFigure` not built yet) is built by a click, the preview or
-    the ZIP; until then the caption gives the preset's size, not what the file left out."""
+    download click) reruns only this panel, not the page."""
     preset = SIZE_PRESETS[preset_key]
-    if isinstance(export, PresetFigure) and st.session_state.get(f"{key}_preview"):
-        _ = export.figure  # the preview shows it: built first, so the caption can say more
-    built = export.built if isinstance(export, PresetFigure) else True
-    fig = (export.figure if isinstance(export, PresetFigure) else export) if built else None
-    omitted = list((fig.layout.meta or {}).get("omitted", [])) if fig is not None else []
+    omitted = list((export.layout.meta or {}).get("omitted", []))
     if omitted:
         st.caption(
             f"Left out of the {preset.label} file for lack of room: {', '.join(omitted)}. "
@@ -436,17 +371,9 @@ def _export_panel(export: go.Figure | PresetFigure, preset_key: str, name: str, 
         return
     stem = f"{safe_filename(name)}_{preset_key}"
     dpi = f", {preset.dpi} dpi" if preset.dpi else ""
-    if fig is not None:
-        size = f"{fig.layout.width} × {fig.layout.height} px"
-    elif preset.fixed_height:
-        size = f"{preset.width} × {preset.height} px"
-    else:
-        size = f"{preset.width} px wide, as tall as its content"
-    note = "" if fig is not None or not preset.fixed_height else (
-        "; what does not fit is left out, as the preview shows"
-    )  # fmt: skip
     st.caption(
-        f"Download at {preset.label} ({size}{dpi}){note}; change the size under Figure options."
+        f"Download at {preset.label} ({export.layout.width} × {export.layout.height} px"
+        f"{dpi}); change the size under Figure options."
     )
     cols = st.columns(len(preset.formats) + 1)
     for col, fmt in zip(cols, preset.formats, strict=False):

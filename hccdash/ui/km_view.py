@@ -310,11 +310,11 @@ def render_km_figure(
         # built once per (view, grouping, options, spec) in this session
         ident = (cache.surv_fingerprint(sd), g.column, g.levels, g.color_levels, g.label, opts,
                  endpoint, entry)  # fmt: skip
-        # the export figure is built from the same build and spec when a file asks for it
         fig = show_spec_figure(
             build, spec, f"km_{endpoint.key}", f"{key}_fig", screen_width=screen_width,
-            ident=ident, lazy=True,
+            ident=ident,
         )  # fmt: skip
+        fig = PresetFigure(fig, spec.preset)
     if test is not None:
         st.markdown(
             f"{TESTS.get(test.method, test.method)} test: chi-square = {test.chisq:.2f}, "
