@@ -10,7 +10,7 @@ all" ZIP and the report box are not rerun; the ZIP and the report read the redra
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -49,16 +49,34 @@ def km_figures(
     page : str
         The report section (``ReportSection.page``) holding these figures.
     """
+
+    def draw(ep: Endpoint, spec, width: float):
+        return render_km_figure(
+            g, ep, opts, key=f"km_{ep.key}", spec=spec, screen_width=width,
+            entry=entries.get(ep.key),
+        )  # fmt: skip
+
+    draw_figures(panel, endpoints, figures, page, draw)
+
+
+def draw_figures(
+    panel: Mapping[str, Any],
+    endpoints: Sequence[Endpoint],
+    figures: MutableMapping[str, object],
+    page: str,
+    draw: Callable[[Endpoint, Any, float], object | None],
+) -> None:
+    """The options panel, then side by side per endpoint ``draw(endpoint, spec, width)``;
+    each drawn figure goes to ``figures["km_<endpoint>"]`` and the page's report section.
+    The one body of the KM figures fragment, rows in memory or served
+    (:func:`hccdash.ui.served_km.km_figures`)."""
     with guarded("The figure options"):
         spec = figure_panel(**panel)
         cols = st.columns(len(endpoints))
         width = 1100 if len(endpoints) == 1 else 620
         for col, ep in zip(cols, endpoints, strict=True):
             with col:
-                fig = render_km_figure(
-                    g, ep, opts, key=f"km_{ep.key}", spec=spec, screen_width=width,
-                    entry=entries.get(ep.key),
-                )  # fmt: skip
+                fig = draw(ep, spec, width)
             name = f"km_{ep.key}"
             if fig is None:
                 figures.pop(name, None)

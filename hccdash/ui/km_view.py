@@ -22,7 +22,7 @@ from hccdash.io import neutralise_formulas
 from hccdash.nonparametric import landmark_table, median_table
 from hccdash.plotting.common import hr_block
 from hccdash.plotting.spec import FigureSpec
-from hccdash.plotting.views import km_inputs, km_view_figure
+from hccdash.plotting.views import KMInputs, km_inputs, km_view_figure
 from hccdash.report.labels import Labels
 from hccdash.report.survival_tables import landmark_model, median_model
 from hccdash.schema import ENDPOINTS, PATIENT_ID, Cohort, Endpoint, Factor
@@ -250,18 +250,11 @@ def render_km_figure(
     try:
         # validated once per view and endpoint; every analysis below takes this object
         sd = cache.surv_data(g.data, endpoint.time, endpoint.event, endpoint.key)
-        km = km_fn(sd, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels)
+        # a curve that cannot be fitted is a message here, before any figure work
+        km_fn(sd, endpoint.time, endpoint.event, g.column, opts.conf_type, 0.95, g.levels)
     except HccdashError as exc:
         show_error(exc)
         return None
-    levels = [c.group for c in km.curves]
-    if g.column is not None and len(levels) < 2:
-        st.info(
-            esc_md(
-                f"Only one group of {g.label!r} has patients after the filters "
-                f"({levels[0] if levels else 'none'}): no comparison is possible."
-            )
-        )
     spec = spec if spec is not None else spec_from_options(opts)
     spec = replace(spec, time_unit=spec.time_unit or opts.time_unit)
     inputs = km_inputs(
@@ -279,12 +272,42 @@ def render_km_figure(
         survdiff=test_fn,
         cox_fit=cox_fn,
     )
-    test = inputs.test
     hr = hr_block(inputs.cox, spec.label_for) if inputs.cox is not None else ()
+    # built once per (view, grouping, options, spec) in this session
+    ident = (cache.surv_fingerprint(sd), g.column, g.levels, g.color_levels, g.label, opts,
+             endpoint, entry)  # fmt: skip
+    fig = show_km_figure(inputs, g, endpoint, opts, spec, key, screen_width, ident)
+    if hr:
+        st.markdown(esc_md("; ".join(hr)))
+    return fig
+
+
+def show_km_figure(
+    inputs: KMInputs,
+    g: Grouping,
+    endpoint: Endpoint,
+    opts: KMOptions,
+    spec: FigureSpec,
+    key: str,
+    screen_width: float | None,
+    ident: tuple,
+) -> PresetFigure | None:
+    """What a KM view shows around its curves, whatever computed them (rows in memory, or
+    the engine for a served cohort: :mod:`hccdash.ui.served_km`): the one-group, no-test and
+    no-event notes, the figure (built once per ``ident`` and options in the session), and
+    the test line. Returns the export figure (None if it could not be drawn)."""
+    levels = [c.group for c in inputs.km.curves]
+    if g.column is not None and len(levels) < 2:
+        st.info(
+            esc_md(
+                f"Only one group of {g.label!r} has patients after the filters "
+                f"({levels[0] if levels else 'none'}): no comparison is possible."
+            )
+        )
     for message in inputs.messages:
         if message.startswith("No test"):
             st.warning(esc_md(message))
-    for c in km.curves:
+    for c in inputs.km.curves:
         if c.events == 0:
             st.info(
                 esc_md(
@@ -292,7 +315,6 @@ def render_km_figure(
                     "its curve stays at 1 and its median is not reached."
                 )
             )
-
     fig = None
     with guarded("The Kaplan-Meier figure"):
 
@@ -307,21 +329,17 @@ def render_km_figure(
                 width=width,
             )
 
-        # built once per (view, grouping, options, spec) in this session
-        ident = (cache.surv_fingerprint(sd), g.column, g.levels, g.color_levels, g.label, opts,
-                 endpoint, entry)  # fmt: skip
         fig = show_spec_figure(
             build, spec, f"km_{endpoint.key}", f"{key}_fig", screen_width=screen_width,
             ident=ident,
         )  # fmt: skip
         fig = PresetFigure(fig, spec.preset)
+    test = inputs.test
     if test is not None:
         st.markdown(
             f"{TESTS.get(test.method, test.method)} test: chi-square = {test.chisq:.2f}, "
             f"df = {test.df}, p = {fmt_p(test.p_value)}"
         )
-    if hr:
-        st.markdown(esc_md("; ".join(hr)))
     return fig
 
 

@@ -28,13 +28,13 @@ from hccdash import served_stats as ss
 from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
 from hccdash.nonparametric import landmark_table, median_table
-from hccdash.plotting.views import KMInputs, km_view_figure, reference_level
+from hccdash.plotting.views import KMInputs, reference_level
 from hccdash.report.labels import Labels
 from hccdash.report.survival_tables import landmark_model, median_model
 from hccdash.schema import Endpoint, Factor
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
-from hccdash.ui.figure_panel import figure_panel, show_spec_figure
 from hccdash.ui.fragments import session_fragment
+from hccdash.ui.km_fragment import draw_figures
 from hccdash.ui.km_view import (
     ADJUST,
     TESTS,
@@ -43,9 +43,9 @@ from hccdash.ui.km_view import (
     KMOptions,
     median_frame,
     render_table,
+    show_km_figure,
     spec_from_options,
 )
-from hccdash.ui.report_view import update_report_figure
 from hccdash.ui.table_view import p_style, render_table_model
 
 __all__ = ["ServedGrouping", "default_cut", "grouping", "km_figures", "km_tables", "result"]
@@ -123,52 +123,14 @@ def _figure(view, sg, endpoint, opts, key, spec, width) -> PresetFigure | None:
         show_error(exc)
         return None
     km = res.km
-    levels = [c.group for c in km.curves]
-    if g.column is not None and len(levels) < 2:
-        st.info(
-            esc_md(
-                f"Only one group of {g.label!r} has patients after the filters "
-                f"({levels[0] if levels else 'none'}): no comparison is possible."
-            )
-        )
     spec = spec if spec is not None else spec_from_options(opts)
     spec = replace(spec, time_unit=spec.time_unit or opts.time_unit)
     present = tuple(c.group for c in km.curves if c.group is not None)
     reference = reference_level(spec, present) if g.column is not None else None
     inputs = KMInputs(km, res.test, None, reference, res.messages)
-    for message in res.messages:
-        if message.startswith("No test"):
-            st.warning(esc_md(message))
-    for c in km.curves:
-        if c.events == 0:
-            st.info(
-                esc_md(
-                    f"No {endpoint.key.upper()} events in group {c.group or 'all patients'!r}: "
-                    "its curve stays at 1 and its median is not reached."
-                )
-            )
-    fig = None
-    with guarded("The Kaplan-Meier figure"):
-
-        def build(s, w):
-            return km_view_figure(
-                inputs, s, endpoint=endpoint,
-                legend_label=g.label if g.column is not None else None,
-                color_levels=g.color_levels, filters=opts.filters, width=w,
-            )  # fmt: skip
-
-        ident = (f"{view.cohort.identity}|{view.spec!r}", sg.column, sg.cut, g.levels, g.label,
-                 opts, endpoint)  # fmt: skip
-        fig = show_spec_figure(
-            build, spec, f"km_{endpoint.key}", f"{key}_fig", screen_width=width, ident=ident
-        )
-        fig = PresetFigure(fig, spec.preset)
-    if res.test is not None:
-        t = res.test
-        st.markdown(
-            f"{TESTS.get(t.method, t.method)} test: chi-square = {t.chisq:.2f}, "
-            f"df = {t.df}, p = {fmt_p(t.p_value)}"
-        )
+    ident = (f"{view.cohort.identity}|{view.spec!r}", sg.column, sg.cut, g.levels, g.label,
+             opts, endpoint)  # fmt: skip
+    fig = show_km_figure(inputs, g, endpoint, opts, spec, key, width, ident)
     if len(present) == 2:
         st.caption("Hazard ratio: on the Cox model page (it fits the filtered patients' rows).")
     return fig
@@ -187,19 +149,10 @@ def km_figures(
 ) -> None:
     """The options panel and each endpoint's figure and test (one fragment, as
     :func:`hccdash.ui.km_fragment.km_figures`)."""
-    with guarded("The figure options"):
-        spec = figure_panel(**panel)
-        cols = st.columns(len(endpoints))
-        width = 1100 if len(endpoints) == 1 else 620
-        for col, ep in zip(cols, endpoints, strict=True):
-            with col:
-                fig = _figure(view, sg, ep, opts, f"km_{ep.key}", spec, width)
-            name = f"km_{ep.key}"
-            if fig is None:
-                figures.pop(name, None)
-                continue
-            figures[name] = fig
-            update_report_figure(page, name, fig)
+    draw_figures(
+        panel, endpoints, figures, page,
+        lambda ep, spec, width: _figure(view, sg, ep, opts, f"km_{ep.key}", spec, width),
+    )  # fmt: skip
 
 
 def km_tables(

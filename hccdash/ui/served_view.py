@@ -28,6 +28,7 @@ from hccdash import served_stats as ss
 from hccdash.errors import HccdashError
 from hccdash.schema import Cohort
 from hccdash.ui.common import esc_md
+from hccdash.ui.state import file_mtime
 
 __all__ = ["counts", "is_served", "over_limit_message", "rows_view", "server_shell"]
 
@@ -35,13 +36,6 @@ _ROWS: OrderedDict[tuple[str, str], sp.ServedRows] = OrderedDict()
 _COUNTS: OrderedDict[tuple[str, str], tuple[int, int, dict[str, int]]] = OrderedDict()
 _ROWS_LOCK = threading.Lock()
 ROWS_ENTRIES = 2  # filtered sets held in memory at once (each at most the row limit)
-
-
-def _mtime(path: Path | None) -> float | None:
-    try:
-        return path.stat().st_mtime if path is not None else None
-    except OSError:
-        return None
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -78,7 +72,9 @@ def server_shell(
         limit = sp.in_memory_rows()
     except HccdashError as exc:
         return None, str(exc)
-    shell, error = _shell(str(data), _mtime(data), str(codebook), _mtime(codebook), table, limit)
+    shell, error = _shell(
+        str(data), file_mtime(data), str(codebook), file_mtime(codebook), table, limit
+    )
     if shell is None and error is None:
         return None
     return shell, error

@@ -71,7 +71,8 @@ def _bundled() -> Cohort:
     return load_bundled_cohort()
 
 
-def _mtime(path: Path | None) -> float | None:
+def file_mtime(path: Path | None) -> float | None:
+    """A file's modification time (a cache key of the server's cohort), None if unreadable."""
     try:
         return path.stat().st_mtime if path is not None else None
     except OSError:
@@ -105,7 +106,7 @@ def server_cohort() -> tuple[Cohort | None, str | None]:
     served = server_shell(data, cb)  # large: served in place (hccdash.ui.served_view)
     if served is not None:
         return served
-    return _server_cohort(str(data), _mtime(data), str(cb) if cb else None, _mtime(cb))
+    return _server_cohort(str(data), file_mtime(data), str(cb) if cb else None, file_mtime(cb))
 
 
 def default_cohort() -> Cohort:
