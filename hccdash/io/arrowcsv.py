@@ -27,7 +27,7 @@ from hccdash import filecheck
 from hccdash.io.columns import _check_header
 from hccdash.io.distinct import dictionary_codes, infer_dictionary, strip_text
 from hccdash.io.formats import TableFile
-from hccdash.io.text import _read_text, detect_encoding, sniff_delimiter
+from hccdash.io.text import _read_text, detect_encoding, sniff_delimiter, text_table
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _SNIFF_LINES = 200  # sniff_delimiter reads this many lines
@@ -95,17 +95,7 @@ def _read(raw: bytes, name: str, fmt: str) -> TableFile:
     offset = len(head[:end].encode("utf-8"))
     columns = _parse(body, offset, delim, len(header))
     data, comma = _typed(columns, header, carriage=b"\r" in body)
-    notes = ("decimal commas (e.g. 12,5) read as decimal numbers (12.5)",) if comma else ()
-    return TableFile(
-        data=data,
-        name=name,
-        format=fmt,
-        encoding=encoding,
-        delimiter=delim,
-        decimal="," if comma else ".",
-        notes=notes,
-        warnings=tuple(warnings),
-    )
+    return text_table(data, name, fmt, encoding, delim, comma, warnings)
 
 
 def _header_line(head: str) -> tuple[str, int] | None:

@@ -141,9 +141,13 @@ def _read_text(raw: bytes, name: str, fmt: str) -> TableFile:
         body = body.apply(lambda c: c.str.strip())
         body = body[~(body == "").all(axis=1)].reset_index(drop=True)
         data, comma = _frame_from_frame(body, name)
-    notes = []
-    if comma:
-        notes.append("decimal commas (e.g. 12,5) read as decimal numbers (12.5)")
+    return text_table(data, name, fmt, encoding, delim, comma, warnings)
+
+
+def text_table(data, name, fmt, encoding, delim, comma, warnings) -> TableFile:
+    """The :class:`TableFile` of a CSV/TSV read by either reader (this one or
+    :mod:`hccdash.io.arrowcsv`), with the one note on decimal commas."""
+    notes = ("decimal commas (e.g. 12,5) read as decimal numbers (12.5)",) if comma else ()
     return TableFile(
         data=data,
         name=name,
@@ -151,6 +155,6 @@ def _read_text(raw: bytes, name: str, fmt: str) -> TableFile:
         encoding=encoding,
         delimiter=delim,
         decimal="," if comma else ".",
-        notes=tuple(notes),
+        notes=notes,
         warnings=tuple(warnings),
     )
