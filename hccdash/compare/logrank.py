@@ -19,10 +19,11 @@ from hccdash.compare.kernel import (
 from hccdash.compare.results import SurvdiffResult, TrendResult
 from hccdash.errors import InputError
 from hccdash.nonparametric import _prepare, group_codes
-from hccdash.survdata import SurvData
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from hccdash.survdata import SurvData
 
 
 def _need_group(group: str | None) -> str:
@@ -79,6 +80,8 @@ def survdiff(
     hccdash.errors.InputError
         Bad input or an unknown method.
     """
+    from hccdash.survdata import SurvData  # rows only: not on the engine's import path
+
     _check_method(method, p, q)
     group = _need_group(group)
     extra = [strata] if strata is not None else []
@@ -128,6 +131,8 @@ def trend_test(
     hccdash.errors.AnalysisError
         Fewer than 2 levels with data, no events, or scores with no spread.
     """
+    from hccdash.survdata import SurvData  # rows only: not on the engine's import path
+
     group = _need_group(group)
     res = survdiff(data, time, event, group, levels=levels)
     if scores is None:

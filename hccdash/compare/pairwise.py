@@ -14,10 +14,11 @@ from hccdash.compare.logrank import _groups_or_raise, _need_group
 from hccdash.compare.results import ADJUST, PairwiseResult, PairwiseRow
 from hccdash.errors import InputError
 from hccdash.nonparametric import _prepare
-from hccdash.survdata import SurvData
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from hccdash.survdata import SurvData
 
 _MULTITEST = {"holm": "holm", "BH": "fdr_bh", "none": None}
 
@@ -80,6 +81,8 @@ def pairwise_survdiff(
     PairwiseResult
         Rows in order (2 vs 1), (3 vs 1), (3 vs 2), ... as survminer's lower triangle.
     """
+    from hccdash.survdata import SurvData  # rows only: not on the engine's import path
+
     if adjust not in ADJUST:
         raise InputError(f"adjust {adjust!r} is not supported; use 'holm', 'BH' or 'none'.")
     _check_method(method, p, q)
