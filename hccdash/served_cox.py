@@ -33,7 +33,7 @@ from hccdash.engine.served import ServedCohort
 from hccdash.engine.source import Source, ident, literal
 from hccdash.filters import FilterSpec
 from hccdash.schema import Factor
-from hccdash.served_pages import ServedShell, _cond
+from hccdash.served_pages import IN_MEMORY_ENV, ServedShell, _cond
 
 __all__ = ["FITS_ENTRIES", "fit", "model_source", "not_offered"]
 
@@ -42,18 +42,19 @@ _FITS: OrderedDict[tuple, CoxResult] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def not_offered(limit: int) -> str:
-    """The one caption of what the served Cox page leaves out, and why.
+def not_offered(n: int, limit: int) -> str:
+    """The one caption of what the served Cox page leaves out, and why (``n`` patients
+    match the filters, more than the ``limit`` read into memory).
 
-    >>> "Firth" in not_offered(200_000) and "200,000" in not_offered(200_000)
-    True
+    >>> print(not_offered(1_234_567, 200_000)[:81])
+    Fitted on the engine: 1,234,567 patients match the filters, more than the 200,000
     """
     return (
-        f"Fitted on the engine (more patients match than the {limit:,} read into memory): "
-        "not offered here are Firth's penalised fit, the proportional-hazards check (scaled "
-        "Schoenfeld residuals), the concordance and the \u201cMore models\u201d tabs, because "
-        "each needs every patient's row. Narrow the filters to at most that many patients "
-        "for them."
+        f"Fitted on the engine: {n:,} patients match the filters, more than the {limit:,} "
+        f"the server reads into memory ({IN_MEMORY_ENV}). Not offered here: Firth's "
+        "penalised fit, the proportional-hazards check (scaled Schoenfeld residuals), the "
+        "concordance and the \u201cMore models\u201d tabs, because each needs every "
+        f"patient's row; narrow the filters to at most {limit:,} patients for them."
     )
 
 

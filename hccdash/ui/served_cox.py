@@ -46,7 +46,7 @@ def render_page(view) -> None:
     if not endpoints:
         st.warning("The cohort has no endpoint (time and event columns); its codebook names none.")
         return
-    st.caption(esc_md(sc.not_offered(sp.in_memory_rows())), help=None)
+    st.caption(esc_md(sc.not_offered(view.n, sp.in_memory_rows())))
     c = cox_controls(shell, shell.data, endpoints, firth=False)
     endpoint, covariates, ties = c.endpoint, list(c.covariates), c.ties
     factors = grouped_factors(shell) if c.use_paper_cuts else {}
