@@ -44,7 +44,7 @@ def show_fit(
     fit: CoxResult,
     univariable: Mapping[str, CoxResult | None],
     *,
-    ident: object,
+    ident: tuple,
     figures: MutableMapping[str, object],
     tables: MutableMapping[str, pd.DataFrame],
     report_tables: list,
@@ -52,9 +52,11 @@ def show_fit(
     """Draw the HR table, the forest plot and the global tests of ``fit``.
 
     ``univariable`` holds one single-covariate model per covariate (None where it could not
-    be fitted); ``ident`` identifies the fit's data and options (the forest figure is built
-    once per ident). The tables and figures drawn are added to ``tables``, ``figures`` and
-    ``report_tables`` (the page's downloads and report). Returns the covariates' labels.
+    be fitted); ``ident`` identifies the fit's data and options, its first item the view's
+    identity (the forest figure is built once per ident,
+    :func:`hccdash.ui.figure_panel.show_spec_figure`). The tables and figures drawn are
+    added to ``tables``, ``figures`` and ``report_tables`` (the page's downloads and
+    report). Returns the covariates' labels.
     """
     key, ties = endpoint.key, fit.ties
     covariates = list(univariable)
@@ -85,7 +87,7 @@ def show_fit(
             f"forest_{key}",
             f"cox_{key}_forest",
             figures,
-            ident=(ident, labels, forest_caption),
+            ident=(*ident, labels, forest_caption),
             page="cox",
             what="The forest plot",
         )  # fmt: skip

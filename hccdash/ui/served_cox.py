@@ -76,8 +76,9 @@ def render_page(view) -> None:
             )  # fmt: skip
             m2.metric("Events", f"{fit.events:,}")
             m3.metric("Events per variable", f"{fit.events_per_variable:.1f}")
-            ident = (shell.identity, repr(view.spec), endpoint.key, tuple(covariates), ties,
-                     tuple(sorted(c.reference.items())), tuple(sorted(factors)))  # fmt: skip
+            ident = (f"{shell.identity}|filters={view.spec!r}", endpoint.key,
+                     tuple(covariates), ties, tuple(sorted(c.reference.items())),
+                     tuple(sorted(factors)))  # fmt: skip
             show_fit(
                 shell, endpoint, fit, univariable, ident=ident, figures=figures, tables=tables,
                 report_tables=report_tables,
