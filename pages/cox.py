@@ -1,38 +1,30 @@
 """Cox model page: covariates, reference levels, ties; HRs, forest plot, global tests, PH check."""
 
-import pandas as pd
 import streamlit as st
 
 from hccdash.errors import HccdashError
-from hccdash.figures import forest_figure, schoenfeld_figure
-from hccdash.filters import parse_endpoint
-from hccdash.report.labels import label_lookup
+from hccdash.figures import schoenfeld_figure
 from hccdash.report.report import ReportFigure, ReportSection, figure_legend
-from hccdash.report.survival_tables import cox_merge_model
-from hccdash.ui import cache
+from hccdash.ui import cache, served_cox
 from hccdash.ui.common import (
-    esc_label,
     esc_md,
-    fmt_p,
     guarded,
     reconstruction_notice,
     too_few_patients,
-    url_choice,
 )
+from hccdash.ui.cox_controls import cox_controls
 from hccdash.ui.cox_extras import extras_legend, render_cox_extras
-from hccdash.ui.cox_view import (
-    covariate_candidates,
-    grouped_cohort,
-    grouping_names,
-    model_surv,
-    reference_options,
-)
+from hccdash.ui.cox_results import FOREST_LEGEND, show_fit
+from hccdash.ui.cox_view import model_surv
 from hccdash.ui.figure_fragment import spec_figure
 from hccdash.ui.km_view import render_download_all, render_table
 from hccdash.ui.report_view import report_box
-from hccdash.ui.sidebar import filtered_view
-from hccdash.ui.table_view import p_style, render_table_model
+from hccdash.ui.sidebar import filtered_view, sidebar_view
 
+view = sidebar_view()
+if served_cox.on_engine(view):  # served in place above the row limit: the fit on the engine
+    served_cox.render_page(view)
+    st.stop()
 view = filtered_view()
 cohort, data, full = view.cohort, view.data, view.cohort.data
 st.title("Cox proportional hazards model")
@@ -42,57 +34,10 @@ endpoints = {e.key: e for e in cohort.endpoints()}
 if not endpoints:
     st.warning("The cohort has no endpoint (time and event columns). Map them on the data page.")
     st.stop()
-url_choice(
-    "cox_endpoint",
-    parse_endpoint(st.query_params, list(endpoints)),
-    list(endpoints),
-    next(iter(endpoints)),
-)
-
-c1, c2 = st.columns([1, 3])
-key = c1.radio(
-    "Endpoint", list(endpoints), key="cox_endpoint", format_func=str.upper, horizontal=True
-)
-st.query_params["endpoint"] = key
-endpoint = endpoints[key]
-ties = c1.radio("Ties", ["efron", "breslow"], key="cox_ties", horizontal=True)
-penalized = c1.toggle("Firth penalised fit", value=False, key="cox_firth")
-candidates = covariate_candidates(full, cohort=cohort)
-default = [c for c in cohort.default_model() if c in candidates]
-covariates = c2.multiselect(
-    "Covariates (default: the codebook's model)" if default else "Covariates",
-    candidates,
-    default=default,
-    key="cox_covariates",
-    format_func=cohort.label,
-)
-groupings = grouping_names(cohort, candidates)
-use_paper_cuts = bool(groupings) and c2.toggle(
-    esc_label(f"Group numeric covariates at the codebook's cut points ({'; '.join(groupings)})"),
-    value=True,
-    key="cox_paper_cuts",
-)
-# The codebook's delayed entry of this endpoint: every model below is Surv(entry, time, event).
-entry = cohort.entry_column(key)
-if entry is not None:
-    st.info(
-        esc_md(
-            f"{endpoint.label} has delayed entry: each patient is at risk only from entry on "
-            "(rows (entry, time], R coxph(Surv(entry, time, event) ~ ...)) in every model below."
-        ),
-        icon=":material/login:",
-    )
-full_data = grouped_cohort(cohort, covariates, use_paper_cuts)
-
-reference = {}
-refs = reference_options(full_data, covariates, cohort)
-if refs:
-    with st.expander("Reference levels"):
-        ref_cols = st.columns(min(4, len(refs)))
-        for i, (column, levels) in enumerate(refs.items()):
-            reference[column] = ref_cols[i % len(ref_cols)].selectbox(
-                esc_label(cohort.label(column)), levels, key=f"cox_ref_{column}"
-            )
+controls = cox_controls(cohort, full, endpoints)
+key, endpoint, ties, penalized = controls.key, controls.endpoint, controls.ties, controls.penalized
+covariates, use_paper_cuts = list(controls.covariates), controls.use_paper_cuts
+entry, reference = controls.entry, controls.reference
 
 figures, tables = {}, {}
 report_tables = []
@@ -126,8 +71,6 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
         m3.metric("Events per variable", f"{fit.events_per_variable:.1f}")
         m4.metric("Concordance (C)", f"{fit.concordance:.3f}", help=f"SE {fit.concordance_se:.3f}")
 
-        st.subheader("Hazard ratios")
-        hr = fit.to_frame()
         univariable = {}
         for cov in covariates:  # one model per covariate, same patients' data and options
             ref = {cov: reference[cov]} if cov in reference else None
@@ -137,50 +80,10 @@ elif not too_few_patients(view.n, minimum=2, what="a Cox model"):
                 )
             except HccdashError:
                 univariable[cov] = None
-        merged = cox_merge_model(
-            univariable, fit, label_lookup(cohort), endpoint=endpoint, p_style=p_style(),
-            key=f"cox_{key}",
+        labels = show_fit(
+            cohort, endpoint, fit, univariable, ident=(cache.frame_key(model_data), model_args),
+            figures=figures, tables=tables, report_tables=report_tables,
         )  # fmt: skip
-        render_table_model(merged, f"cox_{key}_terms", title=False)
-        report_tables.append(merged)
-        tables[f"cox_{key}"] = hr
-        with guarded("The forest plot"):
-            labels = {c: cohort.label(c) for c in covariates}
-            labels |= {f.column: f.label for f in cohort.factors()}
-            forest_title = f"{endpoint.label}: Cox model ({ties} ties)"
-            forest_caption = (
-                f"Cox proportional hazards model ({ties} ties), n = {fit.n}, {fit.events} "
-                f"events; likelihood-ratio test p = {fit.likelihood_ratio.p_value:.3g}."
-            )
-            # options and figure: one fragment (an option change redraws this figure only)
-            spec_figure(
-                {"key": "cox_forest", "kind": "forest", "prefix": "forest",
-                 "defaults": {"title": forest_title}, "lazy": True},
-                lambda s, w: forest_figure(
-                    fit, s, labels=labels, caption=forest_caption, default_title=forest_title,
-                    width=w,
-                ),
-                f"forest_{key}",
-                f"cox_{key}_forest",
-                figures,
-                ident=(cache.frame_key(model_data), model_args, labels, forest_caption),
-                page="cox",
-                what="The forest plot",
-            )  # fmt: skip
-
-        st.subheader("Global tests")
-        tests = pd.DataFrame(
-            [
-                {"test": name, "chisq": t.chisq, "df": t.df, "p": fmt_p(t.p_value)}
-                for name, t in (
-                    ("Likelihood ratio", fit.likelihood_ratio),
-                    ("Wald", fit.wald),
-                    ("Score (log-rank)", fit.score),
-                )
-            ]
-        )
-        render_table(tests, f"cox_{key}_global", f"cox_{key}_global")
-        tables[f"cox_{key}_global_tests"] = tests
 
         st.subheader("Proportional hazards (scaled Schoenfeld residuals)")
         with guarded("The proportional-hazards test"):
@@ -250,7 +153,7 @@ report_box(
                     n,
                     extras_legend(n)
                     or (
-                        "Hazard ratios with 95% Wald confidence intervals (log scale)."
+                        FOREST_LEGEND
                         if n.startswith("forest")
                         else "Scaled Schoenfeld residuals against Kaplan-Meier-transformed "
                         "time with a lowess smooth; a flat smooth means a constant hazard ratio."

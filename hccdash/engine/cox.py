@@ -47,7 +47,9 @@ from hccdash.engine.source import Source
 from hccdash.errors import AnalysisError, InputError
 from hccdash.nonparametric.ties import aeq_times
 
-__all__ = ["PATTERN_ROWS", "cox_fit", "efron_sums", "step_query"]
+__all__ = ["NO_CONCORDANCE", "PATTERN_ROWS", "cox_fit", "efron_sums", "step_query"]
+
+NO_CONCORDANCE = "Concordance is not computed on the engine (it needs every row)."
 
 # Up to this many distinct (time, covariate pattern) rows, one GROUP BY fetches them and every
 # Newton step is numpy; beyond it, each step is one GROUP BY time on the engine.
@@ -240,7 +242,7 @@ def cox_fit(
             f"Only {epv:.1f} events per variable ({des.events} events, {p} coefficients); "
             "below 10 the estimates are unstable and biased away from 1. Use fewer covariates."
         )
-    msgs.append("Concordance is not computed on the engine (it needs every row).")
+    msgs.append(NO_CONCORDANCE)
     columns = [(t.covariate, t.level, t.reference) for t in des.terms]
     terms = _cox_terms(columns, (), beta, se, conf_level)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):

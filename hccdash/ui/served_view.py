@@ -5,7 +5,8 @@ One :class:`~hccdash.served_pages.ServedShell` per server process and file versi
 cohort): every session's sidebar reads its option frame and counts on its one engine
 connection; nothing of its rows is copied per session.
 
-The KM and cohort pages compute from SQL (:mod:`hccdash.ui.served_km`, :func:`overview`).
+The KM and cohort pages compute from SQL (:mod:`hccdash.ui.served_km`, :func:`overview`), the
+Cox page fits on the engine (:mod:`hccdash.ui.served_cox`).
 Every other page calls :func:`hccdash.ui.sidebar.filtered_view`, which hands it
 :func:`rows_view`: the rows the sidebar's filters keep, read into memory when they are at most
 ``HCCDASH_IN_MEMORY_ROWS`` (cached per served cohort and filter, a few entries, shared by the
@@ -97,7 +98,8 @@ def over_limit_message(n: int, limit: int, what: str = "This page") -> str:
         "filters in the sidebar until at most that many match; or ask the server's operator "
         f"to raise {sp.IN_MEMORY_ENV}; or run the analysis on the engine from a terminal, "
         "python -m hccdash analyze --engine duckdb (KM, tests and Cox on every row). The "
-        "Kaplan-Meier and Cohort pages work on every patient."
+        "Kaplan-Meier and Cohort pages, and the Cox model page without delayed entry, work on "
+        "every patient."
     )
 
 

@@ -73,6 +73,16 @@ def test_server_cohort_of_another_disease_on_every_page(browser, gbsg2_server):
         assert "Log-rank test: chi-square = 8.56, df = 1, p = 0.003" in app.main_text()
         app.goto("km?horTh=yes")
         assert app.n_text() == (246, 686)
+        # the Cox page above the limit: fitted on the engine, the journal table and the
+        # forest plot as in memory (the numbers: tests/test_page_served_cox.py)
+        app.goto("cox?tsize=10-45")
+        app.screenshot("other_disease_cox_served")
+        assert not app.problems(), app.problems()
+        assert app.n_text() == (603, 686)
+        text = app.main_text()
+        assert "Fitted on the engine: 603 patients match the filters" in text, text[:1500]
+        assert "0.59 (0.45–0.77)" in text and "Global tests" in text
+        assert "needs every patient's row in memory" not in text
         context.close()
     finally:
         served.stop()
