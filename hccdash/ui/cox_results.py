@@ -9,8 +9,8 @@ from collections.abc import Mapping, MutableMapping
 import pandas as pd
 import streamlit as st
 
+from hccdash import figures as figure_builders  # looked up per call (tests count the builds)
 from hccdash.cox import CoxResult
-from hccdash.figures import forest_figure
 from hccdash.report.labels import label_lookup
 from hccdash.report.survival_tables import cox_merge_model
 from hccdash.schema import Cohort, Endpoint
@@ -80,7 +80,7 @@ def show_fit(
         spec_figure(
             {"key": "cox_forest", "kind": "forest", "prefix": "forest",
              "defaults": {"title": forest_title}, "lazy": True},
-            lambda s, w: forest_figure(
+            lambda s, w: figure_builders.forest_figure(
                 fit, s, labels=labels, caption=forest_caption, default_title=forest_title,
                 width=w,
             ),

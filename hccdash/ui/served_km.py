@@ -6,8 +6,9 @@ come from. :func:`grouping` is :func:`hccdash.ui.km_view.grouping_for` on the op
 draw what :func:`~hccdash.ui.km_view.render_km_figure` and
 :func:`~hccdash.ui.km_view.render_km_tables` draw, from
 :func:`hccdash.served_stats.km_result` (curves, test, pairwise and trend tests of one count
-table), with the same figure builder (``km_view_figure``) and table models. The hazard ratio
-of two groups needs a Cox fit and is left to the Cox page.
+table), with the same figure builder (``km_view_figure``) and table models. The hazard ratios
+beside the curves come from the engine's Cox fit of the grouping (:func:`hr_fit`, what
+``km_inputs`` fits on the rows: the grouping as a categorical term, its reference level).
 
 Results are held per (served cohort, filter, endpoint, grouping, test options) in one bounded
 store shared by the sessions: they are aggregates of the server's cohort, no user's upload.
@@ -64,6 +65,7 @@ class ServedGrouping:
     column: str | None
     cut: float | None
     cut_labels: tuple[str, str] | None
+    factor: Factor | None = None  # the column as the curves split it (codebook levels, cut)
 
 
 def default_cut(view, column: str) -> float:
@@ -90,7 +92,21 @@ def grouping(view, column: str | None, cut: float | None = None) -> ServedGroupi
         labels = None
         levels = factor.level_order(cohort.data)  # the option frame holds every level
     name = factor.label if factor.cut is None else f"{factor.label} (cut at {factor.cut:g})"
-    return ServedGrouping(Grouping(empty, name, levels, levels, name), column, cut, labels)
+    return ServedGrouping(Grouping(empty, name, levels, levels, name), column, cut, labels, factor)
+
+
+def hr_fit(view, sg: ServedGrouping, endpoint: Endpoint, reference: str | None):
+    """The one-factor Cox model of the curves' grouping on the engine (R ``coxph(Surv(time,
+    event) ~ factor(group))`` with ``reference`` first), as ``km_inputs`` fits it on the rows:
+    the grouping's codebook levels and cut applied in SQL (:func:`hccdash.served_cox.fit`,
+    held in its shared store)."""
+    from hccdash import served_cox
+
+    factor = sg.factor if sg.factor is not None else Factor(sg.column, sg.g.label)
+    ref = {sg.column: reference} if reference is not None else None
+    return served_cox.fit(
+        view.cohort, view.spec, endpoint.key, [sg.column], "efron", ref, {sg.column: factor}
+    )
 
 
 def result(view, sg: ServedGrouping, endpoint: Endpoint, opts: KMOptions) -> ss.ServedKM:
@@ -127,13 +143,16 @@ def _figure(view, sg, endpoint, opts, key, spec, width) -> PresetFigure | None:
     spec = replace(spec, time_unit=spec.time_unit or opts.time_unit)
     present = tuple(c.group for c in km.curves if c.group is not None)
     reference = reference_level(spec, present) if g.column is not None else None
-    inputs = KMInputs(km, res.test, None, reference, res.messages)
+    cox, messages = None, res.messages
+    if len(present) >= 2 and spec.show_hr:
+        try:
+            cox = hr_fit(view, sg, endpoint, reference)
+        except HccdashError as exc:
+            messages = (*messages, f"No hazard ratio: {exc}")
+    inputs = KMInputs(km, res.test, cox, reference, messages)
     ident = (f"{view.cohort.identity}|{view.spec!r}", sg.column, sg.cut, g.levels, g.label,
              opts, endpoint)  # fmt: skip
-    fig = show_km_figure(inputs, g, endpoint, opts, spec, key, width, ident)
-    if len(present) == 2:
-        st.caption("Hazard ratio: on the Cox model page (it fits the filtered patients' rows).")
-    return fig
+    return show_km_figure(inputs, g, endpoint, opts, spec, key, width, ident)
 
 
 @session_fragment(slot="page")
