@@ -151,3 +151,50 @@ def test_engine_cox_messages():
     data["e"] = 0
     with pytest.raises(AnalysisError, match="no events"):
         ecox.cox_fit(open_source(data), "t", "e", ["y"])
+
+
+ONE_FACTOR = {"veterans": ("time", "status", "celltype"), "gbsg2": ("time", "cens", "tgrade")}
+
+
+def _curve_counts(data, time, event, group, levels):
+    """Rows and events per level and distinct time, as a KM count table holds them."""
+    from hccdash.nonparametric import kaplan_meier
+
+    km = kaplan_meier(data, time, event, group)
+    curves = {c.group: c for c in km.curves}
+    return {lev: (curves[lev].time, curves[lev].n_event, curves[lev].n_censor) for lev in levels}
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("name", list(ONE_FACTOR))
+def test_cox_from_counts_matches_r_and_the_fit_on_rows(name, ties):
+    """R (tests/reference/cox/one_factor.R): ``coxph(Surv(time, status) ~ factor(celltype,
+    levels = c("large", "adeno", "smallcell", "squamous")), veterans, ties = ties)`` and
+    ``coxph(Surv(time, cens) ~ factor(tgrade, levels = c("II", "I", "III")), GBSG2)``: the
+    one-factor model from the KM curves' counts has R's coefficients, SEs and tests, and
+    equals ``cox.cox_fit`` on the rows."""
+    time, event, group = ONE_FACTOR[name]
+    r = pd.read_csv("tests/reference/cox/one_factor_r.csv")
+    r = r[(r.dataset == name) & (r.ties == ties)]
+    data = pd.read_csv(f"tests/reference/cox/{name}.csv")
+    reference = {"veterans": "large", "gbsg2": "II"}[name]
+    levels = [reference, *r.level]
+    ours = ecox.cox_from_counts(group, _curve_counts(data, time, event, group, levels), ties=ties)
+    assert [t.level for t in ours.terms] == list(r.level)
+    np.testing.assert_allclose([t.coef for t in ours.terms], r.coef, rtol=1e-6)
+    np.testing.assert_allclose([t.se for t in ours.terms], r.se, rtol=1e-6)
+    assert ours.likelihood_ratio.chisq == pytest.approx(r.lr.iloc[0], rel=1e-6)
+    assert ours.wald.chisq == pytest.approx(r.wald.iloc[0], rel=1e-6)
+    assert ours.score.chisq == pytest.approx(r.score.iloc[0], rel=1e-6)
+    rows = cox.cox_fit(
+        data, time, event, [group], ties=ties, reference={group: reference}, categorical=[group]
+    )
+    same_fit(ours, rows)
+
+
+def test_cox_from_counts_needs_two_levels_with_patients():
+    data = pd.read_csv("tests/reference/cox/veterans.csv")
+    counts = _curve_counts(data, "time", "status", "celltype", ["large", "adeno"])
+    empty = (np.array([]), np.array([]), np.array([]))
+    with pytest.raises(AnalysisError, match="1 level"):
+        ecox.cox_from_counts("celltype", {"large": counts["large"], "none": empty})

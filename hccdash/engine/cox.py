@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from hccdash.cox.design import _term_name
+from hccdash.cox.design import _check_size, _term_name
 from hccdash.cox.fit import EPV_WARN, _cox_terms
 from hccdash.cox.newton import EPS, TOLER_INF, _inverse, _newton, _NoInformation, _solve
 from hccdash.cox.results import CoxResult, _global_tests
@@ -38,6 +38,7 @@ from hccdash.engine.cox_design import (  # re-exported: the design and its queri
     _level_events,
     _pattern_sums,
     _pattern_table,
+    _Term,
     _unpack,
     design,
     step_query,
@@ -130,13 +131,17 @@ class _EngineRiskSets:
     scale), held as a 1 x p array.
     """
 
-    def __init__(self, source: Source, des: Design, ties: str) -> None:
+    def __init__(
+        self, source: Source | None, des: Design, ties: str, patterns: dict | None = None
+    ) -> None:
         self.source, self.des, self.ties = source, des, ties
         self.event = np.array([float(des.events)])
         self.x = np.sqrt(des.mean_sq)[None, :]
         self.passes = 0
-        limit = None if des.categorical else PATTERN_ROWS
-        self._patterns = _pattern_table(source, des, limit) if limit != 0 else None
+        if patterns is None:
+            limit = None if des.categorical else PATTERN_ROWS
+            patterns = _pattern_table(source, des, limit) if limit != 0 else None
+        self._patterns = patterns
 
     def shift(self, beta: np.ndarray) -> float:
         return float(np.sum(np.maximum(beta * self.des.lo, beta * self.des.hi)))
@@ -191,9 +196,14 @@ def cox_fit(
         source, time, event, covariates,
         reference=reference, categorical=categorical, filters=filters,
     )  # fmt: skip
+    return _fit(_EngineRiskSets(source, des, ties), ties, conf_level)
+
+
+def _fit(rs: _EngineRiskSets, ties: str, conf_level: float) -> CoxResult:
+    """Newton-Raphson on ``rs`` and the :class:`CoxResult` of ``cox_fit`` (checks, tests)."""
+    des = rs.des
     names = tuple(_term_name(t.covariate, t.level, t.reference) for t in des.terms)
     p = len(names)
-    rs = _EngineRiskSets(source, des, ties)
     try:
         beta, loglik, loglik0, score, u, imat, converged, iters = _newton(rs, p)  # type: ignore[arg-type]
     except _NoInformation as exc:
@@ -210,7 +220,7 @@ def cox_fit(
         bad = (step > EPS) & (step > TOLER_INF * np.maximum(np.abs(beta), 1.0))
     if converged:
         separated.update(np.flatnonzero(bad).tolist())
-    level_counts = _level_events(source, des)
+    level_counts = _level_events(des)
     by_cov: dict[str, list[int]] = {}
     for j, t in enumerate(des.terms):
         if t.level is not None:
@@ -265,3 +275,78 @@ def cox_fit(
         warnings=tuple(msgs),
         conf_level=conf_level,
     )
+
+
+def cox_from_counts(
+    covariate: str,
+    counts: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    ties: str = "efron",
+    conf_level: float = 0.95,
+) -> CoxResult:
+    """The one-factor Cox model from rows and events per group and distinct time.
+
+    A categorical covariate's partial likelihood depends on the data only through the rows
+    and deaths of each level at each time, which a Kaplan-Meier count table already holds; so
+    the hazard ratios beside a served cohort's curves need no query of their own. This is
+    :func:`cox_fit`'s pattern path (the same Newton iteration, checks and tests) on those
+    counts: R ``coxph(Surv(time, event) ~ factor(covariate), ties = ties)`` with the first
+    key of ``counts`` as the reference level.
+
+    Parameters
+    ----------
+    covariate : str
+        The factor's name (the terms are named ``"covariate: level vs reference"``).
+    counts : mapping
+        Level -> (distinct times, events, censored) at those times; the first level is the
+        reference. Levels without rows are dropped; fewer than two left is an error.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hccdash.cox import cox_fit
+    >>> d = pd.DataFrame({"t": [1.0, 2, 2, 3, 4, 5, 6, 7], "e": [1, 1, 0, 1, 1, 0, 1, 1],
+    ...                   "g": list("abababab")})
+    >>> counts = {}
+    >>> for lev, rows in d.groupby("g"):
+    ...     by = rows.groupby("t")["e"].agg(["sum", "count"])
+    ...     died, rows = by["sum"].to_numpy(), by["count"].to_numpy()
+    ...     counts[lev] = (by.index.to_numpy(), died, rows - died)
+    >>> fit = cox_from_counts("g", counts)
+    >>> memory = cox_fit(d, "t", "e", ["g"], categorical=["g"])
+    >>> bool(abs(fit.terms[0].coef - memory.terms[0].coef) < 1e-12), fit.terms[0].level
+    (True, 'b')
+    """
+    if ties not in ("efron", "breslow"):
+        raise InputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
+    if not 0 < conf_level < 1:
+        raise InputError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    kept = {k: v for k, v in counts.items() if np.sum(v[1]) + np.sum(v[2]) > 0}
+    levels = list(kept)
+    if len(levels) < 2:
+        raise AnalysisError(
+            f"Covariate {covariate!r} has {len(levels)} level(s) with patients, so its effect "
+            "cannot be estimated; widen the filters or choose another grouping."
+        )
+    t = np.concatenate([np.asarray(kept[k][0], dtype=float) for k in levels])
+    d = np.concatenate([np.asarray(kept[k][1], dtype=float) for k in levels])
+    n = d + np.concatenate([np.asarray(kept[k][2], dtype=float) for k in levels])
+    which = np.repeat(np.arange(len(levels)), [np.size(kept[k][0]) for k in levels])
+    x = (which[:, None] == np.arange(1, len(levels))[None, :]).astype(float)
+    order = np.argsort(t, kind="stable")
+    t, d, n, x = t[order], d[order], n[order], x[order]
+    rows, events = float(n.sum()), float(d.sum())
+    mean = (x * n[:, None]).sum(axis=0) / rows
+    xc = x - mean
+    sum_x, sum_ex = (x * n[:, None]).sum(axis=0), (x * d[:, None]).sum(axis=0)
+    terms = tuple(_Term(None, covariate, lev, levels[0]) for lev in levels[1:])  # type: ignore[arg-type]
+    _check_size("event", int(rows), len(terms), events)
+    des = Design(
+        terms=terms, cond=None, time="time", event="event", n=int(rows), events=round(events),
+        dropped=0, mean=mean, mean_sq=(xc**2 * n[:, None]).sum(axis=0) / rows,
+        sum_dx=sum_ex - events * mean, lo=xc.min(axis=0), hi=xc.max(axis=0), categorical=True,
+        sum_x=sum_x, sum_ex=sum_ex,
+    )  # fmt: skip
+    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
+    patterns = {"t": t[starts], "starts": starts, "x": xc, "d": d, "n": n}
+    return _fit(_EngineRiskSets(None, des, ties, patterns), ties, conf_level)

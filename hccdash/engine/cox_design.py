@@ -277,7 +277,7 @@ def _pattern_sums(pt: Mapping[str, np.ndarray], beta: np.ndarray, shift: float):
     return out
 
 
-def _level_events(source: Source, des: Design) -> dict[int, tuple[float, float]]:
+def _level_events(des: Design) -> dict[int, tuple[float, float]]:
     """Per indicator term: (rows, events) with the indicator 1 (for the separation check of
     ``hccdash.cox._separated``): the design query's sums of x and of event * x, no new scan."""
     return {

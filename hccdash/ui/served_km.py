@@ -7,8 +7,8 @@ draw what :func:`~hccdash.ui.km_view.render_km_figure` and
 :func:`~hccdash.ui.km_view.render_km_tables` draw, from
 :func:`hccdash.served_stats.km_result` (curves, test, pairwise and trend tests of one count
 table), with the same figure builder (``km_view_figure``) and table models. The hazard ratios
-beside the curves come from the engine's Cox fit of the grouping (:func:`hr_fit`, what
-``km_inputs`` fits on the rows: the grouping as a categorical term, its reference level).
+beside the curves are the Cox model of the grouping fitted on the curves' own counts
+(:func:`hr_fit`: what ``km_inputs`` fits on the rows, with no query of its own).
 
 Results are held per (served cohort, filter, endpoint, grouping, test options) in one bounded
 store shared by the sessions: they are aggregates of the server's cohort, no user's upload.
@@ -29,7 +29,7 @@ from hccdash import served_stats as ss
 from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
 from hccdash.nonparametric import landmark_table, median_table
-from hccdash.plotting.views import KMInputs, reference_level
+from hccdash.plotting.views import KMInputs, hr_levels, reference_level
 from hccdash.report.labels import Labels
 from hccdash.report.survival_tables import landmark_model, median_model
 from hccdash.schema import Endpoint, Factor
@@ -65,7 +65,6 @@ class ServedGrouping:
     column: str | None
     cut: float | None
     cut_labels: tuple[str, str] | None
-    factor: Factor | None = None  # the column as the curves split it (codebook levels, cut)
 
 
 def default_cut(view, column: str) -> float:
@@ -92,21 +91,20 @@ def grouping(view, column: str | None, cut: float | None = None) -> ServedGroupi
         labels = None
         levels = factor.level_order(cohort.data)  # the option frame holds every level
     name = factor.label if factor.cut is None else f"{factor.label} (cut at {factor.cut:g})"
-    return ServedGrouping(Grouping(empty, name, levels, levels, name), column, cut, labels, factor)
+    return ServedGrouping(Grouping(empty, name, levels, levels, name), column, cut, labels)
 
 
-def hr_fit(view, sg: ServedGrouping, endpoint: Endpoint, reference: str | None):
-    """The one-factor Cox model of the curves' grouping on the engine (R ``coxph(Surv(time,
-    event) ~ factor(group))`` with ``reference`` first), as ``km_inputs`` fits it on the rows:
-    the grouping's codebook levels and cut applied in SQL (:func:`hccdash.served_cox.fit`,
-    held in its shared store)."""
-    from hccdash import served_cox
+def hr_fit(sg: ServedGrouping, km, reference: str | None):
+    """The one-factor Cox model of the curves' grouping (R ``coxph(Surv(time, event) ~
+    factor(group))``, ``reference`` first), as ``km_inputs`` fits it on the rows, from the
+    curves' own rows and events per time (:func:`hccdash.engine.cox.cox_from_counts`: no
+    query of its own)."""
+    from hccdash.engine.cox import cox_from_counts
 
-    factor = sg.factor if sg.factor is not None else Factor(sg.column, sg.g.label)
-    ref = {sg.column: reference} if reference is not None else None
-    return served_cox.fit(
-        view.cohort, view.spec, endpoint.key, [sg.column], "efron", ref, {sg.column: factor}
-    )
+    curves = {c.group: c for c in km.curves}
+    order = hr_levels(list(curves), reference) or tuple(curves)
+    counts = {lev: (curves[lev].time, curves[lev].n_event, curves[lev].n_censor) for lev in order}
+    return cox_from_counts(sg.column, counts)
 
 
 def result(view, sg: ServedGrouping, endpoint: Endpoint, opts: KMOptions) -> ss.ServedKM:
@@ -146,7 +144,7 @@ def _figure(view, sg, endpoint, opts, key, spec, width) -> PresetFigure | None:
     cox, messages = None, res.messages
     if len(present) >= 2 and spec.show_hr:
         try:
-            cox = hr_fit(view, sg, endpoint, reference)
+            cox = hr_fit(sg, km, reference)
         except HccdashError as exc:
             messages = (*messages, f"No hazard ratio: {exc}")
     inputs = KMInputs(km, res.test, cox, reference, messages)
