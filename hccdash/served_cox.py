@@ -21,8 +21,6 @@ tabs) is not computed here. The numbers equal the in-memory fit on the same filt
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
@@ -34,12 +32,11 @@ from hccdash.engine.source import Source, ident, literal
 from hccdash.filters import FilterSpec
 from hccdash.schema import Factor
 from hccdash.served_pages import IN_MEMORY_ENV, ServedShell, _cond
+from hccdash.shared_store import SharedStore
 
-__all__ = ["FITS_ENTRIES", "fit", "model_source", "not_offered"]
+__all__ = ["FITS", "fit", "model_source", "not_offered"]
 
-FITS_ENTRIES = 64  # fits held at once (a few kB each: terms and tests, no rows)
-_FITS: OrderedDict[tuple, CoxResult] = OrderedDict()
-_LOCK = threading.Lock()
+FITS = SharedStore[CoxResult](64)  # fits held at once (a few kB each: terms and tests, no rows)
 
 
 def not_offered(n: int, limit: int) -> str:
@@ -128,7 +125,7 @@ def fit(
     filtered rows, the codebook's groupings ``factors`` of the covariates applied).
 
     Held per (cohort, filter, endpoint, covariates, ties, reference, groupings) in one
-    bounded store shared by the sessions (:data:`FITS_ENTRIES`).
+    bounded store shared by the sessions (:data:`FITS`).
 
     Raises
     ------
@@ -157,23 +154,17 @@ def fit(
     groups = tuple(sorted((c, repr(f)) for c, f in factors.items()))
     key = (shell.identity, repr(spec), endpoint, tuple(covariates), ties,
            tuple(sorted(reference.items())), groups)  # fmt: skip
-    with _LOCK:
-        held = _FITS.get(key)
-        if held is not None:
-            _FITS.move_to_end(key)
-            return held
-    from hccdash.engine import cox as ecox  # scipy only when a model is asked
 
-    served = shell.served
-    e = served.endpoint(endpoint)
-    source, categorical = model_source(served, spec, factors)
-    out = ecox.cox_fit(
-        source, e.time, e.event, list(covariates), ties=ties,
-        reference={c: r for c, r in reference.items() if c in covariates} or None,
-        categorical=list(categorical) or None,
-    )  # fmt: skip
-    with _LOCK:
-        _FITS[key] = out
-        while len(_FITS) > FITS_ENTRIES:
-            _FITS.popitem(last=False)
-    return out
+    def make() -> CoxResult:
+        from hccdash.engine import cox as ecox  # scipy only when a model is asked
+
+        served = shell.served
+        e = served.endpoint(endpoint)
+        source, categorical = model_source(served, spec, factors)
+        return ecox.cox_fit(
+            source, e.time, e.event, list(covariates), ties=ties,
+            reference={c: r for c, r in reference.items() if c in covariates} or None,
+            categorical=list(categorical) or None,
+        )  # fmt: skip
+
+    return FITS.get(key, make)

@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_engine_served import PUBLIC
-from test_other_disease import APP, TIMEOUT, _all_text
+from test_other_disease import _all_text
+from test_page_served import _app
 
-from hccdash.cohortfile import CODEBOOK_ENV, DATA_ENV, load_cohort_file
+from hccdash.cohortfile import load_cohort_file
 from hccdash.cox import cox_fit
 from hccdash.filters import FilterSpec, apply_filters
-from hccdash.served_pages import IN_MEMORY_ENV, ServedShell
+from hccdash.served_pages import ServedShell
 from hccdash.ui.cox_view import codebook_grouped
 from hccdash.ui.sidebar import _VIEW_KEY
 
@@ -37,15 +38,7 @@ def gbsg2_parquet(tmp_path):
 
 
 def _cox(monkeypatch, data, limit: int | None, query: dict) -> AppTest:
-    monkeypatch.setenv(DATA_ENV, str(data))
-    monkeypatch.setenv(CODEBOOK_ENV, str(PUBLIC / "gbsg2.codebook.json"))
-    if limit is None:
-        monkeypatch.delenv(IN_MEMORY_ENV, raising=False)
-    else:
-        monkeypatch.setenv(IN_MEMORY_ENV, str(limit))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
+    at = _app(monkeypatch, data, limit, query)
     at.switch_page("pages/cox.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at

@@ -13,12 +13,10 @@ import json
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 from test_engine_served import PUBLIC
-from test_other_disease import APP, TIMEOUT
+from test_page_served import _app
 
-from hccdash.cohortfile import CODEBOOK_ENV, DATA_ENV
-from hccdash.served_pages import IN_MEMORY_ENV, ServedShell
+from hccdash.served_pages import ServedShell
 from hccdash.ui.sidebar import _VIEW_KEY
 
 
@@ -33,15 +31,7 @@ def gbsg2_parquet(tmp_path_factory):
 
 
 def _hr_lines(monkeypatch, data, limit, query, each_value: str | None = None) -> list[str]:
-    monkeypatch.setenv(DATA_ENV, str(data))
-    monkeypatch.setenv(CODEBOOK_ENV, str(PUBLIC / "gbsg2.codebook.json"))
-    if limit is None:
-        monkeypatch.delenv(IN_MEMORY_ENV, raising=False)
-    else:
-        monkeypatch.setenv(IN_MEMORY_ENV, str(limit))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
+    at = _app(monkeypatch, data, limit, query)
     at.switch_page("pages/km.py").run()
     assert not at.exception, [e.message for e in at.exception]
     if each_value is not None:

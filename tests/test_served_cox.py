@@ -142,9 +142,9 @@ def test_fits_are_held_once_per_model_and_bounded(gbsg2, monkeypatch):
     b = sc.fit(shell, FilterSpec(extra=(("age", (30.0, 50.0)),)), "rfs", ["tsize"], "efron")
     assert b is not a and b.n < a.n
     assert sc.fit(shell, spec, "rfs", ["tsize"], "breslow").ties == "breslow"
-    monkeypatch.setattr(sc, "FITS_ENTRIES", 2)
+    monkeypatch.setattr(sc.FITS, "entries", 2)
     sc.fit(shell, spec, "rfs", ["pnodes"], "efron")
-    assert len(sc._FITS) == 2
+    assert len(sc.FITS) == 2
     assert sc.fit(shell, spec, "rfs", ["tsize"], "efron") is not a  # evicted, fitted again
 
 

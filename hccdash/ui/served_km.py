@@ -16,8 +16,6 @@ store shared by the sessions: they are aggregates of the server's cohort, no use
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,6 +31,7 @@ from hccdash.plotting.views import KMInputs, hr_levels, reference_level
 from hccdash.report.labels import Labels
 from hccdash.report.survival_tables import landmark_model, median_model
 from hccdash.schema import Endpoint, Factor
+from hccdash.shared_store import SharedStore
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 from hccdash.ui.fragments import session_fragment
 from hccdash.ui.km_fragment import draw_figures
@@ -51,9 +50,7 @@ from hccdash.ui.table_view import p_style, render_table_model
 
 __all__ = ["ServedGrouping", "default_cut", "grouping", "km_figures", "km_tables", "result"]
 
-_RESULTS: OrderedDict[tuple, ss.ServedKM] = OrderedDict()
-_LOCK = threading.Lock()
-RESULTS_ENTRIES = 64
+RESULTS = SharedStore[ss.ServedKM](64)
 
 
 @dataclass(frozen=True)
@@ -111,21 +108,11 @@ def result(view, sg: ServedGrouping, endpoint: Endpoint, opts: KMOptions) -> ss.
     """:func:`hccdash.served_stats.km_result` for this view, held in the shared store."""
     key = (view.cohort.identity, repr(view.spec), endpoint.key, sg.column, sg.cut, sg.g.levels,
            opts.conf_type, opts.method, opts.p, opts.q, opts.adjust, opts.trend)  # fmt: skip
-    with _LOCK:
-        held = _RESULTS.get(key)
-        if held is not None:
-            _RESULTS.move_to_end(key)
-            return held
-    out = ss.km_result(
+    return RESULTS.get(key, lambda: ss.km_result(
         view.cohort.served, view.spec, endpoint.key, sg.column, cut=sg.cut,
         cut_labels=sg.cut_labels, levels=sg.g.levels, conf_type=opts.conf_type,
         method=opts.method, p=opts.p, q=opts.q, adjust=opts.adjust, trend=opts.trend,
-    )  # fmt: skip
-    with _LOCK:
-        _RESULTS[key] = out
-        while len(_RESULTS) > RESULTS_ENTRIES:
-            _RESULTS.popitem(last=False)
-    return out
+    ))  # fmt: skip
 
 
 def _figure(view, sg, endpoint, opts, key, spec, width) -> PresetFigure | None:

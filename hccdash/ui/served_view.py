@@ -17,8 +17,6 @@ patients match, the limit and the fixes, and the page stops there.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -28,15 +26,14 @@ from hccdash import served_pages as sp
 from hccdash import served_stats as ss
 from hccdash.errors import HccdashError
 from hccdash.schema import Cohort
+from hccdash.shared_store import SharedStore
 from hccdash.ui.common import esc_md
 from hccdash.ui.state import file_mtime
 
 __all__ = ["counts", "is_served", "over_limit_message", "rows_view", "server_shell"]
 
-_ROWS: OrderedDict[tuple[str, str], sp.ServedRows] = OrderedDict()
-_COUNTS: OrderedDict[tuple[str, str], tuple[int, int, dict[str, int]]] = OrderedDict()
-_ROWS_LOCK = threading.Lock()
-ROWS_ENTRIES = 2  # filtered sets held in memory at once (each at most the row limit)
+ROWS = SharedStore[sp.ServedRows](2)  # filtered sets held at once (each at most the limit)
+COUNTS = SharedStore[tuple[int, int, dict[str, int]]](256)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -106,32 +103,15 @@ def over_limit_message(n: int, limit: int, what: str = "This page") -> str:
 def counts(shell: sp.ServedShell, spec) -> tuple[int, int, dict[str, int]]:
     """The sidebar's counts on the engine: patients kept, patients served, events per
     endpoint among those kept (COUNT and SUM queries, cached per cohort and filter)."""
-    key = (shell.identity, repr(spec))
-    with _ROWS_LOCK:
-        held = _COUNTS.get(key)
-    if held is None:
-        served = shell.served
-        held = (served.count(spec), served.count(), ss.events(served, spec))
-        with _ROWS_LOCK:
-            _COUNTS[key] = held
-            while len(_COUNTS) > 256:
-                _COUNTS.popitem(last=False)
-    return held
+    served = shell.served
+    return COUNTS.get(
+        (shell.identity, repr(spec)),
+        lambda: (served.count(spec), served.count(), ss.events(served, spec)),
+    )
 
 
 def _rows(shell: sp.ServedShell, spec) -> sp.ServedRows:
-    key = (shell.identity, repr(spec))
-    with _ROWS_LOCK:
-        held = _ROWS.get(key)
-        if held is not None:
-            _ROWS.move_to_end(key)
-            return held
-    rows = sp.materialise(shell, spec)
-    with _ROWS_LOCK:
-        _ROWS[key] = rows
-        while len(_ROWS) > ROWS_ENTRIES:
-            _ROWS.popitem(last=False)
-    return rows
+    return ROWS.get((shell.identity, repr(spec)), lambda: sp.materialise(shell, spec))
 
 
 def rows_view(view):
