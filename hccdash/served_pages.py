@@ -53,6 +53,7 @@ __all__ = [
 
 MAX_LEVELS = 500  # a text column with more distinct values is no filter or grouping factor
 NUMERIC_SAMPLE = 50  # distinct values of a number kept beyond its extremes and cut witnesses
+HEAD_ROWS = 100_000  # rows whose distinct values decide "many" without a full scan
 
 
 # ------------------------------------------------------------------------------------------
@@ -104,17 +105,12 @@ def _filtered(agg: type, column: str, cond: exp.Expression, alias: str) -> exp.E
 def _column_summary(
     source: Source, columns: list[str], cuts: dict[str, list[float]]
 ) -> dict[str, dict[str, object]]:
-    """ONE query: per column its approximate number of distinct values; per number its extremes, its
-    smallest value off the slider's step of 10, and the values next to each codebook cut
-    (the largest at or below, the smallest above)."""
+    """ONE query over the numbers with many values: per column its extremes, its smallest
+    value off the slider's step of 10, and the values next to each codebook cut (the largest
+    at or below, the smallest above)."""
     sel: list[exp.Expression] = []
     names: dict[str, dict[str, str]] = {}
     for i, c in enumerate(columns):
-        # approximate (HyperLogLog): only "few or many" is read from it; a few are then
-        # listed exactly (``_values`` with a limit one above the threshold)
-        sel.append(exp.alias_(exp.ApproxDistinct(this=ident(c)), f"d{i}"))
-        if not _numeric(source, c):
-            continue
         names[c] = {"lo": f"lo{i}", "hi": f"hi{i}", "ten": f"ten{i}"}
         sel.append(exp.alias_(exp.Min(this=ident(c)), f"lo{i}"))
         sel.append(exp.alias_(exp.Max(this=ident(c)), f"hi{i}"))
@@ -127,14 +123,23 @@ def _column_summary(
             sel.append(
                 _filtered(exp.Min, c, exp.GT(this=ident(c), expression=at.copy()), f"gt{i}_{j}")
             )
+    if not sel:
+        return {}
     r = source.fetch(source.select(*sel))
-    out: dict[str, dict[str, object]] = {}
-    for i, c in enumerate(columns):
-        one: dict[str, object] = {"distinct": int(r[f"d{i}"][0])}
-        for key, alias in names.get(c, {}).items():
-            one[key] = _present(r[alias][0])
-        out[c] = one
-    return out
+    return {c: {key: _present(r[alias][0]) for key, alias in names[c].items()} for c in columns}
+
+
+def _head_distinct(source: Source, columns: list[str]) -> dict[str, int]:
+    """ONE query: per column its number of distinct values among the first
+    :data:`HEAD_ROWS` rows (a lower bound of the whole column's: a column with more than a
+    threshold there has more in all, and needs no full scan to say so)."""
+    head = exp.select(exp.Star()).from_(source.table.copy()).limit(HEAD_ROWS).subquery("head")
+    sel = [
+        exp.alias_(exp.Count(this=exp.Distinct(expressions=[ident(c)])), f"d{i}")
+        for i, c in enumerate(columns)
+    ]
+    r = source.fetch(exp.select(*sel).from_(head))
+    return {c: int(r[f"d{i}"][0]) for i, c in enumerate(columns)}
 
 
 def _item(v: object) -> object:
@@ -161,8 +166,8 @@ def _numeric_witnesses(source: Source, column: str, summary: dict[str, object]) 
     """Values of a many-valued number that keep every sidebar rule exact: the extremes, a
     sample (so it is never read as binary), a value off the slider's step of 10 if any, and
     the values next to each codebook cut (:func:`_column_summary`)."""
-    fixed = [v for k, v in summary.items() if k != "distinct" and v is not None]
-    out = list(dict.fromkeys([*fixed, *_values(source, column, NUMERIC_SAMPLE, rows=100_000)]))
+    fixed = [v for v in summary.values() if v is not None]
+    out = list(dict.fromkeys([*fixed, *_values(source, column, NUMERIC_SAMPLE, rows=HEAD_ROWS)]))
     if len(out) < 3:  # the first rows hold one value: a sample of the whole column
         out = list(dict.fromkeys([*fixed, *_values(source, column, NUMERIC_SAMPLE)]))
     return out
@@ -180,18 +185,18 @@ def option_frame(served: ServedCohort, max_levels: int = MAX_LEVELS) -> pd.DataF
     view = served.view
     columns = list(view.columns)
     cuts = {v.name: [float(g.cut) for g in v.groupings] for v in served.codebook.variables}
-    summary = _column_summary(view, columns, cuts)
+    head = _head_distinct(view, columns)
     series: dict[str, list] = {}
     for c in columns:
-        s = summary[c]
         few = NUMERIC_SAMPLE if _numeric(view, c) else max_levels
-        values = _values(view, c, few + 1) if s["distinct"] <= 2 * few else []
-        if len(values) > few:  # more than the threshold after all
-            values = []
-        if _numeric(view, c):
-            series[c] = values or _numeric_witnesses(view, c, s)
-        else:
-            series[c] = values
+        # every distinct value when there are at most ``few`` (one full DISTINCT scan, and
+        # none when the first rows already hold more)
+        values = _values(view, c, few + 1) if head[c] <= few else []
+        series[c] = values if len(values) <= few else []
+    many = [c for c in columns if _numeric(view, c) and not series[c]]
+    summary = _column_summary(view, many, cuts)
+    for c in many:
+        series[c] = _numeric_witnesses(view, c, summary[c])
     length = max([len(v) for v in series.values()] + [1])
     frame = {}
     for c, values in series.items():
