@@ -25,7 +25,12 @@ import pandas as pd
 
 from hccdash import filecheck
 from hccdash.io.columns import _check_header
-from hccdash.io.distinct import dictionary_codes, infer_dictionary, strip_text
+from hccdash.io.distinct import (
+    dictionary_codes,
+    infer_dictionary,
+    release_arrow_memory,
+    strip_text,
+)
 from hccdash.io.formats import TableFile
 from hccdash.io.text import _read_text, detect_encoding, sniff_delimiter, text_table
 
@@ -93,8 +98,9 @@ def _read(raw: bytes, name: str, fmt: str) -> TableFile:
     first, end = found
     header = _check_header(next(csv.reader([first], delimiter=delim)), name)
     offset = len(head[:end].encode("utf-8"))
-    columns = _parse(body, offset, delim, len(header))
-    data, comma = _typed(columns, header, carriage=b"\r" in body)
+    carriage = b"\r" in body
+    # _typed empties the list of columns: each column's codes are freed once it is typed
+    data, comma = _typed(_parse(body, offset, delim, len(header)), header, carriage=carriage)
     return text_table(data, name, fmt, encoding, delim, comma, warnings)
 
 
@@ -156,6 +162,7 @@ def _parse(body: bytes, offset: int, delim: str, width: int) -> list:
     for i in range(width):  # one column at a time, so its chunks are freed as it is unified
         out.append(dictionary_codes(columns[i]))  # num_rows > 0: at least one chunk
         columns[i] = None
+        release_arrow_memory()
     return out
 
 
@@ -174,6 +181,7 @@ def _typed(columns, header: list[str], carriage: bool) -> tuple[pd.DataFrame, bo
         blank_row = blank if blank_row is None else blank_row & blank
         dictionaries.append((values, text))
         codes.append(idx)
+    columns.clear()  # (the caller holds no other reference: see _read)
     if blank_row is not None and blank_row.any():
         keep = ~blank_row
         if not keep.any():
@@ -181,8 +189,11 @@ def _typed(columns, header: list[str], carriage: bool) -> tuple[pd.DataFrame, bo
         codes = [c[keep] for c in codes]
     comma = False
     out = {}
-    for name, (values, text), idx in zip(header, dictionaries, codes, strict=True):
-        out[name], used = infer_dictionary(values, idx, stripped=text)
-        comma = comma or used
     n = len(codes[0]) if codes else 0
+    for i, name in enumerate(header):  # each column's codes freed once it is typed
+        (values, text), idx = dictionaries[i], codes[i]
+        dictionaries[i] = codes[i] = None
+        out[name], used = infer_dictionary(values, idx, stripped=text)
+        del values, text, idx
+        comma = comma or used
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False), comma

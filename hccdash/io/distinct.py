@@ -154,6 +154,14 @@ def dictionary_codes(chunked) -> tuple[object, np.ndarray]:
     return chunked.chunk(0).dictionary, np.concatenate(codes).astype(np.int32, copy=False)
 
 
+def release_arrow_memory() -> None:
+    """Give the memory arrow freed back to the system (its allocator keeps freed pages for
+    reuse, which numpy and Python never reuse: a read's peak would count them twice)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 def strip_text(dictionary):  # pa.StringArray -> pa.StringArray
     """``str.strip()`` of every entry: arrow's trim for ASCII text (the same characters),
     Python's for the rest."""
