@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from hccdash.errors import FileReadError
@@ -121,6 +123,25 @@ def test_large_dictionaries_read_as_the_careful_reader_reads_them(seed, crlf, mo
     assert_same_table(
         read_table(parquet, "big.parquet"), _reference(parquet, "big.parquet", monkeypatch)
     )
+
+
+@pytest.mark.parametrize("page", [0, 1 << 62], ids=["all-plain", "all-dictionary"])
+def test_parquet_text_read_plain_or_as_dictionaries_reads_as_the_careful_reader(page, monkeypatch):
+    """Text columns whose dictionary page is large are read plain and encoded once
+    (``parquet._BIG_DICTIONARY_PAGE``): either way the table is the careful reader's."""
+    from hccdash.io import parquet as io_parquet
+
+    frame = _big(3)
+    frame.loc[::50, "accents"] = None
+    raw = frame.to_parquet(index=False)
+    meta = pq.ParquetFile(pa.BufferReader(raw)).metadata
+    with monkeypatch.context() as m:
+        m.setattr(io_parquet, "_BIG_DICTIONARY_PAGE", page)
+        plain = io_parquet._plain_text(meta, list(frame.columns))
+        new = read_table(raw, "big.parquet")
+    assert plain == (list(frame.columns) if page == 0 else [])
+    assert_same_table(new, _reference(raw, "big.parquet", monkeypatch))
+    assert new.data["accents"].isna().sum() == len(frame[::50])
 
 
 def test_text_categories_are_in_r_order_so_the_reference_level_is_r_s():
