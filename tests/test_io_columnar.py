@@ -162,3 +162,15 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 1 << 24])
+def test_the_utf8_check_in_slices_accepts_characters_across_a_slice_edge(size, monkeypatch):
+    from hccdash.io import arrowcsv
+
+    monkeypatch.setattr(arrowcsv, "_SLICE", size)
+    raw = "a,b\nMüller,日本\n".encode()
+    assert arrowcsv._utf8_body(raw) == ("utf-8", raw)
+    assert arrowcsv._utf8_body(b"\xef\xbb\xbf" + raw) == ("utf-8-sig", raw)
+    assert arrowcsv._utf8_body(raw[:-4] + b"\xe6\n") is None  # a cut character
+    assert arrowcsv._utf8_body("a,b\nx,é\n".encode("latin-1")) is None

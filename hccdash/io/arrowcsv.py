@@ -18,6 +18,7 @@ without data rows. Part of :mod:`hccdash.io`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 
@@ -36,6 +37,7 @@ from hccdash.io.text import _read_text, detect_encoding, sniff_delimiter, text_t
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _SNIFF_LINES = 200  # sniff_delimiter reads this many lines
+_SLICE = 1 << 24  # bytes decoded at a time to check that a file is UTF-8
 
 
 class _Fallback(Exception):
@@ -62,8 +64,13 @@ def _utf8_body(raw: bytes) -> tuple[str, bytes] | None:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
         return None
     encoding, body = ("utf-8-sig", raw[3:]) if raw.startswith(b"\xef\xbb\xbf") else ("utf-8", raw)
-    try:
-        body.decode("utf-8")
+    if body.isascii():  # no copy: ASCII is UTF-8
+        return encoding, body
+    check = codecs.getincrementaldecoder("utf-8")()
+    try:  # in slices: a decoded copy of the whole file would double the read's peak
+        for start in range(0, len(body), _SLICE):
+            check.decode(body[start : start + _SLICE])
+        check.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
     return encoding, body
