@@ -61,14 +61,14 @@ def _read_parquet(raw: bytes, name: str, *, per_cell: bool = False) -> TableFile
     meta = (table.schema.pandas_metadata or {}).get("index_columns", [])
     index = {c for c in meta if isinstance(c, str)}  # (a RangeIndex is a dict)
     text = {c: table.column(c) for c in strings if c not in index}
-    data = table.drop_columns(list(text)).to_pandas().reset_index(drop=True)
+    data = _pandas(table.drop_columns(list(text)))
     order = [c for c in table.column_names if c not in index]
     if list(data.columns) != [c for c in order if c not in text]:
         # names the pandas metadata restores differently (numbers ...): convert as a whole
-        data, text, order = table.to_pandas().reset_index(drop=True), {}, None
+        data, text, order = _pandas(table), {}, None
     del table
     order = list(data.columns) if order is None else order
-    typed = {c: _text_column(col) for c, col in text.items()}
+    typed = {c: _text_column(text.pop(c)) for c in list(text)}  # each column freed once typed
     data = pd.DataFrame(
         {c: typed[c] if c in typed else data[c] for c in order}, index=data.index, copy=False
     )
@@ -158,6 +158,14 @@ def _flat(kind) -> bool:  # pyarrow.DataType read without a Python object per ce
         or t.is_large_string(kind)
         or t.is_null(kind)
     )
+
+
+def _pandas(table) -> pd.DataFrame:  # pyarrow.Table -> its frame, on a RangeIndex
+    """``table.to_pandas()`` with a RangeIndex (what ``reset_index(drop=True)`` gave, without
+    its copy of every column), one block per column (no consolidating copy either)."""
+    data = table.to_pandas(split_blocks=True)
+    data.index = pd.RangeIndex(len(data))
+    return data
 
 
 def _text_column(chunked) -> pd.Series:  # pyarrow.ChunkedArray of dictionary<string>
