@@ -174,3 +174,17 @@ def test_the_utf8_check_in_slices_accepts_characters_across_a_slice_edge(size, m
     assert arrowcsv._utf8_body(b"\xef\xbb\xbf" + raw) == ("utf-8-sig", raw)
     assert arrowcsv._utf8_body(raw[:-4] + b"\xe6\n") is None  # a cut character
     assert arrowcsv._utf8_body("a,b\nx,é\n".encode("latin-1")) is None
+
+
+def test_a_plain_text_column_encoded_by_sorting_keeps_every_cell():
+    from hccdash.io.parquet import _encode_sorted
+
+    cells = ["b", None, "a", "", "b", "ä", "a ", "B", None, "a", "日本", "b"]
+    chunked = pa.chunked_array([cells[:5], cells[5:], []], type=pa.string())
+    encoded = _encode_sorted(chunked)
+    assert encoded.to_pylist() == cells
+    assert encoded.chunk(0).dictionary.to_pylist() == sorted({c for c in cells if c is not None})
+    assert _encode_sorted(pa.chunked_array([[None, None]], type=pa.string())).to_pylist() == [
+        None,
+        None,
+    ]
