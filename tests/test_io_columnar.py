@@ -177,7 +177,7 @@ def test_the_utf8_check_in_slices_accepts_characters_across_a_slice_edge(size, m
 
 
 def test_a_plain_text_column_encoded_by_sorting_keeps_every_cell():
-    from hccdash.io.parquet import _encode_sorted
+    from hccdash.io.distinct import encode_sorted as _encode_sorted
 
     cells = ["b", None, "a", "", "b", "ä", "a ", "B", None, "a", "日本", "b"]
     chunked = pa.chunked_array([cells[:5], cells[5:], []], type=pa.string())
@@ -188,3 +188,27 @@ def test_a_plain_text_column_encoded_by_sorting_keeps_every_cell():
         None,
         None,
     ]
+
+
+def test_blocks_of_distinct_ids_are_encoded_once_and_read_as_the_careful_reader(monkeypatch):
+    """A CSV over pyarrow's 4 MB block: ids distinct in each block take the sort path
+    (``arrowcsv._one_dictionary``), duplicated across blocks and padded with spaces."""
+    from hccdash.io import arrowcsv
+
+    n = 300_000
+    ids = [f"P{i % 250_000:06d}" + (" " if i % 9 == 0 else "") for i in range(n)]
+    frame = pd.DataFrame({"id": ids, "t": np.arange(n) % 97 + 0.5, "arm": ["A", "B"] * (n // 2)})
+    raw = frame.to_csv(index=False).encode()
+    assert len(raw) > 1 << 22
+    chunked = pa.chunked_array(
+        [pa.array(ids[:5]).dictionary_encode(), pa.array(ids[5:12]).dictionary_encode()]
+    )
+    assert arrowcsv._one_dictionary(chunked).to_pylist() == ids[:12]
+    sorted_columns = []
+    original = arrowcsv.encode_sorted
+    spy = lambda c: sorted_columns.append(1) or original(c)  # noqa: E731
+    monkeypatch.setattr(arrowcsv, "encode_sorted", spy)
+    new = read_table(raw, "ids.csv")
+    assert len(sorted_columns) == 1  # the id column only
+    assert_same_table(new, _reference(raw, "ids.csv", monkeypatch))
+    assert new.data["id"].nunique() == 250_000

@@ -21,6 +21,7 @@ from hccdash.io.columns import _cell_text, _check_header, _infer_column
 from hccdash.io.distinct import (
     categorical,
     dictionary_codes,
+    encode_sorted,
     infer_coded,
     infer_dictionary,
     release_arrow_memory,
@@ -44,7 +45,7 @@ def _read_parquet(raw: bytes, name: str, *, per_cell: bool = False) -> TableFile
         )
         for c in plain:  # encoded here: one dictionary, not one per page
             i = table.schema.get_field_index(c)
-            table = table.set_column(i, c, _encode_sorted(table.column(i)))
+            table = table.set_column(i, c, encode_sorted(table.column(i)))
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise FileReadError(
             f"file {name!r} is not a readable Parquet file ({exc}); fix: write it again with "
@@ -180,31 +181,6 @@ def _text_column(chunked) -> pd.Series:  # pyarrow.ChunkedArray of dictionary<st
 # dictionary (pyarrow's default limit: 1 MiB) and continued in plain pages: arrow would give
 # it one dictionary per page (10x the memory and time), so it is read plain and encoded once.
 _BIG_DICTIONARY_PAGE = 1 << 18
-
-
-def _encode_sorted(chunked):  # pyarrow.ChunkedArray of strings -> of dictionary<string>
-    """The column dictionary-encoded by sorting it: for the many distinct values of a plain
-    text column, arrow's sort is 2-3x faster than its hash (``pc.dictionary_encode``: 5 s for
-    1e7 distinct ids). Equal strings are adjacent once sorted (byte order), so the entries are
-    exactly the distinct values, in code point order; nulls are null codes."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if sum(c.nbytes for c in chunked.chunks) >= 1 << 31:  # beyond one string array's offsets
-        return pc.dictionary_encode(chunked)
-    values = chunked.combine_chunks()
-    present = len(values) - values.null_count
-    order = pc.array_sort_indices(values, null_placement="at_end").to_numpy()[:present]
-    ordered = values.take(pa.array(order))
-    new = np.ones(present, dtype=bool)
-    if present > 1:
-        same = pc.equal(ordered.slice(1), ordered.slice(0, present - 1))
-        new[1:] = ~same.to_numpy(zero_copy_only=False)
-    codes = np.full(len(values), -1, dtype=np.int32)
-    codes[order] = np.cumsum(new, dtype=np.int32) - 1
-    indices = pa.array(codes, mask=codes < 0) if values.null_count else pa.array(codes)
-    dictionary = ordered.filter(pa.array(new))
-    return pa.chunked_array([pa.DictionaryArray.from_arrays(indices, dictionary)])
 
 
 def _plain_text(meta, strings: list[str]) -> list[str]:
