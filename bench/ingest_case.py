@@ -17,12 +17,13 @@ process after the imports (the read itself):
   dependency; the case is skipped otherwise).
 
 Cohorts: ``hccdash.synth.generate`` (18 columns, the bundled cohort's) in chunks of 1e6 rows
-(seed + chunk index; patient ids numbered on across chunks, so every id is unique) written to ``bench/.scratch/ingest/`` as CSV and Parquet, once per size.
-Set ``HCCDASH_BENCH_NICE=1`` on a shared machine (runs under ``nice -n 10``). A 1e7-row Parquet
-file's footer bounds its read to 3.9 GB, over the read worker's default 2,000 MB
-(``HCCDASH_READ_MAX_MB``, which the children inherit): ``read`` refuses it unless the
-budget is raised (``HCCDASH_READ_MAX_MB=16000``: a quarter of it covers the bound, so the
-file is read in-process, as a 1e6-row one is under the default); the payload records it.
+(seed + chunk index; patient ids numbered on across chunks, so every id is unique) written
+to ``bench/.scratch/ingest/`` as CSV and Parquet, once per size. Set ``HCCDASH_BENCH_NICE=1``
+on a shared machine (runs under ``nice -n 10``). A 1e7-row Parquet file's footer bounds its
+read to 3.9 GB, over the read worker's default 2,000 MB (``HCCDASH_READ_MAX_MB``, which the
+children inherit): ``read`` refuses it unless the budget is raised
+(``HCCDASH_READ_MAX_MB=16000``: a quarter of it covers the bound, so the file is read
+in-process, as a 1e6-row one is under the default); the payload records it.
 """
 
 from __future__ import annotations
