@@ -17,8 +17,13 @@ process after the imports (the read itself):
   dependency; the case is skipped otherwise).
 
 Cohorts: ``hccdash.synth.generate`` (18 columns, the bundled cohort's) in chunks of 1e6 rows
-(seed + chunk index) written to ``bench/.scratch/ingest/`` as CSV and Parquet, once per size.
-Set ``HCCDASH_BENCH_NICE=1`` on a shared machine (runs under ``nice -n 10``).
+(seed + chunk index; patient ids numbered on across chunks, so every id is unique) written
+to ``bench/.scratch/ingest/`` as CSV and Parquet, once per size. Set ``HCCDASH_BENCH_NICE=1``
+on a shared machine (runs under ``nice -n 10``). A 1e7-row Parquet file's footer bounds its
+read to 3.9 GB, over the read worker's default 2,000 MB (``HCCDASH_READ_MAX_MB``, which the
+children inherit): ``read`` refuses it unless the budget is raised
+(``HCCDASH_READ_MAX_MB=16000``: a quarter of it covers the bound, so the file is read
+in-process, as a 1e6-row one is under the default); the payload records it.
 """
 
 from __future__ import annotations
@@ -95,6 +100,8 @@ def cohort_files(n: int) -> dict[str, Path]:
     with open(tmp["csv"], "w", encoding="utf-8", newline="") as fh:
         while done < n:
             frame = synth.generate(min(CHUNK, n - done), seed=SEED + i)
+            if i:  # one row per patient: chunk i numbers its patients on from i * CHUNK
+                frame["patient_id"] = [f"S{done + k:07d}" for k in range(1, len(frame) + 1)]
             frame.to_csv(fh, index=False, header=(i == 0), lineterminator="\n")
             table = pa.Table.from_pandas(frame, preserve_index=False)
             writer = writer or pq.ParquetWriter(tmp["parquet"], table.schema)
@@ -169,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average": {"start": load, "end": os.getloadavg()},
         "nice": bool(os.environ.get("HCCDASH_BENCH_NICE")),
+        "read_max_mb": os.environ.get("HCCDASH_READ_MAX_MB", "default"),
         "results": results,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)

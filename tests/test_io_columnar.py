@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from hccdash.errors import FileReadError
@@ -123,6 +125,25 @@ def test_large_dictionaries_read_as_the_careful_reader_reads_them(seed, crlf, mo
     )
 
 
+@pytest.mark.parametrize("page", [0, 1 << 62], ids=["all-plain", "all-dictionary"])
+def test_parquet_text_read_plain_or_as_dictionaries_reads_as_the_careful_reader(page, monkeypatch):
+    """Text columns whose dictionary page is large are read plain and encoded once
+    (``parquet._BIG_DICTIONARY_PAGE``): either way the table is the careful reader's."""
+    from hccdash.io import parquet as io_parquet
+
+    frame = _big(3)
+    frame.loc[::50, "accents"] = None
+    raw = frame.to_parquet(index=False)
+    meta = pq.ParquetFile(pa.BufferReader(raw)).metadata
+    with monkeypatch.context() as m:
+        m.setattr(io_parquet, "_BIG_DICTIONARY_PAGE", page)
+        plain = io_parquet._plain_text(meta, list(frame.columns))
+        new = read_table(raw, "big.parquet")
+    assert plain == (list(frame.columns) if page == 0 else [])
+    assert_same_table(new, _reference(raw, "big.parquet", monkeypatch))
+    assert new.data["accents"].isna().sum() == len(frame[::50])
+
+
 def test_text_categories_are_in_r_order_so_the_reference_level_is_r_s():
     """R's factor(): text sorted by code point, numbers (leading-zero codes) numerically."""
     from hccdash.codebook.infer import r_levels
@@ -141,3 +162,53 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 1 << 24])
+def test_the_utf8_check_in_slices_accepts_characters_across_a_slice_edge(size, monkeypatch):
+    from hccdash.io import arrowcsv
+
+    monkeypatch.setattr(arrowcsv, "_SLICE", size)
+    raw = "a,b\nMüller,日本\n".encode()
+    assert arrowcsv._utf8_body(raw) == ("utf-8", raw)
+    assert arrowcsv._utf8_body(b"\xef\xbb\xbf" + raw) == ("utf-8-sig", raw)
+    assert arrowcsv._utf8_body(raw[:-4] + b"\xe6\n") is None  # a cut character
+    assert arrowcsv._utf8_body("a,b\nx,é\n".encode("latin-1")) is None
+
+
+def test_a_plain_text_column_encoded_by_sorting_keeps_every_cell():
+    from hccdash.io.distinct import encode_sorted as _encode_sorted
+
+    cells = ["b", None, "a", "", "b", "ä", "a ", "B", None, "a", "日本", "b"]
+    chunked = pa.chunked_array([cells[:5], cells[5:], []], type=pa.string())
+    encoded = _encode_sorted(chunked)
+    assert encoded.to_pylist() == cells
+    assert encoded.chunk(0).dictionary.to_pylist() == sorted({c for c in cells if c is not None})
+    assert _encode_sorted(pa.chunked_array([[None, None]], type=pa.string())).to_pylist() == [
+        None,
+        None,
+    ]
+
+
+def test_blocks_of_distinct_ids_are_encoded_once_and_read_as_the_careful_reader(monkeypatch):
+    """A CSV over pyarrow's 4 MB block: ids distinct in each block take the sort path
+    (``arrowcsv._one_dictionary``), duplicated across blocks and padded with spaces."""
+    from hccdash.io import arrowcsv
+
+    n = 300_000
+    ids = [f"P{i % 250_000:06d}" + (" " if i % 9 == 0 else "") for i in range(n)]
+    frame = pd.DataFrame({"id": ids, "t": np.arange(n) % 97 + 0.5, "arm": ["A", "B"] * (n // 2)})
+    raw = frame.to_csv(index=False).encode()
+    assert len(raw) > 1 << 22
+    chunked = pa.chunked_array(
+        [pa.array(ids[:5]).dictionary_encode(), pa.array(ids[5:12]).dictionary_encode()]
+    )
+    assert arrowcsv._one_dictionary(chunked).to_pylist() == ids[:12]
+    sorted_columns = []
+    original = arrowcsv.encode_sorted
+    spy = lambda c: sorted_columns.append(1) or original(c)  # noqa: E731
+    monkeypatch.setattr(arrowcsv, "encode_sorted", spy)
+    new = read_table(raw, "ids.csv")
+    assert len(sorted_columns) == 1  # the id column only
+    assert_same_table(new, _reference(raw, "ids.csv", monkeypatch))
+    assert new.data["id"].nunique() == 250_000

@@ -21,7 +21,8 @@ The package, one job per module:
 - :mod:`~hccdash.io.parquet`: Parquet files;
 - :mod:`~hccdash.io.read`: :func:`read_table`, the one entry point;
 - :mod:`~hccdash.io.worker`: XLSX, Parquet and SPSS/Stata/SAS parsed in a worker process with
-  a memory and a time bound (:func:`read_table` sends them there);
+  a memory and a time bound (:func:`read_table` sends them there; a Parquet file whose footer
+  bounds its read to a small share of that budget is read in-process);
 - :mod:`~hccdash.io.cells`: :func:`map_unique`, :func:`map_levels` and the formula defusing of
   shown cells;
 - :mod:`~hccdash.io.arrowcsv`: the columnar CSV/TSV reader (pyarrow), the default;

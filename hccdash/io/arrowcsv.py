@@ -18,6 +18,7 @@ without data rows. Part of :mod:`hccdash.io`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 
@@ -25,12 +26,19 @@ import pandas as pd
 
 from hccdash import filecheck
 from hccdash.io.columns import _check_header
-from hccdash.io.distinct import dictionary_codes, infer_dictionary, strip_text
+from hccdash.io.distinct import (
+    dictionary_codes,
+    encode_sorted,
+    infer_dictionary,
+    release_arrow_memory,
+    strip_text,
+)
 from hccdash.io.formats import TableFile
 from hccdash.io.text import _read_text, detect_encoding, sniff_delimiter, text_table
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _SNIFF_LINES = 200  # sniff_delimiter reads this many lines
+_SLICE = 1 << 24  # bytes decoded at a time to check that a file is UTF-8
 
 
 class _Fallback(Exception):
@@ -57,8 +65,13 @@ def _utf8_body(raw: bytes) -> tuple[str, bytes] | None:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
         return None
     encoding, body = ("utf-8-sig", raw[3:]) if raw.startswith(b"\xef\xbb\xbf") else ("utf-8", raw)
-    try:
-        body.decode("utf-8")
+    if body.isascii():  # no copy: ASCII is UTF-8
+        return encoding, body
+    check = codecs.getincrementaldecoder("utf-8")()
+    try:  # in slices: a decoded copy of the whole file would double the read's peak
+        for start in range(0, len(body), _SLICE):
+            check.decode(body[start : start + _SLICE])
+        check.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
     return encoding, body
@@ -93,8 +106,9 @@ def _read(raw: bytes, name: str, fmt: str) -> TableFile:
     first, end = found
     header = _check_header(next(csv.reader([first], delimiter=delim)), name)
     offset = len(head[:end].encode("utf-8"))
-    columns = _parse(body, offset, delim, len(header))
-    data, comma = _typed(columns, header, carriage=b"\r" in body)
+    carriage = b"\r" in body
+    # _typed empties the list of columns: each column's codes are freed once it is typed
+    data, comma = _typed(_parse(body, offset, delim, len(header)), header, carriage=carriage)
     return text_table(data, name, fmt, encoding, delim, comma, warnings)
 
 
@@ -154,9 +168,23 @@ def _parse(body: bytes, offset: int, delim: str, width: int) -> list:
     del table
     out = []
     for i in range(width):  # one column at a time, so its chunks are freed as it is unified
-        out.append(dictionary_codes(columns[i]))  # num_rows > 0: at least one chunk
+        out.append(dictionary_codes(_one_dictionary(columns[i])))  # num_rows > 0: a chunk
         columns[i] = None
+        release_arrow_memory()
     return out
+
+
+def _one_dictionary(chunked):  # ChunkedArray of dictionary<string>, one dictionary a block
+    """Blocks of mostly distinct cells (ids) decoded and encoded once by sorting
+    (:func:`~hccdash.io.distinct.encode_sorted`), faster than unifying their dictionaries;
+    other columns as they are (:func:`~hccdash.io.distinct.dictionary_codes` unifies them)."""
+    import pyarrow as pa
+
+    first = chunked.chunk(0)
+    if chunked.num_chunks < 2 or 2 * len(first.dictionary) <= len(first):
+        return chunked
+    plain = pa.chunked_array([c.dictionary_decode() for c in chunked.chunks], type=pa.string())
+    return encode_sorted(plain)
 
 
 def _typed(columns, header: list[str], carriage: bool) -> tuple[pd.DataFrame, bool]:
@@ -174,6 +202,7 @@ def _typed(columns, header: list[str], carriage: bool) -> tuple[pd.DataFrame, bo
         blank_row = blank if blank_row is None else blank_row & blank
         dictionaries.append((values, text))
         codes.append(idx)
+    columns.clear()  # (the caller holds no other reference: see _read)
     if blank_row is not None and blank_row.any():
         keep = ~blank_row
         if not keep.any():
@@ -181,8 +210,11 @@ def _typed(columns, header: list[str], carriage: bool) -> tuple[pd.DataFrame, bo
         codes = [c[keep] for c in codes]
     comma = False
     out = {}
-    for name, (values, text), idx in zip(header, dictionaries, codes, strict=True):
-        out[name], used = infer_dictionary(values, idx, stripped=text)
-        comma = comma or used
     n = len(codes[0]) if codes else 0
+    for i, name in enumerate(header):  # each column's codes freed once it is typed
+        (values, text), idx = dictionaries[i], codes[i]
+        dictionaries[i] = codes[i] = None
+        out[name], used = infer_dictionary(values, idx, stripped=text)
+        del values, text, idx
+        comma = comma or used
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False), comma

@@ -154,6 +154,48 @@ def dictionary_codes(chunked) -> tuple[object, np.ndarray]:
     return chunked.chunk(0).dictionary, np.concatenate(codes).astype(np.int32, copy=False)
 
 
+def release_arrow_memory() -> None:
+    """Give the memory arrow freed back to the system (its allocator keeps freed pages for
+    reuse, which numpy and Python never reuse: a read's peak would count them twice)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def encode_sorted(chunked):  # pyarrow.ChunkedArray of strings -> of dictionary<string>
+    """The column dictionary-encoded by sorting it: for the many distinct values of a text
+    column (ids), arrow's sort is 2-3x faster than its hash (``pc.dictionary_encode``, or
+    unifying per-block dictionaries: 4-5 s for 1e7 distinct ids). Equal strings are adjacent
+    once sorted (byte order), so the entries are exactly the distinct values, in code point
+    order; nulls are null codes.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> enc = encode_sorted(pa.chunked_array([["b", None, "a"], ["b"]]))
+    >>> enc.chunk(0).dictionary.to_pylist(), enc.to_pylist()
+    (['a', 'b'], ['b', None, 'a', 'b'])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if sum(c.nbytes for c in chunked.chunks) >= 1 << 31:  # beyond one string array's offsets
+        return pc.dictionary_encode(chunked)
+    values = chunked.combine_chunks()
+    present = len(values) - values.null_count
+    order = pc.array_sort_indices(values, null_placement="at_end").to_numpy()[:present]
+    ordered = values.take(pa.array(order))
+    new = np.ones(present, dtype=bool)
+    if present > 1:
+        same = pc.equal(ordered.slice(1), ordered.slice(0, present - 1))
+        new[1:] = ~same.to_numpy(zero_copy_only=False)
+    codes = np.full(len(values), -1, dtype=np.int32)
+    codes[order] = np.cumsum(new, dtype=np.int32) - 1
+    indices = pa.array(codes, mask=codes < 0) if values.null_count else pa.array(codes)
+    dictionary = ordered.filter(pa.array(new))
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(indices, dictionary)])
+
+
 def strip_text(dictionary):  # pa.StringArray -> pa.StringArray
     """``str.strip()`` of every entry: arrow's trim for ASCII text (the same characters),
     Python's for the rest."""

@@ -13,7 +13,7 @@ from hccdash import filecheck
 from hccdash.io import worker
 from hccdash.io.arrowcsv import read_text_columnar
 from hccdash.io.formats import DEFAULT_MAX_MB, TableFile, _raw_bytes, detect_format
-from hccdash.io.parquet import _read_parquet
+from hccdash.io.parquet import _read_parquet, footprint
 from hccdash.io.xlsx import _read_xlsx
 
 
@@ -47,14 +47,16 @@ def read_table(
         Empty, binary, too large, no data rows, duplicated or missing column names, merged
         header cells, unreadable workbook, inconsistent delimiters; a workbook, Parquet or
         statistics file whose reading needs more memory or time than a read may take
-        (:mod:`hccdash.io.worker`: they are parsed in a bounded worker process).
+        (:mod:`hccdash.io.worker`: they are parsed in a bounded worker process, but for a
+        Parquet file whose footer bounds its read to a small share of that budget).
     """
     raw, fname = _raw_bytes(source, name, max_mb)
     fmt = detect_format(raw, fname)
     if fmt in worker.WORKER_FORMATS:
         if fmt == "xlsx":  # a bomb is refused here, in bounded memory, before any worker
             filecheck.scan_xlsx(raw, fname)
-        return worker.read_bounded(raw, fname, fmt, sheet)
+        if fmt != "parquet" or not worker.in_process(footprint(raw)):
+            return worker.read_bounded(raw, fname, fmt, sheet)
     return _read_format(raw, fname, fmt, sheet)
 
 

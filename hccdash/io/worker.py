@@ -14,6 +14,12 @@ format's reader in a child process instead:
 - the parent only waits on the pipe (no GIL held), so the server's health check and the other
   sessions keep running.
 
+A Parquet file whose footer bounds its read (:func:`hccdash.io.parquet.footprint`) to at most
+:data:`IN_PROCESS_SHARE` of that budget is read in the calling process instead
+(:func:`in_process`): a fresh process pays about 1.5 s to start the forkserver, longer than
+such a read. Any other Parquet file (larger, an unreadable footer, a codec without a bounded
+expansion) goes to the worker.
+
 The children are forked from a ``forkserver`` that imported pandas, openpyxl and pyreadstat
 once, so a read costs a fork (a few tens of ms), not a new interpreter. A child that ran out of
 memory or time is one :class:`hccdash.errors.FileReadError` naming the limit and the fix.
@@ -39,7 +45,15 @@ from typing import Any
 
 from hccdash.errors import FileReadError, HccdashError
 
-__all__ = ["WORKER_FORMATS", "ReadLimits", "limits", "read_bounded", "startup_seconds"]
+__all__ = [
+    "IN_PROCESS_SHARE",
+    "WORKER_FORMATS",
+    "ReadLimits",
+    "in_process",
+    "limits",
+    "read_bounded",
+    "startup_seconds",
+]
 
 MAX_MB_ENV = "HCCDASH_READ_MAX_MB"
 TIMEOUT_ENV = "HCCDASH_READ_TIMEOUT_S"
@@ -47,6 +61,10 @@ DEFAULT_MAX_MB = 2000.0
 DEFAULT_TIMEOUT_S = 120.0
 # Formats whose reader may expand a small file into far more memory than its size.
 WORKER_FORMATS = ("xlsx", "sav", "dta", "sas7bdat", "parquet")
+# The share of HCCDASH_READ_MAX_MB a file read in the calling process may be bounded by: its
+# peak is about that bound (arrow's table, then pandas' frame), and it must leave the server
+# room for the sessions it holds (the one place this rule lives).
+IN_PROCESS_SHARE = 0.25
 _PRELOAD = ["hccdash.io.worker", "hccdash.io.read", "openpyxl", "pyreadstat", "pyarrow.parquet"]
 _FIX = {
     "xlsx": "export the sheet as CSV (File > Save As > CSV UTF-8) and upload that",
@@ -85,6 +103,23 @@ def limits() -> ReadLimits:
     return ReadLimits(
         _positive(MAX_MB_ENV, DEFAULT_MAX_MB), _positive(TIMEOUT_ENV, DEFAULT_TIMEOUT_S)
     )
+
+
+def in_process(footprint: int | None, bounds: ReadLimits | None = None) -> bool:
+    """Whether a read bounded by ``footprint`` bytes (None: unknown) may run in this process:
+    at most :data:`IN_PROCESS_SHARE` of the worker's memory budget.
+
+    Examples
+    --------
+    >>> in_process(100_000_000, ReadLimits(2000, 120)), in_process(None)
+    (True, False)
+    >>> in_process(600_000_000, ReadLimits(2000, 120))
+    False
+    """
+    if footprint is None:
+        return False
+    bounds = bounds or limits()
+    return footprint <= IN_PROCESS_SHARE * bounds.max_mb * 1_000_000
 
 
 def _ctx():
