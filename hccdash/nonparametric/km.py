@@ -12,14 +12,15 @@ from hccdash.errors import InputError, preview_labels
 from hccdash.nonparametric.confint import _check_conf, _confint
 from hccdash.nonparametric.counting import _count_groups, _Counts
 from hccdash.nonparametric.results import KMResult, SurvCurve
+from hccdash.validate import survival_arrays
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from hccdash.survdata import SurvData
 
-# hccdash.survdata and hccdash.validate (and pandas) are imported by the functions that take
-# rows: the engine's ``analyze --engine`` finishes curves from counts and never needs them.
+# hccdash.survdata (and pandas) are imported by the functions that take rows: the engine's
+# ``analyze --engine`` finishes curves from counts and never needs them.
 
 __all__ = ["curve_from_counts", "kaplan_meier", "km_curve"]
 
@@ -225,8 +226,6 @@ def kaplan_meier(
 def _arrays(time: Sequence[float] | np.ndarray, event: Sequence[int] | np.ndarray):
     """Validated arrays from array-likes; missing values are an error here."""
     import pandas as pd
-
-    from hccdash.validate import survival_arrays
 
     tt, ee = np.asarray(time), np.asarray(event)
     if tt.shape != ee.shape or tt.ndim != 1:
