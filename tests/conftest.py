@@ -57,3 +57,19 @@ def router_on_every_run(monkeypatch):
         leave_legacy_pages_mode()
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture()
+def worker_reads(monkeypatch) -> list[str]:
+    """Names of the files read through the bounded read worker (the real one, counted)."""
+    from hccdash.io import worker
+
+    seen: list[str] = []
+    original = worker.read_bounded
+
+    def counted(raw, name, *args, **kwargs):
+        seen.append(name)
+        return original(raw, name, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "read_bounded", counted)
+    return seen

@@ -160,18 +160,11 @@ def test_the_cli_reads_through_the_same_worker_and_exits_2_on_its_limit(
 
 
 @pytest.mark.usefixtures("router_on_every_run")
-def test_the_data_page_reads_a_workbook_once_per_upload_not_per_mapping_change(monkeypatch):
+def test_the_data_page_reads_a_workbook_once_per_upload_not_per_mapping_change(worker_reads):
     """Issue 20: every mapping change re-read the whole XLSX (5.3 s for 20,000 rows)."""
     from streamlit.testing.v1 import AppTest
 
-    reads: list[str] = []
-    original = worker.read_bounded
-
-    def counted(raw, name, *args, **kwargs):
-        reads.append(name)
-        return original(raw, name, *args, **kwargs)
-
-    monkeypatch.setattr(worker, "read_bounded", counted)
+    reads = worker_reads
     page = str(Path(__file__).resolve().parent.parent / "pages" / "data.py")
     at = AppTest.from_file(page, default_timeout=120)
     at.run()

@@ -44,28 +44,14 @@ def _parquet(frame: pd.DataFrame, **kwargs) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture
-def routes(monkeypatch):
-    """Names of the files read through the worker (the real one)."""
-    seen: list[str] = []
-    original = worker.read_bounded
-
-    def counted(raw, name, *args, **kwargs):
-        seen.append(name)
-        return original(raw, name, *args, **kwargs)
-
-    monkeypatch.setattr(worker, "read_bounded", counted)
-    return seen
-
-
 def _share_for(nbytes: int) -> float:
     return nbytes / (worker.limits().max_mb * 1_000_000)
 
 
-def test_a_small_parquet_is_read_in_process_as_the_worker_reads_it(routes):
+def test_a_small_parquet_is_read_in_process_as_the_worker_reads_it(worker_reads):
     raw = _parquet(_cohort())
     here = hio.read_table(raw, "small.parquet")
-    assert routes == []  # no worker started
+    assert worker_reads == []  # no worker started
     there = worker.read_bounded(raw, "small.parquet", "parquet")  # (counted: the spy)
     pd.testing.assert_frame_equal(here.data, there.data)
     assert here.describe() == there.describe() == "small.parquet: 5000 rows x 5 columns, parquet"
@@ -74,19 +60,21 @@ def test_a_small_parquet_is_read_in_process_as_the_worker_reads_it(routes):
     assert here.data["os_event"].sum() == _cohort()["os_event"].sum()
 
 
-def test_the_share_of_the_budget_is_the_boundary(routes, monkeypatch):
+def test_the_share_of_the_budget_is_the_boundary(worker_reads, monkeypatch):
     raw = _parquet(_cohort())
     need = footprint(raw)
     monkeypatch.setattr(worker, "IN_PROCESS_SHARE", _share_for(need))
     at = hio.read_table(raw, "at.parquet")
-    assert routes == []
+    assert worker_reads == []
     monkeypatch.setattr(worker, "IN_PROCESS_SHARE", _share_for(need - 1))
     over = hio.read_table(raw, "over.parquet")
-    assert routes == ["over.parquet"]  # declares one byte more than the bound: the worker
+    assert worker_reads == ["over.parquet"]  # declares one byte more than the bound: the worker
     pd.testing.assert_frame_equal(at.data, over.data)
 
 
-def test_a_file_declaring_many_rows_goes_to_the_worker_with_the_same_table(routes, monkeypatch):
+def test_a_file_declaring_many_rows_goes_to_the_worker_with_the_same_table(
+    worker_reads, monkeypatch
+):
     """A constant column of 2e6 rows: a few kB on disk, but its footer declares 2e6 values
     (16 MB decoded per column): over a 20 MB bound it is read in the worker."""
     frame = pd.DataFrame({"os_event": np.zeros(2_000_000, dtype=np.int64), "arm": "A"})
@@ -96,11 +84,11 @@ def test_a_file_declaring_many_rows_goes_to_the_worker_with_the_same_table(route
     assert need >= 2 * 2_000_000 * 8
     assert worker.in_process(need)  # under the default budget: read here
     table = hio.read_table(raw, "many.parquet")
-    assert routes == []
+    assert worker_reads == []
     monkeypatch.setattr(worker, "IN_PROCESS_SHARE", _share_for(20_000_000))
     assert not worker.in_process(need)
     through = hio.read_table(raw, "many.parquet")
-    assert routes == ["many.parquet"]
+    assert worker_reads == ["many.parquet"]
     pd.testing.assert_frame_equal(table.data, through.data)
     assert through.data["os_event"].sum() == 0 and len(through.data) == 2_000_000
 
@@ -128,18 +116,18 @@ def test_the_footprint_bounds_the_declared_sizes_and_the_values():
     ],
     ids=["zstd", "gzip", "list", "binary"],
 )
-def test_a_footer_that_bounds_nothing_goes_to_the_worker(frame, kwargs, routes):
+def test_a_footer_that_bounds_nothing_goes_to_the_worker(frame, kwargs, worker_reads):
     raw = _parquet(frame, **kwargs)
     assert footprint(raw) is None
     with contextlib.suppress(FileReadError):  # (the reader may refuse a list column)
         hio.read_table(raw, "other.parquet")
-    assert routes == ["other.parquet"]
+    assert worker_reads == ["other.parquet"]
 
 
-def test_a_damaged_footer_goes_to_the_worker_with_the_reader_s_message(routes):
+def test_a_damaged_footer_goes_to_the_worker_with_the_reader_s_message(worker_reads):
     raw = _parquet(_cohort())
     broken = raw[:-40] + raw[-8:]
     assert footprint(broken) is None
     with pytest.raises(FileReadError, match=r"file 'broken.parquet' is not a readable Parquet"):
         hio.read_table(broken, "broken.parquet")
-    assert routes == ["broken.parquet"]
+    assert worker_reads == ["broken.parquet"]
