@@ -427,14 +427,20 @@ class App:
         try:
             self.page.wait_for_function(
                 """() => {
+                  // Only what is on show: a collapsed expander's or a hidden tab's charts
+                  // and grids are never drawn (waiting for them cost the full timeout).
+                  const shown = (el) => el.checkVisibility();
                   const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
                   for (const c of charts) {
+                    if (!shown(c)) continue;
                     const p = c.querySelector('.js-plotly-plot');
                     if (!p || !(p._fullData || []).length || !p.querySelector('.main-svg'))
                       return false;
                   }
                   const frames = document.querySelectorAll('[data-testid="stDataFrame"]');
-                  for (const f of frames) { if (!f.querySelector('canvas')) return false; }
+                  for (const f of frames) {
+                    if (shown(f) && !f.querySelector('canvas')) return false;
+                  }
                   return true;
                 }""",
                 timeout=timeout,
