@@ -108,12 +108,29 @@ def _big(seed: int, n: int = 6000) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("crlf", [False, True])
-def test_large_dictionaries_read_as_the_careful_reader_reads_them(seed, crlf, monkeypatch):
+@pytest.mark.parametrize("pool", [False, True], ids=["one-thread", "thread-pool"])
+def test_large_dictionaries_read_as_the_careful_reader_reads_them(seed, crlf, pool, monkeypatch):
+    """``pool``: columns typed side by side (``distinct.map_columns``), as a large file is."""
+    import threading
+
+    from hccdash.io import arrowcsv, distinct
+
     frame = _big(seed)
     text = frame.to_csv(index=False, lineterminator="\r\n" if crlf else "\n")
     text += ",,,,,,,,\n" + '"quoted\r\nline",1,2,3,4,5,6,7,8\n'
     raw = text.encode("utf-8")
-    new = read_table(raw, "big.csv")
+    threads = set()
+    original = arrowcsv.infer_dictionary
+
+    def spy(*args, **kwargs):
+        threads.add(threading.current_thread().name.startswith("hccdash-type"))
+        return original(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(distinct, "POOL_ROWS", 1 if pool else 1 << 40)
+        m.setattr(arrowcsv, "infer_dictionary", spy)
+        new = read_table(raw, "big.csv")
+    assert threads == {pool}
     assert_same_table(new, _reference(raw, "big.csv", monkeypatch))
     d = new.data
     assert d["exact"].dtype == np.float64 and d["ints"].dtype == np.int64

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import threading
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ from hccdash.io.distinct import (
     dictionary_codes,
     encode_sorted,
     infer_dictionary,
+    map_columns,
     release_arrow_memory,
     strip_text,
 )
@@ -165,13 +167,17 @@ def _parse(body: bytes, offset: int, delim: str, width: int) -> list:
     if bad or table.num_rows == 0:
         raise _Fallback
     columns = table.columns
+    rows = table.num_rows
     del table
-    out = []
-    for i in range(width):  # one column at a time, so its chunks are freed as it is unified
-        out.append(dictionary_codes(_one_dictionary(columns[i])))  # num_rows > 0: a chunk
-        columns[i] = None
+
+    def unify(i: int):  # a column's chunks are freed as soon as it is unified
+        chunked, columns[i] = columns[i], None
+        out = dictionary_codes(_one_dictionary(chunked))  # num_rows > 0: a chunk
+        del chunked
         release_arrow_memory()
-    return out
+        return out
+
+    return map_columns(unify, range(width), rows)
 
 
 def _one_dictionary(chunked):  # ChunkedArray of dictionary<string>, one dictionary a block
@@ -191,30 +197,40 @@ def _typed(columns, header: list[str], carriage: bool) -> tuple[pd.DataFrame, bo
     """Rows of blank cells dropped, then each column typed on its distinct values."""
     import pyarrow.compute as pc
 
-    dictionaries, codes = [], []
-    blank_row = None
-    for values, idx in columns:
+    rows = len(columns[0][1]) if columns else 0
+    blank_row: list = [None]  # rows whose cells are all blank, and-ed in as columns finish
+    lock = threading.Lock()
+
+    def stripped(column):
+        values, idx = column
         if carriage:  # a quoted cell's line breaks, as the careful reader normalises them
             values = pc.replace_substring(values, "\r\n", "\n")
             values = pc.replace_substring(values, "\r", "\n")
         text = strip_text(values)
         blank = pc.equal(text, "").to_numpy(zero_copy_only=False)[idx]
-        blank_row = blank if blank_row is None else blank_row & blank
-        dictionaries.append((values, text))
-        codes.append(idx)
+        with lock:
+            blank_row[0] = blank if blank_row[0] is None else blank_row[0] & blank
+        return (values, text), idx
+
+    done = map_columns(stripped, columns, rows)
     columns.clear()  # (the caller holds no other reference: see _read)
+    dictionaries = [d for d, _ in done]
+    codes = [c for _, c in done]
+    del done
+    blank_row = blank_row[0]
     if blank_row is not None and blank_row.any():
         keep = ~blank_row
         if not keep.any():
             raise _Fallback
         codes = [c[keep] for c in codes]
-    comma = False
-    out = {}
     n = len(codes[0]) if codes else 0
-    for i, name in enumerate(header):  # each column's codes freed once it is typed
+
+    def typed(i: int):  # each column's codes freed once it is typed
         (values, text), idx = dictionaries[i], codes[i]
         dictionaries[i] = codes[i] = None
-        out[name], used = infer_dictionary(values, idx, stripped=text)
-        del values, text, idx
-        comma = comma or used
+        return infer_dictionary(values, idx, stripped=text)
+
+    done = map_columns(typed, range(len(header)), n)
+    out = {name: series for name, (series, _) in zip(header, done, strict=True)}
+    comma = any(used for _, used in done)
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False), comma

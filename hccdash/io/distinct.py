@@ -15,10 +15,22 @@ careful readers' all-text columns. Part of :mod:`hccdash.io`.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Columns with at least this many rows are typed on a thread pool (below it, a pool's start
+# costs more than it saves); at most this many at once (each holds its column's copies).
+POOL_ROWS = 1 << 16
+POOL_WORKERS = 4
 
 
 def infer_coded(uniques: pd.Series, codes: np.ndarray) -> tuple[pd.Series, bool]:
@@ -152,6 +164,24 @@ def dictionary_codes(chunked) -> tuple[object, np.ndarray]:
     codes = [c.indices.fill_null(-1).to_numpy() if c.null_count else c.indices.to_numpy()
              for c in chunked.chunks]  # fmt: skip
     return chunked.chunk(0).dictionary, np.concatenate(codes).astype(np.int32, copy=False)
+
+
+def map_columns(fn: Callable[[T], R], items: Sequence[T], rows: int) -> list[R]:
+    """``[fn(item) for item in items]``, on a thread pool when the columns are large.
+
+    The per-column work is arrow compute and numpy (both release the GIL), so columns are
+    typed side by side on every core, as pyarrow parsed them; results keep the items' order.
+
+    Examples
+    --------
+    >>> map_columns(len, ["a", "bb"], rows=10)
+    [1, 2]
+    """
+    workers = min(POOL_WORKERS, os.cpu_count() or 1, len(items))
+    if rows < POOL_ROWS or workers < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hccdash-type") as pool:
+        return list(pool.map(fn, items))
 
 
 def release_arrow_memory() -> None:

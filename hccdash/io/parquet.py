@@ -24,6 +24,7 @@ from hccdash.io.distinct import (
     encode_sorted,
     infer_coded,
     infer_dictionary,
+    map_columns,
     release_arrow_memory,
 )
 from hccdash.io.formats import TableFile
@@ -68,7 +69,10 @@ def _read_parquet(raw: bytes, name: str, *, per_cell: bool = False) -> TableFile
         data, text, order = _pandas(table), {}, None
     del table
     order = list(data.columns) if order is None else order
-    typed = {c: _text_column(text.pop(c)) for c in list(text)}  # each column freed once typed
+    names = list(text)  # each column freed once typed; side by side when large
+    typed = dict(
+        zip(names, map_columns(lambda c: _text_column(text.pop(c)), names, len(data)), strict=True)
+    )
     data = pd.DataFrame(
         {c: typed[c] if c in typed else data[c] for c in order}, index=data.index, copy=False
     )
