@@ -62,6 +62,7 @@ __all__ = [
     "generate",
     "materialize",
     "outcomes_ok",
+    "outputs",
     "score",
     "search",
     "to_csv_bytes",
@@ -98,20 +99,24 @@ def generate(*, seed: int = SEED, iterations: int = DEFAULT_ITERATIONS) -> Gener
     -------
     Generated
     """
+    targets = build_targets(load_published())
+    return outputs(search(targets, seed=seed, iterations=iterations), seed=seed)
+
+
+def outputs(res: SearchResult, *, seed: int = SEED) -> Generated:
+    """The CSV and report bytes of a finished search (the second half of :func:`generate`)."""
+    from io import BytesIO
+
     from hccdash.cohort.report import build_report  # imports hccdash.reproduce (heavier)
 
-    targets = build_targets(load_published())
-    res = search(targets, seed=seed, iterations=iterations)
     frame = materialize(res.state, seed=seed)
     csv = to_csv_bytes(frame)
     # The report reads the CSV bytes back, exactly as the dashboard will.
-    from io import BytesIO
-
     data = pd.read_csv(BytesIO(csv), dtype={"patient_id": str}, keep_default_na=False)
     report = build_report(
-        data, seed=seed, iterations=iterations, accepted=res.accepted, score=res.score
+        data, seed=seed, iterations=res.iterations, accepted=res.accepted, score=res.score
     )
-    return Generated(csv, report.encode("utf-8"), res.score, iterations, res.accepted, seed)
+    return Generated(csv, report.encode("utf-8"), res.score, res.iterations, res.accepted, seed)
 
 
 def write(generated: Generated, out_dir: Path) -> tuple[Path, Path]:

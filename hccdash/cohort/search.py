@@ -255,6 +255,69 @@ class SearchResult:
     accepted: int
 
 
+@dataclass
+class Progress:
+    """Everything the annealing loop carries from one iteration to the next.
+
+    A search stopped after ``done`` iterations and resumed from its progress makes exactly the
+    moves, draws and decisions of one uninterrupted run: the random generator's state, the
+    temperature (a running product, so it is carried, not recomputed) and the current and
+    best states are all here. The test suite checks the shipped cohort in segments that run
+    side by side, from checkpoints of this object (:func:`progress_to_json`).
+    """
+
+    done: int
+    rng: np.random.Generator
+    cur: State
+    cur_score: float
+    best: State
+    best_score: float
+    accepted: int
+    temp: float
+
+
+def start(targets: Targets, *, seed: int = SEED, t_start: float = 3.0) -> Progress:
+    """The search before its first iteration (the initial state drawn from ``seed``)."""
+    rng = np.random.default_rng(seed)
+    cur = initial_state(rng)
+    cur_score = score(compute_stats(cur, targets), targets)
+    return Progress(0, rng, cur, cur_score, cur.copy(), cur_score, 0, t_start)
+
+
+def ratio_of(iterations: int, t_start: float = 3.0, t_end: float = 0.003) -> float:
+    """The geometric schedule's factor per iteration."""
+    return (t_end / t_start) ** (1.0 / max(iterations - 1, 1))
+
+
+def advance(pr: Progress, targets: Targets, stop: int, ratio: float) -> Progress:
+    """Run the annealing loop from ``pr.done`` up to ``stop`` iterations (in place)."""
+    rng, cur, cur_score = pr.rng, pr.cur, pr.cur_score
+    best, best_score, accepted, temp = pr.best, pr.best_score, pr.accepted, pr.temp
+    for _ in range(pr.done, stop):
+        cand = _propose(cur, rng)
+        u = rng.random()
+        if cand is not None:
+            sc = score(compute_stats(cand, targets), targets)
+            delta = sc - cur_score
+            if delta <= 0 or u < math.exp(-delta / temp):
+                cur, cur_score = cand, sc
+                accepted += 1
+                if sc < best_score:
+                    best, best_score = cand.copy(), sc
+        temp *= ratio
+    pr.done = max(stop, pr.done)
+    pr.cur, pr.cur_score, pr.best, pr.best_score = cur, cur_score, best, best_score
+    pr.accepted, pr.temp = accepted, temp
+    return pr
+
+
+def finish(pr: Progress, targets: Targets) -> SearchResult:
+    """The result of a search that has run all its iterations."""
+    return SearchResult(
+        pr.best, compute_stats(pr.best, targets), pr.best_score, pr.done, pr.accepted
+    )
+
+
 def search(
     targets: Targets,
     *,
@@ -281,23 +344,41 @@ def search(
     SearchResult
         The best state seen (not the last one), its statistics and score.
     """
-    rng = np.random.default_rng(seed)
-    cur = initial_state(rng)
-    cur_score = score(compute_stats(cur, targets), targets)
-    best, best_score = cur.copy(), cur_score
-    accepted = 0
-    ratio = (t_end / t_start) ** (1.0 / max(iterations - 1, 1))
-    temp = t_start
-    for _ in range(iterations):
-        cand = _propose(cur, rng)
-        u = rng.random()
-        if cand is not None:
-            sc = score(compute_stats(cand, targets), targets)
-            delta = sc - cur_score
-            if delta <= 0 or u < math.exp(-delta / temp):
-                cur, cur_score = cand, sc
-                accepted += 1
-                if sc < best_score:
-                    best, best_score = cand.copy(), sc
-        temp *= ratio
-    return SearchResult(best, compute_stats(best, targets), best_score, iterations, accepted)
+    pr = start(targets, seed=seed, t_start=t_start)
+    advance(pr, targets, iterations, ratio_of(iterations, t_start, t_end))
+    return finish(pr, targets)
+
+
+def progress_to_json(pr: Progress) -> dict:
+    """A JSON-safe copy of ``pr`` (floats as ``float.hex``, exact)."""
+
+    def state(s: State) -> dict:
+        return {"codes": s.codes.tolist(), "alive": s.alive.tolist(), "os": s.os.tolist(),
+                "pfs": s.pfs.tolist()}  # fmt: skip
+
+    return {
+        "done": pr.done,
+        "rng": pr.rng.bit_generator.state,
+        "cur": state(pr.cur),
+        "cur_score": pr.cur_score.hex(),
+        "best": state(pr.best),
+        "best_score": pr.best_score.hex(),
+        "accepted": pr.accepted,
+        "temp": pr.temp.hex(),
+    }
+
+
+def progress_from_json(data: dict) -> Progress:
+    """The inverse of :func:`progress_to_json`."""
+
+    def state(d: dict) -> State:
+        ints = {k: np.array(d[k], dtype=np.int64) for k in ("codes", "os", "pfs")}
+        return State(ints["codes"], np.array(d["alive"], dtype=bool), ints["os"], ints["pfs"])
+
+    rng = np.random.default_rng()
+    rng.bit_generator.state = data["rng"]
+    return Progress(
+        int(data["done"]), rng, state(data["cur"]), float.fromhex(data["cur_score"]),
+        state(data["best"]), float.fromhex(data["best_score"]), int(data["accepted"]),
+        float.fromhex(data["temp"]),
+    )  # fmt: skip
