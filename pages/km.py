@@ -15,6 +15,7 @@ from hccdash.ui.km_view import (
     TIME_DIVISOR,
     KMOptions,
     grouping_for,
+    parse_horizon,
     parse_times,
     render_download_all,
     render_km_tables,
@@ -118,6 +119,14 @@ with st.expander("Test and table options"):
         value="12, 24, 36" if unit == "months" else "1, 2, 3",
         key=f"km_landmarks_{unit}",
     )
+    rmst_text = o3.text_input(
+        f"RMST up to ({unit})",
+        value="",
+        placeholder="shortest group follow-up",
+        key=f"km_rmst_{unit}",
+        help="Restricted mean survival time: the mean time lived up to this horizon. Blank: "
+        "the shortest of the groups' follow-ups, so every curve is observed up to it.",
+    )
     method = o4.selectbox("Test", list(TESTS), format_func=TESTS.get, key="km_test")
     p = q = 0.0
     if method == "fleming-harrington":
@@ -131,10 +140,14 @@ with st.expander("Test and table options"):
 landmarks, landmark_warning = parse_times(landmark_text, TIME_DIVISOR[unit])
 if landmark_warning:
     st.warning(esc_md(landmark_warning))
+rmst_tau, rmst_warning = parse_horizon(rmst_text, TIME_DIVISOR[unit])
+if rmst_warning:
+    st.warning(esc_md(rmst_warning))
 opts = KMOptions(
     conf_type=conf_type,
     time_unit=unit,
     landmarks=landmarks,
+    rmst_tau=rmst_tau,
     method=method,
     p=p,
     q=q,

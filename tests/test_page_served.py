@@ -62,7 +62,7 @@ def test_km_page_served_equals_in_memory_and_a_filter_changes_n(monkeypatch, gbs
     assert len(view.cohort.data) < 100  # the option frame
     lines, tables = _km(served)
     assert lines == mem_lines and "chi-square = 21.09, df = 2" in lines[0]
-    assert len(tables) == len(mem_tables) == 2
+    assert len(tables) == len(mem_tables) == 3  # median, landmarks, RMST
     for a, b in zip(tables, mem_tables, strict=True):
         pd.testing.assert_frame_equal(a, b)
     assert "n = 686 of 686 patients" in [m.value for m in served.sidebar.markdown]
@@ -89,7 +89,7 @@ def test_a_page_over_the_limit_says_so_and_under_it_shows_numbers(monkeypatch, g
     assert "limit of 300" not in _all_text(at)
     memory = _app(monkeypatch, gbsg2_parquet, None, {"horTh": "yes"})
     memory.switch_page("pages/univariate.py").run()
-    assert len(at.table) == len(memory.table) == 2
+    assert len(at.table) == len(memory.table) == 3  # Table 1, and the curves: median, RMST
     for a, b in zip(at.table, memory.table, strict=True):  # same rows, same table
         pd.testing.assert_frame_equal(a.value, b.value)
     assert "Age" in set(at.table[0].value.iloc[:, 0])

@@ -28,6 +28,7 @@ from hccdash.nonparametric.confint import CONF_TYPES
 from hccdash.nonparametric.counting import _decode_times, _key_bits, _runs  # noqa: F401
 from hccdash.nonparametric.groups import group_codes
 from hccdash.nonparametric.km import _prepare, curve_from_counts, kaplan_meier, km_curve  # noqa: F401
+from hccdash.nonparametric.restricted_mean import RMSTTable, default_tau, rmst_table
 from hccdash.nonparametric.results import (
     RMST,
     KMResult,
@@ -56,11 +57,13 @@ __all__ = [
     "LandmarkTable",
     "MedianSurvival",
     "MedianTable",
+    "RMSTTable",
     "RiskTable",
     "SurvCurve",
     "SurvivalAt",
     "aeq_times",
     "curve_from_counts",
+    "default_tau",
     "group_codes",
     "kaplan_meier",
     "km_curve",
@@ -71,5 +74,6 @@ __all__ = [
     "near_tie_merge",
     "risk_table",
     "rmst",
+    "rmst_table",
     "survival_at",
 ]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from hccdash.compare import METHOD_NAMES
 from hccdash.cox import CoxResult
-from hccdash.nonparametric import LandmarkTable, MedianTable
+from hccdash.nonparametric import LandmarkTable, MedianTable, RMSTTable
 from hccdash.report.fmt import (
     DASH,
     NR,
@@ -26,7 +26,13 @@ from hccdash.report.labels import Labels
 from hccdash.report.table import Row, Table, blank, superscript
 from hccdash.schema import Endpoint
 
-__all__ = ["cox_merge_model", "landmark_model", "median_model", "univariate_model"]
+__all__ = [
+    "cox_merge_model",
+    "landmark_model",
+    "median_model",
+    "rmst_model",
+    "univariate_model",
+]
 
 # Footnote names: the registry's, "log-rank" in lower case mid-sentence.
 TEST_NAMES = {k: f"{'log-rank' if k == 'logrank' else v} test" for k, v in METHOD_NAMES.items()}
@@ -313,4 +319,78 @@ def landmark_model(
         rows=tuple(rows) or (Row("single", "All patients", (DASH,)),),
         footnotes=notes,
         details=details.replace([np.inf, -np.inf], np.nan),
+    )
+
+
+def rmst_model(
+    table: RMSTTable,
+    endpoint: Endpoint,
+    *,
+    group_label: str | None = None,
+    divisor: float = 1.0,
+    unit: str = "months",
+    p_style: str = "journal",
+    key: str | None = None,
+) -> Table:
+    """Restricted mean survival per group up to the table's horizon, with each group's
+    difference from the reference group and its p (:func:`hccdash.nonparametric.rmst_table`)."""
+    tau = f"{table.tau / divisor:g} {unit}"
+    level = round(100 * table.conf_level)
+    grouped = table.reference is not None
+    rows: list[Row] = []
+    for i, r in enumerate(table.rows):
+        est = format_estimate_ci(
+            r.estimate / divisor, table.lower[i] / divisor, table.upper[i] / divisor, 1, nr=False
+        )
+        label = str(r.group) if r.group is not None else "All patients"
+        if not grouped:
+            rows.append(Row("single", label, (est,)))
+            continue
+        if i == 0:
+            cells = (est, "Reference", "")
+        else:
+            diff = format_estimate_ci(
+                table.diff[i] / divisor,
+                table.diff_lower[i] / divisor,
+                table.diff_upper[i] / divisor,
+                1,
+                nr=False,
+            )
+            cells = (est, diff, format_p(table.p_value[i], p_style))
+        rows.append(Row("level", label, cells))
+    if grouped:
+        rows.insert(0, Row("header", group_label or "Group", ("", "", "")))
+        columns: tuple[str, ...] = (
+            f"RMST ({level}% CI)",
+            f"Difference from {table.reference} ({level}% CI)",
+            "p",
+        )
+    else:
+        columns = (f"RMST ({level}% CI)",)
+    notes = [
+        f"Restricted mean survival time: the area under the Kaplan-Meier curve from 0 to {tau}, "
+        f"i.e. the mean time lived during the first {tau}, in {unit}; normal {level}% CI "
+        f"(R print(survfit, rmean = {table.tau:g}))."
+    ]
+    if grouped:
+        notes.append(
+            "Difference from the reference group, its CI and p: z test of the two groups' "
+            "RMSTs (survRM2 rmst2, unadjusted)."
+        )
+    if not table.tau_given:
+        notes.append(
+            f"Horizon {tau}: the shortest of the groups' follow-ups (survRM2's default), so "
+            "every curve is observed up to it; type another under Test and table options."
+        )
+    details = table.to_frame()
+    for c in ("tau", "rmst", "se", "lower", "upper", "diff", "diff_lower", "diff_upper"):
+        details[c] = details[c] / divisor
+    return Table(
+        key=key or f"rmst_{endpoint.key}",
+        title=f"{endpoint.label}: restricted mean survival up to {tau}",
+        stub="Group",
+        columns=columns,
+        rows=tuple(rows),
+        footnotes=tuple(notes),
+        details=details,
     )

@@ -19,12 +19,12 @@ from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
 from hccdash.identity import key_of, register
 from hccdash.io import neutralise_formulas
-from hccdash.nonparametric import landmark_table, median_table
+from hccdash.nonparametric import median_table
 from hccdash.plotting.common import hr_block
 from hccdash.plotting.spec import FigureSpec
 from hccdash.plotting.views import KMInputs, km_inputs, km_view_figure
 from hccdash.report.labels import Labels
-from hccdash.report.survival_tables import landmark_model, median_model
+from hccdash.report.survival_tables import median_model
 from hccdash.schema import ENDPOINTS, PATIENT_ID, Cohort, Endpoint, Factor
 from hccdash.timetext import ignored_text
 from hccdash.timetext import parse_times as _parse_times
@@ -32,6 +32,7 @@ from hccdash.ui import cache
 from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
 from hccdash.ui.downloads import download_all, show_figure, table_downloads
 from hccdash.ui.figure_panel import show_spec_figure
+from hccdash.ui.km_summaries import render_landmarks, render_rmst
 from hccdash.ui.table_view import p_style, render_table_model
 
 TIME_DIVISOR = {u: TO_MONTHS[u] for u in ("months", "years")}  # the page's display units
@@ -51,6 +52,7 @@ class KMOptions:
     time_unit: str = "months"
     horizon: float | None = None  # display units
     landmarks: tuple[float, ...] = (12.0, 24.0, 36.0)  # months
+    rmst_tau: float | None = None  # months; None: the shortest group follow-up
     method: str = "logrank"
     p: float = 0.0
     q: float = 0.0
@@ -132,6 +134,18 @@ def parse_times(text: str, divisor: float) -> tuple[tuple[float, ...], str | Non
     """Landmark times typed as ``"12, 24, 36"`` (display units) -> months, plus a warning."""
     times, bad = _parse_times(text, scale=divisor)
     return times, ignored_text(bad, "Landmark times", "12, 24, 36")
+
+
+def parse_horizon(text: str, divisor: float) -> tuple[float | None, str | None]:
+    """The RMST horizon typed in display units -> months (None: blank, the default), plus a
+    warning when the text is not one positive number (the default is used then)."""
+    times, bad = _parse_times(text, scale=divisor, positive=True)
+    if not bad and len(times) <= 1:
+        return (times[0] if times else None), None
+    return None, (
+        f"RMST horizon {text.strip()!r} is not one positive number: the shortest group "
+        "follow-up is used. Enter one number, e.g. 24, or leave it blank."
+    )
 
 
 def _unit(v: float | None, divisor: float) -> float | None:
@@ -389,21 +403,8 @@ def render_km_tables(
     if report is not None:
         report.append(med_table)
 
-    if opts.landmarks:
-        with guarded("The landmark table"):
-            lt = landmark_table(km, list(opts.landmarks))
-            lm = lt.to_frame()
-            lm["time"] = lm["time"] / divisor
-            lm["group"] = lm["group"].fillna("All")
-            lm = lm.rename(columns={"time": f"time ({opts.time_unit})"})
-            out[f"landmarks_{endpoint.key}"] = lm
-            lm_table = landmark_model(
-                lt, endpoint, group_label=group_label, divisor=divisor, unit=opts.time_unit
-            )
-            lm_table = replace(lm_table, details=lm)
-            render_table_model(lm_table, f"{key}_landmarks")
-            if report is not None:
-                report.append(lm_table)
+    render_landmarks(km, endpoint, opts, divisor, group_label, key, out, report)
+    render_rmst(km, endpoint, opts, divisor, group_label, key, out, report)
 
     if grouped and len(levels) > 2 and entry is not None:
         st.info("Pairwise and trend tests are not computed with delayed entry.")

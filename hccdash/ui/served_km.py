@@ -26,15 +26,16 @@ import streamlit as st
 from hccdash import served_stats as ss
 from hccdash.errors import HccdashError
 from hccdash.export import PresetFigure
-from hccdash.nonparametric import landmark_table, median_table
+from hccdash.nonparametric import median_table
 from hccdash.plotting.views import KMInputs, hr_levels, reference_level
 from hccdash.report.labels import Labels
-from hccdash.report.survival_tables import landmark_model, median_model
+from hccdash.report.survival_tables import median_model
 from hccdash.schema import Endpoint, Factor
 from hccdash.shared_store import SharedStore
-from hccdash.ui.common import esc_md, fmt_p, guarded, show_error
+from hccdash.ui.common import esc_md, fmt_p, show_error
 from hccdash.ui.fragments import session_fragment
 from hccdash.ui.km_fragment import draw_figures
+from hccdash.ui.km_summaries import render_landmarks, render_rmst
 from hccdash.ui.km_view import (
     ADJUST,
     TESTS,
@@ -184,20 +185,8 @@ def km_tables(
     render_table_model(med_table, f"{key}_median")
     if report is not None:
         report.append(med_table)
-    if opts.landmarks:
-        with guarded("The landmark table"):
-            lt = landmark_table(km, list(opts.landmarks))
-            lm = lt.to_frame()
-            lm["time"] = lm["time"] / divisor
-            lm["group"] = lm["group"].fillna("All")
-            lm = lm.rename(columns={"time": f"time ({opts.time_unit})"})
-            out[f"landmarks_{endpoint.key}"] = lm
-            lm_table = landmark_model(
-                lt, endpoint, group_label=group_label, divisor=divisor, unit=opts.time_unit
-            )
-            render_table_model(replace(lm_table, details=lm), f"{key}_landmarks")
-            if report is not None:
-                report.append(lm_table)
+    render_landmarks(km, endpoint, opts, divisor, group_label, key, out, report)
+    render_rmst(km, endpoint, opts, divisor, group_label, key, out, report)
     if g.column is not None and len(levels) > 2 and res.pairwise is not None:
         pw = res.pairwise.to_frame()
         st.markdown(
