@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 import hccdash.cox
 import hccdash.figures
 import hccdash.nonparametric
+import hccdash.ui.km_summaries
 import hccdash.ui.km_view
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -199,6 +200,7 @@ def fragment_log(monkeypatch):
     counted(km_fragment, "render_km_figure")
     counted(hccdash.ui.km_view, "km_view_figure")
     counted(hccdash.ui.km_view, "render_table_model")
+    counted(hccdash.ui.km_summaries, "render_table_model")  # landmarks and RMST
     yield log
     monkeypatch.undo()
     importlib.reload(hccdash.ui.km_fragment)
@@ -207,7 +209,7 @@ def fragment_log(monkeypatch):
 
 def test_km_figure_options_rerun_in_a_fragment_without_the_tables(fragment_log):
     """The KM page's figure options, figures, test and HR lines are one fragment (a figure
-    option reruns them alone); the median and landmark tables are outside it (issue 20)."""
+    option reruns them alone); the median, landmark and RMST tables are outside it (issue 20)."""
     at = _open("km")
     at.selectbox(key="km_by").set_value("treatment").run()
     fragment_log.clear()
@@ -218,7 +220,8 @@ def test_km_figure_options_rerun_in_a_fragment_without_the_tables(fragment_log):
     assert inside.count("figure_panel") == 1 and "figure_panel" not in outside
     assert inside.count("render_km_figure") == 2 and inside.count("km_view_figure") == 4
     assert "render_table_model" not in inside
-    assert outside.count("render_table_model") == 4  # medians and landmarks of OS and PFS
+    # medians, landmarks and RMST of OS and PFS
+    assert outside.count("render_table_model") == 6
 
 
 def test_closed_figure_options_build_no_widgets_and_keep_their_choices(calls):
