@@ -380,7 +380,7 @@ def rmst_model(
     if not table.tau_given:
         notes.append(
             f"Horizon {tau}: the shortest of the groups' follow-ups (survRM2's default), so "
-            "every curve is observed up to it; type another under Test and table options."
+            "every curve is observed up to it."
         )
     details = table.to_frame()
     for c in ("tau", "rmst", "se", "lower", "upper", "diff", "diff_lower", "diff_upper"):
