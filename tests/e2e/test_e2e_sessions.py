@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 from e2e_harness import ARTIFACTS, StreamlitServer, new_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from hccdash import synth
 
@@ -52,7 +53,13 @@ def rss(pid: int) -> int:
 def upload(app, path: Path, n: int) -> None:
     app.rerun(lambda: app.page.locator(DROPZONE).set_input_files(str(path)), timeout=300_000)
     confirm = app.page.get_by_role("button", name=re.compile(r"use this cohort", re.I))
-    assert confirm.count() == 1, "no 'Use this cohort' button:\n" + app.main_text()[:1500]
+    # The file's chip changes the page before the run that reads the file has begun, so the
+    # rerun above can return early on a loaded machine: wait for the reader's answer itself.
+    try:
+        confirm.wait_for(state="visible", timeout=300_000)
+    except PlaywrightTimeout:
+        raise AssertionError("no 'Use this cohort' button:\n" + app.main_text()[:1500]) from None
+    assert confirm.count() == 1, "more than one 'Use this cohort' button"
     app.rerun(confirm.click, timeout=300_000)
     app.wait_n((n, n), timeout=300_000)
 
