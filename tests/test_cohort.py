@@ -304,10 +304,10 @@ def test_search_is_deterministic_and_respects_constraints():
 
 @pytest.mark.slow
 def test_a_search_stopped_and_resumed_is_the_uninterrupted_search():
-    """What lets ``test_cohort_search_{1,2,3}.py`` check the shipped files in segments (the
-    default run, seed to bytes, is checked there): a 3,000-iteration search resumed from a
-    JSON checkpoint at 1,000 and 2,000 ends where the uninterrupted one ends, and gives the
-    same CSV and report as ``generate``."""
+    """What lets ``test_cohort_search.py`` replay the shipped run in spans from saved
+    checkpoints (``make_checkpoints.py --check`` replays it whole): a 3,000-iteration search
+    resumed from a JSON checkpoint at 1,000 and 2,000 ends where the uninterrupted one ends,
+    and gives the same CSV and report as ``generate``."""
     import json
 
     from hccdash.cohort import search as s

@@ -1,9 +1,0 @@
-"""Segment 1 of 3 of the shipped cohort's search (see ``cohort_segments.py``)."""
-
-from __future__ import annotations
-
-from cohort_segments import expected_end, run_segment
-
-
-def test_segment_1_ends_on_checkpoint_1():
-    assert run_segment(0) == expected_end(0)
