@@ -22,6 +22,26 @@ def sync_pw() -> Iterator[object]:
         yield playwright
 
 
+HEAVY_MARKERS = ("e2e", "slow", "spark")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Files with browser, Spark or slow tests run first.
+
+    xdist's ``--dist loadfile`` sends files to the four workers in the order it is given;
+    by default it sorts them by their number of tests, largest first, which put the files
+    of one or two long browser tests last: in a 32-minute CI run the last 12 minutes were a
+    tail of such files on one or two busy workers. pyproject's ``--no-loadscope-reorder``
+    keeps this order instead (the longest jobs first, as a scheduler should).
+    """
+    heavy = {
+        item.path
+        for item in items
+        if any(item.get_closest_marker(name) is not None for name in HEAVY_MARKERS)
+    }
+    items.sort(key=lambda item: item.path not in heavy)  # stable: files keep their order
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove the temporary folder streamlit.testing creates at import.
 

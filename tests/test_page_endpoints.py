@@ -70,6 +70,7 @@ def assert_summary_is_r(table) -> None:
         assert row["unit"] == "days"
 
 
+@pytest.mark.slow
 def test_three_endpoints_added_shown_and_offered_on_every_page():
     at = on_data_page()
     add_endpoint(at, 0, "rec", "rec_days", "rec_status")
