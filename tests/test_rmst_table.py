@@ -72,3 +72,18 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(module)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def test_a_data_horizon_is_titled_to_one_decimal_and_the_r_call_keeps_it_exact():
+    """lung (days) shown in months: the default horizon is a data time, 1022 / 30.4375 =
+    33.577... months; the title reads 33.6 months, the footnote's R call the exact value."""
+    from hccdash.report.survival_tables import rmst_model
+    from hccdash.schema import Endpoint
+
+    data = pd.read_csv(REF / "data" / "lung.csv")
+    table = rmst_table(kaplan_meier(data, "time", "status", "sex"))
+    model = rmst_model(table, Endpoint("os", "Overall survival", "time", "status"), divisor=30.4375)
+    shown = round(table.tau / 30.4375, 1)
+    assert shown != table.tau / 30.4375  # the horizon has more than one decimal
+    assert model.title == f"Overall survival: restricted mean survival up to {shown:g} months"
+    assert f"rmean = {table.tau:g}" in model.footnotes[0]

@@ -334,7 +334,9 @@ def rmst_model(
 ) -> Table:
     """Restricted mean survival per group up to the table's horizon, with each group's
     difference from the reference group and its p (:func:`hccdash.nonparametric.rmst_table`)."""
-    tau = f"{table.tau / divisor:g} {unit}"
+    # shown to one decimal, as the table's times: a default horizon is a data time
+    # (84.2053 months); the R call in the footnote keeps it exact
+    tau = f"{round(table.tau / divisor, 1):g} {unit}"
     level = round(100 * table.conf_level)
     grouped = table.reference is not None
     rows: list[Row] = []
