@@ -30,9 +30,10 @@ def pytest_collection_modifyitems(session, config, items):
 
     xdist's ``--dist loadfile`` sends files to the four workers in the order it is given;
     by default it sorts them by their number of tests, largest first, which put the files
-    of one or two long browser tests last: in a 32-minute CI run the last 12 minutes were a
-    tail of such files on one or two busy workers. pyproject's ``--no-loadscope-reorder``
-    keeps this order instead (the longest jobs first, as a scheduler should).
+    of one or two long browser tests last, where they ran as a tail on one or two workers
+    (2 Dec 2026: the three cohort-search files, one test each, were still running at minute
+    30 of 32). pyproject's ``--no-loadscope-reorder`` keeps this order instead (the longest
+    jobs first, as a scheduler should).
     """
     heavy = {
         item.path
